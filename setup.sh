@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Rekam set-up: installs every system package and Python dependency, idempotently.
+#   ./setup.sh              install only
+#   ./setup.sh test         install, then lint, type-check and run the whole test suite
+#   ./setup.sh demo [ARGS]  install, then run a whole office on emulated hardware
+#   ./setup.sh --role booth|edge   (on a Raspberry Pi) install only what that role needs
+set -euo pipefail
+cd "$(dirname "$0")"
+
+ROLE="dev"
+ARGS=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --role) ROLE="$2"; shift 2 ;;
+        --role=*) ROLE="${1#--role=}"; shift ;;
+        *) ARGS+=("$1"); shift ;;
+    esac
+done
+COMMAND="${ARGS[0]:-install}"
+REST=("${ARGS[@]:1}")
+
+case "$ROLE" in dev|booth|edge) ;; *) echo "unknown role: $ROLE (booth, edge or dev)" >&2; exit 2 ;; esac
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# System packages by role. The dev role (a developer machine or CI) gets everything,
+# because the tests and the demo run the real broker, pcscd, upsd, sshd and Xvfb.
+COMMON_PKGS="python3 python3-venv python3-dev gcc git gettext sqlite3 procps iproute2 socat"
+BOOTH_PKGS="pcscd libpcsclite-dev swig pcsc-tools libcap-dev libgl1 libegl1 libgles2 libmtdev1 libsdl2-2.0-0 espeak-ng nut-client mosquitto-clients"
+EDGE_PKGS="mosquitto mosquitto-clients nut-server nut-client openssl"
+DEV_PKGS="vsmartcard-vpcd xvfb xdotool x11-apps xauth openssh-server openssh-client imagemagick chromium"
+
+case "$ROLE" in
+    booth) PKGS="$COMMON_PKGS $BOOTH_PKGS" ;;
+    edge)  PKGS="$COMMON_PKGS $EDGE_PKGS" ;;
+    dev)   PKGS="$COMMON_PKGS $BOOTH_PKGS $EDGE_PKGS $DEV_PKGS" ;;
+esac
+
+install_system_packages() {
+    local missing=()
+    for p in $PKGS; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        echo "setup: system packages already installed"
+        return
+    fi
+    echo "setup: installing system packages: ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+install_python() {
+    local extras="dev"
+    if [ "$ROLE" = "booth" ]; then extras="pi"; fi
+    if [ "$ROLE" = "edge" ]; then extras=""; fi
+    if [ ! -x .venv/bin/python ]; then
+        python3 -m venv .venv
+    fi
+    local stamp=".venv/.rekam-installed"
+    local want
+    want="$(sha256sum pyproject.toml | cut -d' ' -f1) $extras"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        echo "setup: Python environment up to date"
+    else
+        echo "setup: installing Python dependencies into .venv"
+        .venv/bin/pip install -q --upgrade pip setuptools wheel
+        if [ -n "$extras" ]; then
+            .venv/bin/pip install -q -e ".[$extras]"
+        else
+            .venv/bin/pip install -q -e .
+        fi
+        echo "$want" > "$stamp"
+    fi
+    .venv/bin/python -m ektp.i18n_build
+}
+
+install_system_packages
+install_python
+
+case "$COMMAND" in
+    install) echo "setup: done. Try ./setup.sh demo or ./setup.sh test" ;;
+    test)
+        echo "setup: ruff"
+        .venv/bin/ruff check .
+        echo "setup: mypy"
+        .venv/bin/mypy
+        echo "setup: pytest"
+        .venv/bin/python -m pytest "${REST[@]+"${REST[@]}"}"
+        ;;
+    demo)
+        exec .venv/bin/python -m edge_controller.demo "${REST[@]+"${REST[@]}"}"
+        ;;
+    *) echo "unknown command: $COMMAND (install, test or demo)" >&2; exit 2 ;;
+esac
