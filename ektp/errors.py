@@ -20,6 +20,8 @@ class RekamError(Exception):
     """
 
     code: str = "error"
+    domain: str = "ektp"
+    """The gettext domain (package) whose catalog translates ``message``."""
 
     def __init__(self, message: str, *, code: str | None = None, **params: Any) -> None:
         self.message = message
@@ -33,7 +35,7 @@ class RekamError(Exception):
 
     def localized(self, language: str = "id") -> str:
         """The message in ``language`` (Indonesian unless told otherwise)."""
-        return translate(self.message, language, domain="ektp").format(**self.params)
+        return translate(self.message, language, domain=self.domain).format(**self.params)
 
 
 class ValidationError(RekamError, ValueError):

@@ -42,7 +42,7 @@ class Device(ABC):
     def self_test(self) -> SelfTestResult:
         """Check the device answers and report what it says about itself. Never raises."""
 
-    def _close(self) -> None:
+    def _close(self) -> None:  # noqa: B027 - optional hook, empty by design
         """Release resources. Called once by :meth:`close`."""
 
     def close(self) -> None:

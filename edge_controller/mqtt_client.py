@@ -1,0 +1,488 @@
+"""A small MQTT v5 client over paho-mqtt 2 for the edge and the booths alike.
+
+It connects with the identity's client certificate (client id = certificate CN),
+keeps a retained availability message on ``status_topic`` (last will ``offline``,
+``online`` published on every connect), reconnects by itself with backoff and
+re-subscribes after each reconnect.
+
+Nothing is dropped silently: :meth:`MqttClient.publish_and_wait` raises
+:class:`MqttNotConnected` while the client is offline (the caller's outbox keeps
+the record) and returns only once the broker has answered, with the MQTT v5
+reason code; a refusal by the ACL (135) raises :class:`MqttNotAuthorized`.
+
+Callbacks run on paho's network thread: keep them short, and never call
+``publish_and_wait`` or ``subscribe`` from inside one (hand work to your own
+thread or event loop, e.g. with ``loop.call_soon_threadsafe``).
+
+Payloads are JSON dicts here; their schemas live in :mod:`ektp.messages`.
+This module imports nothing of the kiosk or of the edge's own logic.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
+from pydantic import BaseModel, ConfigDict, Field
+
+from ektp.errors import RekamError
+from ektp.i18n import N_
+
+log = logging.getLogger(__name__)
+
+NOT_AUTHORIZED = 135
+ONLINE_PAYLOAD: Mapping[str, Any] = {"v": 1, "state": "online"}
+OFFLINE_PAYLOAD: Mapping[str, Any] = {"v": 1, "state": "offline"}
+
+
+class MqttClientConfig(BaseModel):
+    """How one identity (a booth or the edge) reaches the office broker."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field(
+        default="127.0.0.1", description="Broker address (as named in its certificate)."
+    )
+    port: int = Field(default=8883, ge=1, le=65535, description="Broker TLS port.")
+    identity: str = Field(description="This client's certificate CN; also its MQTT client id.")
+    ca_cert_path: Path = Field(description="The office CA certificate (verifies the broker).")
+    cert_path: Path = Field(description="This client's certificate, signed by the office CA.")
+    key_path: Path = Field(description="This client's private key (mode 0600, never leaves it).")
+    client_id: str | None = Field(
+        default=None,
+        description="MQTT client id; None uses the identity (the broker's ACL "
+        "goes by the certificate CN whatever the client id).",
+    )
+    status_topic: str | None = Field(
+        default=None,
+        description="Retained availability topic (booths/<id>/status for a booth); "
+        "last will 'offline', 'online' on connect. None for no availability message.",
+    )
+    keepalive_seconds: int = Field(
+        default=30,
+        ge=5,
+        description="MQTT keepalive; the broker publishes the will after ~1.5x this.",
+    )
+    reconnect_min_delay_seconds: int = Field(default=1, ge=1, description="First reconnect delay.")
+    reconnect_max_delay_seconds: int = Field(
+        default=30, ge=1, description="Reconnect delay ceiling (the delay doubles up to it)."
+    )
+    session_expiry_seconds: int = Field(
+        default=0,
+        ge=0,
+        description="Keep the session (subscriptions, queued QoS 1) this long "
+        "while disconnected; 0 starts clean on every connect.",
+    )
+    max_inflight_messages: int = Field(
+        default=20, ge=1, description="QoS 1 messages awaiting PUBACK."
+    )
+
+
+class MqttError(RekamError):
+    """Root of the MQTT client's errors."""
+
+    code = "mqtt"
+
+
+class MqttNotConnected(MqttError, ConnectionError):
+    """Not connected (or the connection dropped before the broker confirmed): not sent."""
+
+    code = "mqtt_not_connected"
+
+
+class MqttTimeout(MqttError, TimeoutError):
+    """The broker did not answer in time; the message may or may not have arrived."""
+
+    code = "mqtt_timeout"
+
+
+class MqttRefused(MqttError):
+    """The broker answered with a failure reason code (``reason_code``)."""
+
+    code = "mqtt_refused"
+
+    def __init__(self, message: str, *, reason_code: int, **params: Any) -> None:
+        self.reason_code = reason_code
+        super().__init__(message, reason_code=reason_code, **params)
+
+
+class MqttNotAuthorized(MqttRefused, PermissionError):
+    """The broker's ACL refused this publish or subscription (reason code 135)."""
+
+    code = "mqtt_not_authorized"
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    topic: str
+    payload: bytes
+    qos: int
+    retain: bool
+
+    def json(self) -> Any:
+        """The payload parsed as JSON (raises ``ValueError`` when it is not)."""
+        return json.loads(self.payload)
+
+
+MessageCallback = Callable[[ReceivedMessage], None]
+ConnectionCallback = Callable[[bool], None]
+
+
+def encode_payload(payload: Mapping[str, Any] | bytes | str) -> bytes:
+    if isinstance(payload, bytes):
+        return payload
+    if isinstance(payload, str):
+        return payload.encode("utf-8")
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+class MqttClient:
+    """One connection to the office broker; see the module docstring for the rules."""
+
+    def __init__(
+        self,
+        config: MqttClientConfig,
+        *,
+        online_payload: Mapping[str, Any] = ONLINE_PAYLOAD,
+        offline_payload: Mapping[str, Any] = OFFLINE_PAYLOAD,
+        on_connection_change: ConnectionCallback | None = None,
+    ) -> None:
+        self.config = config
+        self.online_payload = dict(online_payload)
+        self.offline_payload = dict(offline_payload)
+        self._on_connection_change = on_connection_change
+        self.connected = threading.Event()
+        """Set while connected; cleared as soon as the connection drops."""
+        self.last_error: str | None = None
+        """Why the last connection attempt failed or dropped (no secrets), else None."""
+        self._lock = threading.Condition()
+        self._publish_reasons: dict[int, ReasonCode] = {}
+        self._subscribe_results: dict[int, list[ReasonCode]] = {}
+        self._abandoned_mids: set[int] = set()
+        self._subscriptions: dict[str, int] = {}
+        self._started = False
+        self._paho = self._make_paho_client()
+
+    @property
+    def paho_client(self) -> paho.Client:
+        """The underlying paho client (for tests and advanced use)."""
+        return self._paho
+
+    def _make_paho_client(self) -> paho.Client:
+        config = self.config
+        client = paho.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=config.client_id or config.identity,
+            protocol=MQTTProtocolVersion.MQTTv5,
+            reconnect_on_failure=True,
+        )
+        client.enable_logger(log)
+        client.suppress_exceptions = True
+        client.tls_set(
+            ca_certs=str(config.ca_cert_path),
+            certfile=str(config.cert_path),
+            keyfile=str(config.key_path),
+            cert_reqs=ssl.CERT_REQUIRED,
+            tls_version=ssl.PROTOCOL_TLS_CLIENT,
+        )
+        client.reconnect_delay_set(
+            config.reconnect_min_delay_seconds, config.reconnect_max_delay_seconds
+        )
+        client.max_inflight_messages_set(config.max_inflight_messages)
+        if config.status_topic:
+            client.will_set(
+                config.status_topic, encode_payload(self.offline_payload), qos=1, retain=True
+            )
+        client.on_connect = self._handle_connect
+        client.on_connect_fail = self._handle_connect_fail
+        client.on_disconnect = self._handle_disconnect
+        client.on_publish = self._handle_publish
+        client.on_subscribe = self._handle_subscribe
+        client.on_unsubscribe = self._handle_subscribe
+        client.on_message = self._handle_unexpected_message
+        return client
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Begin connecting in the background (returns at once; retries until ``stop()``)."""
+        if self._started:
+            return
+        properties = Properties(PacketTypes.CONNECT)
+        properties.SessionExpiryInterval = self.config.session_expiry_seconds
+        self._paho.connect_async(
+            self.config.host,
+            self.config.port,
+            keepalive=self.config.keepalive_seconds,
+            clean_start=self.config.session_expiry_seconds == 0,
+            properties=properties,
+        )
+        self._paho.loop_start()
+        self._started = True
+
+    def wait_until_connected(self, timeout: float) -> None:
+        """Block until connected; raise :class:`MqttNotConnected` after ``timeout`` s."""
+        if not self.connected.wait(timeout):
+            raise MqttNotConnected(
+                N_("Not connected to the broker at {host}:{port} ({reason})"),
+                host=self.config.host,
+                port=self.config.port,
+                reason=self.last_error or "no answer",
+            )
+
+    def stop(self, *, publish_offline: bool = True, timeout: float = 5.0) -> None:
+        """Publish ``offline`` (if connected and asked), disconnect, end the thread."""
+        if not self._started:
+            return
+        if publish_offline and self.config.status_topic and self.connected.is_set():
+            try:
+                self.publish_and_wait(
+                    self.config.status_topic, self.offline_payload, retain=True, timeout=timeout
+                )
+            except MqttError as err:
+                log.warning("could not publish offline status: %s", err)
+        self._paho.disconnect()
+        self._paho.loop_stop()
+        self.connected.clear()
+        self._started = False
+
+    def __enter__(self) -> MqttClient:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- publish and subscribe ---------------------------------------------------------
+
+    def _refuse_from_network_thread(self) -> None:
+        if threading.current_thread() is getattr(self._paho, "_thread", None):
+            raise RuntimeError("do not wait for the broker from inside an MQTT callback")
+
+    def publish_and_wait(
+        self,
+        topic: str,
+        payload: Mapping[str, Any] | bytes | str,
+        *,
+        qos: int = 1,
+        retain: bool = False,
+        timeout: float = 10.0,
+    ) -> int:
+        """Publish and wait for the broker's answer; return its v5 reason code (0 or 16).
+
+        Raises :class:`MqttNotConnected` when offline or when the connection drops
+        before the answer (paho may still deliver it after reconnecting: receivers
+        must be idempotent), :class:`MqttNotAuthorized` on 135, :class:`MqttRefused`
+        on another failure code, :class:`MqttTimeout` after ``timeout`` s.
+        """
+        self._refuse_from_network_thread()
+        if not self.connected.is_set():
+            raise MqttNotConnected(N_("Not connected: {topic} was not sent"), topic=topic)
+        info = self._paho.publish(topic, encode_payload(payload), qos=qos, retain=retain)
+        if info.rc == MQTTErrorCode.MQTT_ERR_NO_CONN:
+            self._abandon(info.mid)
+            raise MqttNotConnected(N_("Not connected: {topic} was not sent"), topic=topic)
+        if info.rc not in (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_AGAIN):
+            raise MqttError(
+                N_("Could not queue {topic}: {reason}"),
+                topic=topic,
+                reason=paho.error_string(info.rc),
+            )
+        deadline = time.monotonic() + timeout
+        while not info.is_published():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._abandon(info.mid)
+                raise MqttTimeout(N_("The broker did not confirm {topic} in time"), topic=topic)
+            if not self.connected.is_set():
+                self._abandon(info.mid)
+                raise MqttNotConnected(
+                    N_("The connection dropped before the broker confirmed {topic}"), topic=topic
+                )
+            info.wait_for_publish(min(0.2, remaining))
+        with self._lock:
+            reason = self._publish_reasons.pop(info.mid, None)
+        value = reason.value if reason is not None else 0
+        if value == NOT_AUTHORIZED:
+            raise MqttNotAuthorized(
+                N_("The broker refused {topic}: not authorized"), reason_code=value, topic=topic
+            )
+        if value >= 0x80:
+            raise MqttRefused(
+                N_("The broker refused {topic}: {reason}"),
+                reason_code=value,
+                topic=topic,
+                reason=str(reason),
+            )
+        return value
+
+    def subscribe(
+        self, topic_filter: str, callback: MessageCallback, *, qos: int = 1, timeout: float = 10.0
+    ) -> int:
+        """Subscribe, wait for SUBACK and return the granted QoS; kept across reconnects.
+
+        Raises :class:`MqttNotAuthorized` if the broker refuses the filter.
+        """
+        self._refuse_from_network_thread()
+        self._paho.message_callback_add(topic_filter, self._wrap(callback))
+        if not self.connected.is_set():
+            self._paho.message_callback_remove(topic_filter)
+            raise MqttNotConnected(
+                N_("Not connected: cannot subscribe to {topic}"), topic=topic_filter
+            )
+        result, mid = self._paho.subscribe(topic_filter, options=SubscribeOptions(qos=qos))
+        codes = self._wait_for_ack(result, mid, topic_filter, timeout)
+        granted = codes[0].value if codes else 0x80
+        if granted >= 0x80:
+            self._paho.message_callback_remove(topic_filter)
+            error = MqttNotAuthorized if granted == NOT_AUTHORIZED else MqttRefused
+            raise error(
+                N_("The broker refused the subscription to {topic}"),
+                reason_code=granted,
+                topic=topic_filter,
+            )
+        with self._lock:
+            self._subscriptions[topic_filter] = qos
+        return granted
+
+    def unsubscribe(self, topic_filter: str, *, timeout: float = 10.0) -> None:
+        """Forget ``topic_filter`` (and tell the broker, when connected)."""
+        self._refuse_from_network_thread()
+        with self._lock:
+            self._subscriptions.pop(topic_filter, None)
+        self._paho.message_callback_remove(topic_filter)
+        if self.connected.is_set():
+            result, mid = self._paho.unsubscribe(topic_filter)
+            self._wait_for_ack(result, mid, topic_filter, timeout)
+
+    def _wait_for_ack(
+        self, result: MQTTErrorCode, mid: int | None, topic: str, timeout: float
+    ) -> list[ReasonCode]:
+        if result != MQTTErrorCode.MQTT_ERR_SUCCESS or mid is None:
+            raise MqttNotConnected(N_("Not connected: cannot subscribe to {topic}"), topic=topic)
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while mid not in self._subscribe_results:
+                remaining = deadline - time.monotonic()
+                if not self.connected.is_set():
+                    self._abandoned_mids.add(mid)
+                    raise MqttNotConnected(
+                        N_("The connection dropped before the broker answered for {topic}"),
+                        topic=topic,
+                    )
+                if remaining <= 0:
+                    self._abandoned_mids.add(mid)
+                    raise MqttTimeout(N_("The broker did not answer for {topic}"), topic=topic)
+                self._lock.wait(min(0.2, remaining))
+            return self._subscribe_results.pop(mid)
+
+    def _abandon(self, mid: int) -> None:
+        with self._lock:
+            if self._publish_reasons.pop(mid, None) is None:
+                self._abandoned_mids.add(mid)
+
+    def _wrap(self, callback: MessageCallback) -> Callable[..., None]:
+        def deliver(_client: paho.Client, _userdata: object, message: paho.MQTTMessage) -> None:
+            received = ReceivedMessage(
+                message.topic, bytes(message.payload), message.qos, bool(message.retain)
+            )
+            try:
+                callback(received)
+            except Exception:
+                log.exception("message callback for %s failed", received.topic)
+
+        return deliver
+
+    # -- paho callbacks (network thread) ------------------------------------------------
+
+    def _handle_connect(
+        self, client: paho.Client, _userdata: object, flags: Any, reason: ReasonCode, _props: Any
+    ) -> None:
+        if reason.is_failure:
+            self.last_error = str(reason)
+            log.warning("broker refused %s: %s", self.config.identity, reason)
+            return
+        self.last_error = None
+        if self.config.status_topic:
+            info = client.publish(
+                self.config.status_topic, encode_payload(self.online_payload), qos=1, retain=True
+            )
+            self._abandon(info.mid)
+        with self._lock:
+            subscriptions = dict(self._subscriptions)
+        for topic_filter, qos in subscriptions.items():
+            _, mid = client.subscribe(topic_filter, options=SubscribeOptions(qos=qos))
+            if mid is not None:
+                with self._lock:
+                    self._abandoned_mids.add(mid)
+        self.connected.set()
+        self._notify(True)
+
+    def _handle_connect_fail(self, _client: paho.Client, _userdata: object) -> None:
+        self.last_error = "connection attempt failed (TLS or network)"
+
+    def _handle_disconnect(
+        self, _client: paho.Client, _userdata: object, _flags: Any, reason: ReasonCode, _props: Any
+    ) -> None:
+        was_connected = self.connected.is_set()
+        self.connected.clear()
+        if reason.is_failure:
+            self.last_error = str(reason)
+        with self._lock:
+            self._lock.notify_all()
+        if was_connected:
+            self._notify(False)
+
+    def _handle_publish(
+        self, _client: paho.Client, _userdata: object, mid: int, reason: ReasonCode, _props: Any
+    ) -> None:
+        with self._lock:
+            if mid in self._abandoned_mids:
+                self._abandoned_mids.discard(mid)
+                if reason.is_failure:
+                    log.warning("broker refused an unawaited publish: %s", reason)
+            else:
+                self._publish_reasons[mid] = reason
+
+    def _handle_subscribe(
+        self,
+        _client: paho.Client,
+        _userdata: object,
+        mid: int,
+        codes: list[ReasonCode],
+        _props: Any,
+    ) -> None:
+        with self._lock:
+            if mid in self._abandoned_mids:
+                self._abandoned_mids.discard(mid)
+                if any(code.is_failure for code in codes):
+                    log.warning("broker refused a re-subscription: %s", codes)
+                return
+            self._subscribe_results[mid] = codes
+            self._lock.notify_all()
+
+    def _handle_unexpected_message(
+        self, _client: paho.Client, _userdata: object, message: paho.MQTTMessage
+    ) -> None:
+        log.debug("message on %s matched no subscription callback", message.topic)
+
+    def _notify(self, connected: bool) -> None:
+        if self._on_connection_change is None:
+            return
+        try:
+            self._on_connection_change(connected)
+        except Exception:
+            log.exception("connection-change callback failed")

@@ -1,0 +1,101 @@
+"""The booth's hash-chained audit log.
+
+Each entry stores the SHA-256 of the previous entry's hash and its own canonical
+JSON, so removing or editing any entry breaks the chain from there on. Entries
+carry ids, names of steps and reasons — never a PIN, never biometric bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+GENESIS = "0" * 64
+FORBIDDEN_KEYS = frozenset({"pin", "template", "templates", "photo", "signature_image", "key"})
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: str
+    event: str
+    fields: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def _entry_hash(prev_hash: str, seq: int, at: str, event: str, fields: Mapping[str, Any]) -> str:
+    canonical = json.dumps(
+        {"seq": seq, "at": at, "event": event, "fields": fields},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+class AuditLog:
+    """Append-only, hash-chained, durable (SQLite WAL, synchronous=FULL). Thread-safe."""
+
+    def __init__(self, path: Path | str) -> None:
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, at TEXT NOT NULL,"
+            " event TEXT NOT NULL, fields TEXT NOT NULL, prev_hash TEXT NOT NULL,"
+            " hash TEXT NOT NULL)"
+        )
+
+    def append(self, event: str, **fields: Any) -> AuditEntry:
+        leaked = FORBIDDEN_KEYS.intersection(k.lower() for k in fields)
+        if leaked:
+            raise ValueError(f"audit entries must not carry {sorted(leaked)}")
+        at = datetime.now(UTC).isoformat(timespec="milliseconds")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(
+                    "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
+                ).fetchone()
+                seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
+                digest = _entry_hash(prev, seq, at, event, fields)
+                self._db.execute(
+                    "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
+                    (seq, at, event, json.dumps(fields, sort_keys=True), prev, digest),
+                )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return AuditEntry(seq, at, event, dict(fields), prev, digest)
+
+    def entries(self) -> Iterator[AuditEntry]:
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM audit ORDER BY seq").fetchall()
+        for seq, at, event, fields, prev, digest in rows:
+            yield AuditEntry(seq, at, event, json.loads(fields), prev, digest)
+
+    def verify_chain(self) -> int | None:
+        """The sequence number of the first broken entry, or None when the chain is whole."""
+        prev = GENESIS
+        expected_seq = 1
+        for entry in self.entries():
+            recomputed = _entry_hash(prev, entry.seq, entry.at, entry.event, entry.fields)
+            if entry.seq != expected_seq or entry.prev_hash != prev or entry.hash != recomputed:
+                return entry.seq
+            prev = entry.hash
+            expected_seq += 1
+        return None
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,294 @@
+"""The operator's side: card + PIN → call ticket → documents → photo → fingers → signature →
+review → seal → saved.
+
+Hardware calls (PIN check, camera burst, finger capture) block; screens run these
+methods off the UI thread. The sealed record is committed to the outbox before the
+flow reports it saved. Idle or card removal locks the booth but keeps the session,
+so the same operator can log in again and carry on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from ektp.i18n import N_
+from kiosk.flow.errors import FlowError, WrongStep
+from kiosk.flow.fingers import FingerprintCapture, FingerSensor
+from kiosk.flow.ports import AuditSink, Clock, Ticket, TicketDesk
+from kiosk.flow.ports import monotonic as default_clock
+from kiosk.flow.session import (
+    CardLogin,
+    Enrollment,
+    OutboxWriter,
+    PhotoStep,
+    Sealer,
+)
+
+
+class CaptureStep(StrEnum):
+    LOCKED = "locked"
+    PIN = "pin"
+    READY = "ready"
+    DOCUMENTS = "documents"
+    PHOTO = "photo"
+    FINGERPRINTS = "fingerprints"
+    SIGNATURE = "signature"
+    REVIEW = "review"
+    SAVED = "saved"
+
+
+SESSION_STEPS = (
+    CaptureStep.DOCUMENTS,
+    CaptureStep.PHOTO,
+    CaptureStep.FINGERPRINTS,
+    CaptureStep.SIGNATURE,
+    CaptureStep.REVIEW,
+)
+MIN_SIGNATURE_BYTES = 64
+
+
+class CaptureFlow:
+    """The operator capture state machine for one booth."""
+
+    def __init__(
+        self,
+        *,
+        booth_id: str,
+        login: CardLogin,
+        tickets: TicketDesk,
+        photo: PhotoStep,
+        sensor: FingerSensor,
+        sealer: Sealer,
+        outbox: OutboxWriter,
+        audit: AuditSink,
+        fingers: Sequence[str],
+        required_background: Callable[[Enrollment], str],
+        new_capture_allowed: Callable[[], bool] = lambda: True,
+        clock: Clock = default_clock,
+        idle_lock_seconds: float = 300.0,
+        max_finger_tries: int = 3,
+    ) -> None:
+        self.booth_id = booth_id
+        self._login = login
+        self._tickets = tickets
+        self._photo = photo
+        self._sensor = sensor
+        self._sealer = sealer
+        self._outbox = outbox
+        self._audit = audit
+        self._fingers = tuple(fingers)
+        self._required_background = required_background
+        self._new_capture_allowed = new_capture_allowed
+        self._clock = clock
+        self.idle_lock_seconds = idle_lock_seconds
+        self._max_finger_tries = max_finger_tries
+        self.step = CaptureStep.LOCKED
+        self.operator_id: str | None = None
+        self.operator_name: str | None = None
+        self.enrollment: Enrollment | None = None
+        self.parked_step: CaptureStep | None = None
+        self.saved_packet_id: str | None = None
+        self._last_touch = clock()
+
+    # -- login -----------------------------------------------------------------------
+    def card_inserted(self) -> None:
+        if self.step is CaptureStep.LOCKED:
+            self._go(CaptureStep.PIN)
+
+    def card_removed(self) -> None:
+        if self.step is not CaptureStep.LOCKED:
+            self.lock("card_removed")
+
+    def enter_pin(self, pin: str) -> None:
+        """Check the PIN on the card. PinError (tries left) and PinBlocked pass through."""
+        self._expect(CaptureStep.PIN)
+        try:
+            identity = self._login.verify_and_identify(pin)
+        except Exception as err:
+            self._audit.append("operator.login_failed", reason=type(err).__name__)
+            raise
+        if self.operator_id is not None and identity.operator_id != self.operator_id:
+            if self.enrollment is not None:
+                self._audit.append("session.dropped_for_new_operator", by=identity.operator_id)
+            self.enrollment = None
+            self.parked_step = None
+        self.operator_id = identity.operator_id
+        self.operator_name = identity.name
+        self._audit.append("operator.login", operator=identity.operator_id)
+        self._go(self.parked_step or CaptureStep.READY)
+        self.parked_step = None
+
+    def lock(self, reason: str = "operator") -> None:
+        if self.step in SESSION_STEPS:
+            self.parked_step = self.step
+        self._audit.append("operator.lock", reason=reason, operator=self.operator_id)
+        self._go(CaptureStep.LOCKED)
+
+    def tick(self) -> bool:
+        """Call regularly; locks the booth after ``idle_lock_seconds`` without activity."""
+        locked = self.step in (CaptureStep.LOCKED, CaptureStep.PIN)
+        if not locked and self._clock() - self._last_touch >= self.idle_lock_seconds:
+            self.lock("idle")
+            return True
+        return False
+
+    # -- one resident ----------------------------------------------------------------
+    def call_next(self) -> Ticket | None:
+        self._expect(CaptureStep.READY, CaptureStep.SAVED)
+        if not self._new_capture_allowed():
+            raise FlowError(
+                N_("Power is low: finish what is open, start no new recording."), code="power"
+            )
+        ticket = self._tickets.call_next(self.booth_id)
+        if ticket is None:
+            self._go(CaptureStep.READY)
+            return None
+        self.enrollment = Enrollment(
+            ticket=ticket,
+            started_at=datetime.now(UTC),
+            fingers=FingerprintCapture(
+                self._sensor, self._fingers, max_tries=self._max_finger_tries
+            ),
+        )
+        self.saved_packet_id = None
+        self._go(CaptureStep.DOCUMENTS, ticket=ticket.number)
+        return ticket
+
+    def confirm_documents(self, shown: set[str]) -> None:
+        enrollment = self._session(CaptureStep.DOCUMENTS)
+        missing = [d for d in enrollment.ticket.checkin.documents if d not in shown]
+        if missing:
+            raise FlowError(
+                N_("Documents still to check: {missing}."),
+                code="documents_missing",
+                missing=", ".join(missing),
+            )
+        enrollment.documents_checked = tuple(sorted(shown))
+        self._go(CaptureStep.PHOTO)
+
+    def send_home_for_documents(self, missing: Sequence[str]) -> None:
+        """The resident lacks a document: end the session, keep the reason for the report."""
+        self._session(CaptureStep.DOCUMENTS)
+        self._audit.append("session.documents_missing", missing=list(missing))
+        self.enrollment = None
+        self._go(CaptureStep.READY)
+
+    def take_photo(self) -> Any:
+        """Capture a burst and keep the best passing frame. Returns the photo assessment."""
+        enrollment = self._session(CaptureStep.PHOTO)
+        result = self._photo.capture(self._required_background(enrollment))
+        enrollment.photo_checks = result.checks
+        if result.ok:
+            enrollment.photo_jpeg = result.jpeg
+            self._audit.append("photo.accepted", score=result.score)
+            self._go(CaptureStep.FINGERPRINTS)
+        else:
+            enrollment.last_failed_photo = result.jpeg
+            self._audit.append("photo.rejected", failing=result.failing)
+        return result
+
+    def accept_photo_anyway(self, reason: str) -> None:
+        """Operator override of a failing check: kept, and flagged for supervisor review."""
+        enrollment = self._session(CaptureStep.PHOTO)
+        if enrollment.last_failed_photo is None:
+            raise FlowError(N_("Take a photo first."), code="no_photo")
+        if not reason.strip():
+            raise FlowError(N_("Say why the photo is accepted."), code="reason")
+        enrollment.photo_jpeg = enrollment.last_failed_photo
+        enrollment.flags.add("photo_override")
+        self._audit.append("photo.override", reason=reason)
+        self._go(CaptureStep.FINGERPRINTS)
+
+    def capture_finger(self, on_step: Callable[[str], None] | None = None) -> Any:
+        enrollment = self._session(CaptureStep.FINGERPRINTS)
+        finger = enrollment.fingers.current
+        try:
+            result = enrollment.fingers.capture(on_step)
+        except FlowError as err:
+            self._audit.append("finger.retry", finger=finger, code=err.code)
+            raise
+        except Exception as err:
+            self._audit.append("finger.device_error", finger=finger, error=type(err).__name__)
+            raise
+        self._audit.append(
+            "finger.captured", finger=result.finger, quality=result.quality, tries=result.tries
+        )
+        self._after_finger(enrollment)
+        return result
+
+    def mark_finger_exception(self, reason: str, finger: str | None = None) -> None:
+        enrollment = self._session(CaptureStep.FINGERPRINTS)
+        enrollment.fingers.mark_exception(reason, finger)
+        enrollment.flags.add("finger_exception")
+        self._audit.append("finger.exception", finger=finger, reason=reason)
+        self._after_finger(enrollment)
+
+    def retake_finger(self, finger: str) -> None:
+        enrollment = self._session(
+            CaptureStep.FINGERPRINTS, CaptureStep.SIGNATURE, CaptureStep.REVIEW
+        )
+        enrollment.fingers.select(finger)
+        self._go(CaptureStep.FINGERPRINTS, retake=finger)
+
+    def submit_signature(self, image_png: bytes) -> None:
+        enrollment = self._session(CaptureStep.SIGNATURE)
+        if len(image_png) < MIN_SIGNATURE_BYTES:
+            raise FlowError(N_("The signature is empty. Please sign again."), code="signature")
+        enrollment.signature_png = image_png
+        self._go(CaptureStep.REVIEW)
+
+    def seal(self) -> str:
+        """Seal and commit to the outbox; returns the packet id once it is safe on disk."""
+        enrollment = self._session(CaptureStep.REVIEW)
+        manifest, parts = enrollment.to_manifest_and_parts(
+            booth_id=self.booth_id, operator_id=self.operator_id or ""
+        )
+        sealed = self._sealer.seal(manifest, parts)
+        self._outbox.commit(sealed.packet_id, sealed.data, sealed.outbox_meta)
+        self.saved_packet_id = sealed.packet_id
+        self._audit.append("session.saved", packet=sealed.packet_id, flags=sorted(enrollment.flags))
+        self.enrollment = None
+        self._go(CaptureStep.SAVED, packet=sealed.packet_id)
+        return sealed.packet_id
+
+    def cancel(self, reason: str) -> None:
+        if self.enrollment is None:
+            return
+        self._audit.append("session.cancelled", reason=reason, step=str(self.step))
+        self.enrollment = None
+        self.parked_step = None
+        self._go(CaptureStep.READY)
+
+    # -- internals -------------------------------------------------------------------
+    def _after_finger(self, enrollment: Enrollment) -> None:
+        if enrollment.fingers.done:
+            if any(r.duplicate_of for r in enrollment.fingers.results.values()):
+                enrollment.flags.add("duplicate_finger_suspected")
+            self._go(CaptureStep.SIGNATURE)
+        else:
+            self._touch()
+
+    def _session(self, *steps: CaptureStep) -> Enrollment:
+        self._expect(*steps)
+        assert self.enrollment is not None
+        return self.enrollment
+
+    def _expect(self, *steps: CaptureStep) -> None:
+        if self.step not in steps:
+            raise WrongStep(
+                N_("Please finish the current step first."),
+                expected=",".join(steps),
+                at=str(self.step),
+            )
+        self._touch()
+
+    def _touch(self) -> None:
+        self._last_touch = self._clock()
+
+    def _go(self, step: CaptureStep, **fields: object) -> None:
+        self._audit.append(f"capture.{step}", previous=str(self.step), **fields)
+        self.step = step
+        self._touch()
