@@ -17,7 +17,7 @@ LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+def N_(message: str) -> str:
     """Mark a string for extraction without translating it here."""
     return message
 

@@ -1,0 +1,137 @@
+"""NIK (Nomor Induk Kependudukan): the 16-digit lifelong personal number.
+
+Layout: province(2) region(2) district(2) | birth date DDMMYY, 40 added to the day for
+women | serial(4, 0001–9999). :func:`parse_nik` checks all of it and says which digits
+are wrong; :func:`check_consistency` compares with what the resident states.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from ektp._digits import check_region, clean_digits, resolve_date
+from ektp.errors import ValidationError
+from ektp.i18n import N_, translate
+from ektp.regions import RegionTable
+
+FEMALE_DAY_OFFSET = 40
+
+MSG_EMPTY = N_("Please enter the NIK")
+MSG_LENGTH = N_("NIK must have 16 digits; you entered {count}")
+MSG_NOT_DIGITS = N_("NIK may contain digits only; character {position} is not a digit")
+MSG_SERIAL = N_("The 13th–16th digits (serial number) cannot be 0000")
+MSG_STATED_MALE = N_("The NIK belongs to a woman, but the resident stated male")
+MSG_STATED_FEMALE = N_("The NIK belongs to a man, but the resident stated female")
+MSG_BIRTH_DATE = N_(
+    "The birth date in the NIK ({nik_date}) differs from the stated birth date ({stated_date})"
+)
+
+
+class NikError(ValidationError):
+    """A NIK that breaks a rule; ``code`` starts with ``nik.``."""
+
+    code = "nik"
+
+
+class Sex(StrEnum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+SEX_NAMES: dict[Sex, str] = {Sex.MALE: N_("Male"), Sex.FEMALE: N_("Female")}
+
+
+def sex_name(sex: Sex, language: str = "id") -> str:
+    return translate(SEX_NAMES[Sex(sex)], language)
+
+
+@dataclass(frozen=True)
+class Nik:
+    """A parsed, valid NIK."""
+
+    province_code: str
+    regency_code: str  # 2 digits, within the province
+    district_code: str  # 2 digits, within the regency
+    birth_date: dt.date
+    sex: Sex
+    serial: int
+
+    @property
+    def region_code(self) -> str:
+        """The 6-digit district code (province + regency + district)."""
+        return self.province_code + self.regency_code + self.district_code
+
+    @property
+    def digits(self) -> str:
+        day = self.birth_date.day + (FEMALE_DAY_OFFSET if self.sex is Sex.FEMALE else 0)
+        date_part = f"{day:02d}{self.birth_date.month:02d}{self.birth_date.year % 100:02d}"
+        return f"{self.region_code}{date_part}{self.serial:04d}"
+
+    def __str__(self) -> str:
+        return self.digits
+
+
+def parse_nik(
+    text: str, *, today: dt.date | None = None, regions: RegionTable | None = None
+) -> Nik:
+    """Parse and validate a NIK typed by a resident.
+
+    Spaces, dots and hyphens between digit groups are ignored. The two-digit birth
+    year becomes the latest date not after ``today`` (default: the local date). With
+    ``regions``, the region prefix must be known to it. Raises :class:`NikError`.
+    """
+    digits = clean_digits(
+        text,
+        error=NikError,
+        empty_message=MSG_EMPTY,
+        length_message=MSG_LENGTH,
+        digits_message=MSG_NOT_DIGITS,
+    )
+    check_region(digits, regions, NikError)
+    raw_day, month, yy = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
+    sex = Sex.FEMALE if raw_day > FEMALE_DAY_OFFSET else Sex.MALE
+    day = raw_day - FEMALE_DAY_OFFSET if sex is Sex.FEMALE else raw_day
+    birth_date = resolve_date(day, month, yy, today=today or dt.date.today(), error=NikError)
+    serial = int(digits[12:16])
+    if serial == 0:
+        raise NikError(MSG_SERIAL, code="nik.serial")
+    return Nik(digits[0:2], digits[2:4], digits[4:6], birth_date, sex, serial)
+
+
+def build_nik(region_code: str, birth_date: dt.date, sex: Sex, serial: int) -> str:
+    """The 16 digits for these parts (for emulators, fixtures and tests)."""
+    if len(region_code) != 6 or not region_code.isdigit():
+        raise ValueError("region_code must have 6 digits")
+    if not 1 <= serial <= 9999:
+        raise ValueError("serial must be 1..9999")
+    return Nik(region_code[:2], region_code[2:4], region_code[4:6], birth_date, sex, serial).digits
+
+
+def check_consistency(
+    nik: Nik, *, sex: Sex | None = None, birth_date: dt.date | None = None
+) -> None:
+    """Raise :class:`NikError` when what the resident states contradicts the NIK."""
+    if sex is not None and Sex(sex) is not nik.sex:
+        message = MSG_STATED_MALE if Sex(sex) is Sex.MALE else MSG_STATED_FEMALE
+        raise NikError(message, code="nik.sex_mismatch")
+    if birth_date is not None and birth_date != nik.birth_date:
+        raise NikError(
+            MSG_BIRTH_DATE,
+            code="nik.birth_date_mismatch",
+            nik_date=nik.birth_date.strftime("%d-%m-%Y"),
+            stated_date=birth_date.strftime("%d-%m-%Y"),
+        )
+
+
+def format_masked(nik: Nik | str) -> str:
+    """The NIK for a screen or a printout, birth date and most of the serial hidden.
+
+    ``6403065402900001`` → ``6403 06•• •••• ••01``.
+    """
+    digits = nik.digits if isinstance(nik, Nik) else "".join(c for c in nik if c.isdigit())
+    if len(digits) != 16:
+        return "•" * 16
+    masked = digits[:6] + "•" * 8 + digits[14:]
+    return " ".join(masked[i : i + 4] for i in range(0, 16, 4))

@@ -1,0 +1,387 @@
+"""Sealing: the packet a booth commits to its outbox and sends to the edge.
+
+Envelope (canonical JSON, ``"v": 1``)::
+
+    {"blobs": {"biometrics": "<base64 ciphertext>"},
+     "manifest": "<base64 of the manifest's canonical JSON>",
+     "signature": "<base64 Ed25519 signature>",
+     "v": 1}
+
+* The parts (photo JPEG, ten templates, signature image, document scans) are packed
+  (:func:`ektp.packet_models.encode_parts`) and encrypted with a fresh AES-256-GCM key;
+  the associated data binds the ciphertext to the packet id.
+* The content key is wrapped per recipient: an ephemeral X25519 key agrees a secret with
+  the recipient's public key, HKDF-SHA256 (salt: both public keys; info: the packet id)
+  derives a key-encryption key, and AES-KW (RFC 3394) wraps the content key. Recipients
+  are a list, and ``blobs`` a map, so a second blob (a thumbnail sealed for the edge's
+  own key) fits in v1 without changing the shape.
+* The manifest (:class:`~ektp.packet_models.PacketManifest`) holds the record, the
+  SHA-256 and size of every part and of each ciphertext, and the recipients; the booth
+  signs its exact bytes with Ed25519. Everything in the envelope is therefore covered:
+  the manifest and signature directly, the blobs through their hashes, and the envelope
+  itself by the canonical-form check, so any flipped bit is rejected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pydantic
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+
+from ektp._json import JsonProblem, canonical_json, strict_loads
+from ektp.i18n import N_
+from ektp.packet_models import (
+    BIOMETRICS_BLOB,
+    MAX_PARTS,
+    PACKET_VERSION,
+    PART_NAME_PATTERN,
+    Biometrics,
+    PacketError,
+    PacketManifest,
+    PartDigest,
+    Recipient,
+    SealedBlob,
+    b64decode_exact,
+    b64encode,
+    decode_parts,
+    encode_parts,
+)
+from ektp.record import EnrollmentRecord
+
+DEFAULT_MAX_PACKET_BYTES = 8 * 1024 * 1024
+MAX_MANIFEST_BYTES = 256 * 1024
+_ENVELOPE_KEYS = frozenset({"v", "manifest", "signature", "blobs"})
+_SIGNATURE_CONTEXT = b"rekam/packet/v1/manifest\x00"
+_CONTENT_CONTEXT = b"rekam/packet/v1/content\x00"
+_WRAP_CONTEXT = b"rekam/packet/v1/key-wrap\x00"
+_SCHEME: Literal["X25519-HKDF-SHA256-AESKW"] = "X25519-HKDF-SHA256-AESKW"
+
+
+@dataclass(frozen=True)
+class SealedPacket:
+    """A sealed packet: its canonical bytes and the manifest they carry."""
+
+    packet_id: uuid.UUID
+    data: bytes
+    manifest: PacketManifest
+
+    def __bytes__(self) -> bytes:
+        return self.data
+
+
+@dataclass(frozen=True)
+class VerifiedManifest:
+    """A manifest whose signature, schema and ciphertext hashes were checked."""
+
+    manifest: PacketManifest
+    packet_sha256: str  # of the whole packet bytes
+
+    @property
+    def packet_id(self) -> uuid.UUID:
+        return self.manifest.packet_id
+
+    @property
+    def booth_id(self) -> str:
+        return self.manifest.booth_id
+
+    @property
+    def record(self) -> EnrollmentRecord:
+        return self.manifest.record
+
+
+def public_key_id(key: X25519PublicKey) -> str:
+    """The recipient key id: first 16 bytes (hex) of SHA-256 of the raw public key."""
+    return hashlib.sha256(_raw(key)).hexdigest()[:32]
+
+
+def _raw(key: X25519PublicKey) -> bytes:
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def _kek(shared: bytes, ephemeral: bytes, recipient: bytes, packet_id: uuid.UUID) -> bytes:
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(),
+        length=32,
+        salt=ephemeral + recipient,
+        info=_WRAP_CONTEXT + packet_id.bytes,
+    )
+    return hkdf.derive(shared)
+
+
+def _wrap_for(
+    content_key: bytes,
+    recipient_key: X25519PublicKey,
+    role: Literal["central", "edge"],
+    packet_id: uuid.UUID,
+) -> Recipient:
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_raw = _raw(ephemeral.public_key())
+    kek = _kek(ephemeral.exchange(recipient_key), ephemeral_raw, _raw(recipient_key), packet_id)
+    return Recipient(
+        role=role,
+        scheme=_SCHEME,
+        key_id=public_key_id(recipient_key),
+        ephemeral_public_key=b64encode(ephemeral_raw),
+        wrapped_key=b64encode(aes_key_wrap(kek, content_key)),
+    )
+
+
+def _check_parts(biometrics: Mapping[str, bytes], limit: int) -> None:
+    if not biometrics:
+        raise ValueError("a packet needs at least one part")
+    if len(biometrics) > MAX_PARTS:
+        raise ValueError(f"a packet holds at most {MAX_PARTS} parts")
+    for name, data in biometrics.items():
+        if not re.fullmatch(PART_NAME_PATTERN, name):
+            raise ValueError(f"bad part name {name!r}")
+        if not isinstance(data, bytes | bytearray):
+            raise TypeError(f"part {name!r} must be bytes")
+    if sum(len(data) for data in biometrics.values()) > limit:
+        raise ValueError("the parts exceed the packet size limit")
+
+
+def seal(
+    record: EnrollmentRecord | Mapping[str, Any],
+    biometrics: Mapping[str, bytes],
+    *,
+    booth_id: str,
+    booth_signing_key: Ed25519PrivateKey,
+    central_public_key: X25519PublicKey,
+    packet_id: uuid.UUID | None = None,
+    sealed_at: dt.datetime | None = None,
+    max_size: int = DEFAULT_MAX_PACKET_BYTES,
+) -> SealedPacket:
+    """Encrypt ``biometrics`` for central and sign the manifest with the booth key.
+
+    ``biometrics`` maps part names (``photo``, ``signature``, ``template.<finger>``, see
+    :mod:`ektp.packet_models`) to bytes. Raises ``ValueError`` when the record belongs to
+    another booth, a part name is invalid, or the packet would exceed ``max_size``.
+    """
+    record = EnrollmentRecord.model_validate(record)
+    if record.booth_id != booth_id:
+        raise ValueError("the record was captured on another booth")
+    _check_parts(biometrics, max_size)
+    packet_id = packet_id or uuid.uuid4()
+    parts = {name: bytes(data) for name, data in biometrics.items()}
+
+    content_key = AESGCM.generate_key(bit_length=256)
+    nonce = os.urandom(12)
+    ciphertext = AESGCM(content_key).encrypt(
+        nonce, encode_parts(parts), _CONTENT_CONTEXT + packet_id.bytes
+    )
+    blob = SealedBlob(
+        cipher="AES-256-GCM",
+        nonce=b64encode(nonce),
+        size=len(ciphertext),
+        sha256=hashlib.sha256(ciphertext).hexdigest(),
+        recipients=(_wrap_for(content_key, central_public_key, "central", packet_id),),
+    )
+    manifest = PacketManifest(
+        v=PACKET_VERSION,
+        packet_id=packet_id,
+        booth_id=booth_id,
+        sealed_at=sealed_at or dt.datetime.now(dt.UTC),
+        record=record,
+        parts={
+            name: PartDigest(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+            for name, data in parts.items()
+        },
+        blobs={BIOMETRICS_BLOB: blob},
+    )
+    manifest_bytes = canonical_json(manifest.model_dump(mode="json"))
+    signature = booth_signing_key.sign(_SIGNATURE_CONTEXT + manifest_bytes)
+    data = canonical_json(
+        {
+            "v": PACKET_VERSION,
+            "manifest": b64encode(manifest_bytes),
+            "signature": b64encode(signature),
+            "blobs": {BIOMETRICS_BLOB: b64encode(ciphertext)},
+        }
+    )
+    if len(data) > max_size:
+        raise ValueError("the sealed packet exceeds the packet size limit")
+    return SealedPacket(packet_id=packet_id, data=data, manifest=manifest)
+
+
+@dataclass(frozen=True)
+class _Envelope:
+    manifest_bytes: bytes
+    signature: bytes
+    blobs: dict[str, bytes]
+
+
+MSG_OVERSIZE = N_("The packet is too big ({size} bytes; the limit is {limit})")
+MSG_TRUNCATED = N_("The packet is cut short")
+MSG_MALFORMED = N_("The packet is not well-formed JSON")
+MSG_NOT_CANONICAL = N_("The packet is not in canonical form")
+MSG_SCHEMA = N_("The packet does not match the packet schema")
+MSG_VERSION = N_("Unknown packet format version {version}")
+MSG_MANIFEST_SIZE = N_("The packet manifest is too big")
+MSG_SIGNATURE = N_("The packet signature does not match the booth's key")
+MSG_MANIFEST_SCHEMA = N_("The packet manifest does not match the schema: {detail}")
+MSG_CIPHERTEXT = N_("The encrypted content does not match the hash in the manifest")
+MSG_BOOTH = N_("The packet comes from {packet_booth}, not from {expected_booth}")
+MSG_NO_RECIPIENT = N_("The packet is not sealed for this key")
+MSG_DECRYPT = N_("The sealed content cannot be decrypted")
+MSG_PART_HASH = N_("A biometric part does not match the hash in the manifest: {part}")
+
+
+def _read_envelope(packet_bytes: bytes, max_size: int) -> _Envelope:
+    if len(packet_bytes) > max_size:
+        raise PacketError(
+            MSG_OVERSIZE, code="packet.oversize", size=len(packet_bytes), limit=max_size
+        )
+    try:
+        envelope = strict_loads(packet_bytes)
+    except JsonProblem as err:
+        if err.kind == "truncated":
+            raise PacketError(MSG_TRUNCATED, code="packet.truncated") from err
+        raise PacketError(MSG_MALFORMED, code="packet.malformed") from err
+    if not isinstance(envelope, dict):
+        raise PacketError(MSG_SCHEMA, code="packet.schema")
+    version = envelope.get("v")
+    if type(version) is not int or version != PACKET_VERSION:
+        raise PacketError(MSG_VERSION, code="packet.unknown_version", version=repr(version)[:20])
+    blobs = envelope.get("blobs")
+    if (
+        set(envelope) != _ENVELOPE_KEYS
+        or not isinstance(blobs, dict)
+        or not 1 <= len(blobs) <= 4
+        or not all(isinstance(value, str) for value in blobs.values())
+    ):
+        raise PacketError(MSG_SCHEMA, code="packet.schema")
+    if canonical_json(envelope) != bytes(packet_bytes):
+        raise PacketError(MSG_NOT_CANONICAL, code="packet.not_canonical")
+    manifest_bytes = b64decode_exact(envelope["manifest"], "manifest")
+    if len(manifest_bytes) > MAX_MANIFEST_BYTES:
+        raise PacketError(MSG_MANIFEST_SIZE, code="packet.manifest_size")
+    return _Envelope(
+        manifest_bytes=manifest_bytes,
+        signature=b64decode_exact(envelope["signature"], "signature"),
+        blobs={name: b64decode_exact(text, f"blobs.{name}") for name, text in blobs.items()},
+    )
+
+
+def _parse_manifest(envelope: _Envelope) -> PacketManifest:
+    try:
+        raw = strict_loads(envelope.manifest_bytes)
+    except JsonProblem as err:
+        raise PacketError(
+            MSG_MANIFEST_SCHEMA, code="packet.manifest_schema", detail="JSON"
+        ) from err
+    if isinstance(raw, dict) and raw.get("v") != PACKET_VERSION:
+        raise PacketError(
+            MSG_VERSION, code="packet.unknown_version", version=repr(raw.get("v"))[:20]
+        )
+    try:
+        manifest = PacketManifest.model_validate(raw)
+    except pydantic.ValidationError as err:
+        first = err.errors()[0]
+        detail = ".".join(str(item) for item in first["loc"]) or first["msg"]
+        raise PacketError(
+            MSG_MANIFEST_SCHEMA, code="packet.manifest_schema", detail=detail[:80]
+        ) from err
+    if set(manifest.blobs) != set(envelope.blobs):
+        raise PacketError(MSG_MANIFEST_SCHEMA, code="packet.manifest_schema", detail="blobs")
+    for name, ciphertext in envelope.blobs.items():
+        described = manifest.blobs[name]
+        if (
+            len(ciphertext) != described.size
+            or hashlib.sha256(ciphertext).hexdigest() != described.sha256
+        ):
+            raise PacketError(MSG_CIPHERTEXT, code="packet.ciphertext_hash")
+    return manifest
+
+
+def verify(
+    packet_bytes: bytes,
+    *,
+    booth_public_key: Ed25519PublicKey,
+    max_size: int = DEFAULT_MAX_PACKET_BYTES,
+    expected_booth_id: str | None = None,
+) -> VerifiedManifest:
+    """Check a received packet without decrypting it (the edge's ingest check).
+
+    Rejects, with a :class:`PacketError` whose ``code`` names the reason: oversize,
+    truncated, malformed, schema, unknown_version, not_canonical, bad_encoding,
+    manifest_size, bad_signature, manifest_schema, ciphertext_hash, booth_mismatch.
+    """
+    envelope = _read_envelope(packet_bytes, max_size)
+    try:
+        booth_public_key.verify(envelope.signature, _SIGNATURE_CONTEXT + envelope.manifest_bytes)
+    except InvalidSignature as err:
+        raise PacketError(MSG_SIGNATURE, code="packet.bad_signature") from err
+    manifest = _parse_manifest(envelope)
+    if expected_booth_id is not None and manifest.booth_id != expected_booth_id:
+        raise PacketError(
+            MSG_BOOTH,
+            code="packet.booth_mismatch",
+            packet_booth=manifest.booth_id,
+            expected_booth=expected_booth_id,
+        )
+    return VerifiedManifest(manifest, hashlib.sha256(packet_bytes).hexdigest())
+
+
+def open_sealed(
+    packet: bytes | SealedPacket,
+    central_private_key: X25519PrivateKey,
+    *,
+    booth_public_key: Ed25519PublicKey | None = None,
+    max_size: int = DEFAULT_MAX_PACKET_BYTES,
+) -> Biometrics:
+    """Decrypt the biometrics (central's side; tests). Checks every hash in the manifest.
+
+    With ``booth_public_key`` the signature is verified first, as :func:`verify` does.
+    """
+    data = packet.data if isinstance(packet, SealedPacket) else packet
+    if booth_public_key is not None:
+        verify(data, booth_public_key=booth_public_key, max_size=max_size)
+    envelope = _read_envelope(data, max_size)
+    manifest = _parse_manifest(envelope)
+    blob = manifest.blobs[BIOMETRICS_BLOB]
+    own_public = central_private_key.public_key()
+    key_id = public_key_id(own_public)
+    recipient = next((r for r in blob.recipients if r.key_id == key_id), None)
+    if recipient is None:
+        raise PacketError(MSG_NO_RECIPIENT, code="packet.no_recipient")
+    try:
+        ephemeral_raw = b64decode_exact(recipient.ephemeral_public_key, "ephemeral_public_key")
+        ephemeral = X25519PublicKey.from_public_bytes(ephemeral_raw)
+        kek = _kek(
+            central_private_key.exchange(ephemeral),
+            ephemeral_raw,
+            _raw(own_public),
+            manifest.packet_id,
+        )
+        content_key = aes_key_unwrap(kek, b64decode_exact(recipient.wrapped_key, "wrapped_key"))
+        plaintext = AESGCM(content_key).decrypt(
+            b64decode_exact(blob.nonce, "nonce"),
+            envelope.blobs[BIOMETRICS_BLOB],
+            _CONTENT_CONTEXT + manifest.packet_id.bytes,
+        )
+    except (InvalidUnwrap, InvalidTag, ValueError) as err:
+        if isinstance(err, PacketError):
+            raise
+        raise PacketError(MSG_DECRYPT, code="packet.decrypt") from err
+    parts = decode_parts(plaintext)
+    if set(parts) != set(manifest.parts):
+        raise PacketError(MSG_PART_HASH, code="packet.part_hash", part="(list)")
+    for name, content in parts.items():
+        digest = manifest.parts[name]
+        if len(content) != digest.size or hashlib.sha256(content).hexdigest() != digest.sha256:
+            raise PacketError(MSG_PART_HASH, code="packet.part_hash", part=name)
+    return Biometrics(parts)
