@@ -1,0 +1,1 @@
+"""The booth: enrollment flow, photo quality, the durable outbox and the Kivy screens."""

@@ -1,0 +1,34 @@
+"""Photo quality for the booth: checks a screen can word, burst auto-capture, 3:4 JPEG.
+
+Build one :class:`PhotoQualityChecker` from the office's :class:`PhotoQualityConfig`
+and feed it BGR camera frames (numpy ``uint8`` arrays).
+"""
+
+from kiosk.photo.capture import BurstCapture, PhotoOutcome
+from kiosk.photo.checks import CheckResult
+from kiosk.photo.config import BackgroundColour, PhotoQualityConfig
+from kiosk.photo.detect import Box, portrait_area
+from kiosk.photo.quality import (
+    CHECK_NAMES,
+    Assessment,
+    PhotoQualityChecker,
+    assess,
+    best_of_burst,
+    crop_portrait,
+)
+
+__all__ = [
+    "CHECK_NAMES",
+    "Assessment",
+    "BackgroundColour",
+    "Box",
+    "BurstCapture",
+    "CheckResult",
+    "PhotoOutcome",
+    "PhotoQualityChecker",
+    "PhotoQualityConfig",
+    "assess",
+    "best_of_burst",
+    "crop_portrait",
+    "portrait_area",
+]

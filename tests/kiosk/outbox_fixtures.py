@@ -1,0 +1,112 @@
+"""Helpers for the outbox tests: a settable clock, sample packets, the writer process."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import select
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+WRITER_SCRIPT = Path(__file__).resolve().parent / "outbox_writer.py"
+
+
+class SettableClock:
+    """Wall-clock seconds that a test moves by hand."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def sample_packet(
+    rng: random.Random, size: int | None = None, kelurahan: str = "Teluk Bayur"
+) -> tuple[str, bytes, dict[str, Any]]:
+    """A packet id, opaque 'sealed' bytes and the small metadata the kiosk stores."""
+    blob = rng.randbytes(size if size is not None else rng.randint(1024, 100 * 1024))
+    packet_id = uuid.UUID(int=rng.getrandbits(128)).hex
+    meta = {
+        "packet_id": packet_id,
+        "kelurahan": kelurahan,
+        "size": len(blob),
+        "sha256": hashlib.sha256(blob).hexdigest(),
+    }
+    return packet_id, blob, meta
+
+
+def integrity_check(db: Path) -> str:
+    """``PRAGMA integrity_check`` through a fresh connection (runs WAL recovery)."""
+    conn = sqlite3.connect(db)
+    try:
+        return "\n".join(row[0] for row in conn.execute("PRAGMA integrity_check"))
+    finally:
+        conn.close()
+
+
+@dataclass
+class KilledWriter:
+    """What one writer process said before it was killed."""
+
+    committed: list[str] = field(default_factory=list)
+    returncode: int | None = None
+    stderr: str = ""
+    was_ready: bool = False
+
+
+def run_writer_and_kill(
+    db: Path, rng: random.Random, *, early_kill: bool, max_delay_s: float = 0.04
+) -> KilledWriter:
+    """Start a writer, SIGKILL it after a random delay, and collect its report.
+
+    With ``early_kill`` the delay counts from process start, so the kill may land
+    while it opens the outbox (WAL recovery, schema check); otherwise it counts
+    from the writer's ``ready`` line, so the kill lands among commits.
+    """
+    proc = subprocess.Popen(
+        [sys.executable, str(WRITER_SCRIPT), str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    result = KilledWriter()
+    buffer = b""
+    try:
+        if not early_kill:
+            deadline = time.monotonic() + 30.0
+            while b"ready\n" not in buffer and time.monotonic() < deadline:
+                if proc.poll() is not None:
+                    break
+                readable, _, _ = select.select([proc.stdout], [], [], 0.5)
+                if readable:
+                    chunk = os.read(proc.stdout.fileno(), 65536)
+                    if not chunk:
+                        break
+                    buffer += chunk
+        time.sleep(rng.uniform(0.002, max_delay_s))
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        rest, err = proc.communicate(timeout=60)
+    buffer += rest
+    result.returncode = proc.returncode
+    result.stderr = err.decode(errors="replace")
+    for line in buffer.split(b"\n")[:-1]:  # a line without its newline was not finished
+        text = line.decode()
+        if text == "ready":
+            result.was_ready = True
+        elif text.startswith("committed "):
+            result.committed.append(text.removeprefix("committed "))
+    return result
