@@ -1,0 +1,70 @@
+"""Configuration of the UPS device: ``backend = "real"`` (a NUT upsd) or ``"emulated"``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from hardware.ups.device import NutUps, Ups
+from hardware.ups.emulated import EmulatedUps
+
+
+class NutUpsConfig(BaseModel):
+    """A UPS served by a NUT ``upsd`` (on the edge, usually the local one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["real"] = Field("real", description="Read a real UPS through NUT's upsd.")
+    host: str = Field("127.0.0.1", description="Host where upsd listens.")
+    port: int = Field(3493, ge=1, le=65535, description="upsd's TCP port.")
+    ups_name: str = Field("ups", min_length=1, description="The UPS's name in upsd's ups.conf.")
+    username: str | None = Field(None, description="upsd.users login, if upsd requires one.")
+    password: SecretStr | None = Field(None, description="Password of that login.")
+    timeout: float = Field(5.0, gt=0, description="Seconds to wait for upsd on each call.")
+
+
+class EmulatedUpsConfig(BaseModel):
+    """A private upsd + dummy-ups on a free loopback port, scripted by tests and the demo."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["emulated"] = Field(
+        "emulated", description="Start a real upsd with NUT's dummy-ups driver."
+    )
+    ups_name: str = Field("dummy", min_length=1, description="Name of the emulated UPS.")
+    initial_status: str = Field("OL", min_length=1, description="ups.status at start.")
+    initial_charge: float = Field(100.0, ge=0, le=100, description="battery.charge at start (%).")
+    initial_runtime: int = Field(1800, ge=0, description="battery.runtime at start (seconds).")
+    timeout: float = Field(5.0, gt=0, description="Seconds to wait for upsd on each call.")
+    startup_timeout: float = Field(
+        20.0, gt=0, description="Seconds to wait for the driver and upsd to start."
+    )
+    upsd_path: str = Field("/lib/nut/upsd", description="The upsd program.")
+    driver_path: str = Field("/lib/nut/dummy-ups", description="The dummy-ups driver program.")
+
+
+UpsConfig = Annotated[NutUpsConfig | EmulatedUpsConfig, Field(discriminator="backend")]
+
+
+def open_ups(config: NutUpsConfig | EmulatedUpsConfig) -> Ups:
+    """Build the UPS device the configuration asks for (the emulated one starts upsd)."""
+    if isinstance(config, EmulatedUpsConfig):
+        return EmulatedUps(
+            config.ups_name,
+            initial_status=config.initial_status,
+            initial_charge=config.initial_charge,
+            initial_runtime=config.initial_runtime,
+            timeout=config.timeout,
+            startup_timeout=config.startup_timeout,
+            upsd_path=config.upsd_path,
+            driver_path=config.driver_path,
+        )
+    return NutUps(
+        config.host,
+        config.port,
+        config.ups_name,
+        username=config.username,
+        password=None if config.password is None else config.password.get_secret_value(),
+        timeout=config.timeout,
+    )

@@ -1,0 +1,51 @@
+"""Fixtures for the smart-card tests: one real pcscd for the session, a reader per test.
+
+Import them into a test module (``from smartcard_fixtures import ...``; pytest puts
+this folder on sys.path, as for the other hardware fixtures).
+``smartcard_pcscd`` reuses a running pcscd that has a vpcd reader; otherwise it
+starts ``pcscd --foreground`` with a private reader.conf in its own network
+namespace (needs root, as pcscd does) and stops it at the end of the session.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from hardware.smartcard import EmulatedSmartCardConfig, EmulatedSmartCardReader
+from hardware.smartcard.pcscd import PcscdService, VpcdEndpoint
+
+
+@pytest.fixture(scope="session")
+def smartcard_pcscd() -> Iterator[VpcdEndpoint]:
+    """pcscd with a vpcd reader, shared by the whole session (one pcscd per machine)."""
+    service = PcscdService(EmulatedSmartCardConfig())
+    endpoint = service.ensure_running()
+    yield endpoint
+    service.stop()  # only stops a pcscd this fixture started
+
+
+@pytest.fixture
+def smartcard_config(smartcard_pcscd: VpcdEndpoint) -> EmulatedSmartCardConfig:
+    return EmulatedSmartCardConfig(vpcd_port=smartcard_pcscd.port, timeout=10.0)
+
+
+@pytest.fixture
+def emulated_reader(
+    smartcard_config: EmulatedSmartCardConfig,
+) -> Iterator[EmulatedSmartCardReader]:
+    """An emulated reader with no card in it; the card is taken out afterwards."""
+    with EmulatedSmartCardReader(smartcard_config) as reader:
+        yield reader
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
+    """Poll ``condition`` until it is true or ``timeout`` passes; return its last value."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return condition()
+        time.sleep(0.05)
+    return True
