@@ -132,6 +132,17 @@ class EmulatedCamera(Camera):
 
     # -- test controls --------------------------------------------------------------------
 
+    def show(self, frames: Sequence[np.ndarray]) -> None:
+        """Change what the camera sees (a resident steps in front of it), from now on."""
+        if not frames:
+            raise ValueError("show at least one frame")
+        with self._lock:
+            self._frames = list(frames)
+            self._video_path = None
+            if self._source is not None:
+                self._source.close()
+                self._source = StillFrames(self._frames, loop=True)
+
     def inject_fault(self, fault: CameraFault | None) -> None:
         """``"no_frames"``: reads time out; ``"black_frames"``: frames are all black."""
         if fault not in (None, "no_frames", "black_frames"):

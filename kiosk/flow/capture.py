@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from ektp.i18n import N_
+from ektp.record import EnrollmentRecord
 from kiosk.flow.errors import FlowError, WrongStep
 from kiosk.flow.fingers import FingerprintCapture, FingerSensor
 from kiosk.flow.ports import AuditSink, Clock, Ticket, TicketDesk
@@ -66,6 +67,7 @@ class CaptureFlow:
         audit: AuditSink,
         fingers: Sequence[str],
         required_background: Callable[[Enrollment], str],
+        office_district_code: str,
         new_capture_allowed: Callable[[], bool] = lambda: True,
         clock: Clock = default_clock,
         idle_lock_seconds: float = 300.0,
@@ -81,6 +83,7 @@ class CaptureFlow:
         self._audit = audit
         self._fingers = tuple(fingers)
         self._required_background = required_background
+        self._office_district_code = office_district_code
         self._new_capture_allowed = new_capture_allowed
         self._clock = clock
         self.idle_lock_seconds = idle_lock_seconds
@@ -91,6 +94,7 @@ class CaptureFlow:
         self.enrollment: Enrollment | None = None
         self.parked_step: CaptureStep | None = None
         self.saved_packet_id: str | None = None
+        self.saved_record: EnrollmentRecord | None = None
         self._last_touch = clock()
 
     # -- login -----------------------------------------------------------------------
@@ -180,25 +184,25 @@ class CaptureFlow:
         """Capture a burst and keep the best passing frame. Returns the photo assessment."""
         enrollment = self._session(CaptureStep.PHOTO)
         result = self._photo.capture(self._required_background(enrollment))
-        enrollment.photo_checks = result.checks
+        enrollment.last_photo = result
         if result.ok:
             enrollment.photo_jpeg = result.jpeg
+            enrollment.photo_override_reason = None
             self._audit.append("photo.accepted", score=result.score)
             self._go(CaptureStep.FINGERPRINTS)
         else:
-            enrollment.last_failed_photo = result.jpeg
             self._audit.append("photo.rejected", failing=result.failing)
         return result
 
     def accept_photo_anyway(self, reason: str) -> None:
         """Operator override of a failing check: kept, and flagged for supervisor review."""
         enrollment = self._session(CaptureStep.PHOTO)
-        if enrollment.last_failed_photo is None:
+        if enrollment.last_photo is None or enrollment.last_photo.jpeg is None:
             raise FlowError(N_("Take a photo first."), code="no_photo")
         if not reason.strip():
             raise FlowError(N_("Say why the photo is accepted."), code="reason")
-        enrollment.photo_jpeg = enrollment.last_failed_photo
-        enrollment.flags.add("photo_override")
+        enrollment.photo_jpeg = enrollment.last_photo.jpeg
+        enrollment.photo_override_reason = reason.strip()
         self._audit.append("photo.override", reason=reason)
         self._go(CaptureStep.FINGERPRINTS)
 
@@ -222,7 +226,6 @@ class CaptureFlow:
     def mark_finger_exception(self, reason: str, finger: str | None = None) -> None:
         enrollment = self._session(CaptureStep.FINGERPRINTS)
         enrollment.fingers.mark_exception(reason, finger)
-        enrollment.flags.add("finger_exception")
         self._audit.append("finger.exception", finger=finger, reason=reason)
         self._after_finger(enrollment)
 
@@ -243,13 +246,18 @@ class CaptureFlow:
     def seal(self) -> str:
         """Seal and commit to the outbox; returns the packet id once it is safe on disk."""
         enrollment = self._session(CaptureStep.REVIEW)
-        manifest, parts = enrollment.to_manifest_and_parts(
-            booth_id=self.booth_id, operator_id=self.operator_id or ""
+        record, parts = enrollment.to_record_and_parts(
+            booth_id=self.booth_id,
+            operator_id=self.operator_id or "",
+            office_district_code=self._office_district_code,
         )
-        sealed = self._sealer.seal(manifest, parts)
+        sealed = self._sealer.seal(record, parts)
         self._outbox.commit(sealed.packet_id, sealed.data, sealed.outbox_meta)
         self.saved_packet_id = sealed.packet_id
-        self._audit.append("session.saved", packet=sealed.packet_id, flags=sorted(enrollment.flags))
+        self.saved_record = record
+        self._audit.append(
+            "session.saved", packet=sealed.packet_id, flags=[str(f) for f in record.flags]
+        )
         self.enrollment = None
         self._go(CaptureStep.SAVED, packet=sealed.packet_id)
         return sealed.packet_id

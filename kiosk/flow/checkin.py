@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from ektp.i18n import N_
 from ektp.kk import parse_kk
 from ektp.nik import format_masked, parse_nik
-
-from ektp.i18n import N_
 from kiosk.flow.errors import FlowError, WrongStep
 from kiosk.flow.ports import AuditSink, CheckIn, Clock, Roster, RosterEntry, Ticket, TicketDesk
 from kiosk.flow.ports import monotonic as default_clock

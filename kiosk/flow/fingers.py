@@ -21,8 +21,10 @@ from kiosk.flow.errors import FlowError
 
 
 class EnrolledFinger(Protocol):
-    template: bytes
-    quality: int
+    @property
+    def template(self) -> bytes: ...
+    @property
+    def quality(self) -> int: ...
 
 
 class FingerSensor(Protocol):

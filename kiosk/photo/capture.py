@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -31,6 +32,8 @@ class PhotoOutcome:
     failing: list[str]
     messages: list[str]
     assessment: Assessment | None
+    background: str = "white"
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 class BurstCapture:
@@ -44,10 +47,13 @@ class BurstCapture:
         self._grab_burst = grab_burst
         self._checker = checker
 
-    def capture(self, required_background: BackgroundColour) -> PhotoOutcome:
-        best = self._checker.best_of_burst(self._grab_burst(), required_background)
+    def capture(self, required_background: str) -> PhotoOutcome:
+        background = cast("BackgroundColour", required_background)
+        best = self._checker.best_of_burst(self._grab_burst(), background)
         if best is None:
-            return PhotoOutcome(False, None, 0.0, {}, ["face_count"], [], None)
+            return PhotoOutcome(
+                False, None, 0.0, {}, ["face_count"], [], None, background=required_background
+            )
         frame, verdict = best
         return PhotoOutcome(
             ok=verdict.ok,
@@ -57,4 +63,10 @@ class BurstCapture:
             failing=[c.name for c in verdict.failing],
             messages=[c.message_msgid for c in verdict.failing],
             assessment=verdict,
+            background=required_background,
+            scores={
+                c.name: float(c.value)
+                for c in verdict.checks
+                if isinstance(c.value, int | float) and not isinstance(c.value, bool)
+            },
         )

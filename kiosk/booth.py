@@ -1,0 +1,141 @@
+"""Wire one booth from its configuration: devices, outbox, audit log, sealer and the flows.
+
+``build_booth`` is the only place that knows how the pieces fit; the UI and the
+headless runner both start from it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+from ektp.nik import parse_nik
+from ektp.photo_rule import required_background
+from ektp.services import ServiceType
+from hardware.camera import Camera, open_camera
+from hardware.fingerprint import FingerprintSensor, open_fingerprint
+from hardware.smartcard import SmartCardReader, open_smartcard
+from kiosk.audit import AuditLog
+from kiosk.config import BoothConfig
+from kiosk.devices import SmartCardLogin, photo_step
+from kiosk.flow.capture import CaptureFlow
+from kiosk.flow.checkin import CheckInFlow
+from kiosk.flow.ports import InMemoryRoster, InMemoryTicketDesk, Roster, TicketDesk
+from kiosk.flow.session import Enrollment
+from kiosk.keys import load_central_public_key, load_or_create_signing_key
+from kiosk.outbox import Outbox
+from kiosk.photo import PhotoQualityChecker
+from kiosk.sealing import PacketSealer
+
+
+@dataclass
+class Booth:
+    """A running booth. ``close()`` releases every device and database, once."""
+
+    config: BoothConfig
+    sensor: FingerprintSensor
+    reader: SmartCardReader
+    camera: Camera
+    outbox: Outbox
+    audit: AuditLog
+    checkin: CheckInFlow
+    capture: CaptureFlow
+    roster: Roster
+    tickets: TicketDesk
+    _resources: ExitStack = field(repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def follow_card_events(self, dispatch: Callable[[Callable[[], None]], None]) -> None:
+        """Card insertions and removals reach the capture flow through ``dispatch``.
+
+        The reader reports on its own thread; ``dispatch`` moves the call where the
+        flow lives (the Kivy clock in the UI, a lock in headless use).
+        """
+
+        def on_card(event: str) -> None:
+            flow = self.capture
+            dispatch(flow.card_inserted if event == "inserted" else flow.card_removed)
+
+        self.reader.add_card_observer(on_card)
+        self._resources.callback(self.reader.remove_card_observer, on_card)
+
+    def run_locked(self, action: Callable[[], None]) -> None:
+        with self._lock:
+            action()
+
+    def close(self) -> None:
+        self._resources.close()
+
+
+def build_booth(
+    config: BoothConfig,
+    *,
+    roster: Roster | None = None,
+    tickets: TicketDesk | None = None,
+    checker: PhotoQualityChecker | None = None,
+) -> Booth:
+    """Open everything the booth config names. On any failure, what was opened is closed."""
+    hw = config.hardware
+    if hw.fingerprint is None or hw.smartcard is None or hw.camera is None:
+        raise ValueError("a booth needs a fingerprint sensor, a smart-card reader and a camera")
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        sensor = stack.enter_context(open_fingerprint(hw.fingerprint))
+        reader = stack.enter_context(open_smartcard(hw.smartcard))
+        camera = stack.enter_context(open_camera(hw.camera))
+        outbox = stack.enter_context(Outbox(config.outbox_path))
+        audit = AuditLog(config.audit_path)
+        stack.callback(audit.close)
+        roster = roster if roster is not None else InMemoryRoster()
+        tickets = tickets if tickets is not None else InMemoryTicketDesk()
+        office = config.office
+        sealer = PacketSealer(
+            booth_id=config.booth_id,
+            signing_key=load_or_create_signing_key(config.signing_key_path),
+            central_public_key=load_central_public_key(config.central_public_key_path),
+        )
+
+        def background_for(enrollment: Enrollment) -> str:
+            birth_date = parse_nik(enrollment.ticket.checkin.nik).birth_date
+            return required_background(office.photo.rule, birth_date)
+
+        checkin = CheckInFlow(
+            roster=roster,
+            tickets=tickets,
+            audit=audit,
+            documents_for=lambda s: [
+                str(d) for d in office.services.required_documents(ServiceType(s))
+            ],
+            services=[str(s) for s in office.services.enabled_services()],
+            idle_seconds=config.timeouts.resident_idle_seconds,
+        )
+        capture = CaptureFlow(
+            booth_id=config.booth_id,
+            login=SmartCardLogin(reader),
+            tickets=tickets,
+            photo=photo_step(camera, checker or PhotoQualityChecker()),
+            sensor=sensor,
+            sealer=sealer,
+            outbox=outbox,
+            audit=audit,
+            fingers=[str(f) for f in office.finger_order()],
+            required_background=background_for,
+            office_district_code=office.district_code,
+            idle_lock_seconds=config.timeouts.operator_idle_lock_seconds,
+            max_finger_tries=office.max_finger_tries,
+        )
+        return Booth(
+            config=config,
+            sensor=sensor,
+            reader=reader,
+            camera=camera,
+            outbox=outbox,
+            audit=audit,
+            checkin=checkin,
+            capture=capture,
+            roster=roster,
+            tickets=tickets,
+            _resources=stack.pop_all(),
+        )

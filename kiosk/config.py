@@ -1,0 +1,103 @@
+"""The booth's configuration (TOML), validated once in ``main`` and passed down."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ektp.photo_rule import PhotoRuleConfig
+from ektp.record import FINGER_ORDER, INDEX_FINGERS_ONLY, Finger
+from ektp.services import ServiceCatalog
+from hardware.config import HardwareConfig
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OfficeRules(_Section):
+    """What the office decides about a recording."""
+
+    district_code: str = Field(
+        default="640306",
+        pattern=r"^[0-9]{6}$",
+        description="The office's 6-digit district (kecamatan) code; other NIKs are flagged.",
+    )
+    photo: PhotoRuleConfig = Field(
+        default_factory=PhotoRuleConfig, description="Photo background rule."
+    )
+    services: ServiceCatalog = Field(
+        default_factory=ServiceCatalog, description="Services offered and documents required."
+    )
+    fingers: Literal["ten", "index_only"] = Field(
+        default="ten", description='"ten" fingers, or "index_only" (both index fingers).'
+    )
+    max_finger_tries: int = Field(default=3, ge=1, le=10, description="Tries per finger.")
+    min_finger_quality: int = Field(
+        default=40, ge=0, le=100, description="Below this a capture costs a try."
+    )
+
+    def finger_order(self) -> tuple[Finger, ...]:
+        return FINGER_ORDER if self.fingers == "ten" else INDEX_FINGERS_ONLY
+
+
+class Timeouts(_Section):
+    resident_idle_seconds: float = Field(
+        default=90, gt=0, description="A resident's check-in is forgotten after this idle time."
+    )
+    operator_idle_lock_seconds: float = Field(
+        default=300, gt=0, description="The operator's session locks after this idle time."
+    )
+
+
+class EdgeLink(_Section):
+    """How the booth reaches the office broker (MQTT over TLS with its own certificate)."""
+
+    host: str = Field(default="127.0.0.1", description="The edge broker's address.")
+    port: int = Field(default=8883, ge=1, le=65535, description="The broker's TLS port.")
+    ca_cert_path: Path = Field(description="The office CA certificate.")
+    cert_path: Path = Field(description="This booth's certificate (CN = booth id).")
+    key_path: Path = Field(description="This booth's TLS key; made here, never leaves.")
+
+
+class BoothConfig(_Section):
+    """One booth."""
+
+    booth_id: str = Field(
+        pattern=r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$",
+        max_length=32,
+        description="This booth's identity, e.g. booth-01 (its certificate CN).",
+    )
+    data_dir: Path = Field(
+        default=Path("/var/lib/rekam"),
+        description="Writable data area: outbox, audit log, keys, parked sessions.",
+    )
+    central_public_key_path: Path = Field(
+        description="Central's X25519 public key (PEM); biometrics are sealed for it."
+    )
+    office: OfficeRules = Field(default_factory=OfficeRules, description="Office rules.")
+    timeouts: Timeouts = Field(default_factory=Timeouts, description="Idle timeouts.")
+    edge: EdgeLink | None = Field(default=None, description="The office broker; none = alone.")
+    hardware: HardwareConfig = Field(
+        default_factory=HardwareConfig.emulated, description="The booth's devices."
+    )
+
+    @property
+    def signing_key_path(self) -> Path:
+        return self.data_dir / "keys" / "booth-signing.pem"
+
+    @property
+    def outbox_path(self) -> Path:
+        return self.data_dir / "outbox.sqlite"
+
+    @property
+    def audit_path(self) -> Path:
+        return self.data_dir / "audit.sqlite"
+
+
+def load_booth_config(path: Path) -> BoothConfig:
+    with path.open("rb") as f:
+        return BoothConfig.model_validate(tomllib.load(f))

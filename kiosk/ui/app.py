@@ -1,0 +1,313 @@
+"""The booth's Kivy app: resident check-in and operator capture over the injected flows.
+
+Construct :class:`KioskApp` with the flows and collaborators (``kiosk.booth`` wires the
+real or emulated devices from the booth config) and run it on the asyncio loop::
+
+    app = KioskApp(checkin=checkin_flow, capture=capture_flow, status=booth_status,
+                   preview=camera_preview)
+    asyncio.run(app.async_run(async_lib="asyncio"))
+
+``python -m kiosk.ui.app --demo`` starts it with in-memory roster and tickets and fake
+devices (``kiosk.ui.demo``) — a development convenience only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+if __name__ == "__main__":
+    # Run as the entry point: our argparse owns the command line, not Kivy's.
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+
+from kivy.app import App
+from kivy.clock import Clock, mainthread
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition
+
+from ektp.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
+from ektp.services import document_name, service_name
+from kiosk.flow.capture import CaptureFlow, CaptureStep
+from kiosk.flow.checkin import CheckInFlow, CheckInStep
+from kiosk.ui.describe import describe_error
+from kiosk.ui.ports import FramePreview
+from kiosk.ui.screens import SCREEN_CLASSES
+from kiosk.ui.status import BoothStatus, PowerState
+from kiosk.ui.texts import DEVICE_NAMES, tr, words
+from kiosk.ui.widgets import hand, numpad, signature  # noqa: F401 - registers kv classes
+from kiosk.ui.widgets.banners import HealthPopup
+
+log = logging.getLogger(__name__)
+KV_DIR = Path(__file__).resolve().parent / "kv"
+BASE_SIZE = (800, 480)
+T = TypeVar("T")
+MSG_OFFLINE = N_("Office server unreachable: work continues here. Records waiting: {count}.")
+MSG_ON_BATTERY = N_("Power cut, on battery: finish the current recording only, start no new one.")
+
+CHECKIN_SCREENS = {
+    CheckInStep.WELCOME: "welcome",
+    CheckInStep.SERVICE: "service",
+    CheckInStep.NIK: "nik",
+    CheckInStep.KK: "kk",
+    CheckInStep.CONFIRM: "confirm",
+    CheckInStep.DOCUMENTS: "documents",
+    CheckInStep.TICKET: "ticket",
+    CheckInStep.ALREADY_RECORDED: "already_recorded",
+    CheckInStep.SEE_OPERATOR: "see_operator",
+}
+CAPTURE_SCREENS = {
+    CaptureStep.LOCKED: "lock",
+    CaptureStep.PIN: "pin",
+    CaptureStep.READY: "ready",
+    CaptureStep.DOCUMENTS: "checklist",
+    CaptureStep.PHOTO: "photo",
+    CaptureStep.FINGERPRINTS: "fingers",
+    CaptureStep.SIGNATURE: "signature",
+    CaptureStep.REVIEW: "review",
+    CaptureStep.SAVED: "saved",
+}
+
+
+class KioskApp(App):
+    """The booth UI. Every collaborator is injected; the app owns no device."""
+
+    lang = StringProperty(DEFAULT_LANGUAGE)
+    scale = NumericProperty(1.0)
+    side = OptionProperty("resident", options=["resident", "operator"])
+    busy_message = StringProperty("")
+    offline_text = StringProperty("")
+    power_text = StringProperty("")
+    health_ok = BooleanProperty(True)
+    demo_controls = BooleanProperty(False)
+
+    def __init__(
+        self,
+        *,
+        checkin: CheckInFlow,
+        capture: CaptureFlow | None = None,
+        status: BoothStatus | None = None,
+        preview: FramePreview | None = None,
+        demo_controls: bool = False,
+        tick_seconds: float = 1.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.title = "Rekam"
+        self.checkin = checkin
+        self.capture = capture
+        self.status = status or BoothStatus()
+        self.preview = preview
+        self.demo_controls = demo_controls
+        self.tick_seconds = tick_seconds
+        self._jobs: set[asyncio.Future[Any]] = set()
+
+    # -- building ----------------------------------------------------------------
+    def build(self) -> Any:
+        for kv_file in sorted(KV_DIR.glob("*.kv")):
+            if kv_file.name != "root.kv":
+                Builder.load_file(str(kv_file))
+        root = Builder.load_file(str(KV_DIR / "root.kv"))
+        manager = root.ids.screens
+        manager.transition = NoTransition()
+        for name, screen_class in SCREEN_CLASSES.items():
+            manager.add_widget(screen_class(name=name))
+        Window.bind(size=self._rescale)
+        self._rescale(Window, Window.size)
+        self.fbind("lang", self._language_changed)
+        Clock.schedule_interval(self._tick, self.tick_seconds)
+        self._poll_status()
+        return root
+
+    def on_start(self) -> None:
+        self.sync()
+
+    def _rescale(self, _window: Any, size: tuple[int, int]) -> None:
+        self.scale = min(size[0] / BASE_SIZE[0], size[1] / BASE_SIZE[1])
+
+    # -- words -------------------------------------------------------------------
+    def tr(self, _lang: str, message: str) -> str:
+        """For kv rules: ``app.tr(app.lang, "English msgid")`` re-evaluates when lang changes."""
+        return tr(message, self.lang)
+
+    def describe(self, err: BaseException) -> str:
+        return describe_error(err, self.lang)
+
+    def service_words(self, service: str) -> str:
+        try:
+            return service_name(service, self.lang)  # type: ignore[arg-type]
+        except (KeyError, ValueError):
+            return service.replace("_", " ")
+
+    def document_words(self, document: str) -> str:
+        try:
+            return document_name(document, self.lang)  # type: ignore[arg-type]
+        except (KeyError, ValueError):
+            return document.replace("_", " ")
+
+    def set_language(self, lang: str) -> None:
+        if lang not in LANGUAGES:
+            raise ValueError(f"unsupported language {lang!r}")
+        self.lang = lang
+        if self.side == "resident" and self.checkin.step is not CheckInStep.WELCOME:
+            # The ticket records the resident's language; the flow has no setter for it.
+            self.checkin.language = lang
+
+    def toggle_language(self) -> None:
+        self.set_language("en" if self.lang == "id" else "id")
+
+    def _language_changed(self, *_args: Any) -> None:
+        self.current_screen().refresh()
+        self._poll_status()
+
+    # -- navigation --------------------------------------------------------------
+    @property
+    def screens(self) -> Any:
+        return self.root.ids.screens
+
+    def current_screen(self) -> Any:
+        return self.screens.current_screen
+
+    def sync(self) -> None:
+        """Show the screen of the flow's current step (or refresh it if already shown)."""
+        if self.side == "operator" and self.capture is not None:
+            name = CAPTURE_SCREENS[self.capture.step]
+        else:
+            name = CHECKIN_SCREENS[self.checkin.step]
+            if self.checkin.step is CheckInStep.WELCOME:
+                self.lang = DEFAULT_LANGUAGE
+        if self.screens.current == name:
+            self.current_screen().refresh()
+        else:
+            self.screens.current = name
+
+    def open_operator_side(self) -> None:
+        if self.capture is None:
+            return
+        self._leave_checkin()
+        self.side = "operator"
+        self.sync()
+
+    def open_resident_side(self) -> None:
+        if self.capture is not None and self.capture.step is not CaptureStep.LOCKED:
+            self.capture.lock("resident_side")
+        self.side = "resident"
+        self.sync()
+
+    def _leave_checkin(self) -> None:
+        if self.checkin.step is not CheckInStep.WELCOME:
+            self.checkin.cancel()
+
+    @mainthread
+    def card_inserted(self) -> None:
+        """The booth's card watcher calls this (any thread) when an operator card goes in."""
+        if self.capture is None:
+            return
+        if self.side != "operator":
+            self._leave_checkin()
+            self.side = "operator"
+        self.capture.card_inserted()
+        self.sync()
+
+    @mainthread
+    def card_removed(self) -> None:
+        if self.capture is not None:
+            self.capture.card_removed()
+            if self.side == "operator":
+                self.sync()
+
+    # -- work off the UI thread ------------------------------------------------------
+    def run_blocking(
+        self,
+        busy_message: str,
+        work: Callable[[], T],
+        on_done: Callable[[T], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        """Run a blocking flow call in a worker thread; show ``busy_message`` meanwhile.
+
+        ``on_done``/``on_error`` run back on the UI thread (the asyncio loop's thread).
+        """
+
+        async def job() -> None:
+            self.busy_message = busy_message
+            try:
+                result = await asyncio.to_thread(work)
+            except Exception as err:
+                log.info("blocking step failed: %s", type(err).__name__)
+                self.busy_message = ""
+                on_error(err)
+            else:
+                self.busy_message = ""
+                on_done(result)
+
+        future = asyncio.ensure_future(job())
+        self._jobs.add(future)
+        future.add_done_callback(self._jobs.discard)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._jobs)
+
+    # -- ticks and banners -----------------------------------------------------------
+    def _tick(self, _dt: float) -> None:
+        self._poll_status()
+        if self.busy:
+            return
+        changed = self.checkin.tick() and self.side == "resident"
+        if self.capture is not None and self.capture.tick() and self.side == "operator":
+            changed = True
+        if changed:
+            self.sync()
+
+    def _poll_status(self) -> None:
+        status, lang = self.status, self.lang
+        if status.edge_online:
+            self.offline_text = ""
+        else:
+            self.offline_text = tr(MSG_OFFLINE, lang).format(count=status.records_waiting)
+        if status.power in (PowerState.ON_BATTERY, PowerState.LOW_BATTERY):
+            self.power_text = tr(MSG_ON_BATTERY, lang)
+        else:
+            self.power_text = ""
+        self.health_ok = status.all_devices_ok
+
+    def open_health(self) -> None:
+        lines = [
+            (words(DEVICE_NAMES, name, self.lang), health.ok, health.detail)
+            for name, health in sorted(self.status.devices.items())
+        ]
+        HealthPopup(lines=lines).open()
+
+
+def build_demo_app(**kwargs: Any) -> KioskApp:
+    from kiosk.ui.demo import build_demo  # noqa: PLC0415 - the demo's fakes stay out of the booth
+
+    return KioskApp(**build_demo(), demo_controls=True, **kwargs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="in-memory roster and tickets, fake devices (development only; the booth "
+        "wires real or emulated devices through kiosk.booth)",
+    )
+    args = parser.parse_args(argv)
+    if not args.demo:
+        parser.error("run the booth through kiosk.booth; this entry only has --demo")
+    logging.basicConfig(level=logging.INFO)
+    app = build_demo_app()
+    asyncio.run(app.async_run(async_lib="asyncio"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,45 @@
+"""One thin screen class per screen; the name is the ScreenManager's screen name."""
+
+from __future__ import annotations
+
+from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.operator_fingers import FingersScreen
+from kiosk.ui.screens.operator_login import LockScreen, PinScreen
+from kiosk.ui.screens.operator_photo import PhotoScreen
+from kiosk.ui.screens.operator_session import (
+    ChecklistScreen,
+    ReadyScreen,
+    ReviewScreen,
+    SavedScreen,
+)
+from kiosk.ui.screens.operator_signature import SignatureScreen
+from kiosk.ui.screens.resident_end import (
+    AlreadyRecordedScreen,
+    ConfirmScreen,
+    DocumentsScreen,
+    SeeOperatorScreen,
+    TicketScreen,
+)
+from kiosk.ui.screens.resident_numbers import KkScreen, NikScreen
+from kiosk.ui.screens.resident_start import ServiceScreen, WelcomeScreen
+
+SCREEN_CLASSES: dict[str, type[KioskScreen]] = {
+    "welcome": WelcomeScreen,
+    "service": ServiceScreen,
+    "nik": NikScreen,
+    "kk": KkScreen,
+    "confirm": ConfirmScreen,
+    "documents": DocumentsScreen,
+    "ticket": TicketScreen,
+    "already_recorded": AlreadyRecordedScreen,
+    "see_operator": SeeOperatorScreen,
+    "lock": LockScreen,
+    "pin": PinScreen,
+    "ready": ReadyScreen,
+    "checklist": ChecklistScreen,
+    "photo": PhotoScreen,
+    "fingers": FingersScreen,
+    "signature": SignatureScreen,
+    "review": ReviewScreen,
+    "saved": SavedScreen,
+}

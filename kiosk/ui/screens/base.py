@@ -1,0 +1,60 @@
+"""What every screen shares: the app, an error line that follows the language, refresh."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from kivy.app import App
+from kivy.properties import StringProperty
+from kivy.uix.screenmanager import Screen
+
+from ektp.errors import RekamError
+
+if TYPE_CHECKING:
+    from kiosk.ui.app import KioskApp
+
+
+class KioskScreen(Screen):
+    """A thin screen: ``fill()`` reads the flow into properties the ``.kv`` layout shows.
+
+    Subclasses override ``fill``; actions call the flow, then ``self.app.sync()``.
+    """
+
+    error_text = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._error: BaseException | None = None
+
+    @property
+    def app(self) -> KioskApp:
+        return cast("KioskApp", App.get_running_app())
+
+    def t(self, message: str) -> str:
+        return self.app.tr(self.app.lang, message)
+
+    def on_pre_enter(self, *_args: Any) -> None:
+        self._error = None
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.error_text = self.app.describe(self._error) if self._error is not None else ""
+        self.fill()
+
+    def fill(self) -> None:
+        """Read the flow's state into this screen's properties."""
+
+    def show_error(self, err: BaseException | None) -> None:
+        self._error = err
+        self.refresh()
+
+    def attempt(self, action: Any, *args: Any) -> bool:
+        """Call a quick flow step; on a RekamError show it here. Then follow the flow."""
+        try:
+            action(*args)
+        except RekamError as err:
+            self.show_error(err)
+            return False
+        self._error = None
+        self.app.sync()
+        return True

@@ -1,0 +1,70 @@
+"""Operator: locked booth (insert card) and the PIN pad."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.properties import BooleanProperty, StringProperty
+
+from ektp.i18n import N_
+from kiosk.ui.screens.base import KioskScreen
+
+MSG_CHECKING_PIN = N_("Checking the PIN on the card…")
+PIN_MAX = 8
+
+
+class LockScreen(KioskScreen):
+    paused = BooleanProperty(False)
+
+    def fill(self) -> None:
+        capture = self.app.capture
+        self.paused = bool(capture and capture.parked_step)
+
+    def resident_side(self) -> None:
+        self.app.open_resident_side()
+
+    def demo_insert_card(self) -> None:
+        self.app.card_inserted()
+
+
+class PinScreen(KioskScreen):
+    dots = StringProperty("")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._pin = ""
+
+    def on_pre_enter(self, *args: Any) -> None:
+        self._pin = ""
+        super().on_pre_enter(*args)
+
+    def fill(self) -> None:
+        self.dots = " ".join("●" for _ in self._pin)
+
+    def on_key(self, key: str) -> None:
+        if key == "delete":
+            self._pin = self._pin[:-1]
+        elif key == "clear":
+            self._pin = ""
+        elif len(self._pin) < PIN_MAX:
+            self._pin += key
+        self.fill()
+
+    def submit(self) -> None:
+        capture = self.app.capture
+        if capture is None or not self._pin:
+            return
+        pin, self._pin = self._pin, ""
+        self.fill()
+        self.app.run_blocking(
+            self.t(MSG_CHECKING_PIN),
+            lambda: capture.enter_pin(pin),
+            lambda _result: self.app.sync(),
+            self.show_error,
+        )
+
+    def cancel(self) -> None:
+        capture = self.app.capture
+        if capture is not None:
+            capture.lock("pin_cancelled")
+        self.app.sync()

@@ -1,0 +1,66 @@
+"""A booth on emulated devices: its config, central's key pair, and residents with valid NIKs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from ektp.kk import build_kk
+from ektp.nik import Sex, build_nik
+
+OFFICE_DISTRICT = "640306"  # Gunung Tabur, Kabupaten Berau
+
+
+@dataclass
+class BoothSetup:
+    config_path: Path
+    data_dir: Path
+    central_private_key: X25519PrivateKey
+
+
+def resident_nik(serial: int, *, female: bool = True, born: dt.date | None = None) -> str:
+    born = born or dt.date(1990, 2, 14)
+    return build_nik(OFFICE_DISTRICT, born, Sex.FEMALE if female else Sex.MALE, serial)
+
+
+def resident_kk(serial: int) -> str:
+    return build_kk(OFFICE_DISTRICT, dt.date(2015, 3, 12), serial)
+
+
+def write_booth_config(
+    directory: Path, *, booth_id: str = "booth-01", extra: str = ""
+) -> BoothSetup:
+    central = X25519PrivateKey.generate()
+    central_pub = directory / "central.pem"
+    central_pub.write_bytes(
+        central.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    data_dir = directory / "data"
+    config = directory / "booth.toml"
+    config.write_text(
+        f'booth_id = "{booth_id}"\n'
+        f'data_dir = "{data_dir}"\n'
+        f'central_public_key_path = "{central_pub}"\n'
+        f"{extra}"
+        "[hardware.fingerprint]\n"
+        'backend = "emulated"\n'
+        "speed = 20.0\n"
+        "[hardware.smartcard]\n"
+        'backend = "emulated"\n'
+        "[hardware.camera]\n"
+        'backend = "emulated"\n'
+        "fps = 30\n"
+    )
+    return BoothSetup(config, data_dir, central)
+
+
+@pytest.fixture
+def booth_setup(tmp_path: Path) -> BoothSetup:
+    return write_booth_config(tmp_path)

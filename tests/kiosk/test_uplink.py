@@ -1,0 +1,131 @@
+"""The booth's uplink drains its outbox to the edge by itself, through broker outages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ektp.packet import seal
+from kiosk.outbox import PacketState
+from tests.edge_controller.broker_fixtures import Inbox, Office, running_office, wait_for
+from tests.edge_controller.ingest_fixtures import (
+    CENTRAL_KEY,
+    BoothKit,
+    RunningEdge,
+    edge_config,
+    make_biometrics,
+    make_booth,
+    make_record,
+    register,
+    running_edge,
+)
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Iterator[Office]:
+    yield from running_office(tmp_path)
+
+
+@pytest.fixture
+def booth(office: Office, tmp_path: Path) -> Iterator[BoothKit]:
+    kit = make_booth(office, tmp_path, "booth-01")
+    yield kit
+    kit.close()
+
+
+@pytest.fixture
+def edge(office: Office, tmp_path: Path, booth: BoothKit) -> Iterator[RunningEdge]:
+    config = edge_config(office, tmp_path)
+    register(config, booth)
+    yield from running_edge(config)
+
+
+def stored(edge: RunningEdge) -> int:
+    conn = edge.db()
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM ingested_packets").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_outbox_of_50_drains_by_itself_including_records_committed_while_broker_was_down(
+    office: Office, edge: RunningEdge, booth: BoothKit
+) -> None:
+    before = [booth.commit() for _ in range(25)]
+    uplink = booth.uplink(max_in_flight=10)
+    uplink.start()
+    assert wait_for(lambda: uplink.connected, timeout=30)
+
+    office.broker.stop()
+    assert wait_for(lambda: not uplink.connected, timeout=30)
+    during = [booth.commit() for _ in range(25)]
+    office.broker.start()
+
+    assert uplink.drain(timeout=120)
+    counts = booth.outbox.counts()
+    assert counts[PacketState.ACKED] == 50
+    assert stored(edge) == 50
+    conn = edge.db()
+    try:
+        ids = {row[0] for row in conn.execute("SELECT packet_id FROM ingested_packets")}
+    finally:
+        conn.close()
+    assert ids == {str(p.packet_id) for p in before + during}
+
+
+def test_refused_packet_stays_in_the_outbox_is_not_resent_and_is_reported(
+    office: Office, edge: RunningEdge, booth: BoothKit, tmp_path: Path
+) -> None:
+    stranger = make_booth(office, tmp_path, "booth-09")
+    try:
+        forged = seal(
+            make_record("booth-01"),
+            make_biometrics(),
+            booth_id="booth-01",
+            booth_signing_key=stranger.signing_key,
+            central_public_key=CENTRAL_KEY.public_key(),
+        )
+    finally:
+        stranger.close()
+    booth.outbox.commit(str(forged.packet_id), forged.data, {"kelurahan": "Sambakungan"})
+    good = booth.commit()
+    events = Inbox()
+    office.client("edge", client_id="edge-observer").subscribe("booths/booth-01/events", events)
+    uplink = booth.uplink(ack_timeout_seconds=1.0)
+
+    uplink.start()
+
+    assert uplink.drain(timeout=60)
+    assert uplink.rejected == {str(forged.packet_id): "packet.bad_signature"}
+    assert booth.outbox.get(str(good.packet_id)).state is PacketState.ACKED  # type: ignore[union-attr]
+    refused = booth.outbox.get(str(forged.packet_id))
+    assert refused is not None
+    assert refused.state is PacketState.SENT  # kept: nothing is ever deleted on the booth
+    attempts = refused.attempts
+    assert wait_for(lambda: any(e["name"] == "packet_rejected" for e in events.payloads()))
+    [event] = [e for e in events.payloads() if e["name"] == "packet_rejected"]
+    assert event["data"] == {"packet_id": str(forged.packet_id), "code": "packet.bad_signature"}
+    office.broker.stop()  # a reconnect re-sends everything unacked, but not the refused one
+    assert wait_for(lambda: not uplink.connected, timeout=30)
+    office.broker.start()
+    assert wait_for(lambda: uplink.connected, timeout=30)
+    booth.commit()
+    assert uplink.drain(timeout=60)
+    assert booth.outbox.get(str(forged.packet_id)).attempts == attempts  # type: ignore[union-attr]
+
+
+def test_booth_reports_health_with_its_outbox_depth(
+    office: Office, edge: RunningEdge, booth: BoothKit
+) -> None:
+    health = Inbox()
+    office.client("edge", client_id="edge-observer").subscribe("booths/booth-01/health", health)
+    uplink = booth.uplink()
+    uplink.start()
+
+    assert wait_for(lambda: health.messages != [])
+    report = health.payloads()[0]
+    assert report["booth_id"] == "booth-01"
+    assert report["outbox_depth"] == 0
+    assert report["disk_free_bytes"] > 0
