@@ -1,0 +1,173 @@
+"""``rekam-edge``: run the edge controller, manage booth keys, and a development CA.
+
+Commands::
+
+    rekam-edge --print-default-config
+    rekam-edge run --config FILE
+    rekam-edge booth register --config FILE --id booth-01 --public-key FILE
+    rekam-edge booth list --config FILE
+    rekam-edge ca init --dir D --office NAME
+    rekam-edge ca issue-booth --dir D --id booth-01 --out DIR
+    rekam-edge ca issue-edge --dir D --out DIR
+    rekam-edge ca issue-broker --dir D --out DIR [--dns NAME ...] [--ip ADDR ...]
+    rekam-edge ca revoke --dir D (--serial N | --cert FILE)
+
+The ``ca`` commands are for development and tests; in production provisioning keeps
+the office CA and signs the booths' requests (booth keys never leave the booth).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pydantic
+
+from edge_controller.booths import register_booth_key, registered_booths
+from edge_controller.config import DEFAULT_CONFIG_TOML, EdgeConfig, load_edge_config
+from edge_controller.db import connect
+from edge_controller.pki import (
+    EDGE_IDENTITY,
+    OfficeCA,
+    PkiError,
+    certificate_serial,
+    dev_issue_booth,
+    dev_issue_identity,
+)
+from edge_controller.service import EdgeService
+
+log = logging.getLogger("rekam-edge")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rekam-edge", description="Rekam edge controller.")
+    parser.add_argument(
+        "--print-default-config", action="store_true", help="Print an example config and exit."
+    )
+    commands = parser.add_subparsers(dest="command")
+
+    run = commands.add_parser("run", help="Run the edge controller.")
+    run.add_argument("--config", type=Path, required=True, help="TOML config file.")
+
+    booth = commands.add_parser("booth", help="Booth registry.").add_subparsers(
+        dest="booth_command", required=True
+    )
+    register = booth.add_parser("register", help="Register a booth's packet-signing key.")
+    register.add_argument("--config", type=Path, required=True, help="TOML config file.")
+    register.add_argument("--id", required=True, help="Booth id, e.g. booth-01.")
+    register.add_argument(
+        "--public-key", type=Path, required=True, help="The booth's Ed25519 public key (PEM)."
+    )
+    listing = booth.add_parser("list", help="List registered booths.")
+    listing.add_argument("--config", type=Path, required=True, help="TOML config file.")
+
+    ca = commands.add_parser("ca", help="Development office CA.").add_subparsers(
+        dest="ca_command", required=True
+    )
+    init = ca.add_parser("init", help="Create an office CA.")
+    init.add_argument("--dir", type=Path, required=True, help="CA directory.")
+    init.add_argument("--office", required=True, help="Office name.")
+    issue = ca.add_parser("issue-booth", help="Issue a booth identity (key made locally).")
+    issue.add_argument("--dir", type=Path, required=True, help="CA directory.")
+    issue.add_argument("--id", required=True, help="Booth id, e.g. booth-01.")
+    issue.add_argument("--out", type=Path, required=True, help="Directory for key + cert.")
+    edge = ca.add_parser("issue-edge", help="Issue the edge controller's identity.")
+    edge.add_argument("--dir", type=Path, required=True, help="CA directory.")
+    edge.add_argument("--out", type=Path, required=True, help="Directory for key + cert.")
+    server = ca.add_parser("issue-broker", help="Issue the broker's server certificate.")
+    server.add_argument("--dir", type=Path, required=True, help="CA directory.")
+    server.add_argument("--out", type=Path, required=True, help="Directory for key + cert.")
+    server.add_argument("--dns", action="append", default=None, help="DNS name (repeatable).")
+    server.add_argument("--ip", action="append", default=None, help="IP address (repeatable).")
+    revoke = ca.add_parser("revoke", help="Revoke a certificate and rewrite the CRL.")
+    revoke.add_argument("--dir", type=Path, required=True, help="CA directory.")
+    which = revoke.add_mutually_exclusive_group(required=True)
+    which.add_argument("--serial", type=int, help="Serial number to revoke.")
+    which.add_argument("--cert", type=Path, help="Certificate file to revoke.")
+    return parser
+
+
+def _run(config: EdgeConfig) -> int:
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    service = EdgeService(config)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signum, service.stop)
+        await service.run()
+
+    asyncio.run(main())
+    return 0
+
+
+def _ca(args: argparse.Namespace) -> int:
+    if args.ca_command == "init":
+        ca = OfficeCA.create(args.dir, args.office)
+        print(ca.cert_path)
+    elif args.ca_command == "issue-booth":
+        issued = dev_issue_booth(OfficeCA.load(args.dir), args.id, args.out)
+        print(issued.cert_path)
+    elif args.ca_command == "issue-edge":
+        issued = dev_issue_identity(OfficeCA.load(args.dir), EDGE_IDENTITY, args.out)
+        print(issued.cert_path)
+    elif args.ca_command == "issue-broker":
+        issued = OfficeCA.load(args.dir).issue_server_certificate(
+            args.out,
+            dns_names=args.dns or ("localhost",),
+            ip_addresses=args.ip or ("127.0.0.1",),
+        )
+        print(issued.cert_path)
+    else:
+        serial = args.serial if args.serial is not None else certificate_serial(args.cert)
+        print(OfficeCA.load(args.dir).revoke(serial))
+    return 0
+
+
+def _booth(args: argparse.Namespace) -> int:
+    config = load_edge_config(args.config)
+    conn = connect(config.database.path)
+    try:
+        if args.booth_command == "register":
+            pem = args.public_key.read_bytes()
+            register_booth_key(conn, args.id, pem, dt.datetime.now(dt.UTC))
+            print(f"registered {args.id}")
+        else:
+            for booth_id in registered_booths(conn):
+                print(booth_id)
+    finally:
+        conn.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.print_default_config:
+        sys.stdout.write(DEFAULT_CONFIG_TOML)
+        return 0
+    try:
+        if args.command == "run":
+            return _run(load_edge_config(args.config))
+        if args.command == "booth":
+            return _booth(args)
+        if args.command == "ca":
+            return _ca(args)
+    except (OSError, ValueError, PkiError, pydantic.ValidationError) as err:
+        print(f"rekam-edge: {err}", file=sys.stderr)
+        return 2
+    _parser().print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

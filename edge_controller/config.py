@@ -1,0 +1,198 @@
+"""The edge controller's configuration (TOML), validated once in ``main`` and passed down.
+
+``rekam-edge --print-default-config`` prints a complete example. Every section is a
+pydantic model with ``extra="forbid"``: a misspelt key is an error, not a silent default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from edge_controller.broker import BrokerConfig
+from edge_controller.db import DatabaseConfig
+from edge_controller.mqtt_client import MqttClientConfig
+from edge_controller.pki import EDGE_IDENTITY
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IngestConfig(_Section):
+    """How sealed packets from ``booths/+/enrollments`` are checked and committed."""
+
+    max_packet_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        description="Larger packets are refused (a sealed enrollment is ~60 KB).",
+    )
+    max_batch: int = Field(
+        default=64,
+        ge=1,
+        le=500,
+        description="Packets committed together in one transaction when several wait "
+        "(group commit); each is acked only after that commit.",
+    )
+    test_hook_before_commit: Literal["off", "pause"] = Field(
+        default="off",
+        description='Tests only: "pause" stops the ingest after verifying a packet and '
+        "before committing it (and writes test_hook_marker_path), so a test can kill the "
+        'process there. Always "off" in production.',
+    )
+    test_hook_marker_path: Path | None = Field(
+        default=None, description="Tests only: file written when the pause hook is reached."
+    )
+
+
+class HealthConfig(_Section):
+    """Booth liveness and the alerts raised from their health reports."""
+
+    heartbeat_timeout_seconds: float = Field(
+        default=90.0,
+        gt=0,
+        description="A booth whose last health report is older than this is 'silent', "
+        "even if its retained status says online.",
+    )
+    check_interval_seconds: float = Field(
+        default=5.0, gt=0, description="How often the edge looks for silent booths."
+    )
+    device_error_increase: int = Field(
+        default=5,
+        ge=1,
+        description="Alert when a device's error count grows by this much between two "
+        "health reports.",
+    )
+    outbox_growth_reports: int = Field(
+        default=3,
+        ge=2,
+        description="Alert when a booth's outbox depth grew in this many successive "
+        "health reports.",
+    )
+
+
+class QueueConfig(_Section):
+    """The office queue: ticket numbers, priority and wait estimates."""
+
+    ticket_prefix: str = Field(
+        default="A",
+        pattern=r"^[A-Z]{1,3}$",
+        description="Letters before the ticket number: A-001, A-002, ... (reset daily).",
+    )
+    priority_enabled: bool = Field(
+        default=False,
+        description="Serve check-ins marked priority (elderly, disabled) before the others.",
+    )
+    default_service_minutes: float = Field(
+        default=10.0,
+        gt=0,
+        description="Minutes per resident assumed until booths have called enough tickets.",
+    )
+    service_time_samples: int = Field(
+        default=10, ge=1, description="Call-to-call durations averaged per booth."
+    )
+    max_service_minutes: float = Field(
+        default=60.0,
+        gt=0,
+        description="Longer call-to-call gaps are breaks, not service times, and are ignored.",
+    )
+    active_booth_minutes: float = Field(
+        default=30.0,
+        gt=0,
+        description="A booth that called a ticket within this many minutes counts as serving.",
+    )
+
+
+class EdgeConfig(_Section):
+    """The whole edge controller."""
+
+    office_name: str = Field(
+        default="Kecamatan", min_length=1, description="The office's name, for the dashboard."
+    )
+    office_timezone: str = Field(
+        default="Asia/Makassar",
+        description="IANA time zone of the office (WITA is Asia/Makassar); the queue's "
+        "day and the recording day follow it.",
+    )
+    software_version: str = Field(
+        default="0.1.0", min_length=1, description="Reported on the dashboard."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Logging threshold."
+    )
+    mqtt: MqttClientConfig = Field(
+        description="The edge's own connection to the office broker (identity 'edge')."
+    )
+    database: DatabaseConfig = Field(
+        default_factory=DatabaseConfig, description="The edge database."
+    )
+    broker: BrokerConfig | None = Field(
+        default=None,
+        description="When set, `rekam-edge run` starts and stops this mosquitto itself "
+        "(demo and tests); leave it out when systemd runs the broker.",
+    )
+    ingest: IngestConfig = Field(default_factory=IngestConfig, description="Packet ingest.")
+    health: HealthConfig = Field(default_factory=HealthConfig, description="Booth health.")
+    queue: QueueConfig = Field(default_factory=QueueConfig, description="Office queue.")
+
+    @field_validator("office_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"unknown time zone {value!r}") from err
+        return value
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.office_timezone)
+
+
+def load_edge_config(path: Path) -> EdgeConfig:
+    """Read and validate a TOML file (raises ``pydantic.ValidationError`` or ``OSError``)."""
+    with path.open("rb") as handle:
+        return EdgeConfig.model_validate(tomllib.load(handle))
+
+
+DEFAULT_CONFIG_TOML = f"""\
+# rekam-edge configuration. Every key is described in edge_controller/config.py.
+office_name = "Kecamatan Gunung Tabur"
+office_timezone = "Asia/Makassar"
+log_level = "INFO"
+
+[mqtt]
+host = "127.0.0.1"
+port = 8883
+identity = "{EDGE_IDENTITY}"
+ca_cert_path = "/etc/rekam/tls/ca.crt"
+cert_path = "/etc/rekam/tls/edge.crt"
+key_path = "/etc/rekam/tls/edge.key"
+keepalive_seconds = 30
+
+[database]
+path = "/var/lib/rekam/edge.sqlite3"
+
+[ingest]
+max_packet_bytes = 4194304
+max_batch = 64
+
+[health]
+heartbeat_timeout_seconds = 90
+check_interval_seconds = 5
+device_error_increase = 5
+outbox_growth_reports = 3
+
+[queue]
+ticket_prefix = "A"
+priority_enabled = false
+default_service_minutes = 10
+service_time_samples = 10
+max_service_minutes = 60
+active_booth_minutes = 30
+"""
+"""What ``--print-default-config`` prints (it validates: see the config tests)."""

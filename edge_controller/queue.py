@@ -1,0 +1,326 @@
+"""The office queue: tickets from check-ins, called by operators from any booth.
+
+Booth → edge, on ``booths/<id>/events`` (:class:`~ektp.messages.EventMessage`):
+
+* **check-in** — ``kind="check_in"``, ``name="check_in"``, ``data``:
+  ``service`` (a :class:`~ektp.services.ServiceType` value), ``nik``, ``kk`` (16
+  digits each), ``kelurahan``, optional ``priority`` (bool: elderly, disabled;
+  honoured when the office enables it). ``event_id`` is the client-generated
+  **request id** and ``at`` the check-in time.
+* **call next** — ``kind="ticket_called"``, ``name="call_next"``, empty ``data``:
+  the booth's current ticket (if any) is done, and the next waiting ticket is
+  called to this booth.
+
+Edge → booths, retained ``office/queue`` (:class:`~ektp.messages.QueueMessage`),
+republished after every change: ``waiting`` in serving order and ``called``
+(booth → ticket).
+
+How a booth learns its ticket number (request/response over MQTT): it publishes the
+check-in and watches the retained ``office/queue``; its ticket is the one, in
+``waiting`` or ``called``, whose ``nik`` and ``checked_in_at`` equal the check-in's
+``nik`` and ``at`` (:func:`find_ticket`). ``QueueTicket`` has no request-id field in
+message version 1, so (NIK, check-in time) is the request's key on the way back;
+the event id still makes a re-delivered check-in (QoS 1) a no-op, so the pair
+always names one ticket. A booth that calls learns its ticket from ``called[<id>]``.
+
+Numbers are ``<prefix>-001``, ``-002``, … and restart every office-local day;
+tickets still waiting from an earlier day expire. Everything is in the edge database,
+so a restart keeps the queue. Estimated wait (:meth:`OfficeQueue.estimated_wait_minutes`):
+the moving average of call-to-call durations per booth (recent ones, breaks left
+out), averaged over booths, × position ÷ booths serving now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import sqlite3
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import pydantic
+
+from edge_controller.config import QueueConfig
+from edge_controller.db import transaction
+from ektp.errors import ValidationError
+from ektp.i18n import N_
+from ektp.messages import EventMessage, QueueMessage, QueueTicket
+
+CHECK_IN_NAME = "check_in"
+CALL_NEXT_NAME = "call_next"
+MSG_BAD_CHECK_IN = N_("The check-in cannot be queued: {detail}")
+
+
+class QueueEventError(ValidationError):
+    code = "queue.bad_event"
+    domain = "edge_controller"
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """A ticket as the dashboard shows it."""
+
+    ticket: QueueTicket
+    priority: bool
+    from_booth: str
+    position: int | None  # 1-based place in the waiting line; None once called
+    estimated_wait_minutes: float | None
+    called_by: str | None
+
+
+@dataclass(frozen=True)
+class QueueSnapshot:
+    at: dt.datetime
+    waiting: tuple[QueueEntry, ...]
+    called: dict[str, QueueEntry]
+    service_minutes: dict[str, float]  # per booth, moving average
+    active_booths: int
+
+
+def find_ticket(
+    queue: QueueMessage, nik: str, checked_in_at: dt.datetime
+) -> tuple[QueueTicket, str | None] | None:
+    """The ticket a check-in got, and the booth it is called to (None while waiting)."""
+    for ticket in queue.waiting:
+        if ticket.nik == nik and ticket.checked_in_at == checked_in_at:
+            return ticket, None
+    for booth_id, ticket in queue.called.items():
+        if ticket.nik == nik and ticket.checked_in_at == checked_in_at:
+            return ticket, booth_id
+    return None
+
+
+class OfficeQueue:
+    """The queue kept in the edge database; call it from one thread (the db thread)."""
+
+    def __init__(self, conn: sqlite3.Connection, config: QueueConfig, timezone: ZoneInfo) -> None:
+        self.conn = conn
+        self.config = config
+        self.timezone = timezone
+
+    # -- changes ------------------------------------------------------------------
+
+    def apply(self, event: EventMessage, now: dt.datetime) -> bool:
+        """Apply a queue event; True if the queue changed (publish it again).
+
+        Other events (card deliveries, audit) and re-delivered ones return False.
+        Raises :class:`QueueEventError` for a check-in whose data is incomplete.
+        """
+        if event.kind == "check_in" and event.name == CHECK_IN_NAME:
+            return self.check_in(event, now) is not None
+        if event.kind == "ticket_called" and event.name == CALL_NEXT_NAME:
+            with transaction(self.conn):
+                if not self._first_time(event, now):
+                    return False
+                self._call_next(event.booth_id, now)
+            return True
+        return False
+
+    def check_in(self, event: EventMessage, now: dt.datetime) -> QueueTicket | None:
+        """Issue a ticket for a check-in event; None if this request was seen before."""
+        data = event.data
+        priority = data.get("priority", False)
+        try:
+            ticket_fields = {
+                "service": data.get("service"),
+                "nik": data.get("nik"),
+                "kk": data.get("kk"),
+                "kelurahan": data.get("kelurahan"),
+                "checked_in_at": event.at,
+            }
+            QueueTicket.model_validate({"number": "A-000", **ticket_fields})
+            if not isinstance(priority, bool):
+                raise ValueError("priority must be true or false")
+        except (pydantic.ValidationError, ValueError) as err:
+            raise QueueEventError(MSG_BAD_CHECK_IN, detail=str(err).splitlines()[0][:120]) from err
+        with transaction(self.conn):
+            if not self._first_time(event, now):
+                return None
+            day = self._roll_day(now)
+            seq = 1 + int(
+                self.conn.execute(
+                    "SELECT COALESCE(MAX(seq), 0) FROM queue_tickets WHERE day = ?", (day,)
+                ).fetchone()[0]
+            )
+            number = f"{self.config.ticket_prefix}-{seq:03d}"
+            self.conn.execute(
+                "INSERT INTO queue_tickets (day, seq, number, request_id, from_booth, service,"
+                " nik, kk, kelurahan, priority, checked_in_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    day,
+                    seq,
+                    number,
+                    str(event.event_id),
+                    event.booth_id,
+                    ticket_fields["service"],
+                    ticket_fields["nik"],
+                    ticket_fields["kk"],
+                    ticket_fields["kelurahan"],
+                    int(priority),
+                    event.at.isoformat(),
+                ),
+            )
+        return QueueTicket.model_validate({"number": number, **ticket_fields})
+
+    def call_next(self, booth_id: str, now: dt.datetime) -> QueueTicket | None:
+        """Finish the booth's current ticket and call the next one to it (None: nobody)."""
+        with transaction(self.conn):
+            return self._call_next(booth_id, now)
+
+    def _call_next(self, booth_id: str, now: dt.datetime) -> QueueTicket | None:
+        self._roll_day(now)
+        self.conn.execute(
+            "UPDATE queue_tickets SET state = 'done' WHERE state = 'called' AND called_by = ?",
+            (booth_id,),
+        )
+        row = self.conn.execute(
+            f"SELECT * FROM queue_tickets WHERE state = 'waiting' ORDER BY {self._order()} LIMIT 1"  # noqa: S608
+        ).fetchone()
+        if row is None:
+            return None
+        self.conn.execute(
+            "UPDATE queue_tickets SET state = 'called', called_by = ?, called_at = ?"
+            " WHERE ticket_id = ?",
+            (booth_id, _utc(now), row["ticket_id"]),
+        )
+        return _ticket(row)
+
+    def _first_time(self, event: EventMessage, now: dt.datetime) -> bool:
+        cursor = self.conn.execute(
+            "INSERT INTO queue_events (event_id, applied_at) VALUES (?, ?)"
+            " ON CONFLICT (event_id) DO NOTHING",
+            (str(event.event_id), _utc(now)),
+        )
+        return cursor.rowcount == 1
+
+    def _roll_day(self, now: dt.datetime) -> str:
+        """Today's office-local date; tickets of earlier days leave the queue."""
+        day = now.astimezone(self.timezone).date().isoformat()
+        self.conn.execute(
+            "UPDATE queue_tickets SET state = 'expired' WHERE state = 'waiting' AND day < ?",
+            (day,),
+        )
+        self.conn.execute(
+            "UPDATE queue_tickets SET state = 'done' WHERE state = 'called' AND day < ?", (day,)
+        )
+        return day
+
+    def _order(self) -> str:
+        return "priority DESC, ticket_id" if self.config.priority_enabled else "ticket_id"
+
+    # -- reading ------------------------------------------------------------------
+
+    def message(self, now: dt.datetime) -> QueueMessage:
+        """The retained ``office/queue`` message for today."""
+        day = now.astimezone(self.timezone).date().isoformat()
+        return QueueMessage(
+            at=now,
+            waiting=tuple(_ticket(row) for row in self._waiting_rows(day)),
+            called={row["called_by"]: _ticket(row) for row in self._called_rows(day)},
+        )
+
+    def snapshot(self, now: dt.datetime) -> QueueSnapshot:
+        """The queue with positions, wait estimates and service times (dashboard)."""
+        day = now.astimezone(self.timezone).date().isoformat()
+        service = self.service_minutes(now)
+        active = self.active_booths(now)
+        waiting = tuple(
+            QueueEntry(
+                ticket=_ticket(row),
+                priority=bool(row["priority"]),
+                from_booth=row["from_booth"],
+                position=position,
+                estimated_wait_minutes=self._estimate(position, service, active),
+                called_by=None,
+            )
+            for position, row in enumerate(self._waiting_rows(day), start=1)
+        )
+        called = {
+            row["called_by"]: QueueEntry(
+                _ticket(row), bool(row["priority"]), row["from_booth"], None, None, row["called_by"]
+            )
+            for row in self._called_rows(day)
+        }
+        return QueueSnapshot(now, waiting, called, service, active)
+
+    def estimated_wait_minutes(self, position: int, now: dt.datetime) -> float:
+        """Minutes until the ticket at ``position`` (1 = next) is likely called."""
+        return self._estimate(position, self.service_minutes(now), self.active_booths(now))
+
+    def service_minutes(self, now: dt.datetime) -> dict[str, float]:
+        """Per booth: the mean of its recent call-to-call durations (breaks left out)."""
+        result: dict[str, float] = {}
+        limit = self.config.service_time_samples + 1
+        booths = [
+            row[0]
+            for row in self.conn.execute(
+                "SELECT DISTINCT called_by FROM queue_tickets WHERE called_by IS NOT NULL"
+            )
+        ]
+        for booth_id in booths:
+            times = [
+                dt.datetime.fromisoformat(row[0])
+                for row in self.conn.execute(
+                    "SELECT called_at FROM queue_tickets WHERE called_by = ? AND called_at <= ?"
+                    " ORDER BY called_at DESC LIMIT ?",
+                    (booth_id, _utc(now), limit),
+                )
+            ]
+            gaps = [
+                (later - earlier).total_seconds() / 60
+                for later, earlier in itertools.pairwise(times)
+            ]
+            gaps = [gap for gap in gaps if 0 < gap <= self.config.max_service_minutes]
+            if gaps:
+                result[booth_id] = sum(gaps) / len(gaps)
+        return result
+
+    def active_booths(self, now: dt.datetime) -> int:
+        """Booths that called a ticket recently (at least 1)."""
+        since = now - dt.timedelta(minutes=self.config.active_booth_minutes)
+        row = self.conn.execute(
+            "SELECT COUNT(DISTINCT called_by) FROM queue_tickets"
+            " WHERE called_at IS NOT NULL AND called_at >= ?",
+            (_utc(since),),
+        ).fetchone()
+        return max(1, int(row[0]))
+
+    def _estimate(self, position: int, service: dict[str, float], active: int) -> float:
+        average = (
+            sum(service.values()) / len(service) if service else self.config.default_service_minutes
+        )
+        return round(average * position / active, 1)
+
+    def _waiting_rows(self, day: str) -> list[sqlite3.Row]:
+        return list(
+            self.conn.execute(
+                "SELECT * FROM queue_tickets WHERE state = 'waiting' AND day = ?"  # noqa: S608
+                f" ORDER BY {self._order()}",
+                (day,),
+            )
+        )
+
+    def _called_rows(self, day: str) -> list[sqlite3.Row]:
+        return list(
+            self.conn.execute(
+                "SELECT * FROM queue_tickets WHERE state = 'called' AND day = ? ORDER BY called_at",
+                (day,),
+            )
+        )
+
+
+def _ticket(row: sqlite3.Row) -> QueueTicket:
+    return QueueTicket(
+        number=row["number"],
+        service=row["service"],
+        nik=row["nik"],
+        kk=row["kk"],
+        kelurahan=row["kelurahan"],
+        checked_in_at=dt.datetime.fromisoformat(row["checked_in_at"]),
+    )
+
+
+def _utc(moment: dt.datetime) -> str:
+    """A UTC time as fixed-width ISO text, so that SQL compares it correctly as text."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")

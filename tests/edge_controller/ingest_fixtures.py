@@ -1,0 +1,287 @@
+"""Helpers for the ingest, booth, queue and uplink tests: real keys, real sealed packets,
+the edge service (in a thread, or as a real process), and booths with outboxes.
+
+Everything runs against the real office broker of :mod:`broker_fixtures` (mosquitto,
+TLS client certificates, the generated ACL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from edge_controller.booths import register_booth_key
+from edge_controller.config import EdgeConfig
+from edge_controller.db import connect
+from edge_controller.service import EdgeService
+from ektp.kk import build_kk
+from ektp.nik import Sex, build_nik
+from ektp.packet import SealedPacket, seal
+from ektp.packet_models import PHOTO_PART, SIGNATURE_PART, template_part
+from ektp.record import FINGER_ORDER, EnrollmentRecord, FingerCapture, QualityScores
+from ektp.services import Document, ServiceType
+from kiosk.config import EdgeLink
+from kiosk.keys import load_or_create_signing_key, public_key_pem
+from kiosk.outbox import Outbox
+from kiosk.uplink import BoothUplink, UplinkSettings
+from tests.edge_controller.broker_fixtures import CONNECT_TIMEOUT, Office, wait_for
+
+DISTRICT = "640306"  # Kecamatan Gunung Tabur
+WITA = dt.timezone(dt.timedelta(hours=8), "WITA")
+REPO = Path(__file__).resolve().parents[2]
+
+
+def nik_for(serial: int) -> str:
+    return build_nik(DISTRICT, dt.date(1990, 2, 14), Sex.FEMALE, serial)
+
+
+def kk_for(serial: int) -> str:
+    return build_kk(DISTRICT, dt.date(2010, 1, 1), serial)
+
+
+def make_record(booth_id: str, serial: int = 1, **changes: Any) -> EnrollmentRecord:
+    started = dt.datetime(2026, 3, 10, 9, 15, tzinfo=WITA) + dt.timedelta(minutes=serial)
+    fields: dict[str, Any] = {
+        "nik": nik_for(serial),
+        "kk": kk_for(serial),
+        "name": "Siti Aminah",
+        "kelurahan": "Sambakungan",
+        "service": ServiceType.NEW_RECORDING,
+        "operator_id": "op-0001",
+        "booth_id": booth_id,
+        "documents_checked": (Document.KK,),
+        "capture_started_at": started,
+        "captured_at": started + dt.timedelta(minutes=8),
+        "quality": QualityScores(
+            fingers=tuple(FingerCapture(finger=f, quality=80) for f in FINGER_ORDER),
+            signature_captured=True,
+        ),
+    }
+    fields.update(changes)
+    return EnrollmentRecord.model_validate(fields)
+
+
+def make_biometrics(photo_bytes: int = 512) -> dict[str, bytes]:
+    """Parts of plausible sizes; ``photo_bytes=40_000`` gives a ~60 KB sealed packet."""
+    parts = {
+        PHOTO_PART: b"\xff\xd8\xff\xe0" + os.urandom(photo_bytes) + b"\xff\xd9",
+        SIGNATURE_PART: b"\x89PNG\r\n\x1a\n" + os.urandom(256),
+    }
+    for number, finger in enumerate(FINGER_ORDER):
+        parts[template_part(finger)] = bytes([number]) * 498
+    return parts
+
+
+CENTRAL_KEY = X25519PrivateKey.generate()
+
+
+@dataclass
+class BoothKit:
+    """One booth: its TLS identity, its signing key, its outbox."""
+
+    booth_id: str
+    office: Office
+    root: Path
+    signing_key: Ed25519PrivateKey
+    outbox: Outbox
+    serial: int = 0
+    uplinks: list[BoothUplink] = field(default_factory=list)
+
+    @property
+    def public_key_pem(self) -> bytes:
+        return public_key_pem(self.signing_key)
+
+    def link(self) -> EdgeLink:
+        issued = self.office.identity(self.booth_id)
+        return EdgeLink(
+            host=self.office.broker.host,
+            port=self.office.broker.port,
+            ca_cert_path=self.office.ca.cert_path,
+            cert_path=issued.cert_path,
+            key_path=issued.key_path,
+        )
+
+    def seal(self, photo_bytes: int = 512, **record: Any) -> SealedPacket:
+        self.serial += 1
+        return seal(
+            make_record(self.booth_id, serial=self.serial, **record),
+            make_biometrics(photo_bytes),
+            booth_id=self.booth_id,
+            booth_signing_key=self.signing_key,
+            central_public_key=CENTRAL_KEY.public_key(),
+        )
+
+    def commit(self, photo_bytes: int = 512) -> SealedPacket:
+        """Seal a packet and commit it to the outbox, as the kiosk does."""
+        packet = self.seal(photo_bytes)
+        self.outbox.commit(str(packet.packet_id), packet.data, {"kelurahan": "Sambakungan"})
+        return packet
+
+    def uplink(self, **settings: Any) -> BoothUplink:
+        values: dict[str, Any] = {
+            "ack_timeout_seconds": 5.0,
+            "health_interval_seconds": 1.0,
+            "reconnect_max_delay_seconds": 2,
+        }
+        values.update(settings)
+        uplink = BoothUplink(
+            self.booth_id, self.link(), self.outbox, settings=UplinkSettings(**values)
+        )
+        self.uplinks.append(uplink)
+        return uplink
+
+    def close(self) -> None:
+        for uplink in self.uplinks:
+            uplink.stop(timeout=5.0)
+        self.outbox.close()
+
+
+def make_booth(office: Office, root: Path, booth_id: str) -> BoothKit:
+    directory = root / booth_id
+    key = load_or_create_signing_key(directory / "keys" / "booth-signing.pem")
+    return BoothKit(booth_id, office, directory, key, Outbox(directory / "outbox.sqlite"))
+
+
+def edge_config(office: Office, root: Path, **overrides: Any) -> EdgeConfig:
+    """An edge config for this office (database under ``root``); overrides by section."""
+    issued = office.identity("edge")
+    values: dict[str, Any] = {
+        "office_name": "Kecamatan Gunung Tabur",
+        "mqtt": {
+            "host": office.broker.host,
+            "port": office.broker.port,
+            "identity": "edge",
+            "ca_cert_path": str(office.ca.cert_path),
+            "cert_path": str(issued.cert_path),
+            "key_path": str(issued.key_path),
+            "reconnect_max_delay_seconds": 2,
+        },
+        "database": {"path": str(root / "edge.sqlite3")},
+        "health": {"heartbeat_timeout_seconds": 3.0, "check_interval_seconds": 0.2},
+    }
+    values.update(overrides)
+    return EdgeConfig.model_validate(values)
+
+
+def register(config: EdgeConfig, *booths: BoothKit) -> None:
+    conn = connect(config.database.path)
+    try:
+        for booth in booths:
+            register_booth_key(conn, booth.booth_id, booth.public_key_pem, dt.datetime.now(dt.UTC))
+    finally:
+        conn.close()
+
+
+class RunningEdge:
+    """The edge service on its own asyncio loop in a thread (in-process tests)."""
+
+    def __init__(self, config: EdgeConfig) -> None:
+        self.config = config
+        self.service = EdgeService(config)
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._main, name="edge-service", daemon=True)
+        self._thread.start()
+        if not self.service.ready.wait(CONNECT_TIMEOUT):
+            raise RuntimeError(f"the edge service did not start: {self.error!r}")
+
+    def _main(self) -> None:
+        try:
+            asyncio.run(self.service.run())
+        except BaseException as err:
+            self.error = err
+
+    def db(self) -> Any:
+        """A fresh read connection to the edge database."""
+        return connect(self.config.database.path)
+
+    def stop(self) -> None:
+        self.service.stop()
+        self._thread.join(30)
+
+
+def running_edge(config: EdgeConfig) -> Iterator[RunningEdge]:
+    edge = RunningEdge(config)
+    try:
+        yield edge
+    finally:
+        edge.stop()
+
+
+def write_edge_toml(config: EdgeConfig, path: Path) -> Path:
+    """The config as a TOML file, for the real ``rekam-edge run`` process."""
+    lines: list[str] = []
+    data = config.model_dump(mode="json", exclude_none=True)
+    scalars = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    lines += [f"{key} = {_toml(value)}" for key, value in scalars.items()]
+    for section, body in data.items():
+        if isinstance(body, dict):
+            lines.append(f"\n[{section}]")
+            lines += [f"{key} = {_toml(value)}" for key, value in body.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class EdgeProcess:
+    """``python -m edge_controller.cli run --config FILE`` as a real child process."""
+
+    def __init__(self, config_path: Path, log_path: Path) -> None:
+        self.log_path = log_path
+        self._log = log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "edge_controller.cli", "run", "--config", str(config_path)],
+            cwd=REPO,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def wait_for_log(self, text: str, timeout: float = 30.0) -> bool:
+        return wait_for(lambda: text in self.log_text(), timeout, interval=0.05)
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL: no clean shutdown at all."""
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(30)
+        self._log.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(30)
+        if not self._log.closed:
+            self._log.close()
+
+
+def packet_uuid(packet: SealedPacket) -> uuid.UUID:
+    return packet.packet_id

@@ -1,0 +1,225 @@
+"""Ingest through the real TLS broker: verified, committed once, acked only then."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from edge_controller.booths import register_booth_key
+from edge_controller.ingest import count_packets, stored_packet
+from edge_controller.mqtt_client import MqttClient
+from ektp.packet import seal
+from tests.edge_controller.broker_fixtures import Inbox, Office, running_office, wait_for
+from tests.edge_controller.ingest_fixtures import (
+    CENTRAL_KEY,
+    BoothKit,
+    RunningEdge,
+    edge_config,
+    make_biometrics,
+    make_booth,
+    make_record,
+    register,
+    running_edge,
+)
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Iterator[Office]:
+    yield from running_office(tmp_path)
+
+
+@pytest.fixture
+def booths(office: Office, tmp_path: Path) -> Iterator[dict[str, BoothKit]]:
+    kits = {name: make_booth(office, tmp_path, name) for name in ("booth-01", "booth-02")}
+    yield kits
+    for kit in kits.values():
+        kit.close()
+
+
+@pytest.fixture
+def edge(office: Office, tmp_path: Path, booths: dict[str, BoothKit]) -> Iterator[RunningEdge]:
+    config = edge_config(office, tmp_path)
+    register(config, *booths.values())
+    yield from running_edge(config)
+
+
+def booth_client(office: Office, booth_id: str, acks: Inbox) -> MqttClient:
+    client = office.client(booth_id)
+    client.subscribe(f"booths/{booth_id}/acks", acks)
+    return client
+
+
+def acked_ids(acks: Inbox) -> list[str]:
+    return [packet_id for ack in acks.payloads() for packet_id in ack["packet_ids"]]
+
+
+def rejections(acks: Inbox) -> list[tuple[str, str]]:
+    return [(r["packet_id"], r["code"]) for ack in acks.payloads() for r in ack["rejected"]]
+
+
+def stored_count(edge: RunningEdge, table: str = "ingested_packets") -> int:
+    conn = edge.db()
+    try:
+        return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_resent_packet_is_acked_each_time_and_stored_once(
+    office: Office, edge: RunningEdge, booths: dict[str, BoothKit]
+) -> None:
+    acks = Inbox()
+    client = booth_client(office, "booth-01", acks)
+    packet = booths["booth-01"].seal()
+    topic = "booths/booth-01/enrollments"
+
+    def acks_for_packet() -> int:
+        return acked_ids(acks).count(str(packet.packet_id))
+
+    for attempt in range(1, 4):
+        client.publish_and_wait(topic, packet.data)
+        assert wait_for(lambda: acks_for_packet() >= attempt)  # noqa: B023 - waited on here
+
+    assert stored_count(edge) == 1
+    assert stored_count(edge, "recordings") == 1  # coverage counts the resident once
+    conn = edge.db()
+    try:
+        stored = stored_packet(conn, str(packet.packet_id))
+    finally:
+        conn.close()
+    assert stored is not None
+    assert stored.data == packet.data
+    assert stored.state == "committed"
+    assert stored.nik == packet.manifest.record.nik
+
+
+def test_same_id_with_other_bytes_is_refused_and_the_stored_packet_kept(
+    office: Office, edge: RunningEdge, booths: dict[str, BoothKit]
+) -> None:
+    acks = Inbox()
+    client = booth_client(office, "booth-01", acks)
+    kit = booths["booth-01"]
+    first = kit.seal()
+    imposter = seal(
+        make_record("booth-01", serial=99),
+        make_biometrics(),
+        booth_id="booth-01",
+        booth_signing_key=kit.signing_key,
+        central_public_key=CENTRAL_KEY.public_key(),
+        packet_id=first.packet_id,
+    )
+    client.publish_and_wait("booths/booth-01/enrollments", first.data)
+    assert wait_for(lambda: str(first.packet_id) in acked_ids(acks))
+
+    client.publish_and_wait("booths/booth-01/enrollments", imposter.data)
+
+    assert wait_for(lambda: (str(first.packet_id), "packet.id_conflict") in rejections(acks))
+    conn = edge.db()
+    try:
+        stored = stored_packet(conn, str(first.packet_id))
+    finally:
+        conn.close()
+    assert stored is not None
+    assert stored.data == first.data
+
+
+def test_packet_with_one_flipped_bit_is_refused_with_a_reason_and_never_stored(
+    office: Office, edge: RunningEdge, booths: dict[str, BoothKit]
+) -> None:
+    acks = Inbox()
+    client = booth_client(office, "booth-01", acks)
+    packet = booths["booth-01"].seal(photo_bytes=4000)
+    damaged = bytearray(packet.data)
+    middle = packet.data.index(b'"blobs":{"biometrics":"') + 2000  # inside the ciphertext
+    damaged[middle] ^= 0x01
+
+    client.publish_and_wait("booths/booth-01/enrollments", bytes(damaged))
+
+    assert wait_for(lambda: rejections(acks) != [])
+    [(packet_id, code)] = rejections(acks)
+    assert packet_id == str(packet.packet_id)
+    assert code.startswith("packet.")
+    assert acked_ids(acks) == []
+    assert stored_count(edge) == 0
+    assert stored_count(edge, "recordings") == 0
+    snapshot = edge.service.snapshot_from_thread()
+    assert snapshot.rejections == {"booth-01": {code: 1}}
+    assert any(a.kind == "packet_rejected" and a.booth_id == "booth-01" for a in snapshot.alerts)
+
+
+@pytest.mark.parametrize("record_booth", ["booth-01", "booth-02"])
+def test_packet_signed_with_booth_02s_key_but_sent_by_booth_01_is_refused(
+    office: Office,
+    edge: RunningEdge,
+    booths: dict[str, BoothKit],
+    record_booth: str,
+) -> None:
+    acks = Inbox()
+    client = booth_client(office, "booth-01", acks)
+    forged = seal(
+        make_record(record_booth),
+        make_biometrics(),
+        booth_id=record_booth,
+        booth_signing_key=booths["booth-02"].signing_key,
+        central_public_key=CENTRAL_KEY.public_key(),
+    )
+
+    client.publish_and_wait("booths/booth-01/enrollments", forged.data)
+
+    assert wait_for(lambda: rejections(acks) != [])
+    assert rejections(acks) == [(str(forged.packet_id), "packet.bad_signature")]
+    assert stored_count(edge) == 0
+
+
+def test_packet_from_an_unregistered_booth_waits_until_its_key_is_registered(
+    office: Office, edge: RunningEdge, tmp_path: Path
+) -> None:
+    newcomer = make_booth(office, tmp_path, "booth-03")
+    try:
+        acks = Inbox()
+        client = booth_client(office, "booth-03", acks)
+        packet = newcomer.seal()
+        client.publish_and_wait("booths/booth-03/enrollments", packet.data)
+
+        def alerted() -> bool:
+            alerts = edge.service.snapshot_from_thread().alerts
+            return any(a.kind == "unknown_booth" and a.booth_id == "booth-03" for a in alerts)
+
+        assert wait_for(alerted)
+        assert rejections(acks) == []  # not refused for good: no ack at all
+        assert stored_count(edge) == 0
+
+        conn = edge.db()
+        try:
+            register_booth_key(conn, "booth-03", newcomer.public_key_pem, packet.manifest.sealed_at)
+        finally:
+            conn.close()
+        client.publish_and_wait("booths/booth-03/enrollments", packet.data)
+
+        assert wait_for(lambda: str(packet.packet_id) in acked_ids(acks))
+        conn = edge.db()
+        try:
+            assert count_packets(conn, "booth-03") == 1
+        finally:
+            conn.close()
+    finally:
+        newcomer.close()
+
+
+def test_many_packets_at_once_are_all_stored_and_acked(
+    office: Office, edge: RunningEdge, booths: dict[str, BoothKit]
+) -> None:
+    acks = Inbox()
+    client = booth_client(office, "booth-01", acks)
+    packets = [booths["booth-01"].seal() for _ in range(30)]
+    for packet in packets:
+        client.publish_and_wait("booths/booth-01/enrollments", packet.data)
+
+    expected = {str(p.packet_id) for p in packets}
+    assert wait_for(lambda: expected <= set(acked_ids(acks)), timeout=60)
+    assert stored_count(edge) == 30
+    assert not set(acked_ids(acks)) - expected
+    assert all(uuid.UUID(i) for i in acked_ids(acks))
