@@ -130,11 +130,11 @@ class HeadlessRunner:
         if ticket is None:
             raise HeadlessError("no ticket waiting after check-in")
         flow.confirm_documents(set(ticket.checkin.documents))
-        self._show_resident(resident)
+        self.show_resident(resident)
         photo = flow.take_photo()
         if not photo.ok:
             flow.accept_photo_anyway("headless: " + ", ".join(photo.failing))
-        tries = self._fingers(resident)
+        tries = self.capture_fingers(resident)
         flow.submit_signature(signature_png(resident.nik))
         assert flow.enrollment is not None
         captured = len(flow.enrollment.fingers.templates())
@@ -151,12 +151,12 @@ class HeadlessRunner:
             finger_tries=tries,
         )
 
-    def _show_resident(self, resident: ScriptResident) -> None:
+    def show_resident(self, resident: ScriptResident) -> None:
         rule = self.booth.config.office.photo.rule
         background = required_background(rule, parse_nik(resident.nik).birth_date)
         self.camera.show([portrait_frame(background, seed=seed) for seed in range(3)])
 
-    def _fingers(self, resident: ScriptResident) -> int:
+    def capture_fingers(self, resident: ScriptResident) -> int:
         flow = self.booth.capture
         emulator = self.sensor.emulator
         tries = 0

@@ -2,8 +2,9 @@
 
 Import them into a test module (``from smartcard_fixtures import ...``; pytest puts
 this folder on sys.path, as for the other hardware fixtures).
-``smartcard_pcscd`` reuses a running pcscd that has a vpcd reader; otherwise it
-starts ``pcscd --foreground`` with a private reader.conf in its own network
+``smartcard_pcscd`` (in tests/conftest.py, shared by every area) reuses a running
+pcscd that has a vpcd reader; otherwise it starts ``pcscd --foreground`` with a
+private reader.conf in its own network
 namespace (needs root, as pcscd does) and stops it at the end of the session.
 """
 
@@ -15,16 +16,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from hardware.smartcard import EmulatedSmartCardConfig, EmulatedSmartCardReader
-from hardware.smartcard.pcscd import PcscdService, VpcdEndpoint
-
-
-@pytest.fixture(scope="session")
-def smartcard_pcscd() -> Iterator[VpcdEndpoint]:
-    """pcscd with a vpcd reader, shared by the whole session (one pcscd per machine)."""
-    service = PcscdService(EmulatedSmartCardConfig())
-    endpoint = service.ensure_running()
-    yield endpoint
-    service.stop()  # only stops a pcscd this fixture started
+from hardware.smartcard.pcscd import VpcdEndpoint
 
 
 @pytest.fixture

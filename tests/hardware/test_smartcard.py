@@ -11,7 +11,6 @@ from pydantic import TypeAdapter, ValidationError
 from smartcard_fixtures import (
     emulated_reader,
     smartcard_config,
-    smartcard_pcscd,
     wait_until,
 )
 

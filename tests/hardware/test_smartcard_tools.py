@@ -6,7 +6,7 @@ import shutil
 import subprocess
 
 import pytest
-from smartcard_fixtures import emulated_reader, smartcard_config, smartcard_pcscd
+from smartcard_fixtures import emulated_reader, smartcard_config
 
 from hardware.smartcard import EmulatedSmartCardReader, OperatorCard
 

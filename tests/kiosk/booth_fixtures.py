@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from ektp.kk import build_kk
 from ektp.nik import Sex, build_nik
+from kiosk.booth import Booth, build_booth
+from kiosk.config import load_booth_config
 
 OFFICE_DISTRICT = "640306"  # Gunung Tabur, Kabupaten Berau
 
@@ -64,3 +67,14 @@ def write_booth_config(
 @pytest.fixture
 def booth_setup(tmp_path: Path) -> BoothSetup:
     return write_booth_config(tmp_path)
+
+
+@pytest.fixture
+def emulated_booth(booth_setup: BoothSetup, smartcard_pcscd: object) -> Iterator[Booth]:
+    """A whole booth on emulated devices, built by ``build_booth`` like the real one."""
+    booth = build_booth(load_booth_config(booth_setup.config_path))
+    booth.follow_card_events(booth.run_locked)
+    try:
+        yield booth
+    finally:
+        booth.close()
