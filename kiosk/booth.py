@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import Any
 
 from ektp.nik import parse_nik
 from ektp.photo_rule import required_background
@@ -20,14 +21,16 @@ from hardware.smartcard import SmartCardReader, open_smartcard
 from kiosk.audit import AuditLog
 from kiosk.config import BoothConfig
 from kiosk.devices import SmartCardLogin, photo_step
+from kiosk.edge_desk import EdgeTicketDesk
 from kiosk.flow.capture import CaptureFlow
 from kiosk.flow.checkin import CheckInFlow
 from kiosk.flow.ports import InMemoryRoster, InMemoryTicketDesk, Roster, TicketDesk
-from kiosk.flow.session import Enrollment
+from kiosk.flow.session import Enrollment, OutboxWriter
 from kiosk.keys import load_central_public_key, load_or_create_signing_key
 from kiosk.outbox import Outbox
 from kiosk.photo import PhotoQualityChecker
 from kiosk.sealing import PacketSealer
+from kiosk.uplink import BoothUplink
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Booth:
     capture: CaptureFlow
     roster: Roster
     tickets: TicketDesk
+    uplink: BoothUplink | None
     _resources: ExitStack = field(repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -69,6 +73,18 @@ class Booth:
         self._resources.close()
 
 
+class _WakingOutbox:
+    """Commits to the outbox, then tells the uplink there is something to send."""
+
+    def __init__(self, outbox: Outbox, wake: Callable[[], None]) -> None:
+        self._outbox = outbox
+        self._wake = wake
+
+    def commit(self, packet_id: str, sealed: bytes, meta: dict[str, Any]) -> None:
+        self._outbox.commit(packet_id, sealed, meta)
+        self._wake()
+
+
 def build_booth(
     config: BoothConfig,
     *,
@@ -89,8 +105,23 @@ def build_booth(
         audit = AuditLog(config.audit_path)
         stack.callback(audit.close)
         roster = roster if roster is not None else InMemoryRoster()
-        tickets = tickets if tickets is not None else InMemoryTicketDesk()
         office = config.office
+
+        def documents_for(service: str) -> list[str]:
+            return [str(d) for d in office.services.required_documents(ServiceType(service))]
+
+        uplink = None
+        writer: OutboxWriter = outbox
+        if config.edge is not None:
+            uplink = BoothUplink(config.booth_id, config.edge, outbox, settings=config.uplink)
+            uplink.start()
+            stack.callback(uplink.stop)
+            writer = _WakingOutbox(outbox, uplink.wake)
+            if tickets is None:
+                tickets = EdgeTicketDesk(
+                    uplink, booth_id=config.booth_id, roster=roster, documents_for=documents_for
+                )
+        tickets = tickets if tickets is not None else InMemoryTicketDesk()
         sealer = PacketSealer(
             booth_id=config.booth_id,
             signing_key=load_or_create_signing_key(config.signing_key_path),
@@ -105,9 +136,7 @@ def build_booth(
             roster=roster,
             tickets=tickets,
             audit=audit,
-            documents_for=lambda s: [
-                str(d) for d in office.services.required_documents(ServiceType(s))
-            ],
+            documents_for=documents_for,
             services=[str(s) for s in office.services.enabled_services()],
             idle_seconds=config.timeouts.resident_idle_seconds,
         )
@@ -118,7 +147,7 @@ def build_booth(
             photo=photo_step(camera, checker or PhotoQualityChecker()),
             sensor=sensor,
             sealer=sealer,
-            outbox=outbox,
+            outbox=writer,
             audit=audit,
             fingers=[str(f) for f in office.finger_order()],
             required_background=background_for,
@@ -137,5 +166,6 @@ def build_booth(
             capture=capture,
             roster=roster,
             tickets=tickets,
+            uplink=uplink,
             _resources=stack.pop_all(),
         )

@@ -63,6 +63,27 @@ class EdgeLink(_Section):
     key_path: Path = Field(description="This booth's TLS key; made here, never leaves.")
 
 
+class UplinkSettings(_Section):
+    """How the booth paces its traffic to the edge."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    software_version: str = Field(default="0.1.0", description="Reported in the booth status.")
+    max_in_flight: int = Field(
+        default=20, ge=1, le=500, description="Packets sent and not yet acked, at most."
+    )
+    ack_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Re-send a packet whose ack has not come by then."
+    )
+    health_interval_seconds: float = Field(
+        default=30.0, gt=0, description="Heartbeat: a health report this often."
+    )
+    keepalive_seconds: int = Field(default=30, ge=5, description="MQTT keepalive.")
+    reconnect_max_delay_seconds: int = Field(
+        default=30, ge=1, description="Reconnect delay ceiling."
+    )
+
+
 class BoothConfig(_Section):
     """One booth."""
 
@@ -81,6 +102,9 @@ class BoothConfig(_Section):
     office: OfficeRules = Field(default_factory=OfficeRules, description="Office rules.")
     timeouts: Timeouts = Field(default_factory=Timeouts, description="Idle timeouts.")
     edge: EdgeLink | None = Field(default=None, description="The office broker; none = alone.")
+    uplink: UplinkSettings = Field(
+        default_factory=UplinkSettings, description="How the booth talks to the edge."
+    )
     hardware: HardwareConfig = Field(
         default_factory=HardwareConfig.emulated, description="The booth's devices."
     )

@@ -38,8 +38,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from edge_controller.mqtt_client import (
     MqttClient,
     MqttClientConfig,
@@ -60,34 +58,13 @@ from ektp.messages import (
     parse_message,
 )
 from ektp.topics import OFFICE_QUEUE, Topic, booth_topic
-from kiosk.config import EdgeLink
+from kiosk.config import EdgeLink, UplinkSettings
 from kiosk.outbox import InvalidTransition, Outbox, OutboxError, UnknownPacket
 
 log = logging.getLogger(__name__)
 
 THERMAL_ZONE = Path("/sys/class/thermal/thermal_zone0/temp")
 MAX_PENDING_EVENTS = 1000
-
-
-class UplinkSettings(BaseModel):
-    """How the booth paces its traffic to the edge."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    software_version: str = Field(default="0.1.0", description="Reported in the booth status.")
-    max_in_flight: int = Field(
-        default=20, ge=1, le=500, description="Packets sent and not yet acked, at most."
-    )
-    ack_timeout_seconds: float = Field(
-        default=30.0, gt=0, description="Re-send a packet whose ack has not come by then."
-    )
-    health_interval_seconds: float = Field(
-        default=30.0, gt=0, description="Heartbeat: a health report this often."
-    )
-    keepalive_seconds: int = Field(default=30, ge=5, description="MQTT keepalive.")
-    reconnect_max_delay_seconds: int = Field(
-        default=30, ge=1, description="Reconnect delay ceiling."
-    )
 
 
 def check_in_event(

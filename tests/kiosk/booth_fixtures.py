@@ -38,6 +38,7 @@ def resident_kk(serial: int) -> str:
 def write_booth_config(
     directory: Path, *, booth_id: str = "booth-01", extra: str = ""
 ) -> BoothSetup:
+    directory.mkdir(parents=True, exist_ok=True)
     central = X25519PrivateKey.generate()
     central_pub = directory / "central.pem"
     central_pub.write_bytes(

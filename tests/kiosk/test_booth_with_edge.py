@@ -1,0 +1,99 @@
+"""A real booth in a real office: check-in takes its number from the edge queue, the
+operator calls it from the edge, and the sealed record reaches the edge by itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from booth_fixtures import BoothSetup, resident_kk, resident_nik, write_booth_config
+
+from edge_controller.booths import register_booth_key
+from edge_controller.db import connect
+from kiosk.booth import Booth, build_booth
+from kiosk.config import load_booth_config
+from kiosk.headless import HeadlessRunner
+from kiosk.keys import load_or_create_signing_key, public_key_pem
+from kiosk.script import EnrollmentScript
+from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
+from tests.edge_controller.ingest_fixtures import RunningEdge, edge_config, running_edge
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Iterator[Office]:
+    yield from running_office(tmp_path / "office")
+
+
+@pytest.fixture
+def setup(office: Office, tmp_path: Path) -> BoothSetup:
+    issued = office.identity("booth-01")
+    edge_section = (
+        "[edge]\n"
+        f'host = "{office.broker.host}"\n'
+        f"port = {office.broker.port}\n"
+        f'ca_cert_path = "{office.ca.cert_path}"\n'
+        f'cert_path = "{issued.cert_path}"\n'
+        f'key_path = "{issued.key_path}"\n'
+        "[uplink]\n"
+        "ack_timeout_seconds = 5.0\n"
+        "health_interval_seconds = 1.0\n"
+        "reconnect_max_delay_seconds = 2\n"
+    )
+    return write_booth_config(tmp_path / "booth", extra=edge_section)
+
+
+@pytest.fixture
+def edge(office: Office, tmp_path: Path, setup: BoothSetup) -> Iterator[RunningEdge]:
+    config = edge_config(office, tmp_path)
+    key = load_or_create_signing_key(setup.data_dir / "keys" / "booth-signing.pem")
+    conn = connect(config.database.path)
+    try:
+        register_booth_key(conn, "booth-01", public_key_pem(key), dt.datetime.now(dt.UTC))
+    finally:
+        conn.close()
+    yield from running_edge(config)
+
+
+@pytest.fixture
+def booth(setup: BoothSetup, edge: RunningEdge, smartcard_pcscd: object) -> Iterator[Booth]:
+    built = build_booth(load_booth_config(setup.config_path))
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+def test_a_resident_recorded_at_the_booth_arrives_at_the_edge(
+    booth: Booth, edge: RunningEdge
+) -> None:
+    assert booth.uplink is not None
+    assert wait_for(lambda: booth.uplink is not None and booth.uplink.connected, timeout=30)
+    script = EnrollmentScript.model_validate(
+        {"residents": [{"nik": resident_nik(41), "kk": resident_kk(42), "name": "Nur Aini"}]}
+    )
+    outcome = HeadlessRunner(booth, script).run()
+    (resident,) = outcome.residents
+    assert resident.ticket == "A-001"  # numbered by the edge queue, not the booth
+
+    def stored() -> int:
+        conn = edge.db()
+        try:
+            return int(
+                conn.execute(
+                    "SELECT COUNT(*) FROM ingested_packets WHERE packet_id = ?",
+                    (resident.packet_id,),
+                ).fetchone()[0]
+            )
+        finally:
+            conn.close()
+
+    assert wait_for(lambda: stored() == 1, timeout=30)
+    assert wait_for(lambda: booth.outbox.depth() == 0, timeout=30)  # acked back to the booth
+    conn = edge.db()
+    try:
+        recorded = conn.execute("SELECT nik, booth_id FROM recordings").fetchall()
+    finally:
+        conn.close()
+    assert [(r[0], r[1]) for r in recorded] == [(resident_nik(41), "booth-01")]
