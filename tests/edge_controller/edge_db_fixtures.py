@@ -1,259 +1,43 @@
-"""Fixtures for the edge database tests: a fresh database, a synthetic roster, roster CSVs.
-
-The synthetic roster generator makes residents with valid NIKs and KK numbers of
-Kecamatan Gunung Tabur (Kabupaten Berau, district code 640306), all aged 17 or more
-on a reference day, spread over a village's RTs in families — matching per-kelurahan
-counts such as those of the office's published 2012 schedule. It writes straight to
-the database with ``executemany`` (about 15,000 residents in well under a second);
-:func:`write_roster_csv` writes the same rows as a spreadsheet export for the importer.
-"""
+"""Fixtures for the edge database tests: a fresh database, plus the synthetic roster of
+:mod:`demo.roster` (re-exported so test modules import their helpers from one place)."""
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import random
 import sqlite3
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from edge_controller.db import connect, transaction
-from ektp.kk import build_kk
-from ektp.nik import Sex, build_nik
-
-GUNUNG_TABUR_DISTRICT = "640306"
-HERE = Path(__file__).resolve().parent
-SHARED_SCHEDULE = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-SCHEDULE_CSV_NAME = "gunung_tabur_2012.csv"
-
-FIRST_NAMES = (
-    "Siti",
-    "Ahmad",
-    "Budi",
-    "Dewi",
-    "Rahmat",
-    "Nur",
-    "Agus",
-    "Sri",
-    "Hendra",
-    "Aminah",
-    "Yusuf",
-    "Fitri",
-    "Rudi",
-    "Wati",
-    "Andi",
-    "Lestari",
-    "Hasan",
-    "Rina",
-    "Imam",
-    "Ayu",
+from demo.roster import (
+    GUNUNG_TABUR_DISTRICT,
+    ROSTER_HEADER,
+    NumberMaker,
+    SyntheticResident,
+    VillageCount,
+    gunung_tabur_counts,
+    insert_residents,
+    roster_csv_rows,
+    schedule_csv_path,
+    synthetic_roster,
+    write_roster_csv,
 )
-FAMILY_NAMES = (
-    "Aminah",
-    "Saputra",
-    "Hidayat",
-    "Rahayu",
-    "Wijaya",
-    "Santoso",
-    "Lestari",
-    "Pratama",
-    "Nugroho",
-    "Kurniawan",
-    "Daeng",
-    "Basri",
-    "Hamzah",
-    "Ismail",
-    "Syahrani",
-)
+from edge_controller.db import connect
 
-
-@dataclass(frozen=True)
-class VillageCount:
-    """One row of the office's schedule: a kelurahan, its RTs and its wajib-KTP count."""
-
-    kelurahan: str
-    rt_count: int
-    wajib_ktp: int
-    office_days: tuple[dt.date, ...] = ()
-
-
-def schedule_csv_path() -> Path:
-    """The published schedule: the shared copy when present, else the tests' own copy."""
-    shared = SHARED_SCHEDULE / SCHEDULE_CSV_NAME
-    return shared if shared.exists() else HERE / "data" / SCHEDULE_CSV_NAME
-
-
-def gunung_tabur_counts(path: Path | None = None) -> list[VillageCount]:
-    lines = (path or schedule_csv_path()).read_text("utf-8").splitlines()
-    rows = csv.DictReader(line for line in lines if line.strip() and not line.startswith("#"))
-    return [
-        VillageCount(
-            row["kelurahan"],
-            int(row["rt_count"]),
-            int(row["wajib_ktp"]),
-            (dt.date.fromisoformat(row["day_1"]), dt.date.fromisoformat(row["day_2"])),
-        )
-        for row in rows
-    ]
-
-
-@dataclass(frozen=True)
-class SyntheticResident:
-    """A row of the residents table."""
-
-    nik: str
-    kk: str
-    name: str
-    sex: Sex
-    birth_date: dt.date
-    kelurahan: str
-    rt: int
-    rw: int
-    married: bool = False
-    card_status: str = "not_recorded"
-
-    def db_values(self) -> tuple[object, ...]:
-        return (
-            self.nik,
-            self.kk,
-            self.name,
-            self.sex.value,
-            self.birth_date.isoformat(),
-            self.kelurahan,
-            self.rt,
-            self.rw,
-            int(self.married),
-            self.card_status,
-        )
-
-
-class NumberMaker:
-    """Hands out unique, valid NIKs and KK numbers of one district."""
-
-    def __init__(self, district: str = GUNUNG_TABUR_DISTRICT) -> None:
-        self.district = district
-        self._nik_serials: dict[tuple[dt.date, Sex], int] = {}
-        self._kk_serials: dict[dt.date, int] = {}
-
-    def nik(self, birth_date: dt.date, sex: Sex) -> str:
-        serial = self._nik_serials.get((birth_date, sex), 0) + 1
-        self._nik_serials[(birth_date, sex)] = serial
-        return build_nik(self.district, birth_date, sex, serial)
-
-    def kk(self, registered: dt.date) -> str:
-        serial = self._kk_serials.get(registered, 0) + 1
-        self._kk_serials[registered] = serial
-        return build_kk(self.district, registered, serial)
-
-
-def synthetic_roster(
-    villages: Sequence[VillageCount],
-    *,
-    adult_on: dt.date,
-    seed: int = 2012,
-    numbers: NumberMaker | None = None,
-) -> list[SyntheticResident]:
-    """``wajib_ktp`` residents per village, all 17 or older on ``adult_on``.
-
-    Residents are spread over RT 1..rt_count (four RTs to an RW) with uneven sizes,
-    in families of one to four adults sharing a KK.
-    """
-    rng = random.Random(seed)
-    numbers = numbers or NumberMaker()
-    youngest = adult_on.replace(year=adult_on.year - 18)
-    residents: list[SyntheticResident] = []
-    for village in villages:
-        weights = [rng.uniform(0.6, 1.4) for _ in range(village.rt_count)]
-        rts = rng.choices(range(1, village.rt_count + 1), weights, k=village.wajib_ktp)
-        for rt, count in sorted(_count(rts).items()):
-            residents.extend(_families(rng, numbers, village.kelurahan, rt, count, youngest))
-    return residents
-
-
-def _count(values: list[int]) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return counts
-
-
-def _families(
-    rng: random.Random,
-    numbers: NumberMaker,
-    kelurahan: str,
-    rt: int,
-    count: int,
-    youngest: dt.date,
-) -> Iterator[SyntheticResident]:
-    made = 0
-    while made < count:
-        size = min(count - made, rng.randint(1, 4))
-        kk = numbers.kk(dt.date(2005, 1, 1) + dt.timedelta(days=rng.randrange(2000)))
-        family_name = rng.choice(FAMILY_NAMES)
-        for member in range(size):
-            sex = Sex.MALE if rng.random() < 0.5 else Sex.FEMALE
-            birth_date = youngest - dt.timedelta(days=rng.randrange(60 * 365))
-            yield SyntheticResident(
-                numbers.nik(birth_date, sex),
-                kk,
-                f"{rng.choice(FIRST_NAMES)} {family_name}",
-                sex,
-                birth_date,
-                kelurahan,
-                rt,
-                (rt - 1) // 4 + 1,
-                married=member < 2 and size > 1,
-            )
-        made += size
-
-
-def insert_residents(conn: sqlite3.Connection, residents: Sequence[SyntheticResident]) -> None:
-    """Bulk insert (the fast path for tests; real rosters come through the importer)."""
-    with transaction(conn):
-        conn.executemany(
-            "INSERT INTO residents (nik, kk, name, sex, birth_date, kelurahan, rt, rw, married,"
-            " card_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [resident.db_values() for resident in residents],
-        )
-
-
-ROSTER_HEADER = ("NIK", "KK", "Name", "Sex", "Birth date", "Kelurahan", "RT", "RW", "Married")
-
-
-def roster_csv_rows(residents: Sequence[SyntheticResident]) -> list[list[str]]:
-    """Rows as an office spreadsheet writes them: L/P, DD-MM-YYYY, zero-padded RT/RW."""
-    return [
-        [
-            r.nik,
-            r.kk,
-            r.name,
-            "L" if r.sex is Sex.MALE else "P",
-            f"{r.birth_date:%d-%m-%Y}",
-            r.kelurahan,
-            f"{r.rt:03d}",
-            f"{r.rw:03d}",
-            "kawin" if r.married else "belum kawin",
-        ]
-        for r in residents
-    ]
-
-
-def write_roster_csv(
-    path: Path,
-    rows: Sequence[Sequence[str]],
-    *,
-    header: Sequence[str] = ROSTER_HEADER,
-    delimiter: str = ",",
-    bom: bool = False,
-) -> Path:
-    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=delimiter)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
+__all__ = [
+    "GUNUNG_TABUR_DISTRICT",
+    "ROSTER_HEADER",
+    "NumberMaker",
+    "SyntheticResident",
+    "VillageCount",
+    "edge_db_fixture",
+    "gunung_tabur_counts",
+    "insert_residents",
+    "roster_csv_rows",
+    "schedule_csv_path",
+    "synthetic_roster",
+    "write_roster_csv",
+]
 
 
 @pytest.fixture(name="edge_db")

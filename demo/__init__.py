@@ -1,0 +1,1 @@
+"""The office demo: a whole recording office on one machine, on emulated hardware."""
