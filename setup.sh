@@ -90,7 +90,7 @@ case "$COMMAND" in
         .venv/bin/python -m pytest "${REST[@]+"${REST[@]}"}"
         ;;
     demo)
-        exec .venv/bin/python -m edge_controller.demo "${REST[@]+"${REST[@]}"}"
+        exec .venv/bin/python -m demo "${REST[@]+"${REST[@]}"}"
         ;;
     *) echo "unknown command: $COMMAND (install, test or demo)" >&2; exit 2 ;;
 esac

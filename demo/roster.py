@@ -249,5 +249,3 @@ def write_roster_csv(
         writer.writerow(header)
         writer.writerows(rows)
     return path
-
-

@@ -91,13 +91,13 @@ class HeadlessRunner:
         started = time.monotonic()
         outcome = ScriptOutcome()
         self.booth.follow_card_events(self.booth.run_locked)
-        self._login()
+        self.log_in()
         for resident in self.script.residents:
             outcome.residents.append(self.enroll(resident))
         outcome.seconds = time.monotonic() - started
         return outcome
 
-    def _login(self) -> None:
+    def log_in(self) -> None:
         operator = self.script.operator
         card = OperatorCard(operator.operator_id, operator.name, operator.pin.get_secret_value())
         self.reader.insert_card(card)

@@ -1,0 +1,217 @@
+"""A whole recording office on one machine: office CA, TLS broker, edge service, booths.
+
+Every part is the real one (mosquitto with per-booth certificates, the edge service
+with its database, booths built by ``build_booth`` on emulated devices); only the
+people are scripted. Used by ``python -m demo`` and by the office-level tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from demo.roster import (
+    SyntheticResident,
+    VillageCount,
+    gunung_tabur_counts,
+    insert_residents,
+    synthetic_roster,
+)
+from edge_controller.booths import register_booth_key
+from edge_controller.broker import BrokerConfig, MosquittoProcess
+from edge_controller.config import EdgeConfig
+from edge_controller.db import connect
+from edge_controller.pki import OfficeCA, dev_issue_identity
+from edge_controller.service import EdgeService
+from kiosk.booth import Booth, build_booth
+from kiosk.config import BoothConfig
+from kiosk.flow.ports import InMemoryRoster, RosterEntry
+from kiosk.keys import load_or_create_signing_key, public_key_pem
+
+OFFICE_NAME = "Kecamatan Gunung Tabur"
+
+
+def free_loopback_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class DemoOffice:
+    """Start with :meth:`start`, stop with :meth:`stop` (idempotent; also a context manager)."""
+
+    root: Path
+    booth_ids: tuple[str, ...] = ("booth-01",)
+    roster_share: float = 0.02
+    fingerprint_speed: float = 1.0
+    log: Callable[[str], None] = print
+    residents: list[SyntheticResident] = field(default_factory=list)
+    booths: dict[str, Booth] = field(default_factory=dict)
+    edge: EdgeService | None = None
+    broker: MosquittoProcess | None = None
+    _edge_thread: threading.Thread | None = None
+
+    def __enter__(self) -> DemoOffice:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- start ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        ca = OfficeCA.create(self.root / "ca", OFFICE_NAME)
+        self._start_broker(ca)
+        central = X25519PrivateKey.generate()
+        central_pub = self.root / "central-x25519.pem"
+        central_pub.write_bytes(
+            central.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+        self.central_private_key = central
+        edge_config = self._edge_config(ca)
+        self._load_roster(edge_config)
+        for booth_id in self.booth_ids:
+            self._register_booth(edge_config, booth_id)
+        self._start_edge(edge_config)
+        for booth_id in self.booth_ids:
+            self.booths[booth_id] = self._start_booth(ca, booth_id, central_pub)
+
+    def _start_broker(self, ca: OfficeCA) -> None:
+        server = ca.issue_server_certificate(self.root / "broker-tls")
+        config = BrokerConfig(
+            port=free_loopback_port(),
+            ca_cert_path=ca.cert_path,
+            server_cert_path=server.cert_path,
+            server_key_path=server.key_path,
+            crl_path=ca.crl_path,
+            persistence=False,
+        )
+        self.broker = MosquittoProcess(config)
+        self.broker.start()
+        self.ca = ca
+        self.log(f"broker: mosquitto with TLS client certificates on 127.0.0.1:{config.port}")
+
+    def _edge_config(self, ca: OfficeCA) -> EdgeConfig:
+        assert self.broker is not None
+        issued = dev_issue_identity(ca, "edge", self.root / "edge-tls")
+        return EdgeConfig.model_validate(
+            {
+                "office_name": OFFICE_NAME,
+                "mqtt": {
+                    "host": self.broker.host,
+                    "port": self.broker.port,
+                    "identity": "edge",
+                    "ca_cert_path": str(ca.cert_path),
+                    "cert_path": str(issued.cert_path),
+                    "key_path": str(issued.key_path),
+                    "reconnect_max_delay_seconds": 2,
+                },
+                "database": {"path": str(self.root / "edge.sqlite3")},
+                "health": {"heartbeat_timeout_seconds": 30.0, "check_interval_seconds": 1.0},
+            }
+        )
+
+    def _load_roster(self, config: EdgeConfig) -> None:
+        villages = [
+            VillageCount(v.kelurahan, v.rt_count, max(5, round(v.wajib_ktp * self.roster_share)))
+            for v in gunung_tabur_counts()
+        ]
+        self.residents = synthetic_roster(villages, adult_on=dt.date.today())
+        conn = connect(config.database.path)
+        try:
+            insert_residents(conn, self.residents)
+        finally:
+            conn.close()
+        self.log(f"edge: roster of {len(self.residents)} residents in {len(villages)} kelurahan")
+
+    def _register_booth(self, config: EdgeConfig, booth_id: str) -> None:
+        key = load_or_create_signing_key(
+            self.root / booth_id / "data" / "keys" / "booth-signing.pem"
+        )
+        conn = connect(config.database.path)
+        try:
+            register_booth_key(conn, booth_id, public_key_pem(key), dt.datetime.now(dt.UTC))
+        finally:
+            conn.close()
+
+    def _start_edge(self, config: EdgeConfig) -> None:
+        self.edge = EdgeService(config)
+        service = self.edge
+
+        def main() -> None:
+            asyncio.run(service.run())
+
+        self._edge_thread = threading.Thread(target=main, name="edge-service", daemon=True)
+        self._edge_thread.start()
+        if not service.ready.wait(60):
+            raise RuntimeError("the edge service did not start")
+        self.edge_config = config
+        self.log("edge: service running (ingest, queue, booth health)")
+
+    def _start_booth(self, ca: OfficeCA, booth_id: str, central_pub: Path) -> Booth:
+        assert self.broker is not None
+        issued = dev_issue_identity(ca, booth_id, self.root / booth_id / "tls")
+        config = BoothConfig.model_validate(
+            {
+                "booth_id": booth_id,
+                "data_dir": str(self.root / booth_id / "data"),
+                "central_public_key_path": str(central_pub),
+                "edge": {
+                    "host": self.broker.host,
+                    "port": self.broker.port,
+                    "ca_cert_path": str(ca.cert_path),
+                    "cert_path": str(issued.cert_path),
+                    "key_path": str(issued.key_path),
+                },
+                "uplink": {"health_interval_seconds": 5.0, "reconnect_max_delay_seconds": 2},
+                "hardware": {
+                    "fingerprint": {"backend": "emulated", "speed": self.fingerprint_speed},
+                    "smartcard": {"backend": "emulated"},
+                    "camera": {"backend": "emulated", "fps": 15},
+                },
+            }
+        )
+        # The booth's copy of the roster for check-in look-ups (the edge's roster digest).
+        roster = InMemoryRoster(
+            [
+                RosterEntry(r.nik, r.kk, r.name, r.kelurahan, str(r.rt), str(r.rw))
+                for r in self.residents
+            ]
+        )
+        booth = build_booth(config, roster=roster)
+        self.log(f"{booth_id}: fingerprint sensor, card reader and camera emulated; outbox ready")
+        return booth
+
+    # -- what the office did --------------------------------------------------------------
+    def stored_packets(self) -> int:
+        conn = connect(self.edge_config.database.path)
+        try:
+            return int(conn.execute("SELECT COUNT(*) FROM ingested_packets").fetchone()[0])
+        finally:
+            conn.close()
+
+    # -- stop ------------------------------------------------------------------------------
+    def stop(self) -> None:
+        for booth in self.booths.values():
+            booth.close()
+        self.booths.clear()
+        if self.edge is not None:
+            self.edge.stop()
+            if self._edge_thread is not None:
+                self._edge_thread.join(timeout=15)
+            self.edge = None
+        if self.broker is not None:
+            self.broker.close()
+            self.broker = None
