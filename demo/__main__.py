@@ -1,7 +1,9 @@
 """``./setup.sh demo`` — a whole recording office on this machine, on emulated hardware.
 
-    python -m demo                    scripted residents through a booth (headless)
+    python -m demo                    scripted residents, then the office stays up for the
+                                      dashboard until Ctrl-C
     python -m demo --residents 10     more residents
+    python -m demo --once             stop after the report
 
 Starts the office CA, mosquitto with per-booth TLS certificates, the edge service
 with a synthetic Gunung Tabur roster, and a booth whose fingerprint sensor, card
@@ -104,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed", type=float, default=2.0, help="emulated sensor speed factor")
     parser.add_argument("--keep", type=Path, help="keep the office's files in this directory")
     parser.add_argument("--headless", action="store_true", help="no window (the default)")
+    parser.add_argument("--once", action="store_true", help="stop after the report")
     args = parser.parse_args(argv)
 
     if not selftest():
@@ -114,8 +117,17 @@ def main(argv: list[str] | None = None) -> int:
     office = DemoOffice(root, fingerprint_speed=args.speed, log=lambda m: say(f"  {m}"))
     try:
         office.start()
+        user, password = office.demo_login
+        say(f"\n  dashboard: {office.dashboard_url}  (login {user} / {password})")
         times = enroll_residents(office, args.residents)
         report(office, times)
+        if not args.once:
+            say(
+                f"\nThe office keeps running: open {office.dashboard_url} (login {user} /"
+                f" {password}). Ctrl-C stops everything."
+            )
+            while True:
+                time.sleep(3600)
     except KeyboardInterrupt:
         say("\nstopping…")
     finally:

@@ -31,6 +31,7 @@ from edge_controller.config import EdgeConfig
 from edge_controller.db import connect
 from edge_controller.pki import OfficeCA, dev_issue_identity
 from edge_controller.service import EdgeService
+from edge_controller.web.auth import user_add
 from kiosk.booth import Booth, build_booth
 from kiosk.config import BoothConfig
 from kiosk.flow.ports import InMemoryRoster, RosterEntry
@@ -52,6 +53,8 @@ class DemoOffice:
     root: Path
     booth_ids: tuple[str, ...] = ("booth-01",)
     roster_share: float = 0.02
+    web_port: int = 0
+    demo_login: tuple[str, str] = ("camat", "rekam-demo-2026")
     fingerprint_speed: float = 1.0
     log: Callable[[str], None] = print
     residents: list[SyntheticResident] = field(default_factory=list)
@@ -84,6 +87,7 @@ class DemoOffice:
         self._load_roster(edge_config)
         for booth_id in self.booth_ids:
             self._register_booth(edge_config, booth_id)
+        user_add(edge_config.database.path, *self.demo_login, "supervisor", "Camat (demo)")
         self._start_edge(edge_config)
         for booth_id in self.booth_ids:
             self.booths[booth_id] = self._start_booth(ca, booth_id, central_pub)
@@ -120,6 +124,11 @@ class DemoOffice:
                 },
                 "database": {"path": str(self.root / "edge.sqlite3")},
                 "health": {"heartbeat_timeout_seconds": 30.0, "check_interval_seconds": 1.0},
+                "web": {
+                    "host": "127.0.0.1",
+                    "port": self.web_port,
+                    "session_secret_path": str(self.root / "web-session.key"),
+                },
             }
         )
 
@@ -158,7 +167,12 @@ class DemoOffice:
         if not service.ready.wait(60):
             raise RuntimeError("the edge service did not start")
         self.edge_config = config
-        self.log("edge: service running (ingest, queue, booth health)")
+        self.log("edge: service running (ingest, queue, booth health, dashboard)")
+
+    @property
+    def dashboard_url(self) -> str | None:
+        dashboard = self.edge.dashboard if self.edge is not None else None
+        return dashboard.url if dashboard is not None else None
 
     def _start_booth(self, ca: OfficeCA, booth_id: str, central_pub: Path) -> Booth:
         assert self.broker is not None

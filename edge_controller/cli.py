@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import getpass
 import logging
 import signal
 import sys
@@ -42,6 +43,7 @@ from edge_controller.pki import (
     dev_issue_identity,
 )
 from edge_controller.service import EdgeService
+from edge_controller.web.auth import user_add
 
 log = logging.getLogger("rekam-edge")
 
@@ -67,6 +69,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     listing = booth.add_parser("list", help="List registered booths.")
     listing.add_argument("--config", type=Path, required=True, help="TOML config file.")
+
+    user = commands.add_parser("user", help="Dashboard users.").add_subparsers(
+        dest="user_command", required=True
+    )
+    add_user = user.add_parser("add", help="Add a dashboard user (asks for the password).")
+    add_user.add_argument("--config", type=Path, required=True, help="TOML config file.")
+    add_user.add_argument("--name", required=True, help="Login name.")
+    add_user.add_argument("--role", choices=("supervisor", "operator"), required=True)
+    add_user.add_argument("--display-name", default="", help="Shown on the dashboard.")
+    add_user.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
 
     ca = commands.add_parser("ca", help="Development office CA.").add_subparsers(
         dest="ca_command", required=True
@@ -150,6 +164,20 @@ def _booth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _user(args: argparse.Namespace) -> int:
+    config = load_edge_config(args.config)
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("rekam-edge: the passwords differ", file=sys.stderr)
+            return 2
+    user = user_add(config.database.path, args.name, password, args.role, args.display_name)
+    print(f"added {user.username} ({user.role})")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.print_default_config:
@@ -162,6 +190,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _booth(args)
         if args.command == "ca":
             return _ca(args)
+        if args.command == "user":
+            return _user(args)
     except (OSError, ValueError, PkiError, pydantic.ValidationError) as err:
         print(f"rekam-edge: {err}", file=sys.stderr)
         return 2

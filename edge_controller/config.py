@@ -17,6 +17,7 @@ from edge_controller.broker import BrokerConfig
 from edge_controller.db import DatabaseConfig
 from edge_controller.mqtt_client import MqttClientConfig
 from edge_controller.pki import EDGE_IDENTITY
+from edge_controller.web.config import WebConfig
 
 
 class _Section(BaseModel):
@@ -138,6 +139,10 @@ class EdgeConfig(_Section):
     ingest: IngestConfig = Field(default_factory=IngestConfig, description="Packet ingest.")
     health: HealthConfig = Field(default_factory=HealthConfig, description="Booth health.")
     queue: QueueConfig = Field(default_factory=QueueConfig, description="Office queue.")
+    web: WebConfig | None = Field(
+        default=None,
+        description="The office dashboard, JSON API and /metrics; none = no web server.",
+    )
 
     @field_validator("office_timezone")
     @classmethod

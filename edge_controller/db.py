@@ -130,6 +130,72 @@ CREATE TABLE alerts (
 CREATE INDEX alerts_open ON alerts (booth_id, kind, subject) WHERE cleared_at IS NULL;
 """
 
+USERS_SQL = """
+CREATE TABLE users (
+    username TEXT PRIMARY KEY CHECK (length(username) BETWEEN 1 AND 64),
+    password_hash TEXT NOT NULL,         -- scrypt$<n>$<r>$<p>$<salt b64>$<hash b64>
+    role TEXT NOT NULL CHECK (role IN ('supervisor', 'operator')),
+    display_name TEXT NOT NULL DEFAULT '',
+    disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    created_at TEXT NOT NULL             -- ISO date-time, UTC
+) WITHOUT ROWID;
+"""
+
+POWER_SQL = """
+CREATE TABLE power_events (
+    event_id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL CHECK (source IN
+        ('mains_lost', 'generator_on', 'battery_low', 'restored', 'ups_unreachable', 'shutdown')),
+    started_at TEXT NOT NULL,            -- ISO date-time, UTC
+    ended_at TEXT,                       -- NULL while it lasts; = started_at for instants
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX power_events_by_time ON power_events (started_at);
+CREATE INDEX power_events_open ON power_events (source) WHERE ended_at IS NULL;
+CREATE TABLE power_refusals (
+    event_id TEXT PRIMARY KEY,           -- the booth event's id (re-deliveries ignored)
+    booth_id TEXT NOT NULL,
+    refused_at TEXT NOT NULL,            -- ISO date-time, UTC
+    power_state TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE INDEX power_refusals_by_time ON power_refusals (refused_at);
+"""
+
+UPSTREAM_SQL = """
+CREATE TABLE upstream_receipts (       -- central's signed receipts, kept for good
+    packet_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('enrollment', 'telemetry')),
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    central_received_at TEXT NOT NULL,   -- ISO date-time, UTC, as central signed it
+    receipt BLOB NOT NULL,               -- the receipt body, byte for byte
+    signature BLOB NOT NULL,             -- central's Ed25519 signature over it
+    stored_at TEXT NOT NULL              -- ISO date-time, UTC
+) WITHOUT ROWID;
+CREATE INDEX upstream_receipts_by_time ON upstream_receipts (stored_at);
+CREATE TABLE upstream_uploads (        -- forwarding state of items sent at least once
+    packet_id TEXT PRIMARY KEY,
+    upload_url TEXT,                     -- central's tus upload URL, once known
+    bytes_sent INTEGER NOT NULL DEFAULT 0,   -- body bytes sent, all attempts
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT NOT NULL DEFAULT '',
+    held_code TEXT,                      -- central refused it for good: not re-sent
+    not_before TEXT,                     -- ISO date-time, UTC: retry later (e.g. booth unknown)
+    updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE upstream_telemetry (      -- the edge's own reports for central
+    item_id TEXT PRIMARY KEY,            -- UUID
+    name TEXT NOT NULL,
+    payload BLOB NOT NULL,               -- canonical JSON; emptied when purged
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL,            -- ISO date-time, UTC
+    state TEXT NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'forwarded', 'purged'))
+) WITHOUT ROWID;
+CREATE INDEX upstream_telemetry_by_state ON upstream_telemetry (state, created_at);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("resident roster", ROSTER_SQL),
     Migration("recordings (one row per recorded resident)", RECORDINGS_SQL),
@@ -137,6 +203,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("ingested packets (the edge's store before forwarding)", INGESTED_PACKETS_SQL),
     Migration("office queue tickets", QUEUE_SQL),
     Migration("booth alerts", ALERTS_SQL),
+    Migration("dashboard users (supervisors and operators)", USERS_SQL),
+    Migration("power events and captures refused for power (outage log)", POWER_SQL),
+    Migration("upstream receipts, upload state and telemetry", UPSTREAM_SQL),
 )
 """The schema, in order. Migration ``i`` (0-based) brings ``user_version`` to ``i + 1``."""
 

@@ -59,6 +59,7 @@ from edge_controller.ingest import (
 )
 from edge_controller.mqtt_client import MqttClient, MqttError, ReceivedMessage
 from edge_controller.queue import OfficeQueue, QueueEventError, QueueSnapshot
+from edge_controller.web import Dashboard, start_dashboard_for_service
 from ektp.messages import (
     EventMessage,
     HealthMessage,
@@ -137,6 +138,7 @@ class EdgeService:
         self.rejections = RejectionCounter()
         self.committed_since_start = 0
         self.ready = threading.Event()
+        self.dashboard: Dashboard | None = None
         """Set once subscribed and serving (tests wait on it)."""
         self.client = MqttClient(config.mqtt, on_connection_change=self._connection_changed)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -174,11 +176,17 @@ class EdgeService:
                 asyncio.create_task(self._queue_loop(), name="queue"),
                 asyncio.create_task(self._heartbeat_loop(), name="heartbeat"),
             ]
+            if self.config.web is not None:
+                self.dashboard = await start_dashboard_for_service(self, self.config.web)
+                log.info("dashboard at %s", self.dashboard.url)
             self.ready.set()
             log.info("edge controller serving as %s", self.config.mqtt.identity)
             await self._stop.wait()
         finally:
             self.ready.clear()
+            if self.dashboard is not None:
+                await self.dashboard.stop()
+                self.dashboard = None
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)

@@ -17,7 +17,7 @@ def daemons() -> set[tuple[str, str]]:
 def test_the_demo_records_residents_and_the_edge_has_them() -> None:
     before = daemons()
     done = subprocess.run(
-        [sys.executable, "-m", "demo", "--residents", "2", "--speed", "8"],
+        [sys.executable, "-m", "demo", "--residents", "2", "--speed", "8", "--once"],
         capture_output=True,
         text=True,
         timeout=600,
@@ -25,6 +25,7 @@ def test_the_demo_records_residents_and_the_edge_has_them() -> None:
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
     out = done.stdout
+    assert "dashboard: http://127.0.0.1:" in out
     assert "ticket A-001" in out
     assert "ticket A-002" in out
     assert "sealed records at the edge: 2 of 2; booth outbox waiting: 0" in out

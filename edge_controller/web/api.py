@@ -1,0 +1,237 @@
+"""The JSON API under ``/api/v1`` (login required; the spec is at ``/openapi.json``).
+
+Every input is a typed, bounded query parameter: anything else is answered 422.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from edge_controller.booths import Alert, BoothView
+from edge_controller.coverage import CoverageLine
+from edge_controller.queue import QueueEntry
+from edge_controller.web import data
+from edge_controller.web.api_models import (
+    AlertOut,
+    BoothOut,
+    CoverageLineOut,
+    CoverageOut,
+    DeviceOut,
+    ErrorOut,
+    NotRecordedOut,
+    PowerOut,
+    ProjectionOut,
+    QueueOut,
+    ResidentOut,
+    ScheduleDayOut,
+    ScheduleOut,
+    TicketOut,
+    UpstreamOut,
+    UserOut,
+)
+from edge_controller.web.auth import User
+from edge_controller.web.context import current_user
+from edge_controller.web.pages import Day, Kelurahan, Kits, Number
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["edge"],
+    responses={401: {"model": ErrorOut, "description": "Not logged in."}},
+)
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def _alert(alert: Alert) -> AlertOut:
+    return AlertOut(
+        alert_id=alert.alert_id,
+        booth_id=alert.booth_id,
+        kind=alert.kind,
+        subject=alert.subject,
+        detail=alert.detail,
+        raised_at=alert.raised_at,
+    )
+
+
+def _booth(view: BoothView, alerts: list[Alert]) -> BoothOut:
+    health = view.health
+    return BoothOut(
+        booth_id=view.booth_id,
+        state=view.state,
+        software_version=view.software_version,
+        last_seen=view.last_seen,
+        outbox_depth=view.outbox_depth,
+        disk_free_bytes=health.disk_free_bytes if health else None,
+        cpu_temperature_c=health.cpu_temperature_c if health else None,
+        devices=[
+            DeviceOut(name=name, state=d.state, error_count=d.error_count, detail=d.detail)
+            for name, d in sorted((health.devices if health else {}).items())
+        ],
+        alerts=[_alert(alert) for alert in alerts],
+    )
+
+
+def _ticket(entry: QueueEntry) -> TicketOut:
+    return TicketOut(
+        number=entry.ticket.number,
+        service=entry.ticket.service.value,
+        kelurahan=entry.ticket.kelurahan,
+        priority=entry.priority,
+        from_booth=entry.from_booth,
+        checked_in_at=entry.ticket.checked_in_at,
+        position=entry.position,
+        estimated_wait_minutes=entry.estimated_wait_minutes,
+        called_by=entry.called_by,
+    )
+
+
+def _line(line: CoverageLine) -> CoverageLineOut:
+    return CoverageLineOut(
+        kelurahan=line.kelurahan,
+        rw=line.rw,
+        rt=line.rt,
+        required=line.required,
+        recorded=line.recorded,
+        target=line.target,
+        share=line.share,
+        missing_to_target=line.missing_to_target,
+    )
+
+
+@router.get("/me", summary="The logged-in user")
+async def me(user: CurrentUser) -> UserOut:
+    return UserOut(username=user.username, role=user.role, display_name=user.display_name)
+
+
+@router.get("/booths", summary="Booths, their health and open alerts")
+async def booths(request: Request, user: CurrentUser) -> list[BoothOut]:
+    return [_booth(row.view, row.alerts) for row in await data.booth_rows(request)]
+
+
+@router.get("/alerts", summary="Open alerts, oldest first")
+async def alerts(request: Request, user: CurrentUser) -> list[AlertOut]:
+    rows = await data.booth_rows(request)
+    found = sorted((a for row in rows for a in row.alerts), key=lambda a: a.alert_id)
+    return [_alert(alert) for alert in found]
+
+
+@router.get("/queue", summary="Today's queue: waiting and called per booth")
+async def queue(request: Request, user: CurrentUser) -> QueueOut:
+    snapshot = await data.queue_snapshot(request)
+    return QueueOut(
+        at=snapshot.at,
+        waiting=[_ticket(entry) for entry in snapshot.waiting],
+        called={booth: _ticket(entry) for booth, entry in snapshot.called.items()},
+        service_minutes=snapshot.service_minutes,
+        active_booths=snapshot.active_booths,
+    )
+
+
+@router.get("/power", summary="The office's power (placeholder until the UPS is read)")
+async def power(request: Request, user: CurrentUser) -> PowerOut:
+    return PowerOut(**dataclasses.asdict(await data.power_view(request)))
+
+
+@router.get("/upstream", summary="Forwarding to central: the backlog")
+async def upstream(request: Request, user: CurrentUser) -> UpstreamOut:
+    view, packets = await data.upstream_view(request)
+    return UpstreamOut(
+        state=view.state,
+        pending_packets=view.pending_packets or 0,
+        last_forwarded_at=view.last_forwarded_at,
+        packets_by_state=packets,
+        detail=view.detail,
+    )
+
+
+@router.get("/coverage", summary="Coverage per kelurahan against the target")
+async def coverage(request: Request, user: CurrentUser, as_of: Day = None) -> CoverageOut:
+    report = await data.coverage(request, as_of)
+    projection = report.projection
+    return CoverageOut(
+        as_of=report.as_of,
+        target_share=report.target_share,
+        target_date=report.target_date,
+        total=_line(report.total),
+        kelurahan=[_line(line) for line in report.kelurahan],
+        projection=ProjectionOut(
+            status=projection.status.value,
+            pace_per_working_day=projection.pace_per_working_day,
+            remaining=projection.remaining,
+            projected_date=projection.projected_date,
+            reached_on=projection.reached_on,
+            needed_per_working_day=projection.needed_per_working_day,
+        ),
+    )
+
+
+@router.get("/coverage/rts", summary="Coverage per RT of one kelurahan")
+async def coverage_rts(
+    request: Request,
+    user: CurrentUser,
+    kelurahan: Annotated[str, Query(min_length=1, max_length=100)],
+    as_of: Day = None,
+) -> list[CoverageLineOut]:
+    report = await data.coverage(request, as_of)
+    return [_line(line) for line in report.rts_of(kelurahan)]
+
+
+@router.get("/schedule", summary="The recording schedule from a start date")
+async def schedule(
+    request: Request, user: CurrentUser, start: Day = None, kits: Kits = None
+) -> ScheduleOut:
+    plan = await data.schedule_plan(request, start, kits)
+    return ScheduleOut(
+        start=plan.start,
+        kits=plan.config.kits,
+        capacity=plan.capacity,
+        days=[
+            ScheduleDayOut(
+                date=day.date,
+                kelurahan=day.kelurahan,
+                day_number=day.day_number,
+                days_for_kelurahan=day.days_for_kelurahan,
+                invited_residents=day.invited_residents,
+                planned_residents=day.planned_residents,
+                capacity=day.capacity,
+            )
+            for day in plan.days
+        ],
+    )
+
+
+@router.get("/not-recorded", summary="Residents who must hold a KTP and are not recorded")
+async def not_recorded(
+    request: Request,
+    *,
+    user: CurrentUser,
+    kelurahan: Kelurahan = None,
+    rt: Number = None,
+    rw: Number = None,
+    as_of: Day = None,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 200,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> NotRecordedOut:
+    page = await data.not_recorded_page(
+        request, kelurahan=kelurahan, rt=rt, rw=rw, as_of=as_of, limit=limit, offset=offset
+    )
+    return NotRecordedOut(
+        as_of=page.as_of,
+        total=page.total,
+        offset=page.offset,
+        residents=[
+            ResidentOut(
+                nik=r.nik,
+                kk=r.kk,
+                name=r.name,
+                sex=r.sex.value,
+                birth_date=r.birth_date,
+                kelurahan=r.kelurahan,
+                rw=r.rw,
+                rt=r.rt,
+            )
+            for r in page.residents
+        ],
+    )

@@ -1,0 +1,148 @@
+"""Response models of the JSON API (they make the OpenAPI spec)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeviceOut(_Out):
+    name: str
+    state: str = Field(description="ok, degraded, unavailable or unknown.")
+    error_count: int
+    detail: str
+
+
+class AlertOut(_Out):
+    alert_id: int
+    booth_id: str
+    kind: str = Field(description="device_failed, device_errors, silent, outbox_growing, ...")
+    subject: str
+    detail: str
+    raised_at: dt.datetime
+
+
+class BoothOut(_Out):
+    booth_id: str
+    state: str = Field(description="online, silent, offline or unknown.")
+    software_version: str | None
+    last_seen: dt.datetime | None
+    outbox_depth: int | None
+    disk_free_bytes: int | None
+    cpu_temperature_c: float | None
+    devices: list[DeviceOut]
+    alerts: list[AlertOut]
+
+
+class TicketOut(_Out):
+    number: str
+    service: str
+    kelurahan: str
+    priority: bool
+    from_booth: str
+    checked_in_at: dt.datetime
+    position: int | None = Field(description="Place in the waiting line (1 = next).")
+    estimated_wait_minutes: float | None
+    called_by: str | None
+
+
+class QueueOut(_Out):
+    at: dt.datetime
+    waiting: list[TicketOut]
+    called: dict[str, TicketOut] = Field(description="Booth id → the ticket called to it.")
+    service_minutes: dict[str, float]
+    active_booths: int
+
+
+class PowerOut(_Out):
+    state: str = Field(description="MAINS, ON_BATTERY, GENERATOR, LOW_BATTERY, SHUTDOWN, unknown.")
+    battery_charge_percent: float | None
+    runtime_seconds: int | None
+    detail: str
+
+
+class UpstreamOut(_Out):
+    state: str
+    pending_packets: int = Field(description="Packets committed here, not yet at central.")
+    last_forwarded_at: dt.datetime | None
+    packets_by_state: dict[str, int]
+    detail: str
+
+
+class CoverageLineOut(_Out):
+    kelurahan: str | None
+    rw: int | None
+    rt: int | None
+    required: int
+    recorded: int
+    target: int
+    share: float
+    missing_to_target: int
+
+
+class ProjectionOut(_Out):
+    status: str = Field(description="reached, on_track or not_at_this_pace.")
+    pace_per_working_day: float
+    remaining: int
+    projected_date: dt.date | None
+    reached_on: dt.date | None
+    needed_per_working_day: float | None
+
+
+class CoverageOut(_Out):
+    as_of: dt.date
+    target_share: float
+    target_date: dt.date | None
+    total: CoverageLineOut
+    kelurahan: list[CoverageLineOut]
+    projection: ProjectionOut
+
+
+class ScheduleDayOut(_Out):
+    date: dt.date
+    kelurahan: str
+    day_number: int
+    days_for_kelurahan: int
+    invited_residents: int
+    planned_residents: int
+    capacity: int
+
+
+class ScheduleOut(_Out):
+    start: dt.date
+    kits: int
+    capacity: int
+    days: list[ScheduleDayOut]
+
+
+class ResidentOut(_Out):
+    nik: str
+    kk: str
+    name: str
+    sex: str
+    birth_date: dt.date
+    kelurahan: str
+    rw: int
+    rt: int
+
+
+class NotRecordedOut(_Out):
+    as_of: dt.date
+    total: int
+    offset: int
+    residents: list[ResidentOut]
+
+
+class UserOut(_Out):
+    username: str
+    role: str
+    display_name: str
+
+
+class ErrorOut(_Out):
+    detail: str

@@ -1,0 +1,111 @@
+"""``create_app(deps)``: the dashboard, the JSON API and /metrics as one FastAPI app.
+
+The service mounts it with :func:`edge_controller.web.serve.start_dashboard_for_service`;
+tests call :func:`create_app` with a :class:`WebDeps` of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from edge_controller.web import api, metrics, pages
+from edge_controller.web.auth import LoginThrottle, NotAuthenticated, session_username
+from edge_controller.web.context import Renderer, current_user, get_renderer
+from edge_controller.web.deps import WebDeps, load_or_create_secret
+
+SESSION_COOKIE = "rekam_session"
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "frame-ancestors 'none'; form-action 'self'"
+    ),
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+async def _not_authenticated(request: Request, _exc: Exception) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": "not logged in"}, status_code=401)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={_quote(target)}", status_code=303)
+
+
+def _quote(path: str) -> str:
+    from urllib.parse import quote  # noqa: PLC0415 - only on this path
+
+    return quote(path, safe="/")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if _wants_json(request) or exc.status_code < 400 or exc.status_code == 405:
+        return await http_exception_handler(request, exc)
+    return get_renderer(request).page(
+        request,
+        "error.html.j2",
+        user=None,
+        status_code=exc.status_code,
+        status=exc.status_code,
+        logged_in=session_username(request) is not None,
+    )
+
+
+def create_app(deps: WebDeps) -> FastAPI:
+    """The whole web layer for these deps (no globals: two apps never share state)."""
+    app = FastAPI(
+        title="Rekam edge controller",
+        version=deps.software_version,
+        description="The office dashboard's JSON API. Log in at /login first: every "
+        "endpoint needs the session cookie.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.deps = deps
+    app.state.renderer = Renderer(deps)
+    app.state.throttle = LoginThrottle(deps.web.max_failed_logins, deps.web.lockout_seconds)
+    secret = deps.session_secret or load_or_create_secret(deps.web.session_secret_path)
+
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    app.include_router(metrics.router)
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(current_user)])
+    async def openapi_spec() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    app.add_exception_handler(NotAuthenticated, _not_authenticated)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path not in ("/metrics", "/healthz"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie=SESSION_COOKIE,
+        max_age=deps.web.session_max_age_seconds,
+        same_site="lax",
+        https_only=deps.web.https_only_cookies,
+    )
+    return app
