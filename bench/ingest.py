@@ -33,10 +33,10 @@ from edge_controller.booths import register_booth_key
 from edge_controller.broker import BrokerConfig, MosquittoProcess
 from edge_controller.config import EdgeConfig
 from edge_controller.db import connect
-from edge_controller.mqtt_client import MqttClient, MqttClientConfig, ReceivedMessage
 from edge_controller.pki import OfficeCA, dev_issue_booth, dev_issue_identity
 from edge_controller.service import EdgeService
 from ektp.kk import build_kk
+from ektp.mqtt_client import MqttClient, MqttClientConfig, ReceivedMessage
 from ektp.nik import Sex, build_nik
 from ektp.packet import seal
 from ektp.packet_models import PHOTO_PART, SIGNATURE_PART, template_part

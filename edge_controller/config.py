@@ -15,9 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from edge_controller.broker import BrokerConfig
 from edge_controller.db import DatabaseConfig
-from edge_controller.mqtt_client import MqttClientConfig
 from edge_controller.pki import EDGE_IDENTITY
+from edge_controller.power.config import PowerConfig
+from edge_controller.upstream.config import UpstreamConfig
 from edge_controller.web.config import WebConfig
+from ektp.mqtt_client import MqttClientConfig
 
 
 class _Section(BaseModel):
@@ -139,6 +141,14 @@ class EdgeConfig(_Section):
     ingest: IngestConfig = Field(default_factory=IngestConfig, description="Packet ingest.")
     health: HealthConfig = Field(default_factory=HealthConfig, description="Booth health.")
     queue: QueueConfig = Field(default_factory=QueueConfig, description="Office queue.")
+    power: PowerConfig | None = Field(
+        default=None,
+        description="Watch the UPS (NUT) and the generator, publish office/power, shut down.",
+    )
+    upstream: UpstreamConfig | None = Field(
+        default=None,
+        description="Store and forward to central over HTTPS; none = keep everything here.",
+    )
     web: WebConfig | None = Field(
         default=None,
         description="The office dashboard, JSON API and /metrics; none = no web server.",

@@ -57,10 +57,13 @@ from edge_controller.ingest import (
     count_packets,
     pause_before_commit,
 )
-from edge_controller.mqtt_client import MqttClient, MqttError, ReceivedMessage
+from edge_controller.power import OutageLog, build_power_watcher
+from edge_controller.power.watcher import PowerAlert, PowerWatcher
 from edge_controller.queue import OfficeQueue, QueueEventError, QueueSnapshot
+from edge_controller.upstream import Forwarder, start_forwarder
 from edge_controller.web import Dashboard, start_dashboard_for_service
 from ektp.messages import (
+    POWER_REFUSAL_EVENT,
     EventMessage,
     HealthMessage,
     MessageError,
@@ -69,6 +72,7 @@ from ektp.messages import (
     encode_message,
     parse_message,
 )
+from ektp.mqtt_client import MqttClient, MqttError, ReceivedMessage
 from ektp.topics import (
     OFFICE_QUEUE,
     Topic,
@@ -139,6 +143,9 @@ class EdgeService:
         self.committed_since_start = 0
         self.ready = threading.Event()
         self.dashboard: Dashboard | None = None
+        self.power: PowerWatcher | None = None
+        self.forwarder: Forwarder | None = None
+        self._background: set[asyncio.Future[Any]] = set()
         """Set once subscribed and serving (tests wait on it)."""
         self.client = MqttClient(config.mqtt, on_connection_change=self._connection_changed)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -176,6 +183,19 @@ class EdgeService:
                 asyncio.create_task(self._queue_loop(), name="queue"),
                 asyncio.create_task(self._heartbeat_loop(), name="heartbeat"),
             ]
+            if self.config.power is not None:
+                self.power = build_power_watcher(
+                    self.config.power,
+                    mqtt=self.client,
+                    conn=connect(self.config.database.path),
+                    booths_online=self._online_booths,
+                    on_alert=self._on_power_alert,
+                )
+                self.power.start()
+            if self.config.upstream is not None:
+                self.forwarder = await start_forwarder(
+                    self.config.upstream, self.config.database.path, timezone=self.config.timezone
+                )
             if self.config.web is not None:
                 self.dashboard = await start_dashboard_for_service(self, self.config.web)
                 log.info("dashboard at %s", self.dashboard.url)
@@ -187,6 +207,12 @@ class EdgeService:
             if self.dashboard is not None:
                 await self.dashboard.stop()
                 self.dashboard = None
+            if self.power is not None:
+                await self.power.aclose()
+                self.power = None
+            if self.forwarder is not None:
+                await self.forwarder.stop()
+                self.forwarder = None
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -270,8 +296,31 @@ class EdgeService:
                 change.detail,
             )
 
+    def _online_booths(self) -> list[str]:
+        return [
+            view.booth_id for view in self.monitor.snapshot(self.clock()) if view.state == "online"
+        ]
+
+    def _on_power_alert(self, alert: PowerAlert) -> None:
+        change = AlertChange(alert.action, "edge", alert.kind, detail=alert.detail)
+        assert self._db is not None
+        db = self._db
+        task = asyncio.ensure_future(
+            db.run(lambda conn: apply_alert_changes(conn, [change], alert.at))
+        )
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     async def _apply_event(self, event: EventMessage) -> None:
         assert self._db is not None
+        if event.kind == "audit" and event.name == POWER_REFUSAL_EVENT:
+            state = str(event.data.get("power_state", ""))
+            await self._db.run(
+                lambda conn: OutageLog(conn).record_refusal(
+                    event.booth_id, str(event.event_id), event.at, state
+                )
+            )
+            return
         assert self._queue is not None
         assert self._queue_dirty
         queue, now = self._queue, self._now()

@@ -105,11 +105,15 @@ class EventMessage(WireMessage):
     audit_hash: HexKey | None = Field(default=None, description="Hash-chain link, audit only.")
 
 
+POWER_REFUSAL_EVENT = "power.capture_refused"
+"""The ``audit`` event a booth sends when power policy refused a new capture."""
+
+
 class PowerMessage(WireMessage):
     """``office/power`` (retained)."""
 
-    state: Literal["MAINS", "ON_BATTERY", "GENERATOR", "LOW_BATTERY", "SHUTDOWN"] = Field(
-        description="Power source/state of the office."
+    state: Literal["MAINS", "ON_BATTERY", "GENERATOR", "LOW_BATTERY", "SHUTDOWN", "UNKNOWN"] = (
+        Field(description="Power source/state of the office (UNKNOWN: the UPS does not answer).")
     )
     at: AwareDatetime = Field(description="When it changed or was last confirmed.")
     runtime_left_s: int | None = Field(default=None, ge=0, description="UPS runtime left.")

@@ -28,7 +28,9 @@ from kiosk.flow.ports import InMemoryRoster, InMemoryTicketDesk, Roster, TicketD
 from kiosk.flow.session import Enrollment, OutboxWriter
 from kiosk.keys import load_central_public_key, load_or_create_signing_key
 from kiosk.outbox import Outbox
+from kiosk.parking import ParkedSessionStore, resume_parked
 from kiosk.photo import PhotoQualityChecker
+from kiosk.power import PowerPolicy, guard_booth
 from kiosk.sealing import PacketSealer
 from kiosk.uplink import BoothUplink
 
@@ -50,6 +52,7 @@ class Booth:
     uplink: BoothUplink | None
     _resources: ExitStack = field(repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    power: PowerPolicy | None = None
 
     def follow_card_events(self, dispatch: Callable[[Callable[[], None]], None]) -> None:
         """Card insertions and removals reach the capture flow through ``dispatch``.
@@ -85,14 +88,38 @@ class _WakingOutbox:
         self._wake()
 
 
+def _guard_power(booth: Booth, uplink: BoothUplink) -> None:
+    """Follow ``office/power``: refuse new captures when power is short, park and shut
+    down cleanly on LOW_BATTERY/SHUTDOWN, and resume a session parked by the last cut."""
+    config = booth.config
+    policy = PowerPolicy(booth_id=config.booth_id, on_refusal=uplink.send_event)
+    booth.capture.new_capture_allowed = policy.new_capture_allowed
+    store = ParkedSessionStore.in_data_dir(
+        config.data_dir,
+        signing_key=load_or_create_signing_key(config.signing_key_path),
+        booth_id=config.booth_id,
+    )
+    resume_parked(booth.capture, store, booth.sensor)
+    guard = guard_booth(booth, policy, config.power, store=store, after_command=uplink.stop)
+    guard.attach(uplink.client)
+    booth.power = policy
+
+
 def build_booth(
     config: BoothConfig,
     *,
     roster: Roster | None = None,
     tickets: TicketDesk | None = None,
     checker: PhotoQualityChecker | None = None,
+    new_capture_allowed: Callable[[], bool] = lambda: True,
+    guard_power: bool = True,
 ) -> Booth:
-    """Open everything the booth config names. On any failure, what was opened is closed."""
+    """Open everything the booth config names. On any failure, what was opened is closed.
+
+    With an edge, the booth follows ``office/power`` (``guard_power``): it refuses new
+    captures when power is short, parks and shuts down on LOW_BATTERY/SHUTDOWN, and
+    resumes a parked session at start.
+    """
     hw = config.hardware
     if hw.fingerprint is None or hw.smartcard is None or hw.camera is None:
         raise ValueError("a booth needs a fingerprint sensor, a smart-card reader and a camera")
@@ -152,10 +179,11 @@ def build_booth(
             fingers=[str(f) for f in office.finger_order()],
             required_background=background_for,
             office_district_code=office.district_code,
+            new_capture_allowed=new_capture_allowed,
             idle_lock_seconds=config.timeouts.operator_idle_lock_seconds,
             max_finger_tries=office.max_finger_tries,
         )
-        return Booth(
+        booth = Booth(
             config=config,
             sensor=sensor,
             reader=reader,
@@ -167,5 +195,9 @@ def build_booth(
             roster=roster,
             tickets=tickets,
             uplink=uplink,
-            _resources=stack.pop_all(),
+            _resources=stack,
         )
+        if uplink is not None and guard_power:
+            _guard_power(booth, uplink)
+        booth._resources = stack.pop_all()
+        return booth

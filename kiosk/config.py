@@ -84,6 +84,24 @@ class UplinkSettings(_Section):
     )
 
 
+class BoothPowerSettings(_Section):
+    """``[power]`` of a booth's configuration."""
+
+    shutdown_command: list[str] = Field(
+        default_factory=lambda: ["systemctl", "poweroff"],
+        min_length=1,
+        description="The booth's shutdown, run after parking and closing the outbox.",
+    )
+    capture_margin_s: int | None = Field(
+        default=None,
+        ge=0,
+        description="On battery, no new capture below this runtime (s); None: the edge decides.",
+    )
+    command_timeout_s: float = Field(
+        default=30.0, gt=0, description="How long the shutdown command may take."
+    )
+
+
 class BoothConfig(_Section):
     """One booth."""
 
@@ -102,6 +120,9 @@ class BoothConfig(_Section):
     office: OfficeRules = Field(default_factory=OfficeRules, description="Office rules.")
     timeouts: Timeouts = Field(default_factory=Timeouts, description="Idle timeouts.")
     edge: EdgeLink | None = Field(default=None, description="The office broker; none = alone.")
+    power: BoothPowerSettings = Field(
+        default_factory=BoothPowerSettings, description="What the booth does when power fails."
+    )
     uplink: UplinkSettings = Field(
         default_factory=UplinkSettings, description="How the booth talks to the edge."
     )

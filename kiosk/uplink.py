@@ -3,7 +3,7 @@
 :class:`BoothUplink` runs in its own background thread; the kiosk UI only calls
 non-blocking methods (:meth:`~BoothUplink.wake`, :meth:`~BoothUplink.send_event`,
 :meth:`~BoothUplink.ticket_for`). It connects with the booth's certificate through
-:class:`edge_controller.mqtt_client.MqttClient` (retained ``booths/<id>/status``:
+:class:`ektp.mqtt_client.MqttClient` (retained ``booths/<id>/status``:
 ``online`` on connect, last will ``offline``) and:
 
 * subscribes to ``booths/<id>/acks`` and ``office/queue`` before sending anything;
@@ -38,13 +38,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from edge_controller.mqtt_client import (
-    MqttClient,
-    MqttClientConfig,
-    MqttError,
-    MqttNotConnected,
-    ReceivedMessage,
-)
 from ektp.messages import (
     AckMessage,
     DeviceHealth,
@@ -56,6 +49,13 @@ from ektp.messages import (
     StatusMessage,
     encode_message,
     parse_message,
+)
+from ektp.mqtt_client import (
+    MqttClient,
+    MqttClientConfig,
+    MqttError,
+    MqttNotConnected,
+    ReceivedMessage,
 )
 from ektp.topics import OFFICE_QUEUE, Topic, booth_topic
 from kiosk.config import EdgeLink, UplinkSettings

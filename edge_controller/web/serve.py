@@ -125,11 +125,34 @@ def deps_for_service(
     def booths() -> Any:  # called on the service's loop: no lock needed
         return service.monitor.snapshot(service.clock())
 
+    def live_power() -> PowerView:
+        watcher = getattr(service, "power", None)
+        message = watcher.last_message if watcher is not None else None
+        if message is None:
+            return PowerView()
+        return PowerView(
+            state=message.state,
+            battery_charge_percent=message.battery_charge_pct,
+            runtime_seconds=message.runtime_left_s,
+        )
+
+    def live_upstream() -> UpstreamView:
+        forwarder = getattr(service, "forwarder", None)
+        status = forwarder.last_status if forwarder is not None else None
+        if status is None:
+            return UpstreamView()
+        return UpstreamView(
+            state=str(status.state),
+            pending_packets=status.backlog_count,
+            last_forwarded_at=status.last_success_at,
+            detail=status.last_error or "",
+        )
+
     return WebDeps(
         database_path=config.database.path,
         booths=booths,
-        power=power,
-        upstream=upstream,
+        power=live_power if power is unknown_power else power,
+        upstream=live_upstream if upstream is unknown_upstream else upstream,
         rejections=service.rejections.as_dict,
         office_name=config.office_name,
         timezone=config.timezone,

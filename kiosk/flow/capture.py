@@ -84,7 +84,7 @@ class CaptureFlow:
         self._fingers = tuple(fingers)
         self._required_background = required_background
         self._office_district_code = office_district_code
-        self._new_capture_allowed = new_capture_allowed
+        self.new_capture_allowed = new_capture_allowed
         self._clock = clock
         self.idle_lock_seconds = idle_lock_seconds
         self._max_finger_tries = max_finger_tries
@@ -142,7 +142,7 @@ class CaptureFlow:
     # -- one resident ----------------------------------------------------------------
     def call_next(self) -> Ticket | None:
         self._expect(CaptureStep.READY, CaptureStep.SAVED)
-        if not self._new_capture_allowed():
+        if not self.new_capture_allowed():
             raise FlowError(
                 N_("Power is low: finish what is open, start no new recording."), code="power"
             )

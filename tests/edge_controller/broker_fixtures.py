@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from edge_controller.broker import BrokerConfig, MosquittoProcess
-from edge_controller.mqtt_client import MqttClient, MqttClientConfig, ReceivedMessage
 from edge_controller.pki import (
     EDGE_IDENTITY,
     IssuedIdentity,
@@ -27,6 +26,7 @@ from edge_controller.pki import (
     dev_issue_booth,
     dev_issue_identity,
 )
+from ektp.mqtt_client import MqttClient, MqttClientConfig, ReceivedMessage
 
 CONNECT_TIMEOUT = 30.0
 """Generous: the test machine has two loaded cores."""

@@ -17,8 +17,8 @@ from edge_controller.booths import (
 )
 from edge_controller.config import HealthConfig
 from edge_controller.db import connect
-from edge_controller.mqtt_client import MqttClient
 from ektp.messages import DeviceHealth, HealthMessage, StatusMessage, encode_message
+from ektp.mqtt_client import MqttClient
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
 from tests.edge_controller.ingest_fixtures import (
     BoothKit,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_controller.mqtt_client import NOT_AUTHORIZED, MqttNotAuthorized
+from ektp.mqtt_client import NOT_AUTHORIZED, MqttNotAuthorized
 from tests.edge_controller.broker_fixtures import Inbox, Office, running_office
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_controller.mqtt_client import MqttClient, MqttError, MqttNotConnected
+from ektp.mqtt_client import MqttClient, MqttError, MqttNotConnected
 from tests.edge_controller.broker_fixtures import (
     CONNECT_TIMEOUT,
     Inbox,
@@ -67,7 +67,7 @@ def test_killed_booth_process_leaves_retained_offline(office: Office, tmp_path: 
     script = textwrap.dedent(
         f"""
         import time
-        from edge_controller.mqtt_client import MqttClient, MqttClientConfig
+        from ektp.mqtt_client import MqttClient, MqttClientConfig
         client = MqttClient(MqttClientConfig.model_validate_json({config.model_dump_json()!r}))
         client.start()
         client.wait_until_connected(60)

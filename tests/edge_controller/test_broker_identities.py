@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_controller.mqtt_client import MqttNotConnected
 from edge_controller.pki import OfficeCA, dev_issue_booth
+from ektp.mqtt_client import MqttNotConnected
 from tests.edge_controller.broker_fixtures import Office, running_office
 
 

@@ -165,7 +165,7 @@ def test_cancel_drops_the_session_and_stores_nothing(emulated_booth: Booth) -> N
 def test_no_new_capture_when_power_forbids_it(emulated_booth: Booth) -> None:
     runner = log_in(emulated_booth)
     runner.check_in(runner.script.residents[0])
-    emulated_booth.capture._new_capture_allowed = lambda: False
+    emulated_booth.capture.new_capture_allowed = lambda: False
     with pytest.raises(FlowError) as refused:
         emulated_booth.capture.call_next()
     assert refused.value.code == "power"

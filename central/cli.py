@@ -1,0 +1,121 @@
+"""``rekam-central``: run the reference central receiver, or prepare its keys.
+
+rekam-central run --config central.toml
+rekam-central init-receipt-key --key receipt.key --public receipt.pub.pem
+rekam-central register-booth --config central.toml --booth-id booth-01 --public-key k.pem
+rekam-central --print-default-config
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import ssl
+import sys
+from pathlib import Path
+
+import uvicorn
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from central.app import build_app
+from central.checks import BOOTH_ID_PATTERN
+from central.config import DEFAULT_CONFIG_TOML, CentralConfig, load_central_config
+
+
+def client_ca_bundle(config: CentralConfig) -> Path:
+    """Concatenate the trusted client CAs into one file for the TLS server."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    bundle = config.data_dir / "client-cas.pem"
+    bundle.write_bytes(b"".join(path.read_bytes() for path in config.client_ca_paths))
+    return bundle
+
+
+def run(config: CentralConfig) -> int:
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            build_app(config),
+            host=config.host,
+            port=config.port,
+            ssl_certfile=str(config.tls_cert_path),
+            ssl_keyfile=str(config.tls_key_path),
+            ssl_ca_certs=str(client_ca_bundle(config)),
+            ssl_cert_reqs=ssl.CERT_REQUIRED,
+            log_level=config.log_level.lower(),
+            timeout_graceful_shutdown=5,
+            access_log=False,
+        )
+    )
+    server.run()
+    return 0
+
+
+def init_receipt_key(key_path: Path, public_path: Path) -> int:
+    if key_path.exists():
+        print(f"{key_path} exists; refusing to replace central's receipt key", file=sys.stderr)
+        return 1
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    public_path.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    print(f"receipt key: {key_path}; give {public_path} to every edge")
+    return 0
+
+
+def register_booth(config: CentralConfig, booth_id: str, public_key: Path) -> int:
+    if not BOOTH_ID_PATTERN.fullmatch(booth_id):
+        print(f"not a booth id: {booth_id!r}", file=sys.stderr)
+        return 2
+    key = serialization.load_pem_public_key(public_key.read_bytes())
+    if not isinstance(key, Ed25519PublicKey):
+        print("the booth key must be an Ed25519 public key (PEM)", file=sys.stderr)
+        return 2
+    config.booth_keys_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(public_key, config.booth_keys_dir / f"{booth_id}.pem")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rekam-central", description=__doc__.split("\n")[0])
+    parser.add_argument("--print-default-config", action="store_true")
+    commands = parser.add_subparsers(dest="command")
+    run_parser = commands.add_parser("run", help="serve the tus upload endpoints")
+    run_parser.add_argument("--config", type=Path, required=True)
+    key_parser = commands.add_parser("init-receipt-key", help="make central's receipt key")
+    key_parser.add_argument("--key", type=Path, required=True)
+    key_parser.add_argument("--public", type=Path, required=True)
+    booth_parser = commands.add_parser("register-booth", help="accept a booth's packets")
+    booth_parser.add_argument("--config", type=Path, required=True)
+    booth_parser.add_argument("--booth-id", required=True)
+    booth_parser.add_argument("--public-key", type=Path, required=True)
+    args = parser.parse_args(argv)
+    if args.print_default_config:
+        print(DEFAULT_CONFIG_TOML, end="")
+        return 0
+    if args.command == "run":
+        return run(load_central_config(args.config))
+    if args.command == "init-receipt-key":
+        return init_receipt_key(args.key, args.public)
+    if args.command == "register-booth":
+        return register_booth(load_central_config(args.config), args.booth_id, args.public_key)
+    parser.print_help()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,265 @@
+"""``rekam-provision``: set up and look after an office's booths from a technician's laptop.
+
+    rekam-provision [--office DIR] office init --name N --edge-host H --ssh-key KEY
+                                         --central-public-key PEM
+    rekam-provision [--office DIR] booth add --host H --id booth-NN
+                                             (--host-key SHA256:... | --known-hosts F)
+    rekam-provision [--office DIR] booth replace booth-NN --host H2 [--host-key SHA256:...]
+                                                 [--old-outbox F]
+    rekam-provision [--office DIR] booth update (--all | booth-NN ...) [--release SOURCE_DIR]
+    rekam-provision [--office DIR] booth status
+
+Every operation is idempotent: run it again and it reports that nothing changed.
+Exit status: 0 success, 1 a booth failed (self-test, rollback, unreachable), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+from pathlib import Path
+
+from ektp.errors import RekamError
+from provisioning.booth_ops import Outcome, Provisioner
+from provisioning.hostkeys import HostKeyError, keys_from_known_hosts, pin_by_fingerprint
+from provisioning.inventory import OfficeSettings
+from provisioning.office import OfficeDirectory, OfficeError, init_office
+from provisioning.report import change_summary, outcome_table, selftest_table, status_table
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rekam-provision",
+        description="Provision, replace, update and check Rekam booths over SSH "
+        "(ansible-core playbooks). Every operation can be run again safely.",
+    )
+    parser.add_argument(
+        "--office",
+        type=Path,
+        default=Path("rekam-office"),
+        help="the office directory (CA, inventory, edge files); default ./rekam-office",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    areas = parser.add_subparsers(dest="area", metavar="{office,booth}")
+
+    office = areas.add_parser("office", help="the office: CA, edge broker files, inventory")
+    office_cmds = office.add_subparsers(dest="command", metavar="{init}")
+    init = office_cmds.add_parser(
+        "init",
+        help="create the office CA, the edge's broker certificate and config, "
+        "and an empty booth inventory",
+    )
+    init.add_argument("--name", required=True, help="office name, e.g. 'Kecamatan Gunung Tabur'")
+    init.add_argument("--edge-host", required=True, help="the edge controller's LAN address")
+    init.add_argument("--broker-port", type=int, default=8883, help="broker TLS port")
+    init.add_argument("--ssh-key", type=Path, required=True, help="your SSH private key")
+    init.add_argument("--ssh-user", default="pi", help="account on the booths (default pi)")
+    init.add_argument(
+        "--central-public-key",
+        type=Path,
+        required=True,
+        help="central's X25519 public key (PEM) that booths seal biometrics for",
+    )
+    init.add_argument(
+        "--broker-name",
+        action="append",
+        default=[],
+        help="DNS name of the edge in the broker certificate (repeatable)",
+    )
+    testing = init.add_argument_group("lab and testing")
+    testing.add_argument("--root-prefix", default="", help="prefix every path on booths")
+    testing.add_argument(
+        "--plan-system-changes",
+        action="store_true",
+        help="run package/service/overlay steps in check mode only and report them",
+    )
+    testing.add_argument("--booth-python", help="Python that runs Rekam on booths")
+    testing.add_argument(
+        "--emulated-hardware", action="store_true", help="booths use emulated devices"
+    )
+    testing.add_argument(
+        "--no-data-partition", action="store_true", help="no fstab line for a data partition"
+    )
+
+    booth = areas.add_parser("booth", help="add, replace, update, or check booths")
+    cmds = booth.add_subparsers(dest="command", metavar="{add,replace,update,status}")
+    add = cmds.add_parser(
+        "add",
+        help="turn a fresh Raspberry Pi into a booth (packages, Rekam, identity, "
+        "config, services, read-only root, key-only SSH, self-test)",
+    )
+    add.add_argument("--host", required=True, help="the unit's address")
+    add.add_argument("--id", dest="booth_id", required=True, help="booth id, e.g. booth-01")
+    add.add_argument("--port", type=int, default=22, help="SSH port (default 22)")
+    _release_option(add)
+    _pin_options(add)
+
+    replace = cmds.add_parser(
+        "replace",
+        help="a new unit takes over a booth's id, configuration and records; "
+        "the old certificate is revoked",
+    )
+    replace.add_argument("booth_id", help="the booth to move, e.g. booth-03")
+    replace.add_argument("--host", required=True, help="the new unit's address")
+    replace.add_argument("--port", type=int, default=22, help="SSH port of the new unit")
+    replace.add_argument(
+        "--old-outbox",
+        type=Path,
+        help="the old unit's outbox.sqlite copied from its SD card (default: read it over SSH)",
+    )
+    _release_option(replace)
+    _pin_options(replace)
+
+    update = cmds.add_parser(
+        "update",
+        help="rolling software update, one booth at a time, self-test after each, "
+        "automatic rollback on failure",
+    )
+    update.add_argument("booth_ids", nargs="*", help="booths to update")
+    update.add_argument("--all", action="store_true", help="every booth in the inventory")
+    _release_option(update)
+    cmds.add_parser("status", help="every booth's version, health, outbox depth, last seen")
+    return parser
+
+
+def _release_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--release",
+        type=Path,
+        help="source tree holding ektp/, hardware/, kiosk/ to install (default: this Rekam)",
+    )
+
+
+def _pin_options(parser: argparse.ArgumentParser) -> None:
+    pin = parser.add_mutually_exclusive_group()
+    pin.add_argument(
+        "--host-key",
+        metavar="SHA256:...",
+        help="the unit's SSH host key fingerprint, read on its console with "
+        "`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`",
+    )
+    pin.add_argument("--known-hosts", type=Path, help="a known_hosts file with the unit's key")
+
+
+def _host_keys(args: argparse.Namespace, provisioner: Provisioner) -> list[str]:
+    if args.host_key:
+        return pin_by_fingerprint(args.host, args.port, args.host_key)
+    if args.known_hosts:
+        return keys_from_known_hosts(args.known_hosts, args.host, args.port)
+    for entry in provisioner.inventory.booths.values():
+        if (entry.host, entry.port) == (args.host, args.port) and entry.host_keys:
+            return entry.host_keys
+    raise HostKeyError(
+        f"No pinned host key for {args.host}: pass --host-key with the fingerprint shown on "
+        "the unit's console (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`) or "
+        "--known-hosts FILE."
+    )
+
+
+def _office_init(args: argparse.Namespace, office: OfficeDirectory) -> int:
+    defaults = OfficeSettings.model_fields
+    settings = OfficeSettings(
+        name=args.name,
+        edge_host=args.edge_host,
+        broker_port=args.broker_port,
+        ssh_user=args.ssh_user,
+        ssh_private_key=args.ssh_key.resolve(),
+        booth_python=args.booth_python or defaults["booth_python"].default,
+        root_prefix=args.root_prefix,
+        plan_system_changes=args.plan_system_changes,
+        emulated_hardware=args.emulated_hardware,
+        data_device="" if args.no_data_partition else defaults["data_device"].default,
+    )
+    result = init_office(
+        office,
+        settings,
+        central_public_key=args.central_public_key,
+        broker_names=["localhost", *args.broker_name],
+        broker_ips=sorted({"127.0.0.1", *([args.edge_host] if _is_ip(args.edge_host) else [])}),
+    )
+    rows = "\n".join(f"  {'created' if c else 'kept   '}  {what}" for what, c in result.steps)
+    print(f"Office {args.name} in {office.root}:\n{rows}")
+    print(
+        "Nothing changed: the office was already set up."
+        if result.changed == 0
+        else f"{result.changed} item(s) created or updated. Copy {office.edge_dir} to the edge."
+    )
+    return 0
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _finish(outcomes: list[Outcome], provisioner: Provisioner) -> int:
+    for outcome in outcomes:
+        if outcome.selftest:
+            print(f"\nHardware self-test on {outcome.booth_id}:\n{selftest_table(outcome)}")
+        if outcome.planned_steps:
+            steps = "\n".join(f"  - {step}" for step in outcome.planned_steps)
+            print(
+                f"\nSystem steps planned on {outcome.booth_id} (check mode, not applied):\n{steps}"
+            )
+    print("\n" + outcome_table(outcomes))
+    print(change_summary(outcomes, plan_system=provisioner.settings.plan_system_changes))
+    return 1 if any(o.failed for o in outcomes) else 0
+
+
+def _booth(args: argparse.Namespace, office: OfficeDirectory) -> int:
+    progress = None if args.quiet else print
+    with Provisioner(office, progress=progress) as provisioner:
+        if args.command == "add":
+            keys = _host_keys(args, provisioner)
+            release = provisioner.release(args.release)
+            outcome = provisioner.add(args.booth_id, args.host, args.port, keys, release=release)
+            return _finish([outcome], provisioner)
+        if args.command == "replace":
+            keys = _host_keys(args, provisioner)
+            outcome = provisioner.replace(
+                args.booth_id,
+                args.host,
+                args.port,
+                keys,
+                old_outbox=args.old_outbox,
+                release=provisioner.release(args.release),
+            )
+            return _finish([outcome], provisioner)
+        if args.command == "update":
+            ids = sorted(provisioner.inventory.booths) if args.all else args.booth_ids
+            if not ids:
+                print("rekam-provision: name the booths to update, or --all", file=sys.stderr)
+                return 2
+            for booth_id in ids:
+                provisioner.inventory.booth(booth_id)
+            release = provisioner.release(args.release)
+            print(f"Release {release.version} ({release.tarball})")
+            return _finish(provisioner.update(ids, release), provisioner)
+        outcomes = provisioner.status()
+        print("\n" + status_table(provisioner.inventory, outcomes))
+        return 1 if any(o.failed for o in outcomes) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.area is None or args.command is None:
+        parser.print_help()
+        return 2
+    office = OfficeDirectory(args.office)
+    try:
+        if args.area == "office":
+            return _office_init(args, office)
+        return _booth(args, office)
+    except (HostKeyError, OfficeError, KeyError, FileNotFoundError, RekamError) as err:
+        message = err.args[0] if isinstance(err, KeyError) and err.args else err
+        print(f"rekam-provision: {message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""The summary table printed at the end of every ``rekam-provision`` command."""
+
+from __future__ import annotations
+
+from provisioning.booth_ops import Outcome
+from provisioning.inventory import Inventory
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += [
+        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def outcome_table(outcomes: list[Outcome]) -> str:
+    rows = [
+        [o.booth_id, o.host, o.action, o.result, str(o.changed), str(o.planned), o.detail]
+        for o in outcomes
+    ]
+    return _table(["booth", "host", "action", "result", "changed", "planned", "detail"], rows)
+
+
+def selftest_table(outcome: Outcome) -> str:
+    rows = [
+        [str(d.get("device")), "ok" if d.get("ok") else "FAIL", str(d.get("detail"))]
+        for d in outcome.selftest or []
+    ]
+    return _table(["device", "result", "detail"], rows)
+
+
+def status_table(inventory: Inventory, outcomes: list[Outcome]) -> str:
+    by_id = {o.booth_id: o for o in outcomes}
+    rows = []
+    for booth_id, entry in sorted(inventory.booths.items()):
+        outcome = by_id.get(booth_id)
+        reach = outcome.result if outcome else "-"
+        rows.append(
+            [
+                booth_id,
+                f"{entry.host}:{entry.port}",
+                entry.release or "-",
+                entry.health if reach != "unreachable" else "unreachable",
+                "-" if entry.outbox_depth is None else str(entry.outbox_depth),
+                entry.last_seen.isoformat() if entry.last_seen else "never",
+                outcome.detail if outcome else "",
+            ]
+        )
+    return _table(["booth", "host", "version", "health", "outbox", "last seen", "detail"], rows)
+
+
+def change_summary(outcomes: list[Outcome], *, plan_system: bool) -> str:
+    changed = sum(o.changed for o in outcomes)
+    text = (
+        "Nothing changed: everything was already as it should be."
+        if changed == 0
+        else f"{changed} change(s) applied."
+    )
+    planned = sum(o.planned for o in outcomes)
+    if plan_system and planned:
+        text += f" {planned} system step(s) planned in check mode only (not applied)."
+    return text

@@ -1,0 +1,205 @@
+"""Issue 6 acceptance against a real upsd + dummy-ups (the state file is driven), the
+generator contact on MockFactory, a real TLS broker and booths using the kiosk's guard."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from broker_fixtures import Office, office
+from power_fixtures import (
+    RunningWatcher,
+    SimulatedBooth,
+    fast_power_config,
+    generator_contact_fixture,
+    power_ups_fixture,
+    recorded,
+    run_watcher_fixture,
+    wait_until,
+)
+
+from edge_controller.db import connect
+from edge_controller.power import OutageLog, PowerAlert, PowerWatcher, build_power_watcher
+from hardware.gpio import EmulatedGeneratorContact
+from hardware.ups import EmulatedUps
+
+__all__ = ["generator_contact_fixture", "office", "power_ups_fixture", "run_watcher_fixture"]
+
+
+@pytest.fixture(name="edge_conn")
+def edge_conn_fixture(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    conn = connect(tmp_path / "edge.sqlite3", check_same_thread=False)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def test_mains_battery_generator_mains(
+    office: Office,
+    power_ups: EmulatedUps,
+    generator_contact: EmulatedGeneratorContact,
+    run_watcher: Callable[[PowerWatcher], RunningWatcher],
+    edge_conn: sqlite3.Connection,
+    tmp_path: Path,
+) -> None:
+    record = tmp_path / "shutdowns.txt"
+    booth = SimulatedBooth(office, "booth-01", record)
+    watcher = PowerWatcher(
+        fast_power_config(record),
+        ups=power_ups,
+        generator=generator_contact,
+        mqtt=office.client("edge"),
+        outages=OutageLog(edge_conn),
+    )
+    running = run_watcher(watcher)
+    booth.wait_for_state("MAINS")
+
+    power_ups.set_ups_status("OB", runtime=1500, charge=90)  # PLN cut: the UPS carries on
+    on_battery = booth.wait_for_state("ON_BATTERY")
+    assert on_battery.runtime_left_s == 1500
+    assert on_battery.new_captures_allowed  # 25 min left: finish and go on
+    assert booth.policy.new_capture_allowed()
+
+    generator_contact.set_generator_running(True)  # the genset starts, the switch moves
+    power_ups.set_ups_status("OL", runtime=1500)
+    booth.wait_for_state("GENERATOR")
+
+    generator_contact.set_generator_running(False)  # PLN is back
+    booth.wait_for_state("MAINS")
+    running.wait_for_state("MAINS")
+
+    assert booth.states() == ["MAINS", "ON_BATTERY", "GENERATOR", "MAINS"]
+    assert watcher.machine.shutdown_decisions == 0
+    assert recorded(record) == []
+    events = OutageLog(edge_conn).events()
+    assert [e.source for e in events] == ["mains_lost", "generator_on", "restored"]
+    assert all(e.ended_at is not None for e in events)
+    mains_lost, generator_on, _ = events
+    assert mains_lost.started_at < generator_on.started_at
+    assert generator_on.ended_at == mains_lost.ended_at
+
+
+def test_low_battery_shuts_booths_down_first_and_the_edge_last(
+    office: Office,
+    run_watcher: Callable[[PowerWatcher], RunningWatcher],
+    edge_conn: sqlite3.Connection,
+    tmp_path: Path,
+) -> None:
+    record = tmp_path / "shutdowns.txt"
+    booths = [SimulatedBooth(office, f"booth-0{n}", record) for n in (1, 2)]
+    # the one-call path the service uses: devices opened from the config
+    watcher = build_power_watcher(
+        fast_power_config(record), mqtt=office.client("edge"), conn=edge_conn
+    )
+    ups = watcher.ups
+    assert isinstance(ups, EmulatedUps)
+    running = run_watcher(watcher)
+    for booth in booths:
+        booth.wait_for_state("MAINS")
+    wait_until(lambda: watcher.presence is not None and len(watcher.presence.online()) == 2)
+
+    ups.set_ups_status("OB", runtime=400, charge=40)
+    message = booths[0].wait_for_state("ON_BATTERY")
+    assert not message.new_captures_allowed  # under the 600 s margin: no new capture
+    assert not booths[0].policy.new_capture_allowed()
+
+    ups.set_ups_status("OB LB", runtime=90, charge=9)
+    running.wait_for_shutdown()
+
+    lines = recorded(record)
+    assert sorted(lines[:2]) == ["booth-01 poweroff", "booth-02 poweroff"]
+    assert lines[2:] == ["edge poweroff"]
+    report = watcher.sequencer.report
+    assert report is not None
+    assert report.booths_online_at_start == ("booth-01", "booth-02")
+    assert report.booths_still_online == ()
+    assert report.command_returncode == 0
+    for booth in booths:
+        assert booth.guard.done.is_set()
+        assert "SHUTDOWN" in booth.states() or "LOW_BATTERY" in booth.states()
+
+    # the power comes and goes while the office goes down: still one decision
+    for status in ("OL", "OB LB", "OL"):
+        ups.set_ups_status(status)
+        time.sleep(0.5)
+    assert watcher.machine.shutdown_decisions == 1
+    assert watcher.state == "SHUTDOWN"
+    assert recorded(record) == lines
+    sources = [e.source for e in OutageLog(edge_conn).events()]
+    assert sources.count("shutdown") == 1
+    assert {"mains_lost", "battery_low"} <= set(sources)
+
+
+def test_flapping_power_on_a_real_upsd_does_not_thrash(
+    office: Office,
+    power_ups: EmulatedUps,
+    run_watcher: Callable[[PowerWatcher], RunningWatcher],
+    tmp_path: Path,
+) -> None:
+    record = tmp_path / "shutdowns.txt"
+    booth = SimulatedBooth(office, "booth-01", record)
+    watcher = PowerWatcher(
+        fast_power_config(record, hold_seconds=4.0, hold_polls=3),
+        ups=power_ups,
+        mqtt=office.client("edge"),
+    )
+    run_watcher(watcher)
+    booth.wait_for_state("MAINS")
+
+    for _ in range(3):  # mains drops and returns, each state seen by upsd
+        power_ups.set_ups_status("OB", runtime=1500)
+        power_ups.wait_for_status("OB")
+        time.sleep(0.4)
+        power_ups.set_ups_status("OL")
+        power_ups.wait_for_status("OL")
+        time.sleep(0.4)
+    assert booth.states() == ["MAINS"]
+    assert watcher.machine.changes == 1  # only the first adoption of MAINS at start
+
+    power_ups.set_ups_status("OB", runtime=1500)  # now the cut lasts
+    booth.wait_for_state("ON_BATTERY")
+    assert booth.states() == ["MAINS", "ON_BATTERY"]
+    assert watcher.machine.shutdown_decisions == 0
+    assert recorded(record) == []
+
+
+def test_upsd_unreachable_is_unknown_with_an_alert_and_no_shutdown(
+    office: Office,
+    power_ups: EmulatedUps,
+    run_watcher: Callable[[PowerWatcher], RunningWatcher],
+    edge_conn: sqlite3.Connection,
+    tmp_path: Path,
+) -> None:
+    record = tmp_path / "shutdowns.txt"
+    booth = SimulatedBooth(office, "booth-01", record)
+    alerts: list[PowerAlert] = []
+    watcher = PowerWatcher(
+        fast_power_config(record),
+        ups=power_ups,
+        mqtt=office.client("edge"),
+        outages=OutageLog(edge_conn),
+        on_alert=alerts.append,
+    )
+    running = run_watcher(watcher)
+    booth.wait_for_state("MAINS")
+
+    power_ups.stop_server()
+    running.wait_for_state("UNKNOWN")
+    wait_until(lambda: any(a.action == "raise" for a in alerts), what="the alert")
+    assert alerts[0].kind == "ups_unreachable"
+    time.sleep(1.0)  # several more failed polls: still no decision
+    assert watcher.machine.shutdown_decisions == 0
+    assert booth.states() == ["MAINS", "UNKNOWN"]  # booths learn it is unknown, not "mains"
+    assert booth.policy.new_capture_allowed()
+
+    power_ups.start_server()
+    running.wait_for_state("MAINS")
+    wait_until(lambda: alerts[-1].action == "clear", what="the alert to clear")
+    assert recorded(record) == []
+    events = OutageLog(edge_conn).events()
+    assert [e.source for e in events] == ["ups_unreachable"]
+    assert events[0].ended_at is not None
