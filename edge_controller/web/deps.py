@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from prometheus_client.registry import Collector
+
 from edge_controller.booths import BoothView
 from edge_controller.calendar import CalendarConfig, WorkingCalendar
 from edge_controller.config import QueueConfig
@@ -104,6 +106,8 @@ class WebDeps:
     session_secret: str | None = None
     """Signs the session cookies; None: read (or create) ``web.session_secret_path``."""
     clock: Callable[[], dt.datetime] = utc_now
+    collectors: tuple[Collector, ...] = ()
+    """More Prometheus collectors for /metrics (e.g. the forwarder's gauges)."""
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -119,4 +119,6 @@ async def _families(request: Request) -> list[Metric]:
 async def metrics(request: Request) -> Response:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Snapshot(await _families(request)))
+    for collector in get_deps(request).collectors:
+        registry.register(collector)
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from edge_controller.calendar import CalendarConfig
 from edge_controller.coverage import CoverageConfig
 from edge_controller.schedule import ScheduleConfig
+from edge_controller.upstream.status import UpstreamCollector
 from edge_controller.web.app import create_app
 from edge_controller.web.config import WebConfig
 from edge_controller.web.deps import (
@@ -162,6 +163,7 @@ def deps_for_service(
         schedule=schedule or getattr(config, "schedule", None) or ScheduleConfig(),
         calendar=calendar or getattr(config, "calendar", None) or CalendarConfig(),
         web=web,
+        collectors=(UpstreamCollector(lambda: getattr(service.forwarder, "last_status", None)),),
     )
 
 

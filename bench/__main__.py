@@ -1,0 +1,88 @@
+"""``python -m bench``: run every benchmark, print a table, optionally write JSON.
+
+    python -m bench                  every benchmark, full size
+    python -m bench --quick          small sizes (about two minutes in all)
+    python -m bench --only ingest    one or more by module name
+    python -m bench --json out.json  also write the rows
+
+Each row is ``{"name", "value", "unit", "baseline", "baseline_value", "ratio"}``: the
+baseline is measured in the same run, so the ratio compares like with like on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+MODULES = ("photo_quality", "enrollment", "ingest", "upstream")
+KEYS = ("name", "value", "unit", "baseline", "baseline_value", "ratio")
+
+
+def run_all(modules: list[str], quick: bool) -> tuple[list[dict[str, Any]], list[str]]:
+    rows: list[dict[str, Any]] = []
+    failed: list[str] = []
+    for name in modules:
+        started = time.monotonic()
+        print(f"bench: {name} …", file=sys.stderr, flush=True)
+        try:
+            module = importlib.import_module(f"bench.{name}")
+            produced = module.run(quick)
+        except Exception:  # one broken benchmark must not hide the others' figures
+            traceback.print_exc()
+            failed.append(name)
+            continue
+        for row in produced:
+            missing = [k for k in KEYS if k not in row]
+            if missing:
+                raise ValueError(f"bench.{name} row {row.get('name')} lacks {missing}")
+            rows.append({k: row[k] for k in KEYS})
+        print(f"bench: {name} took {time.monotonic() - started:.1f} s", file=sys.stderr)
+    return rows, failed
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    def fmt(value: Any) -> str:
+        return f"{value:,.3g}" if isinstance(value, float) else str(value)
+
+    header = ("benchmark", "value", "unit", "baseline", "baseline value", "ratio")
+    lines = [
+        [
+            r["name"],
+            fmt(r["value"]),
+            r["unit"],
+            r["baseline"],
+            fmt(r["baseline_value"]),
+            fmt(r["ratio"]),
+        ]
+        for r in rows
+    ]
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *lines, strict=False)]
+    out = ["  ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True))]
+    out += ["  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, about two minutes")
+    parser.add_argument("--only", nargs="+", choices=MODULES, help="run only these")
+    parser.add_argument("--json", type=Path, help="write the rows to this file")
+    args = parser.parse_args(argv)
+    rows, failed = run_all(list(args.only or MODULES), args.quick)
+    print(table(rows))
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+    if failed:
+        print(f"bench: failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
