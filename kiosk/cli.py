@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, help="the booth's TOML configuration")
     parser.add_argument("--headless", action="store_true", help="run without a screen")
     parser.add_argument("--script", type=Path, help="with --headless: the session to play")
+    parser.add_argument("--kiosk", action="store_true", help="full screen, no cursor (the Pi)")
     parser.add_argument("--print-default-config", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     from kiosk.ui.booth_app import run_app  # noqa: PLC0415 - Kivy only with a screen
 
-    return run_app(config)
+    return run_app(config, kiosk=args.kiosk, voice=config.office.voice)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from ektp.photo_rule import PhotoRuleConfig
 from ektp.record import FINGER_ORDER, INDEX_FINGERS_ONLY, Finger
 from ektp.services import ServiceCatalog
 from hardware.config import HardwareConfig
+from kiosk.voice import VoiceConfig
 
 
 class _Section(BaseModel):
@@ -38,6 +39,9 @@ class OfficeRules(_Section):
     max_finger_tries: int = Field(default=3, ge=1, le=10, description="Tries per finger.")
     min_finger_quality: int = Field(
         default=40, ge=0, le=100, description="Below this a capture costs a try."
+    )
+    voice: VoiceConfig = Field(
+        default_factory=VoiceConfig, description="Spoken prompts for residents (off by default)."
     )
 
     def finger_order(self) -> tuple[Finger, ...]:

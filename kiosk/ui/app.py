@@ -4,9 +4,10 @@ Construct :class:`KioskApp` with the flows and collaborators (``kiosk.booth`` wi
 real or emulated devices from the booth config) and run it on the asyncio loop::
 
     app = KioskApp(checkin=checkin_flow, capture=capture_flow, status=booth_status,
-                   preview=camera_preview)
+                   preview=camera_preview, handover=handover_flow, voice=speaker)
     asyncio.run(app.async_run(async_lib="asyncio"))
 
+``kiosk.ui.booth_app`` does that for a booth config (``--kiosk`` for full screen, no cursor).
 ``python -m kiosk.ui.app --demo`` starts it with in-memory roster and tickets and fake
 devices (``kiosk.ui.demo``) — a development convenience only.
 """
@@ -19,7 +20,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 if __name__ == "__main__":
     # Run as the entry point: our argparse owns the command line, not Kivy's.
@@ -36,13 +37,15 @@ from ektp.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_
 from ektp.services import document_name, service_name
 from kiosk.flow.capture import CaptureFlow, CaptureStep
 from kiosk.flow.checkin import CheckInFlow, CheckInStep
+from kiosk.handover import HandoverFlow, HandoverStep
 from kiosk.ui.describe import describe_error
 from kiosk.ui.ports import FramePreview
 from kiosk.ui.screens import SCREEN_CLASSES
 from kiosk.ui.status import BoothStatus, PowerState
-from kiosk.ui.texts import DEVICE_NAMES, tr, words
+from kiosk.ui.texts import DEVICE_NAMES, SPOKEN_PROMPTS, tr, words
 from kiosk.ui.widgets import hand, numpad, signature  # noqa: F401 - registers kv classes
 from kiosk.ui.widgets.banners import HealthPopup
+from kiosk.voice import Speaker
 
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent / "kv"
@@ -80,12 +83,13 @@ class KioskApp(App):
 
     lang = StringProperty(DEFAULT_LANGUAGE)
     scale = NumericProperty(1.0)
-    side = OptionProperty("resident", options=["resident", "operator"])
+    side = OptionProperty("resident", options=["resident", "operator", "handover"])
     busy_message = StringProperty("")
     offline_text = StringProperty("")
     power_text = StringProperty("")
     health_ok = BooleanProperty(True)
     demo_controls = BooleanProperty(False)
+    handover_enabled = BooleanProperty(False)
 
     def __init__(
         self,
@@ -96,6 +100,9 @@ class KioskApp(App):
         preview: FramePreview | None = None,
         demo_controls: bool = False,
         tick_seconds: float = 1.0,
+        handover: HandoverFlow | None = None,
+        voice: Speaker | None = None,
+        heartbeat: Heartbeat | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -106,6 +113,11 @@ class KioskApp(App):
         self.preview = preview
         self.demo_controls = demo_controls
         self.tick_seconds = tick_seconds
+        self.handover = handover
+        self.handover_enabled = handover is not None and capture is not None
+        self.voice = voice
+        self.heartbeat = heartbeat
+        self._spoken: tuple[str, str] | None = None
         self._jobs: set[asyncio.Future[Any]] = set()
 
     # -- building ----------------------------------------------------------------
@@ -122,11 +134,20 @@ class KioskApp(App):
         self._rescale(Window, Window.size)
         self.fbind("lang", self._language_changed)
         Clock.schedule_interval(self._tick, self.tick_seconds)
+        heartbeat = self.heartbeat
+        if heartbeat is not None and heartbeat.interval_seconds:
+            Clock.schedule_interval(lambda _dt: heartbeat.alive(), heartbeat.interval_seconds)
         self._poll_status()
         return root
 
     def on_start(self) -> None:
         self.sync()
+        if self.heartbeat is not None:
+            self.heartbeat.ready()
+
+    def on_stop(self) -> None:
+        if self.voice is not None:
+            self.voice.stop()
 
     def _rescale(self, _window: Any, size: tuple[int, int]) -> None:
         self.scale = min(size[0] / BASE_SIZE[0], size[1] / BASE_SIZE[1])
@@ -165,6 +186,18 @@ class KioskApp(App):
     def _language_changed(self, *_args: Any) -> None:
         self.current_screen().refresh()
         self._poll_status()
+        self._speak()
+
+    def _speak(self) -> None:
+        """Say the resident screen's prompt once per screen and language (if voice is on)."""
+        if self.voice is None or self.side != "resident":
+            return
+        key = (self.screens.current, self.lang)
+        message = SPOKEN_PROMPTS.get(key[0])
+        if message is None or key == self._spoken:
+            return
+        self._spoken = key
+        self.voice.say(tr(message, self.lang), self.lang)
 
     # -- navigation --------------------------------------------------------------
     @property
@@ -176,7 +209,9 @@ class KioskApp(App):
 
     def sync(self) -> None:
         """Show the screen of the flow's current step (or refresh it if already shown)."""
-        if self.side == "operator" and self.capture is not None:
+        if self.side == "handover" and self.handover is not None:
+            name = "handover"
+        elif self.side == "operator" and self.capture is not None:
             name = CAPTURE_SCREENS[self.capture.step]
         else:
             name = CHECKIN_SCREENS[self.checkin.step]
@@ -186,6 +221,8 @@ class KioskApp(App):
             self.current_screen().refresh()
         else:
             self.screens.current = name
+            self._spoken = None
+        self._speak()
 
     def open_operator_side(self) -> None:
         if self.capture is None:
@@ -195,10 +232,32 @@ class KioskApp(App):
         self.sync()
 
     def open_resident_side(self) -> None:
+        self._leave_handover()
         if self.capture is not None and self.capture.step is not CaptureStep.LOCKED:
             self.capture.lock("resident_side")
         self.side = "resident"
         self.sync()
+
+    def open_handover(self) -> None:
+        """From the ready (or saved) screen: hand a printed card to its owner."""
+        capture, handover = self.capture, self.handover
+        if capture is None or handover is None or capture.operator_id is None:
+            return
+        if capture.step not in (CaptureStep.READY, CaptureStep.SAVED):
+            return
+        handover.start(capture.operator_id)
+        self.side = "handover"
+        self.sync()
+
+    def close_handover(self) -> None:
+        """Back to the operator side: the lock screen if the operator's card came out."""
+        self._leave_handover()
+        self.side = "operator"
+        self.sync()
+
+    def _leave_handover(self) -> None:
+        if self.handover is not None and self.handover.step is not HandoverStep.IDLE:
+            self.handover.cancel("operator")
 
     def _leave_checkin(self) -> None:
         if self.checkin.step is not CheckInStep.WELCOME:
@@ -209,6 +268,11 @@ class KioskApp(App):
         """The booth's card watcher calls this (any thread) when an operator card goes in."""
         if self.capture is None:
             return
+        if self.side == "handover":
+            screen = self.current_screen()
+            if hasattr(screen, "card_inserted"):
+                screen.card_inserted()
+            return
         if self.side != "operator":
             self._leave_checkin()
             self.side = "operator"
@@ -218,6 +282,8 @@ class KioskApp(App):
     @mainthread
     def card_removed(self) -> None:
         if self.capture is not None:
+            # During a hand-over the operator's card comes out: the session locks, the
+            # hand-over screen stays; closing it shows the lock screen.
             self.capture.card_removed()
             if self.side == "operator":
                 self.sync()
@@ -284,6 +350,16 @@ class KioskApp(App):
             for name, health in sorted(self.status.devices.items())
         ]
         HealthPopup(lines=lines).open()
+
+
+class Heartbeat(Protocol):
+    """A service manager's keep-alive (``kiosk.ui.kiosk_mode.SystemdNotifier`` fits)."""
+
+    interval_seconds: float | None
+
+    def ready(self) -> None: ...
+
+    def alive(self) -> None: ...
 
 
 def build_demo_app(**kwargs: Any) -> KioskApp:

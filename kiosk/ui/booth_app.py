@@ -1,19 +1,43 @@
-"""Run the touchscreen app on a booth built from its configuration (``rekam-kiosk``)."""
+"""Run the touchscreen app on a booth built from its configuration.
+
+    python -m kiosk.ui.booth_app --config /etc/rekam/booth.toml [--kiosk] [--voice]
+
+``rekam-kiosk --config FILE`` calls :func:`run_app` too. ``--kiosk`` gives full screen
+and no cursor (the systemd unit ``kiosk/systemd/rekam-kiosk.service`` uses it);
+``--voice`` says the resident prompts aloud with espeak-ng. Kivy is imported only once
+the window settings are made.
+"""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import logging
+import os
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 
+from ektp.messages import EventMessage
 from hardware.camera import Camera
 from hardware.errors import DeviceError
-from kiosk.booth import build_booth
-from kiosk.config import BoothConfig
-from kiosk.ui.app import KioskApp
-from kiosk.ui.status import BoothStatus
+from kiosk.booth import Booth, build_booth
+from kiosk.config import BoothConfig, load_booth_config
+from kiosk.flow.ports import Roster, TicketDesk
+from kiosk.handover import HandoverFlow
+from kiosk.ui.kiosk_mode import SystemdNotifier, configure_kivy
+from kiosk.ui.status import BoothStatus, DeviceHealth
+from kiosk.voice import EspeakSpeaker, VoiceConfig
+
+if TYPE_CHECKING:
+    from kiosk.ui.app import KioskApp
+
+log = logging.getLogger(__name__)
 
 
 class CameraPreview:
@@ -34,7 +58,8 @@ class CameraPreview:
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(timeout=2)
+        if self._thread.is_alive():
+            self._thread.join(timeout=2)
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
@@ -48,24 +73,113 @@ class CameraPreview:
             self._latest = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
 
-def run_app(config: BoothConfig) -> int:
-    booth = build_booth(config)
-    preview = CameraPreview(booth.camera)
-    status = BoothStatus(records_waiting=booth.outbox.depth())
-    app = KioskApp(checkin=booth.checkin, capture=booth.capture, status=status, preview=preview)
+@dataclass
+class BoothUi:
+    """A booth and the app over it; :meth:`start` before running, :meth:`close` after."""
 
-    def dispatch(action: object) -> None:  # card events arrive on the reader's thread
-        del action
-        if booth.reader.card_present():
-            app.card_inserted()
-        else:
-            app.card_removed()
+    booth: Booth
+    app: KioskApp
+    preview: CameraPreview
+    handover: HandoverFlow
+    _closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
-    booth.follow_card_events(dispatch)
-    preview.start()
+    def start(self) -> None:
+        booth, app = self.booth, self.app
+
+        def dispatch(action: object) -> None:  # card events arrive on the reader's thread
+            del action
+            try:
+                present = booth.reader.card_present()
+            except DeviceError:
+                present = False
+            if present:
+                app.card_inserted()
+            else:
+                app.card_removed()
+
+        booth.follow_card_events(dispatch)
+        self.preview.start()
+        self._closers.append(self.preview.stop)
+
+    def close(self) -> None:
+        while self._closers:
+            self._closers.pop()()
+        self.booth.close()
+
+
+def device_health(booth: Booth) -> dict[str, DeviceHealth]:
+    health = {}
+    for device in (booth.sensor, booth.reader, booth.camera):
+        result = device.self_test()
+        health[result.device] = DeviceHealth(result.ok, result.detail)
+    return health
+
+
+def build_booth_ui(
+    config: BoothConfig,
+    *,
+    roster: Roster | None = None,
+    tickets: TicketDesk | None = None,
+    voice: VoiceConfig | None = None,
+    publish_event: Callable[[EventMessage], None] | None = None,
+    heartbeat: SystemdNotifier | None = None,
+    **app_options: Any,
+) -> BoothUi:
+    """Open the booth's devices and make the app over them (the window comes on run).
+
+    Card hand-overs go to ``publish_event``, else to the booth's uplink (if it has one).
+    """
+    from kiosk.ui.app import KioskApp  # noqa: PLC0415 - imports Kivy's window
+
+    booth = build_booth(config, roster=roster, tickets=tickets)
     try:
-        asyncio.run(app.async_run(async_lib="asyncio"))
-    finally:
-        preview.stop()
+        preview = CameraPreview(booth.camera)
+        status = BoothStatus(records_waiting=booth.outbox.depth(), devices=device_health(booth))
+        handover = HandoverFlow(
+            booth_id=config.booth_id,
+            reader=booth.reader,
+            sensor=booth.sensor,
+            audit=booth.audit,
+            publish=publish_event or (booth.uplink.send_event if booth.uplink else None),
+        )
+        app = KioskApp(
+            checkin=booth.checkin,
+            capture=booth.capture,
+            status=status,
+            preview=preview,
+            handover=handover,
+            voice=EspeakSpeaker(voice) if voice is not None and voice.enabled else None,
+            heartbeat=heartbeat,
+            **app_options,
+        )
+    except BaseException:
         booth.close()
+        raise
+    return BoothUi(booth, app, preview, handover)
+
+
+def run_app(config: BoothConfig, *, kiosk: bool = False, voice: VoiceConfig | None = None) -> int:
+    """Run the booth's touchscreen app until it is closed."""
+    configure_kivy(kiosk=kiosk)
+    ui = build_booth_ui(config, voice=voice, heartbeat=SystemdNotifier.from_environment(os.environ))
+    ui.start()
+    try:
+        asyncio.run(ui.app.async_run(async_lib="asyncio"))
+    finally:
+        ui.close()
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", type=Path, required=True, help="the booth's TOML file")
+    parser.add_argument("--kiosk", action="store_true", help="full screen, no mouse cursor")
+    parser.add_argument("--voice", action="store_true", help="say resident prompts aloud")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    config = load_booth_config(args.config)
+    return run_app(config, kiosk=args.kiosk, voice=VoiceConfig(enabled=args.voice))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

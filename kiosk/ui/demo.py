@@ -27,6 +27,7 @@ from kiosk.flow.capture import CaptureFlow
 from kiosk.flow.checkin import CheckInFlow
 from kiosk.flow.ports import InMemoryRoster, InMemoryTicketDesk, RosterEntry
 from kiosk.flow.session import OperatorIdentity, SealedRecord
+from kiosk.handover import HandoverFlow
 from kiosk.ui.status import BoothStatus, DeviceHealth
 
 DEMO_REGION = "640305"  # Gunung Tabur, Berau
@@ -147,11 +148,39 @@ class FakeFingerSensor:
             time.sleep(self.delay / 3)
         return FakeEnrolled(template=uuid.uuid4().bytes * 32, quality=self.quality)
 
+    def capture_template(self, timeout: float = 20.0) -> bytes:
+        """The finger a hand-over test put on the glass (``finger_on_glass``)."""
+        time.sleep(self.delay / 3)
+        return self.finger_on_glass
+
+    finger_on_glass: bytes = b"demo-resident-right-index" * 8
+
     def compare(self, template_a: bytes, template_b: bytes) -> int:
         return 200 if template_a == template_b else 0
 
     def is_match(self, score: int) -> bool:
         return score >= 100
+
+
+@dataclass(frozen=True)
+class FakeResidentCard:
+    nik: str
+    name: str
+    templates: tuple[bytes, bytes] = field(repr=False)
+
+
+class FakeResidentCardReader:
+    """A reader holding Siti's printed e-KTP, enrolled with the demo sensor's finger."""
+
+    def __init__(self, delay: float = 0.3) -> None:
+        self.delay = delay
+        siti = demo_residents()[0]
+        finger = FakeFingerSensor.finger_on_glass
+        self.card = FakeResidentCard(siti.nik, siti.name, (finger, b"other-finger" * 8))
+
+    def read_resident_card(self) -> FakeResidentCard:
+        time.sleep(self.delay)
+        return self.card
 
 
 class FakeSealer:
@@ -218,6 +247,8 @@ class DemoParts:
     login: FakeCardLogin
     photo: FakePhotoStep
     sensor: FakeFingerSensor
+    handover: HandoverFlow
+    events: list[Any]
 
 
 def build_demo_parts(
@@ -258,13 +289,22 @@ def build_demo_parts(
             "camera": DeviceHealth(True, "demo portrait"),
         }
     )
+    events: list[Any] = []
+    handover = HandoverFlow(
+        booth_id="booth-01",
+        reader=FakeResidentCardReader(delay=device_delay * 0.5),
+        sensor=sensor,
+        audit=audit,
+        publish=events.append,
+    )
     kwargs = {
+        "handover": handover,
         "checkin": checkin,
         "capture": capture,
         "status": status,
         "preview": PortraitPreview(),
     }
-    return DemoParts(kwargs, tickets, outbox, audit, roster, login, photo, sensor)
+    return DemoParts(kwargs, tickets, outbox, audit, roster, login, photo, sensor, handover, events)
 
 
 def build_demo() -> dict[str, Any]:

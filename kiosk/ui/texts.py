@@ -34,6 +34,7 @@ SENSOR_PROMPTS: dict[str, str] = {
     "remove_finger": N_("Lift the finger"),
     "place_again": N_("Place the same finger again"),
     "model": N_("Making the fingerprint template…"),
+    "processing": N_("Making the fingerprint template…"),
 }
 
 EXCEPTION_REASONS: dict[str, str] = {
@@ -97,3 +98,17 @@ def words(table: Mapping[str, str], code: str, language: str) -> str:
     """The translated words for ``code``, or the code itself when the table lacks it."""
     message = table.get(code)
     return tr(message, language) if message else code.replace("_", " ")
+
+
+SPOKEN_PROMPTS: dict[str, str] = {
+    "welcome": N_("Welcome to e-KTP recording"),
+    "service": N_("What do you need today?"),
+    "nik": N_("Enter your NIK (16 digits, on your KK)"),
+    "kk": N_("Enter the number of your family card (KK)"),
+    "confirm": N_("Is this your name?"),
+    "documents": N_("Show these documents to the operator"),
+    "ticket": N_("Please wait until your number is called, then go to the booth shown."),
+    "already_recorded": N_("You are already recorded"),
+    "see_operator": N_("Please see the operator"),
+}
+"""What the optional voice says when a resident screen opens (its title, in words)."""

@@ -200,6 +200,7 @@ async def operator_screens(d: Any, shoot: Shooter, lang: str) -> None:
     await asyncio.to_thread(capture.seal)
     show()
     await shoot("saved")
+    await handover_screens(d, shoot)
     app.open_health()
     await shoot("health")
     from kivy.uix.modalview import ModalView  # noqa: PLC0415
@@ -209,3 +210,32 @@ async def operator_screens(d: Any, shoot: Shooter, lang: str) -> None:
             widget.dismiss(animation=False)
     capture.lock()
     show()
+
+
+async def handover_screens(d: Any, shoot: Shooter) -> None:
+    """The card hand-over: waiting for the card, matching, a miss, delivered, refused."""
+    app, flow, sensor = d.app, d.parts.handover, d.parts.sensor
+    right_finger = sensor.finger_on_glass
+
+    async def verify(finger: bytes) -> None:
+        sensor.finger_on_glass = finger
+        verdict = await asyncio.to_thread(flow.verify_finger)
+        app.current_screen()._verdict(verdict)
+
+    app.open_handover()
+    await shoot("handover_insert")
+    await asyncio.to_thread(flow.read_card)
+    app.sync()
+    await shoot("handover_verify")
+    await verify(b"a stranger's finger" * 8)
+    await shoot("handover_no_match")
+    await verify(right_finger)
+    await shoot("handover_delivered")
+    app.close_handover()
+    app.open_handover()
+    await asyncio.to_thread(flow.read_card)
+    for _ in range(flow.max_tries):
+        await verify(b"a stranger's finger" * 8)
+    await shoot("handover_refused")
+    sensor.finger_on_glass = right_finger
+    app.close_handover()

@@ -1,10 +1,14 @@
 """Run the real kiosk app under X, drive it like a person, write a JSON report.
 
     python tests/kiosk_ui/ui_driver.py <journey|screens> --out DIR --report FILE --size 800x480
+    python tests/kiosk_ui/ui_driver.py <booth|frames> --booth-config booth.toml --out DIR ...
 
 Started by the tests through ``ui_fixtures.run_driver`` (one subprocess per scenario:
 Kivy's Window is global to a process). Touches are MotionEvents posted to Kivy's event
-loop, the way an input provider posts a finger on the touchscreen.
+loop, the way an input provider posts a finger on the touchscreen. ``journey`` and
+``screens`` run the app over the in-memory fakes of ``kiosk.ui.demo``; ``booth`` and
+``frames`` run it over a real booth (``kiosk.ui.booth_app.build_booth_ui``) on emulated
+devices, which the scenario drives through their test controls like the people would.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 SCENARIO_TIMEOUT_S = 120.0
+BOOTH_SCENARIOS = ("booth", "frames")
 _touch_ids = itertools.count(1000)
 
 
@@ -171,7 +176,8 @@ class Driver:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=("journey", "screens"))
+    parser.add_argument("scenario", choices=("journey", "screens", *BOOTH_SCENARIOS))
+    parser.add_argument("--booth-config", type=Path, help="booth scenarios: the booth's TOML")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--report", type=Path, required=True)
     parser.add_argument("--size", default="800x480")
@@ -188,15 +194,30 @@ def main() -> int:
     Config.set("graphics", "top", "0")
     Config.set("kivy", "exit_on_escape", "0")
 
-    import scenario_journey  # noqa: PLC0415 - beside this script
+    import scenario_booth  # noqa: PLC0415 - beside this script
+    import scenario_frames  # noqa: PLC0415
+    import scenario_journey  # noqa: PLC0415
     import scenario_screens  # noqa: PLC0415
 
     from kiosk.ui.app import KioskApp  # noqa: PLC0415
     from kiosk.ui.demo import build_demo_parts  # noqa: PLC0415
 
-    parts = build_demo_parts(device_delay=0.05)
-    app = KioskApp(**parts.kwargs)
-    scenarios = {"journey": scenario_journey.run, "screens": scenario_screens.run}
+    scenarios = {
+        "journey": scenario_journey.run,
+        "screens": scenario_screens.run,
+        "booth": scenario_booth.run,
+        "frames": scenario_frames.run,
+    }
+    closing: list[Any] = []
+    if args.scenario in BOOTH_SCENARIOS:
+        builders = {"booth": scenario_booth.build, "frames": scenario_frames.build}
+        parts = builders[args.scenario](args.booth_config)
+        parts.start()
+        closing.append(parts.close)
+        app = parts.app
+    else:
+        parts = build_demo_parts(device_delay=0.05)
+        app = KioskApp(**parts.kwargs)
     report: dict[str, Any] = {"size": [width, height]}
 
     async def drive() -> None:
@@ -220,7 +241,11 @@ def main() -> int:
         await app.async_run(async_lib="asyncio")
         await task
 
-    asyncio.run(both())
+    try:
+        asyncio.run(both())
+    finally:
+        for close in closing:
+            close()
     args.report.write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str))
     return 0
 

@@ -2,8 +2,9 @@
 
 Kivy keeps one global Window per process, so each test module runs the real app in
 its own subprocess (``ui_driver.py``) on a private Xvfb display and reads back a JSON
-report (and screenshots). The app gets in-memory roster/tickets and the simple fake
-devices of ``kiosk.ui.demo``; the real devices' emulators are tested elsewhere.
+report (and screenshots). The journey and screens scenarios give the app in-memory
+roster/tickets and the simple fakes of ``kiosk.ui.demo``; the booth scenarios run a real
+booth on emulated devices (fingerprint emulator on a pty, card through pcscd, camera).
 """
 
 from __future__ import annotations
@@ -61,8 +62,18 @@ def xvfb_display(width: int = 1280, height: int = 800) -> Iterator[str]:
             process.wait()
 
 
-def run_driver(scenario: str, display: str, out_dir: Path, size: tuple[int, int]) -> dict[str, Any]:
-    """Run one scenario of the real app in a subprocess; return its JSON report."""
+def run_driver(
+    scenario: str,
+    display: str,
+    out_dir: Path,
+    size: tuple[int, int],
+    *,
+    booth_config: Path | None = None,
+) -> dict[str, Any]:
+    """Run one scenario of the real app in a subprocess; return its JSON report.
+
+    ``booth_config``: the booth scenarios run a real booth built from this file.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kivy-home-") as home:
         shader_cache = Path(home) / "mesa"
@@ -89,6 +100,7 @@ def run_driver(scenario: str, display: str, out_dir: Path, size: tuple[int, int]
                 str(report_path),
                 "--size",
                 f"{size[0]}x{size[1]}",
+                *(["--booth-config", str(booth_config)] if booth_config else []),
             ],
             env=env,
             cwd=REPO,
@@ -102,4 +114,5 @@ def run_driver(scenario: str, display: str, out_dir: Path, size: tuple[int, int]
             f"UI driver {scenario} failed (exit {completed.returncode}):\n"
             f"{completed.stdout[-3000:]}\n{completed.stderr[-6000:]}"
         )
-    return json.loads(report_path.read_text())
+    report: dict[str, Any] = json.loads(report_path.read_text())
+    return report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.operator_fingers import FingersScreen
+from kiosk.ui.screens.operator_handover import HandoverScreen
 from kiosk.ui.screens.operator_login import LockScreen, PinScreen
 from kiosk.ui.screens.operator_photo import PhotoScreen
 from kiosk.ui.screens.operator_session import (
@@ -42,4 +43,5 @@ SCREEN_CLASSES: dict[str, type[KioskScreen]] = {
     "signature": SignatureScreen,
     "review": ReviewScreen,
     "saved": SavedScreen,
+    "handover": HandoverScreen,
 }
