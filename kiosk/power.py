@@ -152,6 +152,12 @@ class PowerPolicy:
             return MSG_ON_BATTERY if self.captures_allowed() else MSG_BATTERY_SHORT
         return None
 
+    def show_on(self, status: BoothStatus) -> None:
+        """Keep this banner status up to date from now on (the UI attaches it later)."""
+        self._status = status
+        if self.message is not None:
+            self._update_status(self.message)
+
     def _update_status(self, message: PowerMessage) -> None:
         if self._status is None:
             return

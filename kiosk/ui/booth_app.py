@@ -100,11 +100,46 @@ class BoothUi:
         booth.follow_card_events(dispatch)
         self.preview.start()
         self._closers.append(self.preview.stop)
+        feed = StatusFeed(booth, app.status)
+        feed.start()
+        self._closers.append(feed.stop)
 
     def close(self) -> None:
         while self._closers:
             self._closers.pop()()
         self.booth.close()
+
+
+class StatusFeed:
+    """Keeps the banners' status current: edge reachable, records waiting, power."""
+
+    def __init__(self, booth: Booth, status: BoothStatus, interval: float = 2.0) -> None:
+        self._booth = booth
+        self._status = status
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="status-feed", daemon=True)
+        if booth.power is not None:
+            booth.power.show_on(status)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def refresh(self) -> None:
+        uplink = self._booth.uplink
+        self._status.edge_online = uplink is not None and uplink.connected
+        try:
+            self._status.records_waiting = self._booth.outbox.depth()
+        except Exception:  # the outbox closed for a shutdown: keep the last count
+            log.debug("outbox depth unavailable", exc_info=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.refresh()
 
 
 def device_health(booth: Booth) -> dict[str, DeviceHealth]:
