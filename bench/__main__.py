@@ -20,6 +20,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from bench.report import table
+
 MODULES = ("photo_quality", "enrollment", "ingest", "upstream")
 KEYS = ("name", "value", "unit", "baseline", "baseline_value", "ratio")
 
@@ -44,28 +46,6 @@ def run_all(modules: list[str], quick: bool) -> tuple[list[dict[str, Any]], list
             rows.append({k: row[k] for k in KEYS})
         print(f"bench: {name} took {time.monotonic() - started:.1f} s", file=sys.stderr)
     return rows, failed
-
-
-def table(rows: list[dict[str, Any]]) -> str:
-    def fmt(value: Any) -> str:
-        return f"{value:,.3g}" if isinstance(value, float) else str(value)
-
-    header = ("benchmark", "value", "unit", "baseline", "baseline value", "ratio")
-    lines = [
-        [
-            r["name"],
-            fmt(r["value"]),
-            r["unit"],
-            r["baseline"],
-            fmt(r["baseline_value"]),
-            fmt(r["ratio"]),
-        ]
-        for r in rows
-    ]
-    widths = [max(len(str(c)) for c in col) for col in zip(header, *lines, strict=False)]
-    out = ["  ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=True))]
-    out += ["  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
-    return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,6 +31,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from bench.report import table
 from ektp.kk import build_kk
 from ektp.nik import Sex, build_nik
 from kiosk.booth import Booth, build_booth
@@ -156,20 +157,11 @@ def run(quick: bool) -> list[dict]:
     ]
 
 
-def _table(rows: list[dict]) -> str:
-    header = ("name", "value", "unit", "baseline", "baseline_value", "ratio")
-    cells = [header, *[tuple(str(row[key]) for key in header) for row in rows]]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in cells
-    )
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="index fingers only")
     args = parser.parse_args(argv)
-    print(_table(run(args.quick)))
+    print(table(run(args.quick)))
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 from skimage import data
 
+from bench.report import table
 from kiosk.photo import PhotoQualityChecker, PhotoQualityConfig
 from kiosk.photo.detect import FaceDetector, to_gray
 
@@ -90,20 +91,11 @@ def run(quick: bool) -> list[dict]:
         cv2.setNumThreads(previous_threads)
 
 
-def _table(rows: list[dict]) -> str:
-    header = ("name", "value", "unit", "baseline", "baseline_value", "ratio")
-    cells = [header, *[tuple(str(row[key]) for key in header) for row in rows]]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in cells
-    )
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = parser.parse_args(argv)
-    print(_table(run(args.quick)))
+    print(table(run(args.quick)))
 
 
 if __name__ == "__main__":

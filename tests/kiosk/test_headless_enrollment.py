@@ -10,7 +10,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from booth_fixtures import BoothSetup, booth_setup, resident_kk, resident_nik
+from booth_fixtures import (
+    BoothSetup,
+    booth_setup,
+    resident_kk,
+    resident_nik,
+    write_booth_config,
+)
 
 from ektp.packet import open_sealed, verify
 from ektp.packet_models import PHOTO_PART, SIGNATURE_PART, template_part
@@ -106,7 +112,7 @@ def test_scripted_enrollment_seals_packets_central_can_open(
 
 
 def test_headless_refuses_a_booth_without_emulated_devices(tmp_path: Path) -> None:
-    setup = booth_setup.__wrapped__(tmp_path)  # type: ignore[attr-defined]
+    setup = write_booth_config(tmp_path)
     config = setup.config_path.read_text().replace(
         '[hardware.camera]\nbackend = "emulated"\nfps = 30\n',
         '[hardware.camera]\nbackend = "opencv"\nsource = "/nonexistent.mp4"\n',
