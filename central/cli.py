@@ -9,6 +9,9 @@ rekam-central --print-default-config
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import hashlib
+import json
 import logging
 import os
 import shutil
@@ -21,7 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from central.app import build_app
-from central.checks import BOOTH_ID_PATTERN
+from central.checks import BOOTH_ID_PATTERN, RETIRED_DIR
 from central.config import DEFAULT_CONFIG_TOML, CentralConfig, load_central_config
 
 
@@ -86,8 +89,28 @@ def register_booth(config: CentralConfig, booth_id: str, public_key: Path) -> in
         print("the booth key must be an Ed25519 public key (PEM)", file=sys.stderr)
         return 2
     config.booth_keys_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(public_key, config.booth_keys_dir / f"{booth_id}.pem")
+    current = config.booth_keys_dir / f"{booth_id}.pem"
+    if current.exists() and current.read_bytes() == public_key.read_bytes():
+        print(f"{booth_id}: this key is already registered; no change")
+        return 0
+    if current.exists():  # a replaced unit: keep its key for the records it sealed before
+        retired = retire_booth_key(config.booth_keys_dir, booth_id, dt.datetime.now(dt.UTC))
+        print(f"{booth_id}: the previous key is retired ({retired.name})")
+    shutil.copyfile(public_key, current)
     return 0
+
+
+def retire_booth_key(keys_dir: Path, booth_id: str, now: dt.datetime) -> Path:
+    """Move ``<booth_id>.pem`` to ``retired/<booth_id>.<key id>.json`` with the time."""
+    current = keys_dir / f"{booth_id}.pem"
+    pem = current.read_text(encoding="ascii")
+    key_id = hashlib.sha256(pem.encode()).hexdigest()[:16]
+    retired = keys_dir / RETIRED_DIR / f"{booth_id}.{key_id}.json"
+    retired.parent.mkdir(parents=True, exist_ok=True)
+    entry = {"public_key_pem": pem, "retired_at": now.isoformat()}
+    retired.write_text(json.dumps(entry, indent=2) + "\n", encoding="utf-8")
+    current.unlink()
+    return retired
 
 
 def main(argv: list[str] | None = None) -> int:

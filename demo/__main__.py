@@ -1,33 +1,52 @@
 """``./setup.sh demo`` — a whole recording office on this machine, on emulated hardware.
 
-    python -m demo                    scripted residents, then the office stays up for the
-                                      dashboard until Ctrl-C
-    python -m demo --residents 10     more residents
-    python -m demo --once             stop after the report
+    python -m demo                    the booth's touchscreen app in a window (with a
+                                      display), else scripted residents; the office stays
+                                      up for the dashboard until Ctrl-C
+    python -m demo --headless --residents 10 --every 20
+                                      10 scripted residents, then one every 20 s
+    python -m demo --once             stop after the report (headless)
+    python -m demo control ACTION     act on the running demo: cut-mains, generator-on,
+                                      break-sensor, cut-internet, ... (see demo/control.py)
 
-Starts the office CA, mosquitto with per-booth TLS certificates, the edge service
-with a synthetic Gunung Tabur roster, and a booth whose fingerprint sensor, card
-reader and camera are emulated at the wire level. Ctrl-C stops everything it started.
+Starts the office CA, mosquitto with per-booth TLS certificates, the edge service with
+a synthetic Gunung Tabur roster, an emulated UPS behind a real upsd and a generator
+contact, the reference central receiver behind a link the control can cut, and a
+booth whose fingerprint sensor, card reader and camera are emulated at the wire
+level. Ctrl-C (or closing the window) stops everything it started.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
+import signal
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from demo import control
+from demo.control import ControlServer, DemoControl, control_hint
+from demo.kiosk_window import (
+    WINDOW_HINT,
+    display_available,
+    prepare_kivy,
+    run_window,
+    window_booth_builder,
+)
 from demo.office import DemoOffice
+from demo.scripted import ScriptedBooth
 from edge_controller.calendar import WorkingCalendar
 from edge_controller.coverage import CoverageConfig, coverage_report
 from edge_controller.db import connect
-from ektp.nik import format_masked
 from hardware.config import HardwareConfig
 from hardware.selftest import run_selftest
-from kiosk.headless import HeadlessRunner
-from kiosk.script import EnrollmentScript, ScriptResident
+
+if TYPE_CHECKING:
+    from kiosk.ui.booth_app import BoothUi
 
 
 def say(text: str = "") -> None:
@@ -42,28 +61,14 @@ def selftest() -> bool:
     return all(r.ok for r in results)
 
 
-def enroll_residents(office: DemoOffice, count: int) -> list[float]:
-    booth = office.booths[office.booth_ids[0]]
-    chosen = office.residents[:: max(1, len(office.residents) // max(1, count))][:count]
-    script = EnrollmentScript(
-        residents=[
-            ScriptResident(nik=r.nik, kk=r.kk, name=r.name, kelurahan=r.kelurahan) for r in chosen
-        ]
-    )
-    runner = HeadlessRunner(booth, script)
-    booth.follow_card_events(booth.run_locked)
-    runner.log_in()
+def enroll_residents(scripted: ScriptedBooth, count: int) -> list[float]:
     say("\n== Residents (check-in at the touchscreen, then capture by the operator) ==")
     times = []
-    for resident in script.residents:
-        outcome = runner.enroll(resident)
+    for _ in range(count):
+        outcome = scripted.enroll_one()
+        if outcome is None:
+            break
         times.append(outcome.seconds)
-        flags = ", ".join(outcome.flags) or "no review flags"
-        say(
-            f"  ticket {outcome.ticket}  NIK {format_masked(resident.nik)}"
-            f"  {resident.kelurahan:<15}"
-            f" {outcome.fingers_captured} fingers, {outcome.seconds:5.1f} s, {flags}"
-        )
     return times
 
 
@@ -100,28 +105,87 @@ def report(office: DemoOffice, times: list[float]) -> None:
     say(f"    {'office':<15} {total.recorded:>4} / {total.required:<5} target 60%")
 
 
-def main(argv: list[str] | None = None) -> int:
+def residents_to_try(office: DemoOffice, count: int = 5) -> None:
+    say("  residents in the roster you can check in (NIK / KK, synthetic):")
+    for r in office.residents[:: max(1, len(office.residents) // count)][:count]:
+        say(f"    {r.nik} / {r.kk}  {r.name} ({r.kelurahan})")
+
+
+def stop_on_sigterm() -> None:
+    """``kill`` (SIGTERM) stops the demo as cleanly as Ctrl-C does."""
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m demo", description=__doc__.split("\n")[0])
     parser.add_argument("--residents", type=int, default=3, help="scripted residents (default 3)")
+    parser.add_argument(
+        "--every",
+        type=float,
+        default=0.0,
+        help="headless: afterwards, one more scripted resident every so many seconds (0: none)",
+    )
     parser.add_argument("--speed", type=float, default=2.0, help="emulated sensor speed factor")
     parser.add_argument("--keep", type=Path, help="keep the office's files in this directory")
-    parser.add_argument("--headless", action="store_true", help="no window (the default)")
-    parser.add_argument("--once", action="store_true", help="stop after the report")
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--headless",
+        action="store_true",
+        help="no window: scripted residents (without a display too)",
+    )
+    parser.add_argument("--once", action="store_true", help="headless: stop after the report")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["control"]:
+        return control.main(arguments[1:])
+    args = parse_arguments(arguments)
+    stop_on_sigterm()
+    window = not args.headless and not args.once
+    if window and not display_available(os.environ):
+        say("no display here (DISPLAY is not set): scripted residents instead of a window")
+        window = False
 
     if not selftest():
         say("the emulated hardware failed its self-test; see above")
         return 1
     root = args.keep or Path(tempfile.mkdtemp(prefix="rekam-demo-"))
     say(f"\n== Starting the office in {root} ==")
-    office = DemoOffice(root, fingerprint_speed=args.speed, log=lambda m: say(f"  {m}"))
+    uis: list[BoothUi] = []
+    if window:
+        prepare_kivy(root)
+    office = DemoOffice(
+        root,
+        fingerprint_speed=args.speed,
+        log=lambda m: say(f"  {m}"),
+        booth_builder=window_booth_builder(uis) if window else None,
+    )
+    server: ControlServer | None = None
+    scripted: ScriptedBooth | None = None
     try:
         office.start()
+        server = ControlServer(DemoControl(office), root)
+        server.start()
         user, password = office.demo_login
         say(f"\n  dashboard: {office.dashboard_url}  (login {user} / {password})")
-        times = enroll_residents(office, args.residents)
+        say(control_hint(root))
+        if window:
+            say(WINDOW_HINT)
+            residents_to_try(office)
+            run_window(uis[0])
+            return 0
+        scripted = ScriptedBooth(office, say)
+        times = enroll_residents(scripted, args.residents)
         report(office, times)
         if not args.once:
+            if args.every > 0:
+                say(f"\nOne more scripted resident every {args.every:g} s.")
+                scripted.keep_recording(args.every)
             say(
                 f"\nThe office keeps running: open {office.dashboard_url} (login {user} /"
                 f" {password}). Ctrl-C stops everything."
@@ -131,6 +195,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         say("\nstopping…")
     finally:
+        if scripted is not None:
+            scripted.stop()
+        if server is not None:
+            server.stop()
         office.stop()
         say("everything the demo started has stopped.")
     return 0

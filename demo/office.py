@@ -1,8 +1,10 @@
 """A whole recording office on one machine: office CA, TLS broker, edge service, booths.
 
 Every part is the real one (mosquitto with per-booth certificates, the edge service
-with its database, booths built by ``build_booth`` on emulated devices); only the
-people are scripted. Used by ``python -m demo`` and by the office-level tests.
+with its database, the UPS behind a real upsd and the generator contact on a mock GPIO
+pin, the reference central receiver behind a link the demo can cut, booths built by
+``build_booth`` on emulated devices); only the people are scripted. Used by
+``python -m demo`` and by the office-level tests. :mod:`demo.control` acts on it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +21,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from demo.central_receiver import DemoCentral
+from demo.power_supply import OfficePowerSupply
 from demo.roster import (
     SyntheticResident,
     VillageCount,
@@ -29,15 +34,26 @@ from edge_controller.booths import register_booth_key
 from edge_controller.broker import BrokerConfig, MosquittoProcess
 from edge_controller.config import EdgeConfig
 from edge_controller.db import connect
-from edge_controller.pki import OfficeCA, dev_issue_identity
+from edge_controller.pki import IssuedIdentity, OfficeCA, dev_issue_identity
 from edge_controller.service import EdgeService
+from edge_controller.upstream.config import UpstreamConfig
 from edge_controller.web.auth import user_add
 from kiosk.booth import Booth, build_booth
 from kiosk.config import BoothConfig
-from kiosk.flow.ports import InMemoryRoster, RosterEntry
+from kiosk.flow.ports import InMemoryRoster, Roster, RosterEntry
 from kiosk.keys import load_or_create_signing_key, public_key_pem
 
 OFFICE_NAME = "Kecamatan Gunung Tabur"
+HARMLESS_POWEROFF = [
+    sys.executable,
+    "-c",
+    "print('demo: this is where the machine would power off')",
+]
+"""The demo's stand-in for ``systemctl poweroff`` (edge and booths), should the battery run low."""
+
+BoothBuilder = Callable[[BoothConfig, Roster], Booth]
+"""Builds a booth from its config and roster (default ``build_booth``; the demo's window
+mode builds the booth under the touchscreen app instead)."""
 
 
 def free_loopback_port() -> int:
@@ -57,10 +73,17 @@ class DemoOffice:
     demo_login: tuple[str, str] = ("camat", "rekam-demo-2026")
     fingerprint_speed: float = 1.0
     log: Callable[[str], None] = print
+    with_power: bool = True
+    """Emulated UPS (real upsd + dummy-ups) and generator contact, watched by the edge."""
+    with_central: bool = True
+    """The reference central receiver behind a cuttable link; the edge forwards to it."""
+    booth_builder: BoothBuilder | None = None
     residents: list[SyntheticResident] = field(default_factory=list)
     booths: dict[str, Booth] = field(default_factory=dict)
     edge: EdgeService | None = None
     broker: MosquittoProcess | None = None
+    central: DemoCentral | None = None
+    power_supply: OfficePowerSupply | None = None
     _edge_thread: threading.Thread | None = None
 
     def __enter__(self) -> DemoOffice:
@@ -83,11 +106,21 @@ class DemoOffice:
             )
         )
         self.central_private_key = central
-        edge_config = self._edge_config(ca)
+        edge_identity = dev_issue_identity(ca, "edge", self.root / "edge-tls")
+        if self.with_central:
+            self.central = DemoCentral(
+                self.root / "central", ca, edge_identity.cert_path, edge_identity.key_path
+            )
+            self.central.prepare()
+        edge_config = self._edge_config(ca, edge_identity)
         self._load_roster(edge_config)
         for booth_id in self.booth_ids:
             self._register_booth(edge_config, booth_id)
         user_add(edge_config.database.path, *self.demo_login, "supervisor", "Camat (demo)")
+        if self.central is not None:
+            self.central.start()
+            self.log(f"central: reference receiver behind the internet link ({self.central.url})")
+            edge_config = self._with_upstream(edge_config, self.central)
         self._start_edge(edge_config)
         for booth_id in self.booth_ids:
             self.booths[booth_id] = self._start_booth(ca, booth_id, central_pub)
@@ -107,9 +140,8 @@ class DemoOffice:
         self.ca = ca
         self.log(f"broker: mosquitto with TLS client certificates on 127.0.0.1:{config.port}")
 
-    def _edge_config(self, ca: OfficeCA) -> EdgeConfig:
+    def _edge_config(self, ca: OfficeCA, issued: IssuedIdentity) -> EdgeConfig:
         assert self.broker is not None
-        issued = dev_issue_identity(ca, "edge", self.root / "edge-tls")
         return EdgeConfig.model_validate(
             {
                 "office_name": OFFICE_NAME,
@@ -129,8 +161,38 @@ class DemoOffice:
                     "port": self.web_port,
                     "session_secret_path": str(self.root / "web-session.key"),
                 },
+                "power": self._power_section() if self.with_power else None,
             }
         )
+
+    @staticmethod
+    def _power_section() -> dict[str, object]:
+        """The emulated UPS and generator contact, polled briskly so a visitor sees the
+        office react within seconds (the defaults suit a real office)."""
+        return {
+            "ups": {"backend": "emulated", "initial_status": "OL"},
+            "generator": {"backend": "emulated", "bounce_s": None},
+            "poll_interval_s": 0.5,
+            "hold_polls": 2,
+            "hold_seconds": 1.0,
+            "republish_s": 10.0,
+            "booth_offline_wait_s": 10.0,
+            "shutdown_command": HARMLESS_POWEROFF,
+        }
+
+    def _with_upstream(self, config: EdgeConfig, central: DemoCentral) -> EdgeConfig:
+        upstream = {
+            "central_url": central.url,
+            "ca_cert_path": str(central.ca_cert_path),
+            "cert_path": str(config.mqtt.cert_path),
+            "key_path": str(config.mqtt.key_path),
+            "receipt_public_key_path": str(central.receipt_public_path),
+            "request_timeout_seconds": 10,
+            "backoff_initial_seconds": 0.5,
+            "backoff_max_seconds": 3.0,
+            "idle_poll_seconds": 0.5,
+        }
+        return config.model_copy(update={"upstream": UpstreamConfig.model_validate(upstream)})
 
     def _load_roster(self, config: EdgeConfig) -> None:
         villages = [
@@ -154,6 +216,8 @@ class DemoOffice:
             register_booth_key(conn, booth_id, public_key_pem(key), dt.datetime.now(dt.UTC))
         finally:
             conn.close()
+        if self.central is not None:
+            self.central.register_booth(booth_id, public_key_pem(key))
 
     def _start_edge(self, config: EdgeConfig) -> None:
         self.edge = EdgeService(config)
@@ -167,6 +231,10 @@ class DemoOffice:
         if not service.ready.wait(60):
             raise RuntimeError("the edge service did not start")
         self.edge_config = config
+        watcher = service.power
+        if watcher is not None:
+            self.power_supply = OfficePowerSupply(watcher.ups, watcher.generator)  # type: ignore[arg-type]
+            self.log("edge: UPS (upsd + dummy-ups) and generator contact watched")
         self.log("edge: service running (ingest, queue, booth health, dashboard)")
 
     @property
@@ -189,7 +257,8 @@ class DemoOffice:
                     "cert_path": str(issued.cert_path),
                     "key_path": str(issued.key_path),
                 },
-                "uplink": {"health_interval_seconds": 5.0, "reconnect_max_delay_seconds": 2},
+                "uplink": {"health_interval_seconds": 2.0, "reconnect_max_delay_seconds": 2},
+                "power": {"shutdown_command": HARMLESS_POWEROFF},
                 "hardware": {
                     "fingerprint": {"backend": "emulated", "speed": self.fingerprint_speed},
                     "smartcard": {"backend": "emulated"},
@@ -204,7 +273,10 @@ class DemoOffice:
                 for r in self.residents
             ]
         )
-        booth = build_booth(config, roster=roster)
+        if self.booth_builder is not None:
+            booth = self.booth_builder(config, roster)
+        else:
+            booth = build_booth(config, roster=roster)
         self.log(f"{booth_id}: fingerprint sensor, card reader and camera emulated; outbox ready")
         return booth
 
@@ -226,6 +298,10 @@ class DemoOffice:
             if self._edge_thread is not None:
                 self._edge_thread.join(timeout=15)
             self.edge = None
+        self.power_supply = None
+        if self.central is not None:
+            self.central.stop()
+            self.central = None
         if self.broker is not None:
             self.broker.close()
             self.broker = None

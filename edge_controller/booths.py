@@ -2,11 +2,13 @@
 
 Keys
     Each booth signs its packets with an Ed25519 key made on the booth
-    (:mod:`kiosk.keys`). Provisioning registers its public half here
-    (``rekam-edge booth register --id booth-01 --public-key FILE``), in the table
-    ``booth_keys``. The ingest verifies a packet from ``booths/<id>/enrollments`` with
-    the key registered for ``<id>`` — the certificate CN the broker's ACL tied to that
-    topic — so a booth can only send packets signed with its own key.
+    (:mod:`kiosk.keys`). Provisioning registers its public half
+    (``rekam-edge booth register --id booth-01 --public-key FILE [--rotate]``); the
+    edge keeps the active key and the retired ones of replaced units
+    (:mod:`edge_controller.booth_keys`, re-exported here). The ingest verifies a packet
+    from ``booths/<id>/enrollments`` with the keys of ``<id>`` — the certificate CN the
+    broker's ACL tied to that topic — so a booth can only send packets signed with its
+    own keys.
 
 Liveness
     A booth is ``online`` while its retained ``booths/<id>/status`` says so *and* it
@@ -21,6 +23,8 @@ Alerts
     ``device_errors`` (its error count jumped), ``silent``, ``outbox_growing`` (depth
     grew over successive reports), and from the ingest ``unknown_booth`` and
     ``packet_rejected``. One alert stays open per (booth, kind, subject) until cleared.
+    Office-level alerts (power state unknown, upstream backlog stale) have no booth:
+    their ``booth_id`` is None (:func:`office_alerts`).
 """
 
 from __future__ import annotations
@@ -32,56 +36,36 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
+from edge_controller.booth_keys import (
+    BoothKeyRing,
+    KeyRegistration,
+    booth_public_key,
+    parse_booth_public_key,
+    register_booth_key,
+    registered_booths,
+)
 from edge_controller.config import HealthConfig
 from edge_controller.db import transaction
 from ektp.messages import HealthMessage, StatusMessage
-from ektp.topics import validate_booth_id
+
+__all__ = [
+    "Alert",
+    "AlertChange",
+    "BoothKeyRing",
+    "BoothMonitor",
+    "BoothView",
+    "KeyRegistration",
+    "apply_alert_changes",
+    "booth_public_key",
+    "office_alerts",
+    "open_alerts",
+    "parse_booth_public_key",
+    "register_booth_key",
+    "registered_booths",
+]
 
 BoothState = Literal["online", "silent", "offline", "unknown"]
 FAILED_DEVICE_STATES = frozenset({"degraded", "unavailable"})
-
-
-# --- keys ----------------------------------------------------------------------------
-
-
-def parse_booth_public_key(pem: bytes | str) -> Ed25519PublicKey:
-    """The Ed25519 public key in ``pem``; ``ValueError`` when it is anything else."""
-    data = pem.encode("ascii") if isinstance(pem, str) else pem
-    key = load_pem_public_key(data)
-    if not isinstance(key, Ed25519PublicKey):
-        raise ValueError("not an Ed25519 public key")
-    return key
-
-
-def register_booth_key(
-    conn: sqlite3.Connection, booth_id: str, public_key_pem: bytes | str, now: dt.datetime
-) -> None:
-    """Register (or replace, for a re-provisioned booth) the booth's signing key."""
-    validate_booth_id(booth_id)
-    parse_booth_public_key(public_key_pem)
-    text = public_key_pem.decode("ascii") if isinstance(public_key_pem, bytes) else public_key_pem
-    with transaction(conn):
-        conn.execute(
-            "INSERT INTO booth_keys (booth_id, public_key_pem, registered_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (booth_id) DO UPDATE SET public_key_pem = excluded.public_key_pem,"
-            " registered_at = excluded.registered_at",
-            (booth_id, text, now.isoformat()),
-        )
-
-
-def booth_public_key(conn: sqlite3.Connection, booth_id: str) -> Ed25519PublicKey | None:
-    """The registered key of ``booth_id``, or None for a booth never registered."""
-    row = conn.execute(
-        "SELECT public_key_pem FROM booth_keys WHERE booth_id = ?", (booth_id,)
-    ).fetchone()
-    return None if row is None else parse_booth_public_key(row[0])
-
-
-def registered_booths(conn: sqlite3.Connection) -> list[str]:
-    return [row[0] for row in conn.execute("SELECT booth_id FROM booth_keys ORDER BY booth_id")]
 
 
 # --- alerts --------------------------------------------------------------------------
@@ -89,10 +73,13 @@ def registered_booths(conn: sqlite3.Connection) -> list[str]:
 
 @dataclass(frozen=True)
 class AlertChange:
-    """Raise or clear one alert; ``subject`` tells apart alerts of one kind."""
+    """Raise or clear one alert; ``subject`` tells apart alerts of one kind.
+
+    ``booth_id`` None: an alert about the office itself (power, upstream), not a booth.
+    """
 
     action: Literal["raise", "clear"]
-    booth_id: str
+    booth_id: str | None
     kind: str
     subject: str = ""
     detail: str = ""
@@ -101,7 +88,7 @@ class AlertChange:
 @dataclass(frozen=True)
 class Alert:
     alert_id: int
-    booth_id: str
+    booth_id: str | None  # None: an office-level alert
     kind: str
     subject: str
     detail: str
@@ -118,7 +105,7 @@ def apply_alert_changes(
         for change in changes:
             key = (change.booth_id, change.kind, change.subject)
             open_row = conn.execute(
-                "SELECT alert_id FROM alerts WHERE booth_id = ? AND kind = ? AND subject = ?"
+                "SELECT alert_id FROM alerts WHERE booth_id IS ? AND kind = ? AND subject = ?"
                 " AND cleared_at IS NULL",
                 key,
             ).fetchone()
@@ -146,6 +133,14 @@ def open_alerts(conn: sqlite3.Connection, booth_id: str | None = None) -> list[A
         query += " AND booth_id = ?"
         params = (booth_id,)
     return [_alert(row) for row in conn.execute(query + " ORDER BY alert_id", params)]
+
+
+def office_alerts(conn: sqlite3.Connection) -> list[Alert]:
+    """Open alerts about the office itself (no booth), oldest first."""
+    rows = conn.execute(
+        "SELECT * FROM alerts WHERE cleared_at IS NULL AND booth_id IS NULL ORDER BY alert_id"
+    )
+    return [_alert(row) for row in rows]
 
 
 def _alert(row: sqlite3.Row) -> Alert:

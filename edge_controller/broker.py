@@ -42,9 +42,9 @@ LogType = Literal["error", "warning", "notice", "information", "subscribe", "uns
 
 DEFAULT_LOG_TYPES: tuple[LogType, ...] = ("error", "warning", "notice", "information")
 
-BOOTH_WRITE_TOPICS = ("status", "health", "enrollments", "events")
+BOOTH_WRITE_TOPICS = ("status", "health", "enrollments", "events", "training")
 """What a booth may publish, each under its own ``booths/<cn>/``."""
-BOOTH_READ_TOPICS = ("acks",)
+BOOTH_READ_TOPICS = ("acks", "reviews")
 """What a booth may read under its own ``booths/<cn>/`` (besides ``office/#``)."""
 
 
@@ -147,6 +147,7 @@ def render_acl(config: BrokerConfig) -> str:
         f"user {config.edge_identity}",
         "topic read booths/#",
         "topic write booths/+/acks",
+        "topic write booths/+/reviews",
         "topic readwrite office/#",
         "",
     ]

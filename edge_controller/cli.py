@@ -4,13 +4,17 @@ Commands::
 
     rekam-edge --print-default-config
     rekam-edge run --config FILE
-    rekam-edge booth register --config FILE --id booth-01 --public-key FILE
+    rekam-edge booth register --config FILE --id booth-01 --public-key FILE [--rotate]
     rekam-edge booth list --config FILE
     rekam-edge ca init --dir D --office NAME
     rekam-edge ca issue-booth --dir D --id booth-01 --out DIR
     rekam-edge ca issue-edge --dir D --out DIR
     rekam-edge ca issue-broker --dir D --out DIR [--dns NAME ...] [--ip ADDR ...]
     rekam-edge ca revoke --dir D (--serial N | --cert FILE)
+
+``booth register`` again with the same key changes nothing; a new key for a booth
+that has one (a replaced unit) needs ``--rotate``: the old key is retired and stays
+valid for the records sealed before then (see :mod:`edge_controller.booth_keys`).
 
 The ``ca`` commands are for development and tests; in production provisioning keeps
 the office CA and signs the booths' requests (booth keys never leave the booth).
@@ -21,8 +25,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import getpass
+import json
 import logging
 import signal
 import sys
@@ -31,7 +37,12 @@ from pathlib import Path
 
 import pydantic
 
-from edge_controller.booths import register_booth_key, registered_booths
+from edge_controller.booth_keys import (
+    BoothKeyRing,
+    booth_key_ring,
+    register_booth_key,
+    registered_booths,
+)
 from edge_controller.config import DEFAULT_CONFIG_TOML, EdgeConfig, load_edge_config
 from edge_controller.db import connect
 from edge_controller.pki import (
@@ -61,13 +72,28 @@ def _parser() -> argparse.ArgumentParser:
     booth = commands.add_parser("booth", help="Booth registry.").add_subparsers(
         dest="booth_command", required=True
     )
-    register = booth.add_parser("register", help="Register a booth's packet-signing key.")
+    register = booth.add_parser(
+        "register",
+        help="Register a booth's packet-signing key (again with the same key: no change).",
+    )
     register.add_argument("--config", type=Path, required=True, help="TOML config file.")
     register.add_argument("--id", required=True, help="Booth id, e.g. booth-01.")
     register.add_argument(
-        "--public-key", type=Path, required=True, help="The booth's Ed25519 public key (PEM)."
+        "--public-key",
+        type=Path,
+        required=True,
+        help="The booth's Ed25519 public key (PEM); '-' reads it from standard input.",
     )
-    listing = booth.add_parser("list", help="List registered booths.")
+    register.add_argument(
+        "--rotate",
+        action="store_true",
+        help="The booth has a new key (a replaced unit): make it active and retire the old "
+        "one, which stays valid for records sealed before now (recovered from the old unit).",
+    )
+    register.add_argument(
+        "--json", action="store_true", help="Print what changed as one JSON object."
+    )
+    listing = booth.add_parser("list", help="List registered booths and their key ids.")
     listing.add_argument("--config", type=Path, required=True, help="TOML config file.")
 
     user = commands.add_parser("user", help="Dashboard users.").add_subparsers(
@@ -153,15 +179,32 @@ def _booth(args: argparse.Namespace) -> int:
     conn = connect(config.database.path)
     try:
         if args.booth_command == "register":
-            pem = args.public_key.read_bytes()
-            register_booth_key(conn, args.id, pem, dt.datetime.now(dt.UTC))
-            print(f"registered {args.id}")
+            pem = (
+                sys.stdin.buffer.read()
+                if str(args.public_key) == "-"
+                else args.public_key.read_bytes()
+            )
+            done = register_booth_key(
+                conn, args.id, pem, dt.datetime.now(dt.UTC), rotate=args.rotate
+            )
+            print(json.dumps(dataclasses.asdict(done)) if args.json else done.describe())
         else:
             for booth_id in registered_booths(conn):
-                print(booth_id)
+                print(describe_key_ring(booth_key_ring(conn, booth_id)))
     finally:
         conn.close()
     return 0
+
+
+def describe_key_ring(ring: BoothKeyRing | None) -> str:
+    """One line for ``booth list``: the booth, its active key and its retired keys."""
+    if ring is None:
+        return "?"
+    line = f"{ring.booth_id}  key {ring.active.key_id}"
+    for old in ring.retired:
+        retired = old.retired_at.isoformat(timespec="seconds") if old.retired_at else "?"
+        line += f"  (retired {old.key_id} at {retired})"
+    return line
 
 
 def _user(args: argparse.Namespace) -> int:

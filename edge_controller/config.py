@@ -17,6 +17,8 @@ from edge_controller.broker import BrokerConfig
 from edge_controller.db import DatabaseConfig
 from edge_controller.pki import EDGE_IDENTITY
 from edge_controller.power.config import PowerConfig
+from edge_controller.review_schema import ReviewConfig
+from edge_controller.roster_publisher import RosterPublishConfig
 from edge_controller.upstream.config import UpstreamConfig
 from edge_controller.web.config import WebConfig
 from ektp.mqtt_client import MqttClientConfig
@@ -40,6 +42,14 @@ class IngestConfig(_Section):
         le=500,
         description="Packets committed together in one transaction when several wait "
         "(group commit); each is acked only after that commit.",
+    )
+    retired_key_grace_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=86400,
+        description="A packet signed by a booth's retired key (recovered from a replaced "
+        "unit) is accepted only if it was sealed before the key was retired, plus this "
+        "allowance for the old unit's clock running ahead of the edge's.",
     )
     test_hook_before_commit: Literal["off", "pause"] = Field(
         default="off",
@@ -141,6 +151,9 @@ class EdgeConfig(_Section):
     ingest: IngestConfig = Field(default_factory=IngestConfig, description="Packet ingest.")
     health: HealthConfig = Field(default_factory=HealthConfig, description="Booth health.")
     queue: QueueConfig = Field(default_factory=QueueConfig, description="Office queue.")
+    roster: RosterPublishConfig = Field(
+        default_factory=RosterPublishConfig, description="Roster digests sent to the booths."
+    )
     power: PowerConfig | None = Field(
         default=None,
         description="Watch the UPS (NUT) and the generator, publish office/power, shut down.",
@@ -152,6 +165,9 @@ class EdgeConfig(_Section):
     web: WebConfig | None = Field(
         default=None,
         description="The office dashboard, JSON API and /metrics; none = no web server.",
+    )
+    review: ReviewConfig = Field(
+        default_factory=ReviewConfig, description="Supervisor review of flagged records."
     )
 
     @field_validator("office_timezone")
@@ -195,6 +211,7 @@ path = "/var/lib/rekam/edge.sqlite3"
 [ingest]
 max_packet_bytes = 4194304
 max_batch = 64
+retired_key_grace_seconds = 300
 
 [health]
 heartbeat_timeout_seconds = 90

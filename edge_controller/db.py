@@ -24,6 +24,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from edge_controller.alerts_schema import OFFICE_ALERTS_SQL
+from edge_controller.booth_key_migration import RETIRED_KEYS_SQL
+from edge_controller.mobile_stats_schema import MOBILE_STATS_SQL
+from edge_controller.review_schema import REVIEWS_SQL
+from edge_controller.roster_topics_schema import ROSTER_TOPICS_SQL
+from edge_controller.training import TRAINING_SQL
+
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -206,6 +213,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("dashboard users (supervisors and operators)", USERS_SQL),
     Migration("power events and captures refused for power (outage log)", POWER_SQL),
     Migration("upstream receipts, upload state and telemetry", UPSTREAM_SQL),
+    Migration("office-level alerts (alerts.booth_id may be NULL)", OFFICE_ALERTS_SQL),
+    Migration("retired booth keys (replaced units)", RETIRED_KEYS_SQL),
+    Migration("roster digests published to the booths", ROSTER_TOPICS_SQL),
+    Migration("tickets issued by booths on mobile duty", MOBILE_STATS_SQL),
+    Migration("supervisor reviews of flagged records and the edge audit log", REVIEWS_SQL),
+    Migration("operators' practice results (training mode)", TRAINING_SQL),
 )
 """The schema, in order. Migration ``i`` (0-based) brings ``user_version`` to ``i + 1``."""
 

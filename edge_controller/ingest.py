@@ -3,9 +3,11 @@
 The order is the guarantee (DESIGN.md, "Enrollment lifecycle"):
 
 1. **check** (off the event loop, :func:`check_packet`): size limit, the booth's
-   registered key (:mod:`edge_controller.booths`), :func:`ektp.packet.verify` with
-   ``expected_booth_id`` = the booth named by the topic (the broker's ACL ties that
-   topic to the certificate CN), so booth-01 cannot pass off a packet of booth-02.
+   keys (:mod:`edge_controller.booth_keys`: the active key, then the keys of replaced
+   units, each valid for packets sealed before its retirement),
+   :func:`ektp.packet.verify` with ``expected_booth_id`` = the booth named by the topic
+   (the broker's ACL ties that topic to the certificate CN), so booth-01 cannot pass
+   off a packet of booth-02.
 2. **commit** (on the database thread, :func:`commit_checked`): every good packet of
    the batch in ONE transaction (group commit) — the packet row in
    ``ingested_packets`` (state ``committed``, for the forwarder) together with
@@ -49,8 +51,10 @@ from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from edge_controller.booth_keys import BoothKeyRing
 from edge_controller.config import IngestConfig
 from edge_controller.db import transaction
+from edge_controller.review import hold_if_flagged
 from edge_controller.roster import record_enrollment
 from ektp.messages import AckMessage, RejectedPacket
 from ektp.packet import PacketError, VerifiedManifest, verify
@@ -59,6 +63,8 @@ log = logging.getLogger(__name__)
 
 CODE_UNKNOWN_BOOTH = "booth.unknown"
 CODE_ID_CONFLICT = "packet.id_conflict"
+CODE_KEY_RETIRED = "booth.key_retired"
+CODE_BAD_SIGNATURE = "packet.bad_signature"
 
 Outcome = Literal["committed", "duplicate", "rejected", "unknown_booth"]
 
@@ -121,21 +127,65 @@ def readable_packet_id(payload: bytes) -> str | None:
 
 
 def check_packet(
-    incoming: Incoming, booth_key: Ed25519PublicKey | None, *, max_size: int
+    incoming: Incoming,
+    booth_keys: BoothKeyRing | Ed25519PublicKey | None,
+    *,
+    max_size: int,
+    retired_key_grace: dt.timedelta = dt.timedelta(0),
 ) -> Checked:
-    """Verify one packet (CPU only, no database); never raises for a bad packet."""
-    if booth_key is None:
+    """Verify one packet (CPU only, no database); never raises for a bad packet.
+
+    ``booth_keys`` are the keys of the booth named by the topic (a bare key stands for
+    a booth never replaced). The active key is tried first; when its signature does
+    not match, the retired keys are (Ed25519 verification is cheap). A packet signed
+    by a retired key passes only if it was sealed before that key's retirement plus
+    ``retired_key_grace``; otherwise it is refused with ``booth.key_retired``.
+    """
+    if booth_keys is None:
         return Checked(incoming, None, readable_packet_id(incoming.payload), CODE_UNKNOWN_BOOTH)
+    ring = (
+        booth_keys
+        if isinstance(booth_keys, BoothKeyRing)
+        else BoothKeyRing.single(incoming.booth_id, booth_keys)
+    )
     try:
-        verified = verify(
-            incoming.payload,
-            booth_public_key=booth_key,
-            max_size=max_size,
-            expected_booth_id=incoming.booth_id,
-        )
+        verified = _verify_with(incoming, ring.active.public_key, max_size)
     except PacketError as err:
-        return Checked(incoming, None, readable_packet_id(incoming.payload), err.code)
+        if err.code != CODE_BAD_SIGNATURE:
+            return Checked(incoming, None, readable_packet_id(incoming.payload), err.code)
+        return _check_retired(incoming, ring, max_size, retired_key_grace, err)
     return Checked(incoming, verified, str(verified.packet_id))
+
+
+def _verify_with(incoming: Incoming, key: Ed25519PublicKey, max_size: int) -> VerifiedManifest:
+    return verify(
+        incoming.payload,
+        booth_public_key=key,
+        max_size=max_size,
+        expected_booth_id=incoming.booth_id,
+    )
+
+
+def _check_retired(
+    incoming: Incoming,
+    ring: BoothKeyRing,
+    max_size: int,
+    grace: dt.timedelta,
+    active_error: PacketError,
+) -> Checked:
+    packet_id = readable_packet_id(incoming.payload)
+    for old in ring.retired:
+        try:
+            verified = _verify_with(incoming, old.public_key, max_size)
+        except PacketError as err:
+            if err.code == CODE_BAD_SIGNATURE:
+                continue
+            return Checked(incoming, None, packet_id, err.code)
+        assert old.retired_at is not None
+        if verified.manifest.sealed_at > old.retired_at + grace:
+            return Checked(incoming, None, packet_id, CODE_KEY_RETIRED)
+        return Checked(incoming, verified, str(verified.packet_id))
+    return Checked(incoming, None, packet_id, active_error.code)
 
 
 def pause_before_commit(config: IngestConfig) -> None:
@@ -199,6 +249,7 @@ def _store(
             item.incoming.received_at.astimezone(dt.UTC).isoformat(),
         ),
     )
+    hold_if_flagged(conn, verified, item.incoming.received_at)  # supervisor review (#10)
     record_enrollment(
         conn,
         record.nik,

@@ -17,11 +17,11 @@ republished after every change: ``waiting`` in serving order and ``called``
 
 How a booth learns its ticket number (request/response over MQTT): it publishes the
 check-in and watches the retained ``office/queue``; its ticket is the one, in
-``waiting`` or ``called``, whose ``nik`` and ``checked_in_at`` equal the check-in's
-``nik`` and ``at`` (:func:`find_ticket`). ``QueueTicket`` has no request-id field in
-message version 1, so (NIK, check-in time) is the request's key on the way back;
-the event id still makes a re-delivered check-in (QoS 1) a no-op, so the pair
-always names one ticket. A booth that calls learns its ticket from ``called[<id>]``.
+``waiting`` or ``called``, whose ``request_id`` is the check-in's event id
+(:func:`find_ticket`). The event id also makes a re-delivered check-in (QoS 1) a
+no-op. Each waiting ticket carries its ``priority`` and its
+``estimated_wait_minutes`` (below), so the booth can print the wait on the ticket
+screen. A booth that calls learns its ticket from ``called[<id>]``.
 
 Numbers are ``<prefix>-001``, ``-002``, … and restart every office-local day;
 tickets still waiting from an earlier day expire. Everything is in the edge database,
@@ -35,6 +35,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -78,14 +79,14 @@ class QueueSnapshot:
 
 
 def find_ticket(
-    queue: QueueMessage, nik: str, checked_in_at: dt.datetime
+    queue: QueueMessage, request_id: uuid.UUID
 ) -> tuple[QueueTicket, str | None] | None:
     """The ticket a check-in got, and the booth it is called to (None while waiting)."""
     for ticket in queue.waiting:
-        if ticket.nik == nik and ticket.checked_in_at == checked_in_at:
+        if ticket.request_id == request_id:
             return ticket, None
     for booth_id, ticket in queue.called.items():
-        if ticket.nik == nik and ticket.checked_in_at == checked_in_at:
+        if ticket.request_id == request_id:
             return ticket, booth_id
     return None
 
@@ -161,7 +162,9 @@ class OfficeQueue:
                     event.at.isoformat(),
                 ),
             )
-        return QueueTicket.model_validate({"number": number, **ticket_fields})
+        return QueueTicket.model_validate(
+            {"number": number, **ticket_fields, "request_id": event.event_id, "priority": priority}
+        )
 
     def call_next(self, booth_id: str, now: dt.datetime) -> QueueTicket | None:
         """Finish the booth's current ticket and call the next one to it (None: nobody)."""
@@ -214,9 +217,13 @@ class OfficeQueue:
     def message(self, now: dt.datetime) -> QueueMessage:
         """The retained ``office/queue`` message for today."""
         day = now.astimezone(self.timezone).date().isoformat()
+        service, active = self.service_minutes(now), self.active_booths(now)
         return QueueMessage(
             at=now,
-            waiting=tuple(_ticket(row) for row in self._waiting_rows(day)),
+            waiting=tuple(
+                _ticket(row, self._estimate(position, service, active))
+                for position, row in enumerate(self._waiting_rows(day), start=1)
+            ),
             called={row["called_by"]: _ticket(row) for row in self._called_rows(day)},
         )
 
@@ -227,7 +234,7 @@ class OfficeQueue:
         active = self.active_booths(now)
         waiting = tuple(
             QueueEntry(
-                ticket=_ticket(row),
+                ticket=_ticket(row, self._estimate(position, service, active)),
                 priority=bool(row["priority"]),
                 from_booth=row["from_booth"],
                 position=position,
@@ -310,7 +317,7 @@ class OfficeQueue:
         )
 
 
-def _ticket(row: sqlite3.Row) -> QueueTicket:
+def _ticket(row: sqlite3.Row, estimated_wait_minutes: float | None = None) -> QueueTicket:
     return QueueTicket(
         number=row["number"],
         service=row["service"],
@@ -318,6 +325,9 @@ def _ticket(row: sqlite3.Row) -> QueueTicket:
         kk=row["kk"],
         kelurahan=row["kelurahan"],
         checked_in_at=dt.datetime.fromisoformat(row["checked_in_at"]),
+        request_id=uuid.UUID(row["request_id"]),
+        priority=bool(row["priority"]),
+        estimated_wait_minutes=estimated_wait_minutes,
     )
 
 

@@ -5,15 +5,16 @@ for the columns and how rows are checked). An import is all-or-nothing: one bad 
 and nothing is written, unless the caller asks to skip bad rows. Importing the same
 file twice changes nothing (upsert by NIK); residents missing from a file stay.
 
-Booths get a :class:`RosterDigest` per kelurahan. It carries the NIK in plain digits,
-not a salted hash, on purpose: the booth must find a resident by the NIK they type,
-and a NIK has so little entropy (known region prefix, a plausible birth date, a small
-serial: about 10^7 candidates per village) that any hash a booth can compute per
-look-up is reversed by enumerating candidates in seconds — a hash would only look like
-protection. The digest is protected where it can be: it travels only over the TLS
-broker whose ACL lets booths read ``office/`` and nothing else, it lives on office
-devices, and it carries the minimum (masked name, no birth date, no address beyond
-RT/RW).
+Booths get a digest per kelurahan (:func:`roster_digest`, published on
+``office/roster/<kelurahan>`` by :mod:`edge_controller.roster_publisher`). On the wire
+the NIK and KK are keys salted per digest (:func:`ektp.messages.roster_key`), which
+keeps plain numbers out of the booths' files and logs — but not more: a NIK has so
+little entropy (known region prefix, a plausible birth date, a small serial: about
+10^7 candidates per village) that anyone holding a digest can reverse its keys by
+enumerating candidates in seconds. The digest is protected where it can be: it
+travels only over the TLS broker whose ACL lets booths read ``office/`` and nothing
+else, it lives on office devices, and it carries the minimum (masked name, no birth
+date, no address beyond RT/RW).
 """
 
 from __future__ import annotations

@@ -108,6 +108,9 @@ _DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d")
 
 MSG_NOT_UTF8 = N_("The file is not UTF-8 text; save it again as “CSV UTF-8”")
 MSG_NO_HEADER = N_("The file is empty: the first line must name the columns")
+MSG_UNREADABLE_LINE = N_(
+    "Line {line} cannot be read as CSV (a cell is far too long): nothing was imported"
+)
 MSG_MISSING_COLUMNS = N_("The file has no column for: {columns}")
 MSG_EMPTY = N_("{column} is empty")
 MSG_NOT_NUMBER = N_("{column} “{value}” is not a number")
@@ -192,18 +195,22 @@ def check_rows(
     """Parse and check every row: (good rows, problems, number of data rows read)."""
     text = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    header = next((row for row in reader if any(cell.strip() for cell in row)), None)
-    if header is None:
-        raise RosterFileError(MSG_NO_HEADER, code="roster.empty")
-    columns = _map_columns(header)
-    canonical = {_key(name): name.strip() for name in known_kelurahan or ()}
-    checker = _RowChecker(columns, canonical if known_kelurahan is not None else None, today)
-    rows_read = 0
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        rows_read += 1
-        checker.check(reader.line_num, cells)
+    try:
+        header = next((row for row in reader if any(cell.strip() for cell in row)), None)
+        if header is None:
+            raise RosterFileError(MSG_NO_HEADER, code="roster.empty")
+        columns = _map_columns(header)
+        canonical = {_key(name): name.strip() for name in known_kelurahan or ()}
+        checker = _RowChecker(columns, canonical if known_kelurahan is not None else None, today)
+        rows_read = 0
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            rows_read += 1
+            checker.check(reader.line_num, cells)
+    except csv.Error as err:  # e.g. a field over the csv module's size limit
+        line = reader.line_num
+        raise RosterFileError(MSG_UNREADABLE_LINE, code="roster.unreadable", line=line) from err
     return checker.rows, checker.problems, rows_read
 
 

@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from edge_controller.booth_keys import BoothKeyRing, booth_key_rings
 from edge_controller.booths import (
     Alert,
     AlertChange,
@@ -40,7 +41,6 @@ from edge_controller.booths import (
     BoothView,
     apply_alert_changes,
     open_alerts,
-    parse_booth_public_key,
     registered_booths,
 )
 from edge_controller.broker import MosquittoProcess
@@ -57,10 +57,15 @@ from edge_controller.ingest import (
     count_packets,
     pause_before_commit,
 )
+from edge_controller.mobile_stats import is_mobile_event, merge_mobile_event
 from edge_controller.power import OutageLog, build_power_watcher
 from edge_controller.power.watcher import PowerAlert, PowerWatcher
 from edge_controller.queue import OfficeQueue, QueueEventError, QueueSnapshot
-from edge_controller.upstream import Forwarder, start_forwarder
+from edge_controller.review_publisher import ReviewPublisher
+from edge_controller.roster_publisher import RosterPublisher
+from edge_controller.training import store_training_result
+from edge_controller.upstream import Forwarder, UpstreamStatus, start_forwarder
+from edge_controller.upstream.alerts import stale_backlog_change
 from edge_controller.web import Dashboard, start_dashboard_for_service
 from ektp.messages import (
     POWER_REFUSAL_EVENT,
@@ -69,6 +74,7 @@ from ektp.messages import (
     MessageError,
     QueueMessage,
     StatusMessage,
+    TrainingResultMessage,
     encode_message,
     parse_message,
 )
@@ -84,7 +90,7 @@ from ektp.topics import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-SUBSCRIBE_KINDS = (Topic.ENROLLMENTS, Topic.STATUS, Topic.HEALTH, Topic.EVENTS)
+SUBSCRIBE_KINDS = (Topic.ENROLLMENTS, Topic.STATUS, Topic.HEALTH, Topic.EVENTS, Topic.TRAINING)
 
 
 class DatabaseThread:
@@ -140,11 +146,14 @@ class EdgeService:
         self.clock = clock
         self.monitor = BoothMonitor(config.health)
         self.rejections = RejectionCounter()
+        self.message_rejections = RejectionCounter()
+        """Refused status, health and events messages per (booth, code)."""
         self.committed_since_start = 0
         self.ready = threading.Event()
         self.dashboard: Dashboard | None = None
         self.power: PowerWatcher | None = None
         self.forwarder: Forwarder | None = None
+        self.roster_publisher = RosterPublisher(config.roster)
         self._background: set[asyncio.Future[Any]] = set()
         """Set once subscribed and serving (tests wait on it)."""
         self.client = MqttClient(config.mqtt, on_connection_change=self._connection_changed)
@@ -182,6 +191,19 @@ class EdgeService:
                 asyncio.create_task(self._ack_loop(), name="acks"),
                 asyncio.create_task(self._queue_loop(), name="queue"),
                 asyncio.create_task(self._heartbeat_loop(), name="heartbeat"),
+                asyncio.create_task(
+                    self.roster_publisher.run(self._db.run, self.client), name="roster"
+                ),
+                asyncio.create_task(
+                    ReviewPublisher(
+                        self.config.review,
+                        self.config.database.path,
+                        self.client,
+                        self._db.run,
+                        self._now,
+                    ).run(),
+                    name="reviews",
+                ),
             ]
             if self.config.power is not None:
                 self.power = build_power_watcher(
@@ -194,8 +216,13 @@ class EdgeService:
                 self.power.start()
             if self.config.upstream is not None:
                 self.forwarder = await start_forwarder(
-                    self.config.upstream, self.config.database.path, timezone=self.config.timezone
+                    self.config.upstream,
+                    self.config.database.path,
+                    timezone=self.config.timezone,
+                    on_alert=self._on_upstream_alert,
                 )
+                if self.forwarder.last_status is not None:  # close an alert left open
+                    self._on_upstream_alert(self.forwarder.last_status)
             if self.config.web is not None:
                 self.dashboard = await start_dashboard_for_service(self, self.config.web)
                 log.info("dashboard at %s", self.dashboard.url)
@@ -245,6 +272,7 @@ class EdgeService:
         """paho thread: after a reconnect the retained queue is published again."""
         if connected and self._loop is not None and self._queue_dirty is not None:
             self._loop.call_soon_threadsafe(self._queue_dirty.set)
+            self._loop.call_soon_threadsafe(self.roster_publisher.republish_all)
 
     # -- routing (paho thread → loop) ----------------------------------------------
 
@@ -268,6 +296,7 @@ class EdgeService:
             parsed = parse_message(message.topic, message.payload)
         except MessageError as err:
             log.warning("refused a message on %s: %s", message.topic, err.code)
+            self.message_rejections.add(topic.booth_id, err.code)
             return
         if isinstance(parsed, StatusMessage):
             self._alerts(self.monitor.on_status(parsed, received, retained=message.retain))
@@ -275,6 +304,11 @@ class EdgeService:
             self._alerts(self.monitor.on_health(parsed, received, retained=message.retain))
         elif isinstance(parsed, EventMessage):
             asyncio.create_task(self._apply_event(parsed))  # noqa: RUF006 - short, logs itself
+        elif isinstance(parsed, TrainingResultMessage):
+            assert self._db is not None
+            now = self._now()
+            store = functools.partial(store_training_result, result=parsed, received_at=now)
+            asyncio.create_task(self._db.run(store))  # noqa: RUF006 - idempotent, re-sent
 
     def _alerts(self, changes: list[AlertChange]) -> None:
         if changes:
@@ -302,12 +336,16 @@ class EdgeService:
         ]
 
     def _on_power_alert(self, alert: PowerAlert) -> None:
-        change = AlertChange(alert.action, "edge", alert.kind, detail=alert.detail)
+        change = AlertChange(alert.action, None, alert.kind, detail=alert.detail)
+        self._store_office_alert(change, alert.at)
+
+    def _on_upstream_alert(self, status: UpstreamStatus) -> None:
+        self._store_office_alert(stale_backlog_change(status), self._now())
+
+    def _store_office_alert(self, change: AlertChange, at: dt.datetime) -> None:
         assert self._db is not None
         db = self._db
-        task = asyncio.ensure_future(
-            db.run(lambda conn: apply_alert_changes(conn, [change], alert.at))
-        )
+        task = asyncio.ensure_future(db.run(lambda conn: apply_alert_changes(conn, [change], at)))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -320,6 +358,10 @@ class EdgeService:
                     event.booth_id, str(event.event_id), event.at, state
                 )
             )
+            return
+        if is_mobile_event(event):  # a booth back from mobile duty: statistics only
+            now = self._now()
+            await self._db.run(lambda conn: merge_mobile_event(conn, event, now))
             return
         assert self._queue is not None
         assert self._queue_dirty
@@ -350,8 +392,12 @@ class EdgeService:
         assert self._acks is not None
         keys = await self._booth_keys({item.booth_id for item in batch})
         limit = self.config.ingest.max_packet_bytes
+        grace = dt.timedelta(seconds=self.config.ingest.retired_key_grace_seconds)
         checked: list[Checked] = await asyncio.to_thread(
-            lambda: [check_packet(i, keys.get(i.booth_id), max_size=limit) for i in batch]
+            lambda: [
+                check_packet(i, keys.get(i.booth_id), max_size=limit, retired_key_grace=grace)
+                for i in batch
+            ]
         )
         if any(item.verified is not None for item in checked):
             await asyncio.to_thread(pause_before_commit, self.config.ingest)
@@ -360,27 +406,18 @@ class EdgeService:
         self._account(results)
         self._acks.put_nowait(results)
 
-    async def _booth_keys(self, booth_ids: set[str]) -> dict[str, Ed25519PublicKey]:
+    async def _booth_keys(self, booth_ids: set[str]) -> dict[str, BoothKeyRing]:
+        """Active and retired keys of these booths (parsed keys cached by PEM)."""
         assert self._db is not None
-
-        def load(conn: sqlite3.Connection) -> dict[str, str]:
-            marks = ",".join("?" * len(booth_ids))  # placeholders only
-            query = f"SELECT booth_id, public_key_pem FROM booth_keys WHERE booth_id IN ({marks})"  # noqa: S608
-            rows = conn.execute(query, tuple(booth_ids))
-            return {row[0]: row[1] for row in rows}
-
-        keys = {}
-        for booth_id, pem in (await self._db.run(load)).items():
-            if pem not in self._keys:
-                self._keys[pem] = parse_booth_public_key(pem)
-            keys[booth_id] = self._keys[pem]
-        return keys
+        cache = self._keys
+        return await self._db.run(lambda conn: booth_key_rings(conn, booth_ids, cache))
 
     def _account(self, results: list[IngestResult]) -> None:
         changes = []
         for result in results:
             if result.outcome == "committed":
                 self.committed_since_start += 1
+                self.roster_publisher.request()  # the resident is now recorded
             elif result.outcome in ("rejected", "unknown_booth"):
                 code = result.code or "packet.rejected"
                 self.rejections.add(result.booth_id, code)

@@ -9,6 +9,7 @@ The enrollments topic carries sealed packets: check those with
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 from typing import Annotated, Literal
@@ -29,6 +30,8 @@ Text = Annotated[str, StringConstraints(max_length=300)]
 TicketNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,16}$")]
 Digits16 = Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")]
 HexKey = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+RtRw = Annotated[str, StringConstraints(pattern=r"^[0-9]{0,3}$")]
+CardState = Literal["not_recorded", "recorded", "printed", "handed_over"]
 Scalar = str | int | float | bool | None
 
 
@@ -132,6 +135,15 @@ class QueueTicket(BaseModel):
     kk: Digits16 = Field(description="KK number entered at check-in.")
     kelurahan: Name = Field(description="The resident's village.")
     checked_in_at: AwareDatetime = Field(description="Check-in time.")
+    request_id: uuid.UUID | None = Field(
+        default=None, description="The check-in event's id: the booth finds its ticket by it."
+    )
+    priority: bool = Field(
+        default=False, description="Served first (elderly, disabled) when the office enables it."
+    )
+    estimated_wait_minutes: float | None = Field(
+        default=None, ge=0, description="Minutes until likely called (waiting tickets only)."
+    )
 
 
 class QueueMessage(WireMessage):
@@ -149,7 +161,12 @@ class RosterEntry(BaseModel):
 
     masked_name: Name = Field(description='Name for the resident to confirm, e.g. "S*** A****".')
     kk_key: HexKey = Field(description="roster_key(salt, KK number).")
-    recorded: bool = Field(default=False, description="Already recorded (flag a re-recording).")
+    rt: RtRw = Field(default="", description='Neighbourhood (RT) as printed, e.g. "003".')
+    rw: RtRw = Field(default="", description='Hamlet (RW) as printed, e.g. "001".')
+    recorded_on: dt.date | None = Field(
+        default=None, description="Day of the resident's recording (a re-recording is refused)."
+    )
+    card_status: CardState = Field(default="not_recorded", description="Where the e-KTP is.")
 
 
 class RosterDigest(WireMessage):
@@ -245,3 +262,98 @@ def _slug_or_none(name: str) -> str | None:
         return kelurahan_slug(name)
     except TopicError:
         return None
+
+
+# -- operator training (issue 10): practice results, never enrollments ---------------------
+
+
+class TrainingStepScore(BaseModel):
+    """One step of one practice resident: how long it took, how often it was retried."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    step: Name = Field(description='"documents", "photo", "finger:<name>", "signature", "review".')
+    seconds: float = Field(ge=0, le=86400, description="Time spent on the step.")
+    retries: int = Field(default=0, ge=0, le=1000, description="Tries beyond the first.")
+    quality: float | None = Field(
+        default=None, ge=0, le=100, description="Quality reached (photo score or finger quality)."
+    )
+
+
+class TrainingResidentScore(BaseModel):
+    """One practice resident (a fictitious NIK from the training roster)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ticket: TicketNumber = Field(description="The practice ticket, e.g. L-001.")
+    completed: bool = Field(description="True when the trainee reached the saved step.")
+    seconds: float = Field(ge=0, le=86400, description="From call to saved (or abandon).")
+    steps: tuple[TrainingStepScore, ...] = Field(max_length=32, description="In order.")
+
+
+class TrainingResultMessage(WireMessage):
+    """``booths/<id>/training``: one operator's finished practice session and its score."""
+
+    booth_id: BoothId = Field(description="The booth the practice ran on.")
+    result_id: uuid.UUID = Field(description="Unique id (a re-send is stored once).")
+    operator_id: Name = Field(description="The trainee (operator card id).")
+    started_at: AwareDatetime = Field(description="Login into training.")
+    finished_at: AwareDatetime = Field(description="End of the practice session.")
+    residents: tuple[TrainingResidentScore, ...] = Field(
+        max_length=50, description="Practice residents, in order."
+    )
+    score: int = Field(ge=0, le=100, description="Overall result, 0–100.")
+
+
+MESSAGE_TYPES[Topic.TRAINING] = TrainingResultMessage
+SIZE_LIMITS[Topic.TRAINING] = 256 * 1024
+
+
+# -- supervisor review (issue 10): decisions to the booths, the office's waiting count -------
+
+
+class ReviewDecision(BaseModel):
+    """One supervisor decision on a flagged record."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    packet_id: uuid.UUID = Field(description="The reviewed packet.")
+    decision: Literal["approved", "rejected"] = Field(description="Forwarded, or never.")
+    decided_at: AwareDatetime = Field(description="When the supervisor decided.")
+    comment: Text = Field(default="", description="The supervisor's words (a reject has one).")
+    flags: tuple[Name, ...] = Field(
+        default=(), max_length=16, description="The review flags the record carried."
+    )
+
+
+class ReviewDecisionsMessage(WireMessage):
+    """``booths/<id>/reviews`` (retained): the latest decisions on this booth's records.
+
+    Repeats the decisions of the last days, newest first, so a booth that was away
+    still learns them; the booth notes each packet id once.
+    """
+
+    booth_id: BoothId = Field(description="The booth whose records were reviewed.")
+    at: AwareDatetime = Field(description="When the edge published this list.")
+    decisions: tuple[ReviewDecision, ...] = Field(max_length=500, description="Newest first.")
+
+
+class ReviewBacklogMessage(WireMessage):
+    """``office/reviews`` (retained): how many flagged records wait for a supervisor."""
+
+    at: AwareDatetime = Field(description="When counted.")
+    waiting: int = Field(ge=0, description="Records held for review.")
+    warn_above: int = Field(ge=0, description="The office's limit: booths warn above it.")
+    oldest_held_at: AwareDatetime | None = Field(
+        default=None, description="When the oldest waiting record reached the edge."
+    )
+
+    @property
+    def piling_up(self) -> bool:
+        return self.waiting > self.warn_above
+
+
+MESSAGE_TYPES[Topic.REVIEWS] = ReviewDecisionsMessage
+MESSAGE_TYPES[Topic.REVIEW_BACKLOG] = ReviewBacklogMessage
+SIZE_LIMITS[Topic.REVIEWS] = 256 * 1024
+SIZE_LIMITS[Topic.REVIEW_BACKLOG] = 4 * 1024

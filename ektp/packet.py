@@ -49,6 +49,7 @@ from ektp.packet_models import (
     MAX_PARTS,
     PACKET_VERSION,
     PART_NAME_PATTERN,
+    THUMBNAIL_BLOB,
     Biometrics,
     PacketError,
     PacketManifest,
@@ -67,6 +68,10 @@ MAX_MANIFEST_BYTES = 256 * 1024
 _ENVELOPE_KEYS = frozenset({"v", "manifest", "signature", "blobs"})
 _SIGNATURE_CONTEXT = b"rekam/packet/v1/manifest\x00"
 _CONTENT_CONTEXT = b"rekam/packet/v1/content\x00"
+_THUMBNAIL_CONTEXT = b"rekam/packet/v1/thumbnail\x00"
+MAX_THUMBNAIL_BYTES = 64 * 1024
+THUMBNAIL_PART = "thumbnail"
+_BLOB_CONTEXTS = {BIOMETRICS_BLOB: _CONTENT_CONTEXT, THUMBNAIL_BLOB: _THUMBNAIL_CONTEXT}
 _WRAP_CONTEXT = b"rekam/packet/v1/key-wrap\x00"
 _SCHEME: Literal["X25519-HKDF-SHA256-AESKW"] = "X25519-HKDF-SHA256-AESKW"
 
@@ -154,6 +159,26 @@ def _check_parts(biometrics: Mapping[str, bytes], limit: int) -> None:
         raise ValueError("the parts exceed the packet size limit")
 
 
+def _seal_blob(
+    plaintext: bytes,
+    context: bytes,
+    recipient: tuple[X25519PublicKey, Literal["central", "edge"]],
+    packet_id: uuid.UUID,
+) -> tuple[SealedBlob, bytes]:
+    """Encrypt with a fresh AES-256-GCM key wrapped for one recipient."""
+    content_key = AESGCM.generate_key(bit_length=256)
+    nonce = os.urandom(12)
+    ciphertext = AESGCM(content_key).encrypt(nonce, plaintext, context + packet_id.bytes)
+    blob = SealedBlob(
+        cipher="AES-256-GCM",
+        nonce=b64encode(nonce),
+        size=len(ciphertext),
+        sha256=hashlib.sha256(ciphertext).hexdigest(),
+        recipients=(_wrap_for(content_key, recipient[0], recipient[1], packet_id),),
+    )
+    return blob, ciphertext
+
+
 def seal(
     record: EnrollmentRecord | Mapping[str, Any],
     biometrics: Mapping[str, bytes],
@@ -164,32 +189,42 @@ def seal(
     packet_id: uuid.UUID | None = None,
     sealed_at: dt.datetime | None = None,
     max_size: int = DEFAULT_MAX_PACKET_BYTES,
+    edge_public_key: X25519PublicKey | None = None,
+    thumbnail: bytes | None = None,
 ) -> SealedPacket:
     """Encrypt ``biometrics`` for central and sign the manifest with the booth key.
 
     ``biometrics`` maps part names (``photo``, ``signature``, ``template.<finger>``, see
-    :mod:`ektp.packet_models`) to bytes. Raises ``ValueError`` when the record belongs to
-    another booth, a part name is invalid, or the packet would exceed ``max_size``.
+    :mod:`ektp.packet_models`) to bytes. With ``edge_public_key`` and ``thumbnail`` (a
+    small JPEG of the photo, at most :data:`MAX_THUMBNAIL_BYTES`), the thumbnail is
+    sealed as a second blob for the edge's review key *only*: the supervisor sees the
+    face, never the templates. Raises ``ValueError`` when the record belongs to another
+    booth, a part name is invalid, only one of the thumbnail pair is given, or the
+    packet would exceed ``max_size``.
     """
     record = EnrollmentRecord.model_validate(record)
     if record.booth_id != booth_id:
         raise ValueError("the record was captured on another booth")
     _check_parts(biometrics, max_size)
+    if (edge_public_key is None) != (thumbnail is None):
+        raise ValueError("a thumbnail needs the edge key, and the edge key a thumbnail")
+    if thumbnail is not None and len(thumbnail) > MAX_THUMBNAIL_BYTES:
+        raise ValueError(f"the thumbnail exceeds {MAX_THUMBNAIL_BYTES} bytes")
     packet_id = packet_id or uuid.uuid4()
     parts = {name: bytes(data) for name, data in biometrics.items()}
 
-    content_key = AESGCM.generate_key(bit_length=256)
-    nonce = os.urandom(12)
-    ciphertext = AESGCM(content_key).encrypt(
-        nonce, encode_parts(parts), _CONTENT_CONTEXT + packet_id.bytes
+    blob, ciphertext = _seal_blob(
+        encode_parts(parts), _CONTENT_CONTEXT, (central_public_key, "central"), packet_id
     )
-    blob = SealedBlob(
-        cipher="AES-256-GCM",
-        nonce=b64encode(nonce),
-        size=len(ciphertext),
-        sha256=hashlib.sha256(ciphertext).hexdigest(),
-        recipients=(_wrap_for(content_key, central_public_key, "central", packet_id),),
-    )
+    blobs = {BIOMETRICS_BLOB: blob}
+    ciphertexts = {BIOMETRICS_BLOB: ciphertext}
+    if edge_public_key is not None and thumbnail is not None:
+        blobs[THUMBNAIL_BLOB], ciphertexts[THUMBNAIL_BLOB] = _seal_blob(
+            encode_parts({THUMBNAIL_PART: bytes(thumbnail)}),
+            _THUMBNAIL_CONTEXT,
+            (edge_public_key, "edge"),
+            packet_id,
+        )
     manifest = PacketManifest(
         v=PACKET_VERSION,
         packet_id=packet_id,
@@ -200,7 +235,7 @@ def seal(
             name: PartDigest(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
             for name, data in parts.items()
         },
-        blobs={BIOMETRICS_BLOB: blob},
+        blobs=blobs,
     )
     manifest_bytes = canonical_json(manifest.model_dump(mode="json"))
     signature = booth_signing_key.sign(_SIGNATURE_CONTEXT + manifest_bytes)
@@ -209,7 +244,7 @@ def seal(
             "v": PACKET_VERSION,
             "manifest": b64encode(manifest_bytes),
             "signature": b64encode(signature),
-            "blobs": {BIOMETRICS_BLOB: b64encode(ciphertext)},
+            "blobs": {name: b64encode(text) for name, text in ciphertexts.items()},
         }
     )
     if len(data) > max_size:
@@ -336,6 +371,36 @@ def verify(
     return VerifiedManifest(manifest, hashlib.sha256(packet_bytes).hexdigest())
 
 
+def _open_blob(
+    envelope: _Envelope, manifest: PacketManifest, name: str, private_key: X25519PrivateKey
+) -> bytes:
+    """Unwrap the content key of blob ``name`` with ``private_key`` and decrypt it."""
+    blob = manifest.blobs.get(name)
+    own_public = private_key.public_key()
+    key_id = public_key_id(own_public)
+    recipient = (
+        None if blob is None else next((r for r in blob.recipients if r.key_id == key_id), None)
+    )
+    if blob is None or recipient is None:
+        raise PacketError(MSG_NO_RECIPIENT, code="packet.no_recipient")
+    try:
+        ephemeral_raw = b64decode_exact(recipient.ephemeral_public_key, "ephemeral_public_key")
+        ephemeral = X25519PublicKey.from_public_bytes(ephemeral_raw)
+        kek = _kek(
+            private_key.exchange(ephemeral), ephemeral_raw, _raw(own_public), manifest.packet_id
+        )
+        content_key = aes_key_unwrap(kek, b64decode_exact(recipient.wrapped_key, "wrapped_key"))
+        return AESGCM(content_key).decrypt(
+            b64decode_exact(blob.nonce, "nonce"),
+            envelope.blobs[name],
+            _BLOB_CONTEXTS.get(name, _CONTENT_CONTEXT) + manifest.packet_id.bytes,
+        )
+    except (InvalidUnwrap, InvalidTag, ValueError) as err:
+        if isinstance(err, PacketError):
+            raise
+        raise PacketError(MSG_DECRYPT, code="packet.decrypt") from err
+
+
 def open_sealed(
     packet: bytes | SealedPacket,
     central_private_key: X25519PrivateKey,
@@ -352,31 +417,7 @@ def open_sealed(
         verify(data, booth_public_key=booth_public_key, max_size=max_size)
     envelope = _read_envelope(data, max_size)
     manifest = _parse_manifest(envelope)
-    blob = manifest.blobs[BIOMETRICS_BLOB]
-    own_public = central_private_key.public_key()
-    key_id = public_key_id(own_public)
-    recipient = next((r for r in blob.recipients if r.key_id == key_id), None)
-    if recipient is None:
-        raise PacketError(MSG_NO_RECIPIENT, code="packet.no_recipient")
-    try:
-        ephemeral_raw = b64decode_exact(recipient.ephemeral_public_key, "ephemeral_public_key")
-        ephemeral = X25519PublicKey.from_public_bytes(ephemeral_raw)
-        kek = _kek(
-            central_private_key.exchange(ephemeral),
-            ephemeral_raw,
-            _raw(own_public),
-            manifest.packet_id,
-        )
-        content_key = aes_key_unwrap(kek, b64decode_exact(recipient.wrapped_key, "wrapped_key"))
-        plaintext = AESGCM(content_key).decrypt(
-            b64decode_exact(blob.nonce, "nonce"),
-            envelope.blobs[BIOMETRICS_BLOB],
-            _CONTENT_CONTEXT + manifest.packet_id.bytes,
-        )
-    except (InvalidUnwrap, InvalidTag, ValueError) as err:
-        if isinstance(err, PacketError):
-            raise
-        raise PacketError(MSG_DECRYPT, code="packet.decrypt") from err
+    plaintext = _open_blob(envelope, manifest, BIOMETRICS_BLOB, central_private_key)
     parts = decode_parts(plaintext)
     if set(parts) != set(manifest.parts):
         raise PacketError(MSG_PART_HASH, code="packet.part_hash", part="(list)")
@@ -385,3 +426,24 @@ def open_sealed(
         if len(content) != digest.size or hashlib.sha256(content).hexdigest() != digest.sha256:
             raise PacketError(MSG_PART_HASH, code="packet.part_hash", part=name)
     return Biometrics(parts)
+
+
+def open_thumbnail(
+    packet: bytes | SealedPacket,
+    edge_private_key: X25519PrivateKey,
+    *,
+    max_size: int = DEFAULT_MAX_PACKET_BYTES,
+) -> bytes:
+    """The photo thumbnail (JPEG) sealed for the edge's review key (the edge's side).
+
+    The packet must already be verified (the edge verified it at ingest). Raises
+    :class:`PacketError` ``packet.no_recipient`` when the packet has no thumbnail or
+    it was sealed for another key, ``packet.decrypt`` when it does not decrypt.
+    """
+    data = packet.data if isinstance(packet, SealedPacket) else packet
+    envelope = _read_envelope(data, max_size)
+    manifest = _parse_manifest(envelope)
+    parts = decode_parts(_open_blob(envelope, manifest, THUMBNAIL_BLOB, edge_private_key))
+    if set(parts) != {THUMBNAIL_PART}:
+        raise PacketError(MSG_PART_HASH, code="packet.part_hash", part="(list)")
+    return parts[THUMBNAIL_PART]

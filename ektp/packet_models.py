@@ -23,6 +23,8 @@ PACKET_VERSION: Literal[1] = 1
 MAX_PARTS = 64
 MAX_RECIPIENTS = 4
 BIOMETRICS_BLOB = "biometrics"
+THUMBNAIL_BLOB = "thumbnail"
+"""The photo thumbnail sealed for the edge's review key only (supervisor review, #10)."""
 PART_NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 
 PHOTO_PART = "photo"
@@ -105,6 +107,11 @@ class PacketManifest(_Model):
             raise ValueError("the biometrics blob is missing")
         if self.record.booth_id != self.booth_id:
             raise ValueError("the record's booth differs from the packet's booth")
+        if any(r.role != "central" for r in self.blobs[BIOMETRICS_BLOB].recipients):
+            raise ValueError("the biometrics are sealed for central only")
+        thumbnail = self.blobs.get(THUMBNAIL_BLOB)
+        if thumbnail is not None and any(r.role != "edge" for r in thumbnail.recipients):
+            raise ValueError("the thumbnail is sealed for the edge only")
         return self
 
 

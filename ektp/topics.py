@@ -8,9 +8,12 @@ topic                           from → to        retained  QoS
 ``booths/<id>/enrollments``     booth → edge     no        1
 ``booths/<id>/acks``            edge → booth     no        1
 ``booths/<id>/events``          booth → edge     no        1
+``booths/<id>/training``        booth → edge     no        1
 ``office/power``                edge → booths    yes       1
 ``office/queue``                edge → booths    yes       1
 ``office/roster/<kelurahan>``   edge → booths    yes       1
+``booths/<id>/reviews``         edge → booth     yes       1
+``office/reviews``              edge → booths    yes       1
 ==============================  ===============  ========  =====
 """
 
@@ -52,16 +55,23 @@ class Topic(StrEnum):
     POWER = "power"
     QUEUE = "queue"
     ROSTER = "roster"
+    REVIEWS = "reviews"  # booths/<id>/reviews: supervisor decisions on the booth's records
+    REVIEW_BACKLOG = "review_backlog"  # office/reviews: how many records wait for review
+    TRAINING = "training"
 
 
 BOOTH_TOPICS = frozenset({Topic.STATUS, Topic.HEALTH, Topic.ENROLLMENTS, Topic.ACKS, Topic.EVENTS})
+BOOTH_TOPICS |= {Topic.TRAINING}  # practice results (kiosk.training), never enrollments
 RETAINED = frozenset({Topic.STATUS, Topic.HEALTH, Topic.POWER, Topic.QUEUE, Topic.ROSTER})
+BOOTH_TOPICS |= {Topic.REVIEWS}  # supervisor decisions on the booth's records (edge → booth)
+RETAINED |= {Topic.REVIEWS, Topic.REVIEW_BACKLOG}
 QOS = 1  # every topic: at-least-once; the enrollments also go through the outbox
 
 OFFICE_POWER = "office/power"
 OFFICE_QUEUE = "office/queue"
 OFFICE_ROSTER_PREFIX = "office/roster/"
 OFFICE_ALL = "office/#"
+OFFICE_REVIEWS = "office/reviews"
 
 
 def validate_booth_id(booth_id: str) -> str:
@@ -130,6 +140,8 @@ def parse_topic(topic: str) -> ParsedTopic:
         return ParsedTopic(Topic.POWER)
     elif topic == OFFICE_QUEUE:
         return ParsedTopic(Topic.QUEUE)
+    elif topic == OFFICE_REVIEWS:
+        return ParsedTopic(Topic.REVIEW_BACKLOG)
     elif (
         len(parts) == 3
         and topic.startswith(OFFICE_ROSTER_PREFIX)

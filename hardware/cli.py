@@ -1,7 +1,7 @@
 """``rekam-hw``: the technician's hardware tool.
 
-    rekam-hw selftest [--config FILE] [--emulated] [--json]
-    rekam-hw --print-default-config
+rekam-hw selftest [--config FILE] [--emulated] [--json]
+rekam-hw --print-default-config
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def load_config(path: Path) -> HardwareConfig:
 
 
 def default_config_toml() -> str:
-    lines = ["# Rekam hardware configuration. backend = \"real\" on a booth, \"emulated\" to try."]
+    lines = ['# Rekam hardware configuration. backend = "real" on a booth, "emulated" to try.']
     config = HardwareConfig.emulated()
     for name, field in HardwareConfig.model_fields.items():
         lines.append(f"\n# {field.title}: {field.description}")

@@ -7,18 +7,16 @@ carry ids, names of steps and reasons — never a PIN, never biometric bytes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-GENESIS = "0" * 64
-FORBIDDEN_KEYS = frozenset({"pin", "template", "templates", "photo", "signature_image", "key"})
+from ektp.audit_chain import GENESIS, check_fields, entry_hash, first_broken
 
 
 @dataclass(frozen=True)
@@ -29,16 +27,6 @@ class AuditEntry:
     fields: dict[str, Any]
     prev_hash: str
     hash: str
-
-
-def _entry_hash(prev_hash: str, seq: int, at: str, event: str, fields: Mapping[str, Any]) -> str:
-    canonical = json.dumps(
-        {"seq": seq, "at": at, "event": event, "fields": fields},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
 class AuditLog:
@@ -56,9 +44,7 @@ class AuditLog:
         )
 
     def append(self, event: str, **fields: Any) -> AuditEntry:
-        leaked = FORBIDDEN_KEYS.intersection(k.lower() for k in fields)
-        if leaked:
-            raise ValueError(f"audit entries must not carry {sorted(leaked)}")
+        check_fields(fields)
         at = datetime.now(UTC).isoformat(timespec="milliseconds")
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -67,7 +53,7 @@ class AuditLog:
                     "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
                 ).fetchone()
                 seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
-                digest = _entry_hash(prev, seq, at, event, fields)
+                digest = entry_hash(prev, seq, at, event, fields)
                 self._db.execute(
                     "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
                     (seq, at, event, json.dumps(fields, sort_keys=True), prev, digest),
@@ -86,15 +72,7 @@ class AuditLog:
 
     def verify_chain(self) -> int | None:
         """The sequence number of the first broken entry, or None when the chain is whole."""
-        prev = GENESIS
-        expected_seq = 1
-        for entry in self.entries():
-            recomputed = _entry_hash(prev, entry.seq, entry.at, entry.event, entry.fields)
-            if entry.seq != expected_seq or entry.prev_hash != prev or entry.hash != recomputed:
-                return entry.seq
-            prev = entry.hash
-            expected_seq += 1
-        return None
+        return first_broken(self.entries())
 
     def close(self) -> None:
         with self._lock:

@@ -26,12 +26,18 @@ from kiosk.flow.capture import CaptureFlow
 from kiosk.flow.checkin import CheckInFlow
 from kiosk.flow.ports import InMemoryRoster, InMemoryTicketDesk, Roster, TicketDesk
 from kiosk.flow.session import Enrollment, OutboxWriter
+from kiosk.health_probe import DeviceHealthProbe
 from kiosk.keys import load_central_public_key, load_or_create_signing_key
+from kiosk.mobile import MobileDuty
+from kiosk.mobile_tickets import MobileEventSender, MobileStore, MobileTicketDesk
 from kiosk.outbox import Outbox
 from kiosk.parking import ParkedSessionStore, resume_parked
 from kiosk.photo import PhotoQualityChecker
 from kiosk.power import PowerPolicy, guard_booth
-from kiosk.sealing import PacketSealer
+from kiosk.review_notices import ReviewNotices
+from kiosk.roster_feed import RosterFeed
+from kiosk.sealing import PacketSealer, edge_review_key
+from kiosk.training import TrainingDesk, capture_flow_factory, open_training_desk
 from kiosk.uplink import BoothUplink
 
 
@@ -53,6 +59,9 @@ class Booth:
     _resources: ExitStack = field(repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     power: PowerPolicy | None = None
+    reviews: ReviewNotices | None = None
+    training: TrainingDesk | None = None
+    mobile: MobileDuty | None = None
 
     def follow_card_events(self, dispatch: Callable[[Callable[[], None]], None]) -> None:
         """Card insertions and removals reach the capture flow through ``dispatch``.
@@ -131,6 +140,17 @@ def build_booth(
         outbox = stack.enter_context(Outbox(config.outbox_path))
         audit = AuditLog(config.audit_path)
         stack.callback(audit.close)
+        feed: RosterFeed | None = None
+        duty = MobileDuty(config.data_dir, config.mobile)
+        mobile_store = MobileStore.in_data_dir(config.data_dir)
+        stack.callback(mobile_store.close)
+        if tickets is None and duty.active:  # away from the office: the booth's own queue
+            tickets = MobileTicketDesk(
+                mobile_store, booth_id=config.booth_id, prefix=config.mobile.ticket_prefix
+            )
+        if roster is None and (config.edge is not None or duty.active):
+            roster = feed = RosterFeed.in_data_dir(config.data_dir)  # the edge's digests
+            stack.callback(feed.close)
         roster = roster if roster is not None else InMemoryRoster()
         office = config.office
 
@@ -139,10 +159,25 @@ def build_booth(
 
         uplink = None
         writer: OutboxWriter = outbox
+        reviews = None
         if config.edge is not None:
-            uplink = BoothUplink(config.booth_id, config.edge, outbox, settings=config.uplink)
+            uplink = BoothUplink(
+                config.booth_id,
+                config.edge,
+                outbox,
+                settings=config.uplink,
+                device_health=DeviceHealthProbe((sensor, reader)),
+            )
             uplink.start()
             stack.callback(uplink.stop)
+            reviews = ReviewNotices(config.booth_id, audit)  # supervisor decisions (#10)
+            reviews.attach(uplink.client)
+            stack.callback(reviews.close)
+            if feed is not None:
+                feed.attach(uplink.client)
+            sender = MobileEventSender(mobile_store, uplink.client, config.booth_id)
+            sender.start()
+            stack.callback(sender.stop)
             writer = _WakingOutbox(outbox, uplink.wake)
             if tickets is None:
                 tickets = EdgeTicketDesk(
@@ -153,6 +188,7 @@ def build_booth(
             booth_id=config.booth_id,
             signing_key=load_or_create_signing_key(config.signing_key_path),
             central_public_key=load_central_public_key(config.central_public_key_path),
+            edge_public_key=edge_review_key(config.edge),
         )
 
         def background_for(enrollment: Enrollment) -> str:
@@ -183,6 +219,25 @@ def build_booth(
             idle_lock_seconds=config.timeouts.operator_idle_lock_seconds,
             max_finger_tries=office.max_finger_tries,
         )
+        training = open_training_desk(  # practice flows: no outbox, queue or uplink events
+            config,
+            make_flow=capture_flow_factory(
+                booth_id=config.booth_id,
+                login=SmartCardLogin(reader),
+                photo=photo_step(camera, checker or PhotoQualityChecker()),
+                sensor=sensor,
+                fingers=[str(f) for f in office.finger_order()],
+                required_background=background_for,
+                office_district_code=office.district_code,
+                new_capture_allowed=lambda: capture.new_capture_allowed(),  # noqa: PLW0108 - late: power may swap it
+                idle_lock_seconds=config.timeouts.operator_idle_lock_seconds,
+                max_finger_tries=office.max_finger_tries,
+            ),
+            documents_for=documents_for,
+            audit=audit,
+            uplink=uplink,
+        )
+        stack.callback(training.close)
         booth = Booth(
             config=config,
             sensor=sensor,
@@ -196,6 +251,9 @@ def build_booth(
             tickets=tickets,
             uplink=uplink,
             _resources=stack,
+            training=training,
+            reviews=reviews,
+            mobile=duty,
         )
         if uplink is not None and guard_power:
             _guard_power(booth, uplink)

@@ -3,6 +3,7 @@
 rekam-kiosk --config booth.toml                      the touchscreen app
 rekam-kiosk --config booth.toml --headless --script session.toml
 rekam-kiosk --print-default-config
+rekam-kiosk --config booth.toml mobile start --villages Tasuk,Birang | end | status
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from hardware.errors import DeviceError
 from kiosk.booth import build_booth
 from kiosk.config import BoothConfig, load_booth_config
 from kiosk.headless import HeadlessError, HeadlessRunner
+from kiosk.mobile_cli import add_mobile_commands, run_mobile_command
 from kiosk.script import load_script
 
 log = logging.getLogger("rekam.kiosk")
@@ -89,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--script", type=Path, help="with --headless: the session to play")
     parser.add_argument("--kiosk", action="store_true", help="full screen, no cursor (the Pi)")
     parser.add_argument("--print-default-config", action="store_true")
+    add_mobile_commands(parser.add_subparsers(dest="command"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
@@ -102,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as err:
         print(f"rekam-kiosk: cannot read the configuration: {err}", file=sys.stderr)
         return 2
+    if args.command == "mobile":
+        return run_mobile_command(config, args)
     if args.headless:
         if args.script is None:
             parser.error("--headless needs --script FILE")

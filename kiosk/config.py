@@ -12,6 +12,7 @@ from ektp.photo_rule import PhotoRuleConfig
 from ektp.record import FINGER_ORDER, INDEX_FINGERS_ONLY, Finger
 from ektp.services import ServiceCatalog
 from hardware.config import HardwareConfig
+from kiosk.mobile import MobileSettings
 from kiosk.voice import VoiceConfig
 
 
@@ -65,6 +66,11 @@ class EdgeLink(_Section):
     ca_cert_path: Path = Field(description="The office CA certificate.")
     cert_path: Path = Field(description="This booth's certificate (CN = booth id).")
     key_path: Path = Field(description="This booth's TLS key; made here, never leaves.")
+    review_public_key_path: Path | None = Field(
+        default=None,
+        description="The edge's X25519 review key (PEM): the photo thumbnail is sealed for "
+        "it so a supervisor can see flagged records; None: no thumbnail.",
+    )
 
 
 class UplinkSettings(_Section):
@@ -129,6 +135,9 @@ class BoothConfig(_Section):
     )
     uplink: UplinkSettings = Field(
         default_factory=UplinkSettings, description="How the booth talks to the edge."
+    )
+    mobile: MobileSettings = Field(
+        default_factory=MobileSettings, description="Mobile duty away from the office."
     )
     hardware: HardwareConfig = Field(
         default_factory=HardwareConfig.emulated, description="The booth's devices."

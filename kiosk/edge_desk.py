@@ -1,7 +1,8 @@
 """The office queue at the edge, as the flows' ``TicketDesk``.
 
 A check-in is an event to the edge; the ticket number comes back in the retained
-``office/queue`` (matched by NIK and check-in time). Calling the next resident is an
+``office/queue``, matched by the check-in's request id (its event id), with the
+edge's estimated wait. Calling the next resident is an
 event too; the edge answers by showing that ticket as called to this booth. The
 operator's booth completes the ticket from its own roster and service catalog.
 """
@@ -9,6 +10,7 @@ operator's booth completes the ticket from its own roster and service catalog.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable, Sequence
 
 from ektp.i18n import N_
@@ -44,14 +46,32 @@ class EdgeTicketDesk:
             priority=checkin.priority,
         )
         self._uplink.send_event(event)
-        found = self._uplink.wait_for_ticket(event, self._timeout)
-        if found is None:
+        ticket = self._wait_for_ticket(event.event_id)
+        if ticket is None:
             raise FlowError(
                 N_("The office queue cannot be reached. Please see an operator."),
                 code="queue_unreachable",
             )
-        ticket, _ = found
-        return Ticket(number=ticket.number, checkin=checkin, issued_at=ticket.checked_in_at)
+        wait = ticket.estimated_wait_minutes
+        return Ticket(
+            number=ticket.number,
+            checkin=checkin,
+            issued_at=ticket.checked_in_at,
+            estimated_wait_minutes=max(1, round(wait)) if wait is not None else None,
+        )
+
+    def _wait_for_ticket(self, request_id: uuid.UUID) -> QueueTicket | None:
+        """The ticket the edge gave this check-in (matched by request id), waiting for it."""
+        deadline = time.monotonic() + self._timeout
+        while True:
+            queue = self._uplink.latest_queue
+            if queue is not None:
+                for ticket in (*queue.waiting, *queue.called.values()):
+                    if ticket.request_id == request_id:
+                        return ticket
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(0.05)
 
     def call_next(self, booth_id: str) -> Ticket | None:
         before = self._called_here()

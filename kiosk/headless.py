@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from ektp.messages import TrainingResultMessage
 from ektp.nik import parse_nik
 from ektp.photo_rule import required_background
 from ektp.record import Finger
@@ -22,7 +23,7 @@ from hardware.camera.scenes import portrait_frame
 from hardware.fingerprint.emulated_backend import EmulatedFingerprintSensor
 from hardware.smartcard import EmulatedSmartCardReader, OperatorCard
 from kiosk.booth import Booth
-from kiosk.flow.capture import CaptureStep
+from kiosk.flow.capture import CaptureFlow, CaptureStep
 from kiosk.flow.checkin import CheckInStep
 from kiosk.flow.errors import FlowError
 from kiosk.flow.ports import InMemoryRoster, RosterEntry
@@ -48,6 +49,7 @@ class ResidentOutcome:
 class ScriptOutcome:
     residents: list[ResidentOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    training: TrainingResultMessage | None = None
 
 
 def signature_png(seed: str) -> bytes:
@@ -86,14 +88,21 @@ class HeadlessRunner:
         self.sensor: EmulatedFingerprintSensor = booth.sensor
         self.reader: EmulatedSmartCardReader = booth.reader
         self.camera: EmulatedCamera = booth.camera
+        self.flow: CaptureFlow = booth.capture
+        """The flow being driven: the booth's, or a practice flow in training mode."""
 
     def run(self) -> ScriptOutcome:
         started = time.monotonic()
         outcome = ScriptOutcome()
         self.booth.follow_card_events(self.booth.run_locked)
         self.log_in()
+        if self.script.mode == "training":
+            self.start_training()
         for resident in self.script.residents:
             outcome.residents.append(self.enroll(resident))
+        if self.script.mode == "training":
+            assert self.booth.training is not None
+            outcome.training = self.booth.training.finish()
         outcome.seconds = time.monotonic() - started
         return outcome
 
@@ -104,6 +113,15 @@ class HeadlessRunner:
         flow = self.booth.capture
         _wait_for(lambda: flow.step is CaptureStep.PIN, 15, "the card to be seen")
         flow.enter_pin(operator.pin.get_secret_value())
+
+    def start_training(self) -> None:
+        """The operator chose "Latihan" at the PIN: a practice flow takes over."""
+        desk = self.booth.training
+        if desk is None:
+            raise HeadlessError("this booth has no training desk")
+        pin = self.script.operator.pin.get_secret_value()
+        self.booth.capture.lock("training")
+        self.flow = desk.start(pin).flow
 
     def check_in(self, resident: ScriptResident) -> str:
         roster = self.booth.roster
@@ -124,13 +142,14 @@ class HeadlessRunner:
 
     def enroll(self, resident: ScriptResident) -> ResidentOutcome:
         started = time.monotonic()
-        self.check_in(resident)
-        flow = self.booth.capture
+        if self.script.mode == "recording":
+            self.check_in(resident)  # practice residents come from the training roster
+        flow = self.flow
         ticket = flow.call_next()
         if ticket is None:
             raise HeadlessError("no ticket waiting after check-in")
         flow.confirm_documents(set(ticket.checkin.documents))
-        self.show_resident(resident)
+        self.show_resident(ticket.checkin.nik)
         photo = flow.take_photo()
         if not photo.ok:
             flow.accept_photo_anyway("headless: " + ", ".join(photo.failing))
@@ -151,13 +170,15 @@ class HeadlessRunner:
             finger_tries=tries,
         )
 
-    def show_resident(self, resident: ScriptResident) -> None:
+    def show_resident(self, resident: ScriptResident | str) -> None:
+        """Sit the resident (or the holder of this NIK) in front of the camera."""
+        nik = resident if isinstance(resident, str) else resident.nik
         rule = self.booth.config.office.photo.rule
-        background = required_background(rule, parse_nik(resident.nik).birth_date)
+        background = required_background(rule, parse_nik(nik).birth_date)
         self.camera.show([portrait_frame(background, seed=seed) for seed in range(3)])
 
     def capture_fingers(self, resident: ScriptResident) -> int:
-        flow = self.booth.capture
+        flow = self.flow
         emulator = self.sensor.emulator
         tries = 0
         while flow.step is CaptureStep.FINGERPRINTS:

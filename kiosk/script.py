@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -54,6 +55,11 @@ class ScriptResident(_Model):
 
 class EnrollmentScript(_Model):
     operator: ScriptOperator = Field(default_factory=ScriptOperator, description="Who captures.")
+    mode: Literal["recording", "training"] = Field(
+        default="recording",
+        description='"training": the operator practises on practice residents (kiosk.training); '
+        "the residents' NIKs are then ignored, their finger quality and exceptions are used.",
+    )
     residents: list[ScriptResident] = Field(min_length=1, description="Who comes, in order.")
 
 

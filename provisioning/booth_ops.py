@@ -28,6 +28,7 @@ from provisioning.office import (
     sync_crl,
 )
 from provisioning.release import Release, build_release, installed_source
+from provisioning.signing_keys import keep_signing_key
 
 SIGNER_TASK = "Sign the request with the office CA (on this machine)"
 SELFTEST_TASK = "Hardware self-test"
@@ -35,6 +36,8 @@ SIGNING_KEY_TASK = "Read the packet-signing public key"
 PROBE_TASK = "Probe release, outbox and disk"
 SNAPSHOT_TASK = "Snapshot the old outbox"
 MERGE_TASK = "Merge recovered records into the outbox"
+EDGE_KEY_TASK = "Register the packet-signing key at the edge (on this machine)"
+EDGE_KEY_TODO = "TO DO"
 KIOSK_GROUPS = ["video", "input", "render", "gpio", "dialout", "plugdev"]
 
 
@@ -50,6 +53,8 @@ class Outcome:
     planned: int = 0
     detail: str = ""
     selftest: list[dict[str, Any]] | None = None
+    recovered: int | None = None  # records recovered from a replaced unit's outbox
+    edge_key: str | None = None  # registered / rotated / unchanged / TO DO
     planned_steps: list[str] = field(default_factory=list)
     changed_steps: list[str] = field(default_factory=list)
 
@@ -130,6 +135,7 @@ class Provisioner:
             "rekam_user_groups": KIOSK_GROUPS,
             "rekam_file_owner": owner,
             "rekam_edge_host": settings.edge_host,
+            "rekam_edge_config": str(settings.edge_config or ""),
             "rekam_system_packages": settings.system_packages,
             "rekam_data_device": settings.data_device,
             "rekam_data_mount": str(layout.data_dir),
@@ -216,6 +222,7 @@ class Provisioner:
             "rekam_booth_toml": config_text,
             "rekam_ca_cert_pem": ca.cert_pem().decode("ascii"),
             "rekam_central_key_pem": self.office.central_key_path.read_text(encoding="utf-8"),
+            "rekam_edge_review_key_pem": _text_or_empty(self.office.review_public_key_path),
             "rekam_release_version": release.version,
             "rekam_release_tarball": str(release.tarball.resolve()),
             "rekam_recovered_outbox": str(recovered_outbox.resolve()) if recovered_outbox else "",
@@ -242,16 +249,18 @@ class Provisioner:
         self.inventory.booths[booth_id] = entry
         public_key = run.report(booth_id, SIGNING_KEY_TASK)
         if public_key:
-            path = self.office.booth_keys_dir / f"{booth_id}.pem"
-            path.parent.mkdir(exist_ok=True)
-            if not path.exists() or path.read_text(encoding="utf-8") != public_key:
-                path.write_text(public_key, encoding="utf-8")
+            keep_signing_key(self.office.booth_keys_dir, booth_id, public_key)
+        edge_key = _json(run.report(booth_id, EDGE_KEY_TASK))
+        outcome.edge_key = str(edge_key["change"]) if edge_key else EDGE_KEY_TODO
         merged = _json(run.report(booth_id, MERGE_TASK))
         if merged:
+            outcome.recovered = int(merged["added"])
             outcome.detail = (
                 f"recovered {merged['added']} record(s) into the outbox "
                 f"({merged['already']} already there)"
             )
+        elif action == "replace":
+            outcome.recovered = 0
         problems = self.selftest_failures(outcome)
         if problems:
             outcome.result = "selftest FAILED"
@@ -411,3 +420,8 @@ class Provisioner:
             outcomes.append(outcome)
         self.office.save_inventory(self.inventory)
         return outcomes
+
+
+def _text_or_empty(path: Path) -> str:
+    """A key file's text; empty for an office made before the file existed."""
+    return path.read_text(encoding="utf-8") if path.exists() else ""

@@ -1,7 +1,7 @@
 """``rekam-provision``: set up and look after an office's booths from a technician's laptop.
 
     rekam-provision [--office DIR] office init --name N --edge-host H --ssh-key KEY
-                                         --central-public-key PEM
+                                         --central-public-key PEM [--edge-config TOML]
     rekam-provision [--office DIR] booth add --host H --id booth-NN
                                              (--host-key SHA256:... | --known-hosts F)
     rekam-provision [--office DIR] booth replace booth-NN --host H2 [--host-key SHA256:...]
@@ -25,7 +25,13 @@ from provisioning.booth_ops import Outcome, Provisioner
 from provisioning.hostkeys import HostKeyError, keys_from_known_hosts, pin_by_fingerprint
 from provisioning.inventory import OfficeSettings
 from provisioning.office import OfficeDirectory, OfficeError, init_office
-from provisioning.report import change_summary, outcome_table, selftest_table, status_table
+from provisioning.report import (
+    change_summary,
+    edge_key_commands,
+    outcome_table,
+    selftest_table,
+    status_table,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
         "init",
         help="create the office CA, the edge's broker certificate and config, "
         "and an empty booth inventory",
+        description="Create (or complete) the office directory: the office CA, the edge's "
+        "broker certificate, mosquitto.conf and ACL, edge.toml, and an empty booth "
+        "inventory. Running it again with the same settings changes nothing.",
     )
     init.add_argument("--name", required=True, help="office name, e.g. 'Kecamatan Gunung Tabur'")
     init.add_argument("--edge-host", required=True, help="the edge controller's LAN address")
@@ -60,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         required=True,
         help="central's X25519 public key (PEM) that booths seal biometrics for",
+    )
+    init.add_argument(
+        "--edge-config",
+        type=Path,
+        help="the edge's edge.toml, when you run rekam-provision on the edge controller "
+        "itself: booth add/replace then register each booth's signing key at the edge",
     )
     init.add_argument(
         "--broker-name",
@@ -88,6 +103,12 @@ def _parser() -> argparse.ArgumentParser:
         "add",
         help="turn a fresh Raspberry Pi into a booth (packages, Rekam, identity, "
         "config, services, read-only root, key-only SSH, self-test)",
+        description="Turn a fresh Raspberry Pi into a booth over SSH, checking its pinned "
+        "host key: system packages and Rekam, a TLS key and a packet-signing key made on "
+        "the unit (the office CA signs its request; no private key leaves it), the edge "
+        "learns the signing key (with office init --edge-config), booth configuration, "
+        "kiosk service, time sync, hardware watchdog, key-only SSH, read-only root, and "
+        "the hardware self-test. Running it again changes nothing and says so.",
     )
     add.add_argument("--host", required=True, help="the unit's address")
     add.add_argument("--id", dest="booth_id", required=True, help="booth id, e.g. booth-01")
@@ -99,6 +120,12 @@ def _parser() -> argparse.ArgumentParser:
         "replace",
         help="a new unit takes over a booth's id, configuration and records; "
         "the old certificate is revoked",
+        description="A new unit takes over a broken booth: same id and configuration, a "
+        "NEW key and certificate (the old certificate is revoked and the CRL for the edge "
+        "rewritten), the edge's signing key rotated (the old key stays valid for records "
+        "sealed before now), and the unsent records of the old unit's outbox copied into "
+        "the new unit's, when it is readable. The summary shows how many were recovered. "
+        "Running it again changes nothing and says so.",
     )
     replace.add_argument("booth_id", help="the booth to move, e.g. booth-03")
     replace.add_argument("--host", required=True, help="the new unit's address")
@@ -115,11 +142,19 @@ def _parser() -> argparse.ArgumentParser:
         "update",
         help="rolling software update, one booth at a time, self-test after each, "
         "automatic rollback on failure",
+        description="Install a release on the booths one at a time; after each, restart "
+        "the kiosk and run the hardware self-test. A booth that fails it is switched back "
+        "to its previous release and the rollout stops there.",
     )
     update.add_argument("booth_ids", nargs="*", help="booths to update")
     update.add_argument("--all", action="store_true", help="every booth in the inventory")
     _release_option(update)
-    cmds.add_parser("status", help="every booth's version, health, outbox depth, last seen")
+    status_help = "every booth's version, health, outbox depth, last seen"
+    cmds.add_parser(
+        "status",
+        help=status_help,
+        description=f"Show {status_help} (read-only: runs the self-test, changes nothing).",
+    )
     return parser
 
 
@@ -165,6 +200,7 @@ def _office_init(args: argparse.Namespace, office: OfficeDirectory) -> int:
         broker_port=args.broker_port,
         ssh_user=args.ssh_user,
         ssh_private_key=args.ssh_key.resolve(),
+        edge_config=args.edge_config.resolve() if args.edge_config else None,
         booth_python=args.booth_python or defaults["booth_python"].default,
         root_prefix=args.root_prefix,
         plan_system_changes=args.plan_system_changes,
@@ -207,6 +243,9 @@ def _finish(outcomes: list[Outcome], provisioner: Provisioner) -> int:
             )
     print("\n" + outcome_table(outcomes))
     print(change_summary(outcomes, plan_system=provisioner.settings.plan_system_changes))
+    commands = edge_key_commands(outcomes, provisioner.office)
+    if commands:
+        print("\n" + commands)
     return 1 if any(o.failed for o in outcomes) else 0
 
 

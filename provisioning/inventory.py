@@ -39,6 +39,13 @@ class OfficeSettings(_Model):
         default="/usr/bin/python3", description="The booth's system Python (runs ansible)."
     )
     kiosk_user: str = Field(default="rekam", description="Account the kiosk runs as.")
+    edge_config: Path | None = Field(
+        default=None,
+        description="The edge's edge.toml when rekam-provision runs where the edge's "
+        "database is (on the edge controller itself): booth add/replace then register "
+        "each booth's packet-signing key there. None: the summary prints the "
+        "`rekam-edge booth register` command to run on the edge.",
+    )
     edge_ntp: bool = Field(default=True, description="Booths take their time from the edge.")
     data_device: str = Field(
         default="LABEL=rekam-data",

@@ -39,6 +39,10 @@ class BoothLayout:
         return self.etc_dir / "central-x25519.pem"
 
     @property
+    def edge_review_key_path(self) -> PurePosixPath:
+        return self.etc_dir / "edge-review-x25519.pem"
+
+    @property
     def tls_dir(self) -> PurePosixPath:
         return self.etc_dir / "tls"
 
@@ -95,6 +99,7 @@ class BoothLayout:
             "rekam_etc_dir": str(self.etc_dir),
             "rekam_config_path": str(self.config_path),
             "rekam_central_key_path": str(self.central_key_path),
+            "rekam_edge_review_key_path": str(self.edge_review_key_path),
             "rekam_tls_dir": str(self.tls_dir),
             "rekam_tls_key_path": str(self.tls_key_path),
             "rekam_tls_cert_path": str(self.tls_cert_path),

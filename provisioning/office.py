@@ -9,6 +9,8 @@ Layout::
     edge/                    the edge's files: edge.toml, mosquitto.conf, acl,
                              timesync-server.conf, tls/ (broker and edge identities, CA, CRL)
     booth-keys/<id>.pem      each booth's packet-signing PUBLIC key, for the edge
+    booth-keys/retired/      keys of replaced units (<id>-<key id>.pem): the records
+                             recovered from them are signed with these
     releases/                release tarballs built for booths
     recovered/               outboxes recovered from replaced units
 """
@@ -24,6 +26,7 @@ from typing import Any
 from edge_controller.broker import BrokerConfig, render_acl, render_mosquitto_conf
 from edge_controller.config import EdgeConfig
 from edge_controller.pki import EDGE_IDENTITY, OfficeCA, dev_issue_identity
+from edge_controller.review_key import load_or_create_review_key, public_key_path
 from hardware.config import HardwareConfig
 from kiosk.config import BoothConfig
 from provisioning.inventory import Inventory, OfficeSettings, load_inventory, save_inventory
@@ -75,6 +78,16 @@ class OfficeDirectory:
     @property
     def edge_dir(self) -> Path:
         return self.root / "edge"
+
+    @property
+    def review_key_path(self) -> Path:
+        """The edge's X25519 review key (installed on the edge with its TLS files)."""
+        return self.edge_dir / "review" / "review.key"
+
+    @property
+    def review_public_key_path(self) -> Path:
+        """Its public half: booths seal the review thumbnail for it."""
+        return public_key_path(self.review_key_path)
 
     @property
     def booth_keys_dir(self) -> Path:
@@ -158,6 +171,7 @@ def edge_config_toml(settings: OfficeSettings) -> str:
                 "cert_path": str(tls / f"{EDGE_IDENTITY}.crt"),
                 "key_path": str(tls / f"{EDGE_IDENTITY}.key"),
             },
+            "review": {"key_path": str(EDGE_ETC / "review" / "review.key")},
         }
     )
     return dumps(
@@ -221,6 +235,9 @@ def init_office(
         dev_issue_identity(ca, EDGE_IDENTITY, tls)
     result.note("edge client certificate", made_edge)
     result.note("CRL for the broker", sync_crl(office))
+    made_review_key = not office.review_key_path.exists()
+    load_or_create_review_key(office.review_key_path)
+    result.note("edge review key (booths seal review thumbnails for it)", made_review_key)
 
     broker = edge_broker_config(office, settings)
     result.note(
@@ -271,6 +288,11 @@ def booth_config(
                 "ca_cert_path": str(layout.tls_ca_path),
                 "cert_path": str(layout.tls_cert_path),
                 "key_path": str(layout.tls_key_path),
+                "review_public_key_path": (
+                    str(layout.edge_review_key_path)
+                    if office.review_public_key_path.exists()
+                    else None
+                ),
             },
             "hardware": office.booth_hardware().model_dump(mode="json"),
         }

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from provisioning.booth_ops import Outcome
+from provisioning.booth_ops import EDGE_KEY_TODO, Outcome
 from provisioning.inventory import Inventory
+from provisioning.office import OfficeDirectory
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -18,11 +19,40 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def outcome_table(outcomes: list[Outcome]) -> str:
+    """One row per booth; ``recovered`` and ``edge key`` only for add/replace runs."""
+    header = ["booth", "host", "action", "result", "changed", "planned"]
+    extra = [
+        (name, value)
+        for name, value in (
+            ("recovered", lambda o: o.recovered),
+            ("edge key", lambda o: o.edge_key),
+        )
+        if any(value(o) is not None for o in outcomes)
+    ]
+    header += [name for name, _ in extra] + ["detail"]
     rows = [
-        [o.booth_id, o.host, o.action, o.result, str(o.changed), str(o.planned), o.detail]
+        [o.booth_id, o.host, o.action, o.result, str(o.changed), str(o.planned)]
+        + ["-" if value(o) is None else str(value(o)) for _, value in extra]
+        + [o.detail]
         for o in outcomes
     ]
-    return _table(["booth", "host", "action", "result", "changed", "planned", "detail"], rows)
+    return _table(header, rows)
+
+
+def edge_key_commands(outcomes: list[Outcome], office: OfficeDirectory) -> str:
+    """What to run on the edge for booths whose key could not be registered from here."""
+    lines = [
+        f"  rekam-edge booth register --config /etc/rekam/edge.toml --id {o.booth_id} "
+        f"--public-key {office.booth_keys_dir / (o.booth_id + '.pem')} --rotate"
+        for o in outcomes
+        if o.edge_key == EDGE_KEY_TODO and not o.failed
+    ]
+    if not lines:
+        return ""
+    return (
+        "Register the signing key on the edge controller BEFORE the booth records "
+        "(copy the .pem there; packets with an unknown key are refused):\n" + "\n".join(lines)
+    )
 
 
 def selftest_table(outcome: Outcome) -> str:

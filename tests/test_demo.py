@@ -6,19 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-
-def orphaned_daemons() -> set[tuple[str, str]]:
-    """(pid, name) of broker/UPS daemons whose parent is gone (re-parented to init).
-
-    Whatever the demo leaves behind when it exits becomes such an orphan; daemons that
-    other running programs own still have their parent.
-    """
-    out = subprocess.run(
-        ["ps", "-eo", "pid=,ppid=,comm="], capture_output=True, text=True, check=True
-    )
-    rows = (line.split(None, 2) for line in out.stdout.splitlines() if line.strip())
-    names = {"mosquitto", "upsd", "dummy-ups", "pcscd"}
-    return {(pid, name) for pid, ppid, name in rows if name in names and ppid == "1"}
+from demo_fixtures import orphaned_daemons
 
 
 def test_the_demo_records_residents_and_the_edge_has_them() -> None:

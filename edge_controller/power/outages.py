@@ -147,6 +147,18 @@ class OutageLog:
         rows = self.conn.execute(query + " ORDER BY started_at, event_id", params)
         return [_event(row) for row in rows]
 
+    def count(self) -> int:
+        """How many events the log holds (instants included)."""
+        return int(self.conn.execute("SELECT count(*) FROM power_events").fetchone()[0])
+
+    def newest(self, limit: int, offset: int = 0) -> list[OutageEvent]:
+        """One page of the log, newest first (the dashboard's outage log)."""
+        rows = self.conn.execute(
+            "SELECT * FROM power_events ORDER BY started_at DESC, event_id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        )
+        return [_event(row) for row in rows]
+
     def open_events(self) -> list[OutageEvent]:
         rows = self.conn.execute(
             "SELECT * FROM power_events WHERE ended_at IS NULL ORDER BY started_at, event_id"
@@ -239,11 +251,16 @@ def daily_report(
     return power_report(conn, start, end, now=now)
 
 
+def week_monday(any_day: dt.date) -> dt.date:
+    """The Monday of the ISO week holding ``any_day``."""
+    return any_day - dt.timedelta(days=any_day.weekday())
+
+
 def weekly_report(
     conn: sqlite3.Connection, any_day: dt.date, tz: dt.tzinfo, *, now: dt.datetime | None = None
 ) -> PowerReport:
     """The Monday-to-Sunday week holding ``any_day``."""
-    monday = any_day - dt.timedelta(days=any_day.weekday())
+    monday = week_monday(any_day)
     start, _ = day_bounds(monday, tz)
     _, end = day_bounds(monday + dt.timedelta(days=6), tz)
     return power_report(conn, start, end, now=now)

@@ -286,12 +286,17 @@ class Forwarder:
 
     async def status(self) -> UpstreamStatus:
         """Read the backlog and build a fresh status (also kept as :attr:`last_status`)."""
-        backlog, last_success = await self.db.run(
-            lambda conn: (store.backlog(conn), store.last_receipt_at(conn))
+        backlog, last_success, receipts = await self.db.run(
+            lambda conn: (
+                store.backlog(conn),
+                store.last_receipt_at(conn),
+                store.receipts_stored(conn),
+            )
         )
         now = self.clock()
         age = (now - backlog.oldest_at).total_seconds() if backlog.oldest_at else None
-        alert = age is not None and age > self.config.alert_unsent_after_hours * 3600
+        alert_after = self.config.alert_unsent_after_hours * 3600
+        alert = age is not None and age > alert_after
         status = UpstreamStatus(
             state=self._state,
             backlog_count=backlog.count,
@@ -310,6 +315,8 @@ class Forwarder:
             forwarded_since_start=self._forwarded,
             bytes_sent_since_start=self._bytes_sent,
             bytes_confirmed_since_start=self._meter.total,
+            receipts_stored=receipts,
+            alert_after_seconds=alert_after,
         )
         if alert != self._alert:
             self._alert = alert

@@ -36,6 +36,8 @@ class UpstreamStatus:
     forwarded_since_start: int
     bytes_sent_since_start: int  # body bytes, re-sends included
     bytes_confirmed_since_start: int
+    receipts_stored: int = 0  # central's receipts kept here (forwarded items, ever)
+    alert_after_seconds: float | None = None  # the configured age that raises the alert
 
     def as_dict(self) -> dict[str, Any]:
         result = asdict(self)
@@ -101,6 +103,16 @@ class UpstreamCollector(Collector):
                 "rekam_upstream_last_success_timestamp_seconds",
                 "When the last receipt was stored (0 = never)",
                 status.last_success_at.timestamp() if status.last_success_at else 0.0,
+            ),
+            (
+                "rekam_upstream_receipts_stored",
+                "Central's receipts kept here (items forwarded)",
+                status.receipts_stored,
+            ),
+            (
+                "rekam_upstream_rate_cap_bytes_per_second",
+                "The bandwidth cap in force now (0 = no cap)",
+                status.rate_cap_bytes_per_second or 0.0,
             ),
             (
                 "rekam_upstream_bytes_sent_total",

@@ -18,6 +18,7 @@ from typing import Any
 
 from central.receipt import ItemKind, SignedReceipt
 from edge_controller.db import transaction
+from edge_controller.review_schema import FORWARDABLE_SQL
 from ektp._json import canonical_json
 
 
@@ -48,14 +49,18 @@ def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat()
 
 
-_PENDING_ENROLLMENTS = """
+_PENDING_ENROLLMENTS = f"""
 SELECT p.packet_id, p.sha256, p.size, p.received_at AS created_at,
        u.upload_url, u.packet_id IS NOT NULL AS tried
 FROM ingested_packets p LEFT JOIN upstream_uploads u ON u.packet_id = p.packet_id
-WHERE p.state = 'committed' AND u.held_code IS NULL
+WHERE p.state = 'committed' AND u.held_code IS NULL AND {FORWARDABLE_SQL}
   AND (u.not_before IS NULL OR u.not_before <= ?)
 ORDER BY p.received_at, p.packet_id LIMIT ?
-"""
+"""  # noqa: S608 - a constant; flagged records wait for a supervisor (review_schema)
+_BACKLOG_ENROLLMENTS = f"""
+SELECT COUNT(*), COALESCE(SUM(size), 0), MIN(received_at) FROM ingested_packets p
+WHERE state = 'committed' AND {FORWARDABLE_SQL}
+"""  # noqa: S608 - a constant
 _PENDING_TELEMETRY = """
 SELECT t.item_id AS packet_id, t.sha256, t.size, t.created_at,
        u.upload_url, u.packet_id IS NOT NULL AS tried
@@ -204,11 +209,12 @@ def purge_forwarded(conn: sqlite3.Connection, stored_before: dt.datetime) -> int
 
 
 def backlog(conn: sqlite3.Connection) -> Backlog:
-    """Everything not yet forwarded (held items included: they are unsent too)."""
-    enrollments, enrollment_bytes, oldest_enrollment = conn.execute(
-        "SELECT COUNT(*), COALESCE(SUM(size), 0), MIN(received_at) FROM ingested_packets"
-        " WHERE state = 'committed'"
-    ).fetchone()
+    """Everything not yet forwarded (held items included: they are unsent too).
+
+    Records waiting for a supervisor's review, or rejected by one, are not in it: they
+    are not waiting for the link (the review pages count them).
+    """
+    enrollments, enrollment_bytes, oldest_enrollment = conn.execute(_BACKLOG_ENROLLMENTS).fetchone()
     telemetry, telemetry_bytes, oldest_telemetry = conn.execute(
         "SELECT COUNT(*), COALESCE(SUM(size), 0), MIN(created_at) FROM upstream_telemetry"
         " WHERE state = 'pending'"
@@ -234,6 +240,11 @@ def backlog(conn: sqlite3.Connection) -> Backlog:
 def last_receipt_at(conn: sqlite3.Connection) -> dt.datetime | None:
     row = conn.execute("SELECT MAX(stored_at) FROM upstream_receipts").fetchone()
     return dt.datetime.fromisoformat(row[0]) if row[0] is not None else None
+
+
+def receipts_stored(conn: sqlite3.Connection) -> int:
+    """Central's receipts kept here (one per item forwarded, purged or not)."""
+    return int(conn.execute("SELECT COUNT(*) FROM upstream_receipts").fetchone()[0])
 
 
 def enqueue_telemetry(

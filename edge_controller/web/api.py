@@ -29,11 +29,11 @@ from edge_controller.web.api_models import (
     ScheduleDayOut,
     ScheduleOut,
     TicketOut,
-    UpstreamOut,
     UserOut,
 )
 from edge_controller.web.auth import User
 from edge_controller.web.context import current_user
+from edge_controller.web.office_alerts import open_office_alerts
 from edge_controller.web.pages import Day, Kelurahan, Kits, Number
 
 router = APIRouter(
@@ -110,10 +110,11 @@ async def booths(request: Request, user: CurrentUser) -> list[BoothOut]:
     return [_booth(row.view, row.alerts) for row in await data.booth_rows(request)]
 
 
-@router.get("/alerts", summary="Open alerts, oldest first")
+@router.get("/alerts", summary="Open alerts, oldest first (office alerts have no booth)")
 async def alerts(request: Request, user: CurrentUser) -> list[AlertOut]:
     rows = await data.booth_rows(request)
-    found = sorted((a for row in rows for a in row.alerts), key=lambda a: a.alert_id)
+    office = await open_office_alerts(request)
+    found = sorted([*(a for row in rows for a in row.alerts), *office], key=lambda a: a.alert_id)
     return [_alert(alert) for alert in found]
 
 
@@ -132,18 +133,6 @@ async def queue(request: Request, user: CurrentUser) -> QueueOut:
 @router.get("/power", summary="The office's power (placeholder until the UPS is read)")
 async def power(request: Request, user: CurrentUser) -> PowerOut:
     return PowerOut(**dataclasses.asdict(await data.power_view(request)))
-
-
-@router.get("/upstream", summary="Forwarding to central: the backlog")
-async def upstream(request: Request, user: CurrentUser) -> UpstreamOut:
-    view, packets = await data.upstream_view(request)
-    return UpstreamOut(
-        state=view.state,
-        pending_packets=view.pending_packets or 0,
-        last_forwarded_at=view.last_forwarded_at,
-        packets_by_state=packets,
-        detail=view.detail,
-    )
 
 
 @router.get("/coverage", summary="Coverage per kelurahan against the target")

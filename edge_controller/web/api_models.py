@@ -20,7 +20,7 @@ class DeviceOut(_Out):
 
 class AlertOut(_Out):
     alert_id: int
-    booth_id: str
+    booth_id: str | None = Field(description="None: an office alert (power, upstream).")
     kind: str = Field(description="device_failed, device_errors, silent, outbox_growing, ...")
     subject: str
     detail: str
@@ -63,14 +63,6 @@ class PowerOut(_Out):
     state: str = Field(description="MAINS, ON_BATTERY, GENERATOR, LOW_BATTERY, SHUTDOWN, unknown.")
     battery_charge_percent: float | None
     runtime_seconds: int | None
-    detail: str
-
-
-class UpstreamOut(_Out):
-    state: str
-    pending_packets: int = Field(description="Packets committed here, not yet at central.")
-    last_forwarded_at: dt.datetime | None
-    packets_by_state: dict[str, int]
     detail: str
 
 

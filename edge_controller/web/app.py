@@ -14,10 +14,19 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from edge_controller.web import api, metrics, pages
+from edge_controller.web import (
+    api,
+    metrics,
+    mobile_pages,
+    pages,
+    power_pages,
+    training_pages,
+    upstream_pages,
+)
 from edge_controller.web.auth import LoginThrottle, NotAuthenticated, session_username
 from edge_controller.web.context import Renderer, current_user, get_renderer
 from edge_controller.web.deps import WebDeps, load_or_create_secret
+from edge_controller.web.review_pages import router as review_router
 
 SESSION_COOKIE = "rekam_session"
 SECURITY_HEADERS = {
@@ -81,6 +90,10 @@ def create_app(deps: WebDeps) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(metrics.router)
+    app.include_router(review_router)
+    for module in (power_pages, upstream_pages, training_pages, mobile_pages):
+        app.include_router(module.pages_router)
+        app.include_router(module.api_router)
 
     @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(current_user)])
     async def openapi_spec() -> JSONResponse:

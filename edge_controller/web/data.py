@@ -40,7 +40,8 @@ async def booth_rows(request: Request) -> list[BoothRow]:
     for booth_id in registered:
         by_id.setdefault(booth_id, BoothView(booth_id, "unknown", None, None, None))
     for alert in alerts:  # a booth known only by its alerts (e.g. an unknown booth)
-        by_id.setdefault(alert.booth_id, BoothView(alert.booth_id, "unknown", None, None, None))
+        if alert.booth_id is not None:  # None: an office alert (web.office_alerts)
+            by_id.setdefault(alert.booth_id, BoothView(alert.booth_id, "unknown", None, None, None))
     return [
         BoothRow(by_id[booth_id], [a for a in alerts if a.booth_id == booth_id])
         for booth_id in sorted(by_id)

@@ -28,7 +28,10 @@ from edge_controller.config import QueueConfig
 from edge_controller.coverage import CoverageConfig
 from edge_controller.db import connect
 from edge_controller.queue import OfficeQueue, QueueSnapshot
+from edge_controller.review_schema import ReviewConfig
 from edge_controller.schedule import ScheduleConfig
+from edge_controller.upstream.config import UpstreamConfig
+from edge_controller.upstream.status import UpstreamStatus
 from edge_controller.web.config import WebConfig
 
 T = TypeVar("T")
@@ -57,6 +60,10 @@ class UpstreamView:
     """Packets not yet forwarded; None: the dashboard counts them in the database."""
     last_forwarded_at: dt.datetime | None = None
     detail: str = ""
+    status: UpstreamStatus | None = None
+    """The running forwarder's latest status (what /metrics reports); None: none runs."""
+    config: UpstreamConfig | None = None
+    """The forwarder's settings (bandwidth cap, office hours, alert age)."""
 
 
 def unknown_power() -> PowerView:
@@ -95,6 +102,8 @@ class WebDeps:
     upstream: Source[UpstreamView] = unknown_upstream
     rejections: Source[dict[str, dict[str, int]]] = no_rejections
     """Refused packets per booth and code since start (the ingest's counter)."""
+    message_rejections: Source[dict[str, dict[str, int]]] = no_rejections
+    """Refused status/health/events messages per booth and code since start."""
     office_name: str = "Kecamatan"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Makassar"))
     software_version: str = "0.1.0"
@@ -108,6 +117,8 @@ class WebDeps:
     clock: Callable[[], dt.datetime] = utc_now
     collectors: tuple[Collector, ...] = ()
     """More Prometheus collectors for /metrics (e.g. the forwarder's gauges)."""
+    review: ReviewConfig = field(default_factory=ReviewConfig)
+    """Supervisor review: the review key's place and the office's waiting limit."""
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -19,6 +19,7 @@ from prometheus_client.registry import Collector
 from edge_controller.web import data
 from edge_controller.web.context import get_deps
 from edge_controller.web.deps import resolve
+from edge_controller.web.office_alerts import open_office_alerts
 
 router = APIRouter(include_in_schema=False)
 BOOTH_STATES = ("online", "silent", "offline", "unknown")
@@ -46,6 +47,9 @@ async def _families(request: Request) -> list[Metric]:
     upstream, packets = await data.upstream_view(request)
     report = await data.coverage(request)
     rejections: dict[str, dict[str, int]] = await resolve(get_deps(request).rejections)
+    refused_messages: dict[str, dict[str, int]] = await resolve(
+        get_deps(request).message_rejections
+    )
 
     state = _gauge("rekam_booth_state", "1 for the booth's current state.", ["booth", "state"])
     depth = _gauge("rekam_booth_outbox_depth", "Packets not yet acked by the edge.", ["booth"])
@@ -74,6 +78,8 @@ async def _families(request: Request) -> list[Metric]:
             kinds[alert.kind] = kinds.get(alert.kind, 0) + 1
         for kind, count in sorted(kinds.items()):
             alerts.add_metric([view.booth_id, kind], count)
+    for alert in await open_office_alerts(request):  # office-level: booth=""
+        alerts.add_metric(["", alert.kind], 1)
 
     rejected = CounterMetricFamily(
         "rekam_packets_rejected",
@@ -83,6 +89,14 @@ async def _families(request: Request) -> list[Metric]:
     for booth_id, codes in sorted(rejections.items()):
         for code, count in sorted(codes.items()):
             rejected.add_metric([booth_id, code], count)
+    refused = CounterMetricFamily(
+        "rekam_messages_rejected",
+        "Status, health and event messages refused since the edge started.",
+        labels=["booth", "code"],
+    )
+    for booth_id, codes in sorted(refused_messages.items()):
+        for code, count in sorted(codes.items()):
+            refused.add_metric([booth_id, code], count)
 
     waiting = GaugeMetricFamily("rekam_queue_waiting", "Tickets waiting.", value=len(queue.waiting))
     called = GaugeMetricFamily(
@@ -109,7 +123,7 @@ async def _families(request: Request) -> list[Metric]:
         "rekam_coverage_target_share", "The office's target share.", value=report.target_share
     )
     families: list[Any] = [
-        state, depth, disk, temperature, device_ok, device_errors, alerts, rejected,
+        state, depth, disk, temperature, device_ok, device_errors, alerts, rejected, refused,
         waiting, called, stored, backlog, power_state, required, recorded, target,
     ]  # fmt: skip
     return families

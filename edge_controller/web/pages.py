@@ -1,5 +1,6 @@
-"""Server-rendered pages: login, booths, power, queue, the waiting-room TV, upstream,
-coverage, schedule, the not-yet-recorded list and (supervisors) users.
+"""Server-rendered pages: login, booths, power, queue, the waiting-room TV, coverage,
+schedule, the not-yet-recorded list and (supervisors) users. The outage log and power
+report are in :mod:`.power_pages`, forwarding to central in :mod:`.upstream_pages`.
 
 Every page needs a login except ``/login``, ``/display`` (the TV shows ticket numbers
 only) and ``/healthz``. Every POST form carries the session's CSRF token.
@@ -37,6 +38,8 @@ from edge_controller.web.context import (
     language,
     run_db,
 )
+from edge_controller.web.office_alerts import KIND_LABELS as OFFICE_ALERT_LABELS
+from edge_controller.web.office_alerts import open_office_alerts
 from ektp.i18n import LANGUAGES
 
 router = APIRouter(include_in_schema=False)
@@ -171,6 +174,8 @@ async def overview(request: Request, user: CurrentUser) -> Response:
         packets=packets,
         report=report,
         projection_label=PROJECTION_LABELS[report.projection.status],
+        office_alerts=await open_office_alerts(request),
+        office_alert_labels=OFFICE_ALERT_LABELS,
     )
 
 
@@ -200,14 +205,6 @@ async def queue_page(request: Request, user: CurrentUser) -> Response:
         user=user,
         refresh_seconds=get_deps(request).web.dashboard_refresh_seconds,
         queue=await data.queue_snapshot(request),
-    )
-
-
-@router.get("/upstream", response_class=HTMLResponse)
-async def upstream_page(request: Request, user: CurrentUser) -> Response:
-    upstream, packets = await data.upstream_view(request)
-    return get_renderer(request).page(
-        request, "upstream.html.j2", user=user, upstream=upstream, packets=packets
     )
 
 

@@ -36,6 +36,7 @@ from edge_controller.web.deps import (
     unknown_power,
     unknown_upstream,
 )
+from edge_controller.web.upstream_data import upstream_view_of
 
 if TYPE_CHECKING:
     from edge_controller.service import EdgeService
@@ -138,16 +139,7 @@ def deps_for_service(
         )
 
     def live_upstream() -> UpstreamView:
-        forwarder = getattr(service, "forwarder", None)
-        status = forwarder.last_status if forwarder is not None else None
-        if status is None:
-            return UpstreamView()
-        return UpstreamView(
-            state=str(status.state),
-            pending_packets=status.backlog_count,
-            last_forwarded_at=status.last_success_at,
-            detail=status.last_error or "",
-        )
+        return upstream_view_of(getattr(service, "forwarder", None))
 
     return WebDeps(
         database_path=config.database.path,
@@ -155,6 +147,7 @@ def deps_for_service(
         power=live_power if power is unknown_power else power,
         upstream=live_upstream if upstream is unknown_upstream else upstream,
         rejections=service.rejections.as_dict,
+        message_rejections=service.message_rejections.as_dict,
         office_name=config.office_name,
         timezone=config.timezone,
         software_version=config.software_version,
@@ -164,6 +157,7 @@ def deps_for_service(
         calendar=calendar or getattr(config, "calendar", None) or CalendarConfig(),
         web=web,
         collectors=(UpstreamCollector(lambda: getattr(service.forwarder, "last_status", None)),),
+        review=config.review,
     )
 
 

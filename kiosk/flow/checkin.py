@@ -135,7 +135,7 @@ class CheckInFlow:
         self._expect(CheckInStep.KK)
         kk = parse_kk(text.strip(), today=self._today())
         entry = self._answers.entry
-        if entry is not None and entry.kk != kk.digits:
+        if entry is not None and not entry.kk_matches(kk.digits):
             self._touch()
             raise FlowError(
                 N_("This KK number is not the family card on record for this NIK."),

@@ -26,6 +26,10 @@ class RosterEntry:
     recorded_on: date | None = None
     card_status: str | None = None
 
+    def kk_matches(self, kk: str) -> bool:
+        """Is ``kk`` (16 digits) the family card on record? (A digest entry compares keys.)"""
+        return self.kk == kk
+
 
 class Roster(Protocol):
     def find(self, nik: str) -> RosterEntry | None:

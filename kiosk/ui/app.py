@@ -20,7 +20,7 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 if __name__ == "__main__":
     # Run as the entry point: our argparse owns the command line, not Kivy's.
@@ -41,11 +41,14 @@ from kiosk.handover import HandoverFlow, HandoverStep
 from kiosk.ui.describe import describe_error
 from kiosk.ui.ports import FramePreview
 from kiosk.ui.screens import SCREEN_CLASSES
-from kiosk.ui.status import BoothStatus, PowerState
+from kiosk.ui.status import BoothStatus, PowerState, notice_lines
 from kiosk.ui.texts import DEVICE_NAMES, SPOKEN_PROMPTS, tr, words
 from kiosk.ui.widgets import hand, numpad, signature  # noqa: F401 - registers kv classes
 from kiosk.ui.widgets.banners import HealthPopup
 from kiosk.voice import Speaker
+
+if TYPE_CHECKING:
+    from kiosk.ui.screens.training import TrainingMode
 
 log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent / "kv"
@@ -87,9 +90,13 @@ class KioskApp(App):
     busy_message = StringProperty("")
     offline_text = StringProperty("")
     power_text = StringProperty("")
+    notice_text = StringProperty("")
+    """Mobile duty, a rejected record, reviews piling up (tap to close a rejection)."""
     health_ok = BooleanProperty(True)
     demo_controls = BooleanProperty(False)
     handover_enabled = BooleanProperty(False)
+    training_active = BooleanProperty(False)
+    """A practice session is on: LATIHAN banner and the training colours (kiosk.training)."""
 
     def __init__(
         self,
@@ -117,6 +124,10 @@ class KioskApp(App):
         self.handover_enabled = handover is not None and capture is not None
         self.voice = voice
         self.heartbeat = heartbeat
+        self.training: TrainingMode | None = None
+        self.dismiss_review_notice: Callable[[], None] | None = None
+        """Set by the booth wiring: closes the supervisor-rejection notice."""
+        """Set by the booth wiring when the booth offers practice sessions."""
         self._spoken: tuple[str, str] | None = None
         self._jobs: set[asyncio.Future[Any]] = set()
 
@@ -343,6 +354,13 @@ class KioskApp(App):
         else:
             self.power_text = ""
         self.health_ok = status.all_devices_ok
+        self.notice_text = " · ".join(notice_lines(status, lang))
+
+    def close_notice(self) -> None:
+        if self.dismiss_review_notice is not None:
+            self.dismiss_review_notice()
+        self.status.review_rejection = None
+        self._poll_status()
 
     def open_health(self) -> None:
         lines = [

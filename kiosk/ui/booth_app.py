@@ -136,6 +136,15 @@ class StatusFeed:
             self._status.records_waiting = self._booth.outbox.depth()
         except Exception:  # the outbox closed for a shutdown: keep the last count
             log.debug("outbox depth unavailable", exc_info=True)
+        booth = self._booth
+        self._status.mobile_duty = booth.mobile.state if booth.mobile is not None else None
+        reviews = booth.reviews
+        if reviews is not None:
+            latest = reviews.rejections[-1] if reviews.rejections else None
+            self._status.review_rejection = latest.comment if latest is not None else None
+            backlog = reviews.backlog
+            piling_up = backlog is not None and backlog.piling_up
+            self._status.reviews_piling_up = backlog.waiting if backlog and piling_up else None
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
@@ -165,6 +174,7 @@ def build_booth_ui(
     Card hand-overs go to ``publish_event``, else to the booth's uplink (if it has one).
     """
     from kiosk.ui.app import KioskApp  # noqa: PLC0415 - imports Kivy's window
+    from kiosk.ui.screens.training import TrainingMode  # noqa: PLC0415 - imports Kivy
 
     booth = build_booth(config, roster=roster, tickets=tickets)
     try:
@@ -187,6 +197,10 @@ def build_booth_ui(
             heartbeat=heartbeat,
             **app_options,
         )
+        if booth.reviews is not None:  # the operator closes a rejection notice by tapping it
+            app.dismiss_review_notice = booth.reviews.dismiss
+        if booth.training is not None:  # practice sessions on this booth (kiosk.training)
+            app.training = TrainingMode(booth.training, booth.capture, booth.reader.card_present)
     except BaseException:
         booth.close()
         raise

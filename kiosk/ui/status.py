@@ -6,8 +6,12 @@ self-tests (any thread: plain attribute writes); the app reads it about once a s
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from kiosk.mobile import DutyState, duty_banner
+from kiosk.review_notices import piling_up_text, rejection_text
 
 
 class PowerState(StrEnum):
@@ -32,7 +36,26 @@ class BoothStatus:
     power: PowerState = PowerState.MAINS
     battery_minutes_left: int | None = None
     devices: dict[str, DeviceHealth] = field(default_factory=dict)
+    mobile_duty: DutyState | None = None
+    """The booth is away on mobile duty (kiosk.mobile): since when, which villages."""
+    review_rejection: str | None = None
+    """The supervisor's comment on the latest rejected record the operator has not closed."""
+    reviews_piling_up: int | None = None
+    """Records waiting for review, when more wait than the office allows; else None."""
 
     @property
     def all_devices_ok(self) -> bool:
         return all(health.ok for health in self.devices.values())
+
+
+def notice_lines(status: BoothStatus, language: str, now: dt.datetime | None = None) -> list[str]:
+    """The notice banner's lines, in ``language``: mobile duty, a rejection, reviews piling up."""
+    lines = []
+    if status.mobile_duty is not None:
+        now = now or dt.datetime.now(dt.UTC)
+        lines.append(duty_banner(status.mobile_duty, now, status.records_waiting, language))
+    if status.review_rejection is not None:
+        lines.append(rejection_text(status.review_rejection, language))
+    if status.reviews_piling_up is not None:
+        lines.append(piling_up_text(status.reviews_piling_up, language))
+    return lines

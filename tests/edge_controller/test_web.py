@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from fastapi.testclient import TestClient
 from web_fixtures import (
@@ -18,10 +19,11 @@ from web_fixtures import (
     web_office,
 )
 
+from edge_controller.mobile_stats import MOBILE_CHECK_IN, MOBILE_TICKET_CALLED, merge_mobile_event
 from edge_controller.roster import record_enrollment
 from edge_controller.web import create_app, user_add
 from edge_controller.web.auth import authenticate, hash_password, verify_password
-from ektp.messages import DeviceHealth
+from ektp.messages import DeviceHealth, EventMessage
 
 # --- login -------------------------------------------------------------------------
 
@@ -327,3 +329,57 @@ def test_power_and_upstream_show_their_placeholders(supervisor: TestClient) -> N
     assert "Belum diukur" in supervisor.get("/power").text
     assert supervisor.get("/api/v1/power").json()["state"] == "unknown"
     assert supervisor.get("/api/v1/upstream").json()["pending_packets"] == 0
+
+
+def test_metrics_count_refused_packets_and_refused_messages_per_booth(web_office: Office) -> None:
+    deps = web_office.deps(
+        rejections=lambda: {"booth-01": {"packet.bad_signature": 2}},
+        message_rejections=lambda: {"booth-02": {"message.schema": 5}},
+    )
+    with TestClient(create_app(deps)) as client:
+        text = client.get("/metrics").text
+    assert 'rekam_packets_rejected_total{booth="booth-01",code="packet.bad_signature"} 2.0' in text
+    assert 'rekam_messages_rejected_total{booth="booth-02",code="message.schema"} 5.0' in text
+
+
+def test_mobile_recording_days_show_once_each_on_the_page_and_in_the_api(
+    web_office: Office,
+) -> None:
+    at = dt.datetime(2026, 11, 18, 9, 0, tzinfo=dt.UTC)
+    check_in = EventMessage(
+        booth_id="booth-03",
+        event_id=uuid.uuid4(),
+        at=at,
+        kind="check_in",
+        name=MOBILE_CHECK_IN,
+        data={"number": "M-001", "service": "new_recording", "kelurahan": "Tasuk"},
+    )
+    called = EventMessage(
+        booth_id="booth-03",
+        event_id=uuid.uuid4(),
+        at=at + dt.timedelta(minutes=4),
+        kind="ticket_called",
+        name=MOBILE_TICKET_CALLED,
+        data={"request_id": str(check_in.event_id)},
+    )
+    conn = web_office.db()
+    try:
+        for event in (check_in, called, check_in):  # a re-sent event is merged once
+            merge_mobile_event(conn, event, at)
+    finally:
+        conn.close()
+    with TestClient(create_app(web_office.deps())) as client:
+        log_in(client, *SUPERVISOR)
+        days = client.get("/api/v1/mobile").json()["days"]
+        page = client.get("/mobile", headers={"Accept-Language": "id"}).text
+    assert days == [
+        {
+            "day": "2026-11-18",
+            "kelurahan": "Tasuk",
+            "checked_in": 1,
+            "served": 1,
+            "mean_service_minutes": None,
+        }
+    ]
+    assert "Perekaman keliling" in page
+    assert "Tasuk" in page

@@ -54,6 +54,7 @@ async def run(d: Any, report: dict[str, Any]) -> None:
     for lang in ("id", "en"):
         await resident_screens(d, shoot, lang)
         await operator_screens(d, shoot, lang)
+        await training_screens(d, shoot, lang)
 
 
 async def detector_control(d: Any) -> list[dict[str, Any]]:
@@ -239,3 +240,87 @@ async def handover_screens(d: Any, shoot: Shooter) -> None:
     await shoot("handover_refused")
     sensor.finger_on_glass = right_finger
     app.close_handover()
+
+
+def training_mode(d: Any) -> Any:
+    """Practice sessions over the demo's devices (kiosk.training), made once per run."""
+    import tempfile  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    from kiosk.training import TrainingDesk, capture_flow_factory  # noqa: PLC0415
+    from kiosk.training_store import TrainingResultStore  # noqa: PLC0415
+    from kiosk.ui.demo import DEMO_REGION  # noqa: PLC0415
+    from kiosk.ui.screens.training import TrainingMode  # noqa: PLC0415
+
+    app, parts = d.app, d.parts
+    if app.training is None:
+        store = TrainingResultStore(Path(tempfile.mkdtemp(prefix="training-")) / "t.sqlite")
+        make_flow = capture_flow_factory(
+            booth_id="booth-01",
+            login=parts.login,
+            photo=parts.photo,
+            sensor=parts.sensor,
+            fingers=("right_thumb", "right_index", "left_thumb", "left_index"),
+            required_background=lambda _enrollment: "white",
+            office_district_code=DEMO_REGION,
+        )
+        desk = TrainingDesk(
+            booth_id="booth-01",
+            make_flow=make_flow,
+            documents_for=lambda _service: ["kk", "birth_certificate"],
+            audit=parts.audit,
+            store=store,
+        )
+        app.training = TrainingMode(desk, app.capture)
+    return app.training
+
+
+async def training_screens(d: Any, shoot: Shooter, lang: str) -> None:
+    """A practice session: the login choice, the LATIHAN banner on the operator screens,
+    and the result ("Hasil latihan")."""
+    app = d.app
+    training = training_mode(d)
+    app.side = "operator"
+
+    def show() -> None:
+        app.sync()
+        app.set_language(lang)
+
+    app.capture.card_inserted()
+    show()
+    pin = app.screens.current_screen
+    for digit in "1234":
+        pin.on_key(digit)
+    pin.choose_training(True)
+    await shoot("pin_practice_chosen")
+    session = await asyncio.to_thread(training.desk.start, "123456")
+    training.enter(app, session)
+    show()
+    capture = app.capture
+    assert capture is session.flow
+    assert app.training_active
+    await shoot("practice_ready")
+    capture.call_next()
+    show()
+    await shoot("practice_checklist")
+    capture.confirm_documents(set(capture.enrollment.ticket.checkin.documents))
+    show()
+    result = await asyncio.to_thread(capture.take_photo)
+    if not result.ok:
+        capture.accept_photo_anyway("practice")
+    show()
+    await shoot("practice_fingers")
+    while capture.enrollment.fingers.current is not None:
+        await asyncio.to_thread(capture.capture_finger)
+    capture.submit_signature(b"\x89PNG practice signature " * 8)
+    show()
+    await shoot("practice_review")
+    await asyncio.to_thread(capture.seal)
+    show()
+    await shoot("practice_saved")
+    training.finish(app)
+    app.set_language(lang)
+    app.current_screen().refresh()
+    await shoot("training_result")
+    training.close_result(app)
+    show()

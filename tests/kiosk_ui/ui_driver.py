@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 SCENARIO_TIMEOUT_S = 120.0
-BOOTH_SCENARIOS = ("booth", "frames")
+BOOTH_SCENARIOS = ("booth", "frames", "training")
 _touch_ids = itertools.count(1000)
 
 
@@ -198,6 +198,7 @@ def main() -> int:
     import scenario_frames  # noqa: PLC0415
     import scenario_journey  # noqa: PLC0415
     import scenario_screens  # noqa: PLC0415
+    import scenario_training  # noqa: PLC0415
 
     from kiosk.ui.app import KioskApp  # noqa: PLC0415
     from kiosk.ui.demo import build_demo_parts  # noqa: PLC0415
@@ -207,10 +208,15 @@ def main() -> int:
         "screens": scenario_screens.run,
         "booth": scenario_booth.run,
         "frames": scenario_frames.run,
+        "training": scenario_training.run,
     }
     closing: list[Any] = []
     if args.scenario in BOOTH_SCENARIOS:
-        builders = {"booth": scenario_booth.build, "frames": scenario_frames.build}
+        builders = {
+            "booth": scenario_booth.build,
+            "frames": scenario_frames.build,
+            "training": scenario_training.build,
+        }
         parts = builders[args.scenario](args.booth_config)
         parts.start()
         closing.append(parts.close)

@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from edge_controller.config import EdgeConfig
 from kiosk.config import BoothConfig
 from provisioning.engine import RunResult, TaskEvent
 from provisioning.hostkeys import explain_connection_failure, fingerprint, known_hosts_text
@@ -106,6 +107,8 @@ def test_booth_config_points_at_the_edge_and_stays_under_the_units_root(office, 
     assert parsed.outbox_path == unit_root / "var/lib/rekam/outbox.sqlite"
     assert parsed.hardware.fingerprint is not None
     assert parsed.hardware.fingerprint.backend == "real"
+    # booths seal the review thumbnail for the edge's key, installed beside central's
+    assert parsed.edge.review_public_key_path == unit_root / "etc/rekam/edge-review-x25519.pem"
 
 
 def test_office_init_writes_a_broker_config_with_a_crl_and_the_booth_acl(office):
@@ -115,6 +118,10 @@ def test_office_init_writes_a_broker_config_with_a_crl_and_the_booth_acl(office)
     assert "crlfile" in conf
     assert "pattern write booths/%u/enrollments" in (directory.edge_dir / "acl").read_text()
     assert (directory.edge_dir / "tls" / "broker.key").stat().st_mode & 0o077 == 0
+    assert directory.review_key_path.stat().st_mode & 0o077 == 0
+    edge = EdgeConfig.model_validate(tomllib.loads((directory.edge_dir / "edge.toml").read_text()))
+    assert edge.review.key_path is not None
+    assert edge.review.key_path.name == directory.review_key_path.name
 
 
 def test_release_version_follows_the_content(tmp_path):

@@ -8,18 +8,19 @@ The tests run in order and share one office (each ansible run costs seconds).
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from provisioning_cli_fixtures import (
+    ProvisionedOffice,
+    copy_release_source,
+    office,
+    summary_row,
+)
 from sshd_fixtures import booth_unit, client_key, spare_unit
 
 from kiosk.config import BoothConfig
@@ -27,104 +28,10 @@ from kiosk.outbox import Outbox
 
 pytestmark = pytest.mark.timeout(600)
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def copy_release_source(target: Path) -> Path:
-    """A frozen copy of the booth packages (the working tree may change under us)."""
-    for package in ("ektp", "hardware", "kiosk"):
-        shutil.copytree(
-            REPO / package, target / package, ignore=shutil.ignore_patterns("__pycache__")
-        )
-    return target
-
-
-class Office:
-    def __init__(self, root: Path, key: Path) -> None:
-        self.root = root
-        self.release = copy_release_source(root / "release")
-        self.directory = root / "office"
-        self.key = key
-        self.units = root / "units"
-
-    def unit_root(self, port: int) -> Path:
-        return self.units / str(port)
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        completed = subprocess.run(
-            [sys.executable, "-m", "provisioning.cli", "--office", str(self.directory), *args],
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
-        print(completed.stdout, completed.stderr)
-        return completed
-
-
-@pytest.fixture(scope="module")
-def office(tmp_path_factory: pytest.TempPathFactory, client_key: Path):
-    root = tmp_path_factory.mktemp("provision")
-    before = set(glob.glob("/tmp/rk-cp-*"))
-    office = Office(root, client_key)
-    central = root / "central.pem"
-    central.write_bytes(
-        X25519PrivateKey.generate()
-        .public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-    init = [
-        "office",
-        "init",
-        "--name",
-        "Kecamatan Uji",
-        "--edge-host",
-        "127.0.0.1",
-        "--ssh-key",
-        str(client_key),
-        "--ssh-user",
-        "root",
-        "--central-public-key",
-        str(central),
-        "--root-prefix",
-        str(office.units / "{port}"),
-        "--plan-system-changes",
-        "--booth-python",
-        sys.executable,
-        "--emulated-hardware",
-        "--no-data-partition",
-    ]
-    first = office.cli(*init)
-    assert first.returncode == 0, first.stderr
-    second = office.cli(*init)
-    assert second.returncode == 0
-    assert "Nothing changed" in second.stdout
-    yield office
-    # The CLI ends its SSH masters itself; end any a failed run left behind.
-    for directory in set(glob.glob("/tmp/rk-cp-*")) - before:
-        for socket_path in glob.glob(f"{directory}/*"):
-            subprocess.run(
-                ["ssh", "-o", f"ControlPath={socket_path}", "-O", "exit", "x"],
-                capture_output=True,
-                timeout=15,
-                check=False,
-            )
-
 
 def test_a_wrong_host_key_is_refused_before_anything_is_touched(office, booth_unit):
     wrong = "SHA256:" + "A" * 43
-    result = office.cli(
-        "booth",
-        "add",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(booth_unit.port),
-        "--id",
-        "booth-01",
-        "--host-key",
-        wrong,
-    )
+    result = office.booth("add", booth_unit, "--id", "booth-01", "--host-key", wrong, pin=False)
     assert result.returncode == 1
     assert "does not match the pinned fingerprint" in result.stderr
     assert booth_unit.fingerprint in result.stderr  # shows what the unit really offered
@@ -132,25 +39,18 @@ def test_a_wrong_host_key_is_refused_before_anything_is_touched(office, booth_un
 
 
 def test_booth_add_provisions_the_unit_and_plans_the_system_steps(office, booth_unit):
-    result = office.cli(
-        "booth",
-        "add",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(booth_unit.port),
-        "--id",
-        "booth-01",
-        "--host-key",
-        booth_unit.fingerprint,
-        "--release",
-        str(office.release),
-    )
+    result = office.booth("add", booth_unit, "--id", "booth-01")
     assert result.returncode == 0, result.stdout
     root = office.unit_root(booth_unit.port)
     config = BoothConfig.model_validate(tomllib.loads((root / "etc/rekam/booth.toml").read_text()))
     assert config.booth_id == "booth-01"
     assert config.edge is not None
+    review_key = root / "etc/rekam/edge-review-x25519.pem"
+    assert config.edge.review_public_key_path == review_key
+    assert (
+        review_key.read_bytes()
+        == office.directory.joinpath("edge/review/review.pub.pem").read_bytes()
+    )
     # The key was made on the unit; only its certificate came from the office CA.
     key = root / "etc/rekam/tls/booth-01.key"
     assert key.stat().st_mode & 0o077 == 0
@@ -190,25 +90,14 @@ def test_booth_add_provisions_the_unit_and_plans_the_system_steps(office, booth_
 
 
 def test_booth_add_again_changes_nothing_and_says_so(office, booth_unit):
-    result = office.cli(
-        "booth",
-        "add",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(booth_unit.port),
-        "--id",
-        "booth-01",
-        "--release",
-        str(office.release),
-    )
+    result = office.booth("add", booth_unit, "--id", "booth-01", pin=False)  # pin remembered
     assert result.returncode == 0, result.stdout
     assert "Nothing changed" in result.stdout
-    row = next(line for line in result.stdout.splitlines() if line.startswith("booth-01 "))
-    assert row.split()[3:5] == ["unchanged", "0"]
+    row = summary_row(result.stdout, "booth-01")
+    assert (row["result"], row["changed"]) == ("unchanged", "0")
 
 
-def _bad_release(office: Office) -> Path:
+def _bad_release(office: ProvisionedOffice) -> Path:
     source = copy_release_source(office.root / "bad-release")
     # A release whose self-test reports a dead fingerprint sensor and exits 1.
     (source / "hardware" / "cli.py").write_text(
@@ -245,10 +134,9 @@ def test_status_shows_version_health_and_outbox_depth(office, booth_unit):
         outbox.mark_acked(["pkt-0003"])
     result = office.cli("booth", "status")
     assert result.returncode == 0, result.stdout
-    row = next(line for line in result.stdout.splitlines() if line.startswith("booth-01 "))
-    version = os.path.basename(os.readlink(root / "var/lib/rekam/current"))
-    assert version in row
-    assert row.split()[3:5] == ["ok", "2"]
+    row = summary_row(result.stdout, "booth-01")
+    assert row["version"] == os.path.basename(os.readlink(root / "var/lib/rekam/current"))
+    assert (row["health"], row["outbox"]) == ("ok", "2")
 
 
 def test_replace_moves_the_identity_revokes_the_old_cert_and_recovers_records(
@@ -257,19 +145,7 @@ def test_replace_moves_the_identity_revokes_the_old_cert_and_recovers_records(
     old_cert = x509.load_pem_x509_certificate(
         (office.unit_root(booth_unit.port) / "etc/rekam/tls/booth-01.crt").read_bytes()
     )
-    result = office.cli(
-        "booth",
-        "replace",
-        "booth-01",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(spare_unit.port),
-        "--host-key",
-        spare_unit.fingerprint,
-        "--release",
-        str(office.release),
-    )
+    result = office.booth("replace", spare_unit, "booth-01")
     assert result.returncode == 0, result.stdout
     new_root = office.unit_root(spare_unit.port)
     new_cert = x509.load_pem_x509_certificate(
@@ -283,6 +159,7 @@ def test_replace_moves_the_identity_revokes_the_old_cert_and_recovers_records(
         recovered = {record.packet_id for record in outbox.unacked()}
     assert recovered == {"pkt-0001", "pkt-0002"}
     assert "recovered 2 record(s)" in result.stdout
+    assert summary_row(result.stdout, "booth-01")["recovered"] == "2"
     inventory = (office.directory / "inventory.yml").read_text()
     assert f"port: {spare_unit.port}" in inventory
 

@@ -23,6 +23,7 @@ from kiosk.ui.screens.resident_end import (
 )
 from kiosk.ui.screens.resident_numbers import KkScreen, NikScreen
 from kiosk.ui.screens.resident_start import ServiceScreen, WelcomeScreen
+from kiosk.ui.screens.training import TrainingResultScreen
 
 SCREEN_CLASSES: dict[str, type[KioskScreen]] = {
     "welcome": WelcomeScreen,
@@ -44,4 +45,5 @@ SCREEN_CLASSES: dict[str, type[KioskScreen]] = {
     "review": ReviewScreen,
     "saved": SavedScreen,
     "handover": HandoverScreen,
+    "training_result": TrainingResultScreen,
 }

@@ -29,6 +29,9 @@ class LockScreen(KioskScreen):
 
 class PinScreen(KioskScreen):
     dots = StringProperty("")
+    training_available = BooleanProperty(False)
+    training_chosen = BooleanProperty(False)
+    """The operator chose "Latihan" (practice) instead of "Perekaman" (recording)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -36,10 +39,16 @@ class PinScreen(KioskScreen):
 
     def on_pre_enter(self, *args: Any) -> None:
         self._pin = ""
+        self.training_chosen = False
         super().on_pre_enter(*args)
+
+    def choose_training(self, chosen: bool) -> None:
+        self.training_chosen = chosen and self.training_available
 
     def fill(self) -> None:
         self.dots = " ".join("●" for _ in self._pin)
+        training = self.app.training
+        self.training_available = training is not None and not self.app.training_active
 
     def on_key(self, key: str) -> None:
         if key == "delete":
@@ -56,6 +65,10 @@ class PinScreen(KioskScreen):
             return
         pin, self._pin = self._pin, ""
         self.fill()
+        training = self.app.training
+        if self.training_chosen and training is not None:
+            training.log_in(self.app, pin, self.show_error)
+            return
         self.app.run_blocking(
             self.t(MSG_CHECKING_PIN),
             lambda: capture.enter_pin(pin),

@@ -3,7 +3,8 @@
 Each finished task on each host prints one line (``[booth-01] changed  Write ...``) and
 appends one JSON object to the file named by ``REKAM_EVENTS_FILE``: host, task name,
 status (ok / changed / failed / skipped / unreachable), tags, message, ``stdout`` of
-tasks tagged ``report``, and whether the failure was ignored. The CLI reads that file
+tasks tagged ``report``, and whether the failure was ignored. A task tagged ``slow``
+also prints a line when it starts, so a long step does not look like a hang. The CLI reads that file
 to build its summary; nothing here decides anything.
 """
 
@@ -68,6 +69,12 @@ class CallbackModule(CallbackBase):
             if status in ("failed", "unreachable") and event["message"]:
                 line += f": {event['message'].splitlines()[0][:200]}"
             print(line, file=sys.stdout, flush=True)
+
+    def v2_playbook_on_task_start(self, task: Any, is_conditional: bool) -> None:
+        """Announce tasks tagged ``slow`` before they start (their line comes at the end)."""
+        if self._quiet or "slow" not in (task.tags or []):
+            return
+        print(f"  [*] {'started':<11} {task.get_name().strip()} (may take minutes)", flush=True)
 
     def v2_runner_on_ok(self, result: Any) -> None:
         self._emit(result, "changed" if result._result.get("changed") else "ok")

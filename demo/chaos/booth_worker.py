@@ -1,0 +1,152 @@
+"""One chaos booth as its own process: seal, commit, journal, and the real uplink.
+
+``python -m demo.chaos.booth_worker SETTINGS.json`` (written by the harness). The
+worker plays its script of enrollments (:mod:`demo.chaos.enrollments`): for each it
+seals the record with the booth's real key (:class:`kiosk.sealing.PacketSealer`),
+commits it to the real outbox (:class:`kiosk.outbox.Outbox`) and only after that
+commit returned appends the packet id and SHA-256 to its journal. The real
+:class:`kiosk.uplink.BoothUplink` drains the outbox to the edge meanwhile.
+
+The harness kills it with SIGKILL at random moments and starts it again. On start
+it first reconciles: every packet already in the outbox but missing from the journal
+(killed between the commit and the journal line) is journaled now, marked
+``recovered``; the script continues with the first serial the outbox does not hold.
+Once the script is done it keeps draining until SIGTERM.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import random
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from demo.chaos.enrollments import enrollment_parts, enrollment_record
+from demo.chaos.evidence import (
+    JOURNAL_NAME,
+    OUTBOX_NAME,
+    SERIAL_META_KEY,
+    Journal,
+    JournalEntry,
+    outbox_rows,
+)
+from kiosk.config import EdgeLink, UplinkSettings
+from kiosk.keys import load_central_public_key, load_or_create_signing_key
+from kiosk.outbox import Outbox
+from kiosk.sealing import PacketSealer
+from kiosk.uplink import BoothUplink
+
+log = logging.getLogger("rekam-chaos.booth")
+SIGNING_KEY_PATH = Path("keys") / "booth-signing.pem"
+
+
+class WorkerSettings(BaseModel):
+    """What the harness tells one chaos booth (a JSON file)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    booth_id: str = Field(description="The booth's id (its certificate CN).")
+    booth_index: int = Field(ge=0, description="Position among the run's booths (NIKs).")
+    data_dir: Path = Field(description="Outbox, journal and signing key live here.")
+    serials: list[int] = Field(description="The script: serial numbers to enroll, in order.")
+    seed: int = Field(description="The run's seed (derives the synthetic content).")
+    pace_seconds: float = Field(
+        ge=0, description="Mean pause between two enrollments (spreads them over the run)."
+    )
+    central_public_key_path: Path = Field(description="Central's X25519 sealing key (PEM).")
+    edge: EdgeLink = Field(description="The booth's link to the broker (through its proxy).")
+    uplink: UplinkSettings = Field(description="Uplink timings.")
+
+
+def reconcile(journal: Journal, outbox_path: Path) -> set[int]:
+    """Journal what the outbox holds and the journal misses; return the serials done."""
+    journaled = {entry.packet_id for entry in journal.entries()}
+    done = {entry.serial for entry in journal.entries()}
+    for row in outbox_rows(outbox_path):
+        if row.serial is None:
+            continue
+        if row.packet_id not in journaled:
+            journal.append(JournalEntry(row.serial, row.packet_id, row.sha256, recovered=True))
+        done.add(row.serial)
+    return done
+
+
+class ScriptPlayer:
+    """Plays a booth's script: seal, commit, journal, wake the uplink."""
+
+    def __init__(
+        self, settings: WorkerSettings, outbox: Outbox, journal: Journal, uplink: BoothUplink
+    ) -> None:
+        self.settings = settings
+        self.outbox = outbox
+        self.journal = journal
+        self.uplink = uplink
+        self.sealer = PacketSealer(
+            booth_id=settings.booth_id,
+            signing_key=load_or_create_signing_key(settings.data_dir / SIGNING_KEY_PATH),
+            central_public_key=load_central_public_key(settings.central_public_key_path),
+        )
+
+    def play(self, stopping: threading.Event) -> None:
+        settings = self.settings
+        done = reconcile(self.journal, self.outbox.path)
+        pacing = random.Random()
+        for serial in settings.serials:
+            if serial in done:
+                continue
+            if stopping.wait(pacing.uniform(0, 2 * settings.pace_seconds)):
+                return
+            self.enroll(serial)
+
+    def enroll(self, serial: int) -> None:
+        settings = self.settings
+        record = enrollment_record(settings.booth_id, settings.booth_index, serial)
+        parts = enrollment_parts(settings.seed, settings.booth_id, serial)
+        sealed = self.sealer.seal(record, parts)
+        meta: dict[str, Any] = {**sealed.outbox_meta, SERIAL_META_KEY: serial}
+        self.outbox.commit(sealed.packet_id, sealed.data, meta)
+        # only now is it a promise: the outbox commit returned
+        self.journal.append(
+            JournalEntry(serial, sealed.packet_id, hashlib.sha256(sealed.data).hexdigest())
+        )
+        self.uplink.wake()
+
+
+def run(settings: WorkerSettings) -> int:
+    data_dir = settings.data_dir
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    outbox = Outbox(data_dir / OUTBOX_NAME)
+    journal = Journal(data_dir / JOURNAL_NAME)
+    uplink = BoothUplink(settings.booth_id, settings.edge, outbox, settings=settings.uplink)
+    uplink.start()
+    try:
+        ScriptPlayer(settings, outbox, journal, uplink).play(stopping)
+        while not stopping.wait(0.5):
+            pass
+    finally:
+        uplink.stop()
+        outbox.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m demo.chaos.booth_worker SETTINGS.json", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
+    settings = WorkerSettings.model_validate(json.loads(Path(args[0]).read_text("utf-8")))
+    return run(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

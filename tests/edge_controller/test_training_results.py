@@ -1,0 +1,185 @@
+"""Issue 10's training acceptance in a real office: a practice session on a real booth
+sends its result over the real broker to the edge, where it shows for that operator on
+the dashboard and in the API — and recordings, queue, coverage and upstream stay as
+they were."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from edge_controller.booths import register_booth_key
+from edge_controller.db import connect
+from edge_controller.web import create_app
+from edge_controller.web.auth import add_user
+from edge_controller.web.config import WebConfig
+from edge_controller.web.deps import WebDeps
+from kiosk.booth import Booth, build_booth
+from kiosk.config import load_booth_config
+from kiosk.headless import HeadlessRunner
+from kiosk.keys import load_or_create_signing_key, public_key_pem
+from kiosk.script import EnrollmentScript
+from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
+from tests.edge_controller.ingest_fixtures import RunningEdge, edge_config, running_edge
+from tests.edge_controller.web_fixtures import csrf_from
+from tests.kiosk.booth_fixtures import BoothSetup, resident_kk, resident_nik, write_booth_config
+
+OPERATOR_ID = "OP-0077"
+STAFF = ("camat", "rahasia-kantor-123")
+UNTOUCHED_TABLES = ("recordings", "ingested_packets", "queue_tickets", "queue_events")
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Iterator[Office]:
+    yield from running_office(tmp_path / "office")
+
+
+@pytest.fixture
+def setup(office: Office, tmp_path: Path) -> BoothSetup:
+    issued = office.identity("booth-07")
+    edge_section = (
+        "[edge]\n"
+        f'host = "{office.broker.host}"\n'
+        f"port = {office.broker.port}\n"
+        f'ca_cert_path = "{office.ca.cert_path}"\n'
+        f'cert_path = "{issued.cert_path}"\n'
+        f'key_path = "{issued.key_path}"\n'
+        "[uplink]\n"
+        "health_interval_seconds = 1.0\n"
+        "reconnect_max_delay_seconds = 2\n"
+    )
+    return write_booth_config(tmp_path / "booth", booth_id="booth-07", extra=edge_section)
+
+
+@pytest.fixture
+def edge(office: Office, tmp_path: Path, setup: BoothSetup) -> Iterator[RunningEdge]:
+    config = edge_config(office, tmp_path)
+    key = load_or_create_signing_key(setup.data_dir / "keys" / "booth-signing.pem")
+    conn = connect(config.database.path)
+    try:
+        register_booth_key(conn, "booth-07", public_key_pem(key), dt.datetime.now(dt.UTC))
+        add_user(conn, *STAFF, "supervisor", display_name="Pak Camat")
+    finally:
+        conn.close()
+    yield from running_edge(config)
+
+
+@pytest.fixture
+def booth(setup: BoothSetup, edge: RunningEdge, smartcard_pcscd: object) -> Iterator[Booth]:
+    built = build_booth(load_booth_config(setup.config_path))
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+def counts(edge: RunningEdge) -> dict[str, int]:
+    conn = edge.db()
+    try:
+        return {
+            table: int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+            for table in UNTOUCHED_TABLES
+        }
+    finally:
+        conn.close()
+
+
+def practised(edge: RunningEdge) -> list[tuple[str, str, int]]:
+    conn = edge.db()
+    try:
+        rows = conn.execute("SELECT operator_id, booth_id, score FROM training_results")
+        return [(r[0], r[1], r[2]) for r in rows.fetchall()]
+    finally:
+        conn.close()
+
+
+def test_practice_result_reaches_the_edge_and_nothing_else_does(
+    booth: Booth, edge: RunningEdge
+) -> None:
+    assert booth.uplink is not None
+    assert wait_for(lambda: booth.uplink is not None and booth.uplink.connected, timeout=30)
+    before = counts(edge)
+    script = EnrollmentScript.model_validate(
+        {
+            "mode": "training",
+            "operator": {"operator_id": OPERATOR_ID, "name": "Rina Trainee"},
+            "residents": [{"nik": resident_nik(5), "kk": resident_kk(6), "name": "ignored"}],
+        }
+    )
+    outcome = HeadlessRunner(booth, script).run()
+    assert outcome.training is not None
+    score = outcome.training.score
+
+    assert wait_for(lambda: practised(edge) == [(OPERATOR_ID, "booth-07", score)], timeout=30)
+    assert booth.training is not None
+    assert wait_for(lambda: booth.training is not None and not booth.training.store.unsent())
+    assert booth.outbox.depth() == 0
+    assert counts(edge) == before  # no recording, packet, ticket or queue event
+
+    deps = WebDeps(
+        database_path=edge.config.database.path,
+        session_secret="test-secret-" + "x" * 40,
+        web=WebConfig(dashboard_refresh_seconds=0),
+    )
+    with TestClient(create_app(deps)) as client:
+        token = csrf_from(client.get("/login").text)
+        client.post(
+            "/login",
+            data={"username": STAFF[0], "password": STAFF[1], "csrf_token": token, "next": "/"},
+        )
+        page = client.get("/training")
+        assert page.status_code == 200
+        assert f'data-operator="{OPERATOR_ID}"' in page.text
+        api = client.get("/api/v1/training", params={"operator": OPERATOR_ID}).json()
+        (operator,) = api["operators"]
+        assert operator["operator_id"] == OPERATOR_ID
+        assert operator["sessions"] == 1
+        assert operator["residents_completed"] == 1
+        assert operator["latest_score"] == score
+        assert operator["average_seconds_per_resident"] > 0
+        assert len(operator["quality_trend"]) == 1
+        assert operator["quality_trend"][0] > 0
+        coverage = client.get("/coverage")
+        assert coverage.status_code == 200
+        assert client.get("/api/v1/training", params={"operator": "OP-9999"}).json() == {
+            "operators": []
+        }
+
+
+def test_a_resent_result_is_stored_once(tmp_path: Path) -> None:
+    from edge_controller.training import operator_practice, store_training_result  # noqa: PLC0415
+    from ektp.messages import TrainingResultMessage  # noqa: PLC0415
+
+    now = dt.datetime.now(dt.UTC)
+    result = TrainingResultMessage.model_validate(
+        {
+            "booth_id": "booth-07",
+            "result_id": "8b0f8c1e-2d7e-4a8e-9a51-0d1c2b3a4f5e",
+            "operator_id": OPERATOR_ID,
+            "started_at": now.isoformat(),
+            "finished_at": now.isoformat(),
+            "residents": [
+                {
+                    "ticket": "L-001",
+                    "completed": True,
+                    "seconds": 240.0,
+                    "steps": [{"step": "finger:right_thumb", "seconds": 9.5, "quality": 80}],
+                }
+            ],
+            "score": 77,
+        }
+    )
+    conn = connect(tmp_path / "edge.sqlite3")
+    try:
+        assert store_training_result(conn, result, now) is True
+        assert store_training_result(conn, result, now) is False
+        (practice,) = operator_practice(conn)
+    finally:
+        conn.close()
+    assert practice.session_count == 1
+    assert practice.average_seconds_per_resident == 240.0
+    assert practice.quality_trend == [80.0]

@@ -1,0 +1,200 @@
+"""Mobile duty: a booth leaves only with a fresh roster and room on its disk, works with
+no edge (carried roster, its own tickets, the outbox), and merges back exactly once.
+
+The last test builds a real booth: run this file with the card lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from booth_fixtures import BoothSetup, write_booth_config
+
+from demo.roster import VillageCount, insert_residents, synthetic_roster
+from edge_controller.booths import register_booth_key
+from edge_controller.db import connect
+from edge_controller.mobile_stats import mobile_statistics
+from edge_controller.roster_publisher import pending_updates
+from kiosk.booth import build_booth
+from kiosk.config import load_booth_config
+from kiosk.flow.ports import CheckIn
+from kiosk.headless import HeadlessRunner
+from kiosk.keys import load_or_create_signing_key, public_key_pem
+from kiosk.mobile import MobileDuty, MobileDutyRefused, MobileSettings, duty_banner
+from kiosk.mobile_tickets import MobileEventSender, MobileStore, MobileTicketDesk
+from kiosk.roster_feed import RosterFeed
+from kiosk.script import EnrollmentScript
+from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
+from tests.edge_controller.ingest_fixtures import edge_config, running_edge
+
+TODAY = dt.date.today()
+NOW = dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture
+def residents():
+    return synthetic_roster(
+        [VillageCount("Tasuk", 2, 6), VillageCount("Birang", 1, 4)], adult_on=TODAY, seed=9
+    )
+
+
+def carry_roster(data_dir: Path, residents, tmp_path: Path, *, age_hours: float = 0) -> None:
+    """Put the edge's digests where the booth keeps them, as if received ``age_hours`` ago."""
+    source = tmp_path / f"digest-source-{age_hours}.sqlite3"
+    source.unlink(missing_ok=True)
+    conn = connect(source)
+    try:
+        insert_residents(conn, residents)
+        updates = pending_updates(conn, NOW)
+    finally:
+        conn.close()
+    directory = data_dir / "roster"
+    directory.mkdir(parents=True, exist_ok=True)
+    received = (NOW - dt.timedelta(hours=age_hours)).timestamp()
+    for update in updates:
+        path = directory / f"{update.slug}.json"
+        path.write_bytes(update.payload)
+        os.utime(path, (received, received))
+
+
+def test_a_booth_refuses_to_leave_with_a_stale_roster_or_a_full_disk(
+    residents, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "data"
+    carry_roster(data_dir, residents, tmp_path, age_hours=30)
+    duty = MobileDuty(data_dir, MobileSettings(max_roster_age_hours=24, min_free_disk_mb=1))
+    roster = RosterFeed.in_data_dir(data_dir)
+
+    with pytest.raises(MobileDutyRefused) as stale:
+        duty.start(["Tasuk"], roster, NOW)
+    assert stale.value.code == "mobile.stale_roster"
+    assert "Tasuk" in stale.value.localized("id")
+    assert "30 jam" in stale.value.localized("id")
+    with pytest.raises(MobileDutyRefused) as unknown:
+        duty.start(["Merancang Ulu"], roster, NOW)
+    assert unknown.value.code == "mobile.unknown_village"
+    assert not duty.active
+
+    carry_roster(data_dir, residents, tmp_path)  # refreshed at the office
+    full = MobileDuty(data_dir, MobileSettings(min_free_disk_mb=10**9))  # ~1 PB asked
+    with pytest.raises(MobileDutyRefused) as disk:
+        full.start(["Tasuk"], RosterFeed.in_data_dir(data_dir), NOW)
+    assert disk.value.code == "mobile.disk_full"
+    assert "MB" in disk.value.localized("en")
+
+    state = duty.start(["tasuk", "Birang"], RosterFeed.in_data_dir(data_dir), NOW)
+    assert state.villages == ("Tasuk", "Birang")
+    assert MobileDuty(data_dir, MobileSettings()).active  # survives a restart
+    later = NOW + dt.timedelta(days=2, hours=3, minutes=10)
+    assert duty_banner(state, later, 14, "id") == (
+        "Tugas keliling: 2 hari 3 jam · 14 rekaman menunggu"
+    )
+    with pytest.raises(MobileDutyRefused):
+        duty.start(["Tasuk"], RosterFeed.in_data_dir(data_dir), NOW)
+    duty.end(later)
+    assert not duty.active
+
+
+def walk_in(resident) -> CheckIn:
+    return CheckIn(
+        service="new_recording",
+        nik=resident.nik,
+        kk=resident.kk,
+        name=resident.name,
+        kelurahan=resident.kelurahan,
+        in_roster=True,
+        documents=("kk",),
+    )
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Iterator[Office]:
+    yield from running_office(tmp_path / "office")
+
+
+@pytest.fixture
+def setup(office: Office, tmp_path: Path) -> BoothSetup:
+    issued = office.identity("booth-01")
+    return write_booth_config(
+        tmp_path / "booth",
+        extra=(
+            "[edge]\n"
+            f'host = "{office.broker.host}"\n'
+            f"port = {office.broker.port}\n"
+            f'ca_cert_path = "{office.ca.cert_path}"\n'
+            f'cert_path = "{issued.cert_path}"\n'
+            f'key_path = "{issued.key_path}"\n'
+            "[uplink]\n"
+            "ack_timeout_seconds = 5.0\n"
+            "reconnect_max_delay_seconds = 2\n"
+            "[mobile]\n"
+            "min_free_disk_mb = 1\n"
+        ),
+    )
+
+
+def test_a_mobile_day_without_the_edge_merges_back_once(
+    office: Office, setup: BoothSetup, residents, tmp_path: Path, smartcard_pcscd: object
+) -> None:
+    carry_roster(setup.data_dir, residents, tmp_path)
+    config = load_booth_config(setup.config_path)
+    MobileDuty(config.data_dir, config.mobile).start(
+        ["Tasuk"], RosterFeed.in_data_dir(config.data_dir), NOW
+    )
+    person = next(r for r in residents if r.kelurahan == "Tasuk")
+
+    booth = build_booth(config, guard_power=False)
+    try:
+        assert isinstance(booth.tickets, MobileTicketDesk)
+        script = EnrollmentScript.model_validate(
+            {"residents": [{"nik": person.nik, "kk": person.kk, "name": person.name}]}
+        )
+        (done,) = HeadlessRunner(booth, script).run().residents
+        assert done.ticket == "M-001"  # the booth's own number
+        assert booth.outbox.depth() == 1  # sealed and waiting for the office
+
+        store = MobileStore.in_data_dir(config.data_dir)
+        assert booth.uplink is not None
+        assert wait_for(lambda: booth.uplink is not None and booth.uplink.connected, 30)
+        sender = MobileEventSender(store, booth.uplink.client, "booth-01")
+        assert sender.send_pending() == 0  # the broker is there, the edge is not: kept
+        assert store.waiting_events() == 2  # the check-in and the call
+
+        # back at the office: the edge comes up
+        edge_cfg = edge_config(office, tmp_path / "edge")
+        (tmp_path / "edge").mkdir()
+        conn = connect(edge_cfg.database.path)
+        try:
+            key = load_or_create_signing_key(config.signing_key_path)
+            register_booth_key(conn, "booth-01", public_key_pem(key), NOW)
+        finally:
+            conn.close()
+        with contextlib.contextmanager(running_edge)(edge_cfg) as edge:
+            assert wait_for(lambda: booth.outbox.depth() == 0, timeout=60)
+            assert wait_for(lambda: store.waiting_events() == 0, timeout=60)
+
+            def served() -> list[tuple[str, int, int]]:
+                db = edge.db()
+                try:
+                    return [(d.kelurahan, d.checked_in, d.served) for d in mobile_statistics(db)]
+                finally:
+                    db.close()
+
+            assert wait_for(lambda: served() == [("Tasuk", 1, 1)], timeout=30)
+
+            # everything sent again (a lost acknowledgement), then one new check-in
+            with store.transaction() as db:
+                db.execute("UPDATE events SET delivered = 0")
+            extra = residents[-1]
+            MobileTicketDesk(store, booth_id="booth-01").issue(walk_in(extra))
+            assert sender.send_pending() == 3
+            assert wait_for(lambda: len(served()) == 2, timeout=30)
+            assert sorted(served()) == [("Birang", 1, 0), ("Tasuk", 1, 1)]
+        store.close()
+    finally:
+        booth.close()

@@ -1,0 +1,202 @@
+"""The booth checks residents in against the edge's roster digests, and keeps them on disk.
+
+A real office: mosquitto with TLS and the ACL, the edge service publishing the digests,
+the booth's own uplink subscribing. Run with the card lock (the last test builds a booth).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from booth_fixtures import write_booth_config
+
+from demo.roster import VillageCount, insert_residents, synthetic_roster
+from edge_controller.db import connect
+from edge_controller.roster import mask_name, record_enrollment
+from kiosk.audit import AuditLog
+from kiosk.booth import build_booth
+from kiosk.config import load_booth_config
+from kiosk.flow.checkin import CheckInFlow, CheckInStep
+from kiosk.flow.errors import FlowError
+from kiosk.flow.ports import InMemoryTicketDesk
+from kiosk.roster_feed import RosterFeed
+from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
+from tests.edge_controller.ingest_fixtures import (
+    BoothKit,
+    RunningEdge,
+    edge_config,
+    make_booth,
+    running_edge,
+)
+
+TODAY = dt.date.today()
+RECORDED_AT = dt.datetime(2026, 1, 15, 10, 30)
+
+
+@pytest.fixture
+def residents():
+    people = synthetic_roster(
+        [VillageCount("Tasuk", 2, 6), VillageCount("Birang", 1, 4)], adult_on=TODAY, seed=5
+    )
+    people[1] = dataclasses.replace(people[1], card_status="printed")
+    return people
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Iterator[Office]:
+    yield from running_office(tmp_path / "office")
+
+
+@pytest.fixture
+def edge(office: Office, tmp_path: Path, residents) -> Iterator[RunningEdge]:
+    config = edge_config(
+        office, tmp_path, roster={"check_interval_seconds": 0.2, "min_interval_seconds": 0.2}
+    )
+    conn = connect(config.database.path)
+    try:
+        insert_residents(conn, residents)
+        record_enrollment(conn, residents[1].nik, "pkt-1", "booth-09", "Tasuk", RECORDED_AT)
+    finally:
+        conn.close()
+    yield from running_edge(config)
+
+
+@pytest.fixture
+def kit(office: Office, tmp_path: Path) -> Iterator[BoothKit]:
+    booth = make_booth(office, tmp_path / "booths", "booth-01")
+    try:
+        yield booth
+    finally:
+        booth.close()
+
+
+def checkin_flow(roster: RosterFeed, tmp_path: Path) -> CheckInFlow:
+    return CheckInFlow(
+        roster=roster,
+        tickets=InMemoryTicketDesk(),
+        audit=AuditLog(tmp_path / "audit.sqlite"),
+        documents_for=lambda service: ["kk"],
+        services=["new_recording", "renewal"],
+    )
+
+
+def start_at_nik(flow: CheckInFlow, service: str = "new_recording") -> None:
+    flow.start("id")
+    flow.choose_service(service)
+
+
+@contextlib.contextmanager
+def followed_feed(kit: BoothKit, directory: Path) -> Iterator[RosterFeed]:
+    feed = RosterFeed(directory)
+    with kit.uplink() as uplink:
+        feed.attach(uplink.client)
+        assert wait_for(lambda: set(feed.villages()) == {"Tasuk", "Birang"}, timeout=30)
+        yield feed
+    feed.close()
+
+
+def test_a_resident_checks_in_against_the_edge_digest(
+    edge: RunningEdge, kit: BoothKit, residents, tmp_path: Path
+) -> None:
+    with followed_feed(kit, tmp_path / "roster") as feed:
+        flow = checkin_flow(feed, tmp_path)
+        person = residents[0]
+        start_at_nik(flow)
+        flow.enter_nik(person.nik)
+        assert flow.step is CheckInStep.KK
+        with pytest.raises(FlowError) as wrong:
+            flow.enter_kk(residents[-1].kk)  # another family's card
+        assert wrong.value.code == "kk_mismatch"
+        flow.enter_kk(person.kk)
+        assert flow.step is CheckInStep.CONFIRM
+        assert flow.masked_name == mask_name(person.name)
+        flow.confirm_name(True)
+        ticket = flow.accept_documents()
+        assert ticket.checkin.in_roster
+        assert ticket.checkin.kelurahan == person.kelurahan
+        flow.finish()
+
+        # already recorded: the booth says when, and where the card is
+        recorded = residents[1]
+        start_at_nik(flow)
+        flow.enter_nik(recorded.nik)
+        assert flow.step is CheckInStep.ALREADY_RECORDED
+        entry = flow.recorded_entry
+        assert entry is not None
+        assert (entry.recorded_on, entry.card_status) == (RECORDED_AT.date(), "printed")
+
+
+def test_a_booth_restarting_without_the_edge_still_checks_residents_in(
+    edge: RunningEdge, kit: BoothKit, residents, tmp_path: Path
+) -> None:
+    with followed_feed(kit, tmp_path / "roster"):
+        pass  # the booth was online once, then restarts with no edge to reach
+
+    offline = RosterFeed(tmp_path / "roster")  # no client: only what the disk holds
+
+    assert set(offline.villages()) == {"Tasuk", "Birang"}
+    flow = checkin_flow(offline, tmp_path)
+    birang = next(r for r in residents if r.kelurahan == "Birang")
+    start_at_nik(flow)
+    flow.enter_nik(birang.nik)
+    flow.enter_kk(birang.kk)
+    assert flow.step is CheckInStep.CONFIRM
+    assert flow.masked_name == mask_name(birang.name)
+
+
+def test_a_corrupt_or_invalid_digest_is_ignored_and_the_old_copy_kept(
+    edge: RunningEdge, kit: BoothKit, residents, tmp_path: Path, caplog
+) -> None:
+    directory = tmp_path / "roster"
+    with followed_feed(kit, directory) as feed:
+        stored = (directory / "tasuk.json").read_bytes()
+        with caplog.at_level(logging.WARNING, logger="kiosk.roster_feed"):
+            assert not feed.receive("office/roster/tasuk", b'{"v": 1, "kelurahan": "Tas')
+            assert not feed.receive(
+                "office/roster/tasuk",
+                b'{"v":1,"kelurahan":"Tasuk","generated_at":"yesterday","salt":"00","entries":{}}',
+            )
+        bad = [r.getMessage() for r in caplog.records if "ignored a bad digest" in r.getMessage()]
+        assert len(bad) == 2
+        assert "message.malformed_json" in bad[0]
+        assert "message.schema" in bad[1]
+        assert (directory / "tasuk.json").read_bytes() == stored
+        assert feed.find(residents[0].nik) is not None
+
+    (directory / "birang.json").write_bytes(b"\x00 half-written")
+    with caplog.at_level(logging.WARNING, logger="kiosk.roster_feed"):
+        from_disk = RosterFeed(directory)
+    assert set(from_disk.villages()) == {"Tasuk"}
+    assert any("birang.json" in r.getMessage() for r in caplog.records)
+    assert from_disk.find(residents[0].nik) is not None
+
+
+def test_a_booth_with_an_edge_and_no_roster_given_follows_the_digests(
+    office: Office, edge: RunningEdge, residents, tmp_path: Path, smartcard_pcscd: object
+) -> None:
+    issued = office.identity("booth-01")
+    setup = write_booth_config(
+        tmp_path / "booth",
+        extra=(
+            "[edge]\n"
+            f'host = "{office.broker.host}"\n'
+            f"port = {office.broker.port}\n"
+            f'ca_cert_path = "{office.ca.cert_path}"\n'
+            f'cert_path = "{issued.cert_path}"\n'
+            f'key_path = "{issued.key_path}"\n'
+        ),
+    )
+    booth = build_booth(load_booth_config(setup.config_path), guard_power=False)
+    try:
+        assert isinstance(booth.roster, RosterFeed)
+        person = residents[2]
+        assert wait_for(lambda: booth.roster.find(person.nik) is not None, timeout=30)
+        assert (setup.data_dir / "roster" / "tasuk.json").exists()
+    finally:
+        booth.close()
