@@ -29,7 +29,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 COMMON_PKGS="python3 python3-venv python3-dev gcc git gettext sqlite3 procps iproute2 socat"
 BOOTH_PKGS="pcscd libpcsclite-dev swig pcsc-tools libcap-dev libgl1 libegl1 libgles2 libmtdev1 libsdl2-2.0-0 espeak-ng nut-client mosquitto-clients"
 EDGE_PKGS="mosquitto mosquitto-clients nut-server nut-client openssl"
-DEV_PKGS="vsmartcard-vpcd xvfb xdotool x11-apps xauth openssh-server openssh-client imagemagick chromium"
+DEV_PKGS="vsmartcard-vpcd xvfb xdotool x11-apps x11-utils xauth openssh-server openssh-client imagemagick chromium"
 
 case "$ROLE" in
     booth) PKGS="$COMMON_PKGS $BOOTH_PKGS" ;;

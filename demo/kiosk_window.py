@@ -50,10 +50,10 @@ def prepare_kivy(root: Path) -> None:
     configure_kivy(kiosk=False, size=WINDOW_SIZE)
 
 
-def window_booth_builder(built: list[BoothUi]) -> Callable[[BoothConfig, Roster], Booth]:
+def window_booth_builder(built: list[BoothUi]) -> Callable[[BoothConfig, Roster | None], Booth]:
     """A booth builder for ``DemoOffice``; each booth UI it makes is appended to ``built``."""
 
-    def build(config: BoothConfig, roster: Roster) -> Booth:
+    def build(config: BoothConfig, roster: Roster | None) -> Booth:
         from kiosk.ui.booth_app import build_booth_ui  # noqa: PLC0415 - imports Kivy
 
         ui = build_booth_ui(config, roster=roster, demo_controls=True)

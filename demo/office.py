@@ -14,6 +14,7 @@ import datetime as dt
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,8 +41,9 @@ from edge_controller.upstream.config import UpstreamConfig
 from edge_controller.web.auth import user_add
 from kiosk.booth import Booth, build_booth
 from kiosk.config import BoothConfig
-from kiosk.flow.ports import InMemoryRoster, Roster, RosterEntry
+from kiosk.flow.ports import Roster
 from kiosk.keys import load_or_create_signing_key, public_key_pem
+from kiosk.roster_feed import RosterFeed
 
 OFFICE_NAME = "Kecamatan Gunung Tabur"
 HARMLESS_POWEROFF = [
@@ -51,7 +53,7 @@ HARMLESS_POWEROFF = [
 ]
 """The demo's stand-in for ``systemctl poweroff`` (edge and booths), should the battery run low."""
 
-BoothBuilder = Callable[[BoothConfig, Roster], Booth]
+BoothBuilder = Callable[[BoothConfig, Roster | None], Booth]
 """Builds a booth from its config and roster (default ``build_booth``; the demo's window
 mode builds the booth under the touchscreen app instead)."""
 
@@ -266,19 +268,28 @@ class DemoOffice:
                 },
             }
         )
-        # The booth's copy of the roster for check-in look-ups (the edge's roster digest).
-        roster = InMemoryRoster(
-            [
-                RosterEntry(r.nik, r.kk, r.name, r.kelurahan, str(r.rt), str(r.rw))
-                for r in self.residents
-            ]
-        )
+        # No roster handed over: the booth checks residents in against the edge's
+        # retained roster digests (office/roster/<kelurahan>), as a real booth does.
         if self.booth_builder is not None:
-            booth = self.booth_builder(config, roster)
+            booth = self.booth_builder(config, None)
         else:
-            booth = build_booth(config, roster=roster)
+            booth = build_booth(config)
+        self._wait_for_roster(booth)
         self.log(f"{booth_id}: fingerprint sensor, card reader and camera emulated; outbox ready")
         return booth
+
+    def _wait_for_roster(self, booth: Booth, timeout: float = 60.0) -> None:
+        """Until the booth holds the edge's digest of every village (bounded)."""
+        villages = {resident.kelurahan for resident in self.residents}
+        feed = booth.roster
+        if not isinstance(feed, RosterFeed):
+            return
+        deadline = time.monotonic() + timeout
+        while len(feed.villages()) < len(villages):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the booth did not receive the roster digests from the edge")
+            time.sleep(0.1)
+        self.log(f"{booth.config.booth_id}: roster of {len(villages)} kelurahan from the edge")
 
     # -- what the office did --------------------------------------------------------------
     def stored_packets(self) -> int:
