@@ -28,14 +28,16 @@ from demo.roster import (
     SyntheticResident,
     VillageCount,
     gunung_tabur_counts,
-    insert_residents,
+    roster_csv_rows,
     synthetic_roster,
+    write_roster_csv,
 )
 from edge_controller.booths import register_booth_key
 from edge_controller.broker import BrokerConfig, MosquittoProcess
 from edge_controller.config import EdgeConfig
 from edge_controller.db import connect
 from edge_controller.pki import IssuedIdentity, OfficeCA, dev_issue_identity
+from edge_controller.roster_import import import_file
 from edge_controller.service import EdgeService
 from edge_controller.upstream.config import UpstreamConfig
 from edge_controller.web.auth import user_add
@@ -202,12 +204,24 @@ class DemoOffice:
             for v in gunung_tabur_counts()
         ]
         self.residents = synthetic_roster(villages, adult_on=dt.date.today())
+        # The office's own path: a spreadsheet export, imported as `rekam-edge roster import`
+        # does (the file stays for a visitor to upload again on the dashboard's roster page).
+        csv_path = write_roster_csv(self.root / "roster.csv", roster_csv_rows(self.residents))
         conn = connect(config.database.path)
         try:
-            insert_residents(conn, self.residents)
+            outcome = import_file(
+                conn,
+                csv_path.read_bytes(),
+                language="en",
+                imported_by="demo",
+                file_name=csv_path.name,
+                at=dt.datetime.now(config.timezone),
+            )
         finally:
             conn.close()
-        self.log(f"edge: roster of {len(self.residents)} residents in {len(villages)} kelurahan")
+        if not outcome.ok:
+            raise RuntimeError("; ".join(outcome.summary + outcome.problems[:5]))
+        self.log(f"edge: {outcome.summary[0]} — {len(villages)} kelurahan, from {csv_path}")
 
     def _register_booth(self, config: EdgeConfig, booth_id: str) -> None:
         key = load_or_create_signing_key(

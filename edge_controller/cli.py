@@ -6,6 +6,7 @@ Commands::
     rekam-edge run --config FILE
     rekam-edge booth register --config FILE --id booth-01 --public-key FILE [--rotate]
     rekam-edge booth list --config FILE
+    rekam-edge roster import --config FILE ROSTER.csv [--skip-bad-rows] [--lang en]
     rekam-edge ca init --dir D --office NAME
     rekam-edge ca issue-booth --dir D --id booth-01 --out DIR
     rekam-edge ca issue-edge --dir D --out DIR
@@ -15,6 +16,9 @@ Commands::
 ``booth register`` again with the same key changes nothing; a new key for a booth
 that has one (a replaced unit) needs ``--rotate``: the old key is retired and stays
 valid for the records sealed before then (see :mod:`edge_controller.booth_keys`).
+
+``roster import`` writes nothing when a row is bad (each is listed with its line
+number) unless ``--skip-bad-rows``; the running edge sends the booths the new roster.
 
 The ``ca`` commands are for development and tests; in production provisioning keeps
 the office CA and signs the booths' requests (booth keys never leave the booth).
@@ -53,8 +57,10 @@ from edge_controller.pki import (
     dev_issue_booth,
     dev_issue_identity,
 )
+from edge_controller.roster_import import import_file
 from edge_controller.service import EdgeService
 from edge_controller.web.auth import user_add
+from ektp.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 log = logging.getLogger("rekam-edge")
 
@@ -96,6 +102,21 @@ def _parser() -> argparse.ArgumentParser:
     listing = booth.add_parser("list", help="List registered booths and their key ids.")
     listing.add_argument("--config", type=Path, required=True, help="TOML config file.")
 
+    roster = commands.add_parser("roster", help="Resident roster.").add_subparsers(
+        dest="roster_command", required=True
+    )
+    load = roster.add_parser("import", help="Import the roster file (CSV export).")
+    load.add_argument("--config", type=Path, required=True, help="Edge configuration file.")
+    load.add_argument("file", type=Path, help="The roster CSV (UTF-8; ',' or ';').")
+    load.add_argument(
+        "--skip-bad-rows", action="store_true", help="Import the good rows, list the bad ones."
+    )
+    load.add_argument(
+        "--kelurahan",
+        action="append",
+        help="Only these villages are this office's (a row naming another is bad); repeatable.",
+    )
+    load.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE)
     user = commands.add_parser("user", help="Dashboard users.").add_subparsers(
         dest="user_command", required=True
     )
@@ -207,6 +228,30 @@ def describe_key_ring(ring: BoothKeyRing | None) -> str:
     return line
 
 
+def _roster(args: argparse.Namespace) -> int:
+    config = load_edge_config(args.config)
+    data = args.file.read_bytes()
+    conn = connect(config.database.path)
+    try:
+        outcome = import_file(
+            conn,
+            data,
+            language=args.lang,
+            imported_by=f"cli:{getpass.getuser()}",
+            file_name=args.file.name,
+            at=dt.datetime.now(config.timezone),
+            skip_bad_rows=args.skip_bad_rows,
+            known_kelurahan=args.kelurahan,
+        )
+    finally:
+        conn.close()
+    for line in outcome.summary:
+        print(line, file=sys.stdout if outcome.ok else sys.stderr)
+    for line in outcome.problems:
+        print(f"  {line}", file=sys.stderr)
+    return 0 if outcome.ok else 1
+
+
 def _user(args: argparse.Namespace) -> int:
     config = load_edge_config(args.config)
     if args.password_stdin:
@@ -235,6 +280,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _ca(args)
         if args.command == "user":
             return _user(args)
+        if args.command == "roster":
+            return _roster(args)
     except (OSError, ValueError, PkiError, pydantic.ValidationError) as err:
         print(f"rekam-edge: {err}", file=sys.stderr)
         return 2

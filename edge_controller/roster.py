@@ -27,6 +27,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from edge_controller.audit_log import append_audit
 from edge_controller.db import transaction
 from edge_controller.roster_csv import RosterRow, RowProblem, check_rows
 from ektp.eligibility import is_wajib_ktp
@@ -103,6 +104,15 @@ class Resident:
 
 
 @dataclass(frozen=True)
+class ImportAudit:
+    """Who imported which file when, for the edge's audit log."""
+
+    by: str
+    file_name: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
 class RosterImportReport:
     """What an import did. ``problems`` lists every bad row with its line number."""
 
@@ -164,13 +174,15 @@ def import_roster(
     known_kelurahan: Collection[str] | None = None,
     skip_bad_rows: bool = False,
     today: dt.date | None = None,
+    audit: ImportAudit | None = None,
 ) -> RosterImportReport:
     """Import a roster CSV (a file path or the uploaded bytes) in one transaction.
 
     With ``known_kelurahan``, a row naming another village is bad (names match without
     regard to case; the configured spelling is stored). Raises
     :class:`edge_controller.roster_csv.RosterFileError` when the file itself is unusable
-    (not UTF-8, no header, a required column missing).
+    (not UTF-8, no header, a required column missing). With ``audit``, an entry
+    ``roster.imported`` (who, which file, the counts) commits with the rows.
     """
     data = source.read_bytes() if isinstance(source, Path) else source
     rows, problems, rows_read = check_rows(
@@ -184,14 +196,27 @@ def import_roster(
         changed = [v for v in values if existing.get(v[0]) != v]
         inserted = sum(1 for v in changed if v[0] not in existing)
         conn.executemany(_UPSERT, changed)
-    return RosterImportReport(
-        rows_read,
-        inserted=inserted,
-        updated=len(changed) - inserted,
-        unchanged=len(values) - len(changed),
-        problems=tuple(problems),
-        imported=True,
-    )
+        report = RosterImportReport(
+            rows_read,
+            inserted=inserted,
+            updated=len(changed) - inserted,
+            unchanged=len(values) - len(changed),
+            problems=tuple(problems),
+            imported=True,
+        )
+        if audit is not None:
+            append_audit(
+                conn,
+                "roster.imported",
+                audit.at,
+                by=audit.by,
+                file=audit.file_name[:200],
+                rows=rows_read,
+                inserted=report.inserted,
+                updated=report.updated,
+                skipped=len(report.bad_lines),
+            )
+    return report
 
 
 def _existing_values(conn: sqlite3.Connection, niks: list[str]) -> dict[str, tuple[Any, ...]]:

@@ -7,8 +7,9 @@ on disk. When it is (re)published:
 * at service start and after every reconnect to the broker (a broker restarted
   without persistence has forgotten its retained messages);
 * after a change to the roster: an import or an edit by another program is seen
-  through SQLite's ``PRAGMA data_version``, every ``check_interval_seconds``; a
-  recording committed by the ingest names its kelurahan through :meth:`request`.
+  through SQLite's ``PRAGMA data_version``, every ``check_interval_seconds`` (then
+  every village is looked at); a recording committed by the ingest wakes it through
+  :meth:`request`, and only the villages of the residents recorded since are read again.
   Changes are batched: a village is published at most once per
   ``min_interval_seconds``, so a busy day does not resend 10,000 entries per packet;
 * only when its content changed: the content hash of the last publication of each
@@ -32,7 +33,7 @@ import hashlib
 import logging
 import secrets
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,17 +110,26 @@ def _content_sha256(table: RosterTable) -> str:
 
 
 def pending_updates(
-    conn: sqlite3.Connection, now: dt.datetime, *, force: bool = False
+    conn: sqlite3.Connection,
+    now: dt.datetime,
+    *,
+    force: bool = False,
+    villages: Collection[str] | None = None,
 ) -> list[RosterUpdate]:
     """What to publish: villages whose digest changed, and clears of villages gone.
 
     ``force`` republishes every village even when unchanged (at start, after a reconnect).
+    ``villages`` limits the look to those (the ones recordings touched); clears are
+    found only when every village is looked at.
     """
     published = {
         row[0]: row[1] for row in conn.execute("SELECT slug, content_sha256 FROM roster_topics")
     }
     current: dict[str, str] = {}
-    for name in kelurahan_names(conn):
+    names = kelurahan_names(conn)
+    if villages is not None:
+        names = [name for name in names if name in villages]
+    for name in names:
         try:
             current[kelurahan_slug(name)] = name
         except TopicError:
@@ -134,9 +144,25 @@ def pending_updates(
         updates.append(
             RosterUpdate(slug, name, encode_message(message), content, len(table.entries))
         )
-    for slug in sorted(set(published) - set(current)):
-        updates.append(RosterUpdate(slug, slug, b"", "", 0))
+    if villages is None:
+        for slug in sorted(set(published) - set(current)):
+            updates.append(RosterUpdate(slug, slug, b"", "", 0))
     return updates
+
+
+def recorded_villages_since(conn: sqlite3.Connection, after_rowid: int) -> tuple[set[str], int]:
+    """The roster villages of residents recorded after ``after_rowid``, and the new mark.
+
+    Recordings are only ever added, so their rowid is a high-water mark: after a batch of
+    ingests only the villages they touched are read and hashed again, not the office.
+    """
+    mark = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM recordings").fetchone()[0])
+    rows = conn.execute(
+        "SELECT DISTINCT r.kelurahan FROM recordings c JOIN residents r ON r.nik = c.nik"
+        " WHERE c.rowid > ? AND c.rowid <= ?",
+        (after_rowid, mark),
+    )
+    return {row[0] for row in rows}, mark
 
 
 def _mark_published(update: RosterUpdate, now: dt.datetime, conn: sqlite3.Connection) -> None:
@@ -176,6 +202,8 @@ class RosterPublisher:
         self._dirty = True
         self._force = True
         self._changed: asyncio.Event | None = None
+        self._recordings_mark = 0
+        """Recordings up to this rowid are in the villages' last computed digests."""
 
     def request(self) -> None:
         """Loop thread: the roster changed here (a recording was committed)."""
@@ -197,20 +225,38 @@ class RosterPublisher:
             latest = await run_in_db(_data_version)
             if self._force or self._dirty or latest != version:
                 force = self._force
+                every_village = force or latest != version  # another program changed it
                 self._force = self._dirty = False
                 version = latest
-                if not await self._publish(run_in_db, client, self.clock(), force=force):
+                published = await self._publish(
+                    run_in_db, client, self.clock(), force=force, every_village=every_village
+                )
+                if not published:
                     self._force = True
                 await asyncio.sleep(self.config.min_interval_seconds)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), self.config.check_interval_seconds)
             self._changed.clear()
 
+    def _pending(
+        self, conn: sqlite3.Connection, now: dt.datetime, *, force: bool, every_village: bool
+    ) -> list[RosterUpdate]:
+        villages, self._recordings_mark = recorded_villages_since(conn, self._recordings_mark)
+        if every_village:
+            return pending_updates(conn, now, force=force)
+        return pending_updates(conn, now, villages=villages) if villages else []
+
     async def _publish(
-        self, run_in_db: RunInDb, client: MqttClient, now: dt.datetime, *, force: bool
+        self,
+        run_in_db: RunInDb,
+        client: MqttClient,
+        now: dt.datetime,
+        *,
+        force: bool,
+        every_village: bool,
     ) -> bool:
         updates: list[RosterUpdate] = await run_in_db(
-            lambda conn: pending_updates(conn, now, force=force)
+            functools.partial(self._pending, now=now, force=force, every_village=every_village)
         )
         for update in updates:
             try:

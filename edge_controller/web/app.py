@@ -20,6 +20,7 @@ from edge_controller.web import (
     mobile_pages,
     pages,
     power_pages,
+    roster_pages,
     training_pages,
     upstream_pages,
 )
@@ -91,6 +92,7 @@ def create_app(deps: WebDeps) -> FastAPI:
     app.include_router(api.router)
     app.include_router(metrics.router)
     app.include_router(review_router)
+    app.include_router(roster_pages.pages_router)
     for module in (power_pages, upstream_pages, training_pages, mobile_pages):
         app.include_router(module.pages_router)
         app.include_router(module.api_router)

@@ -22,8 +22,12 @@ from edge_db_fixtures import (
 )
 
 from edge_controller.db import connect
-from edge_controller.roster import import_roster, mask_name
-from edge_controller.roster_publisher import pending_updates
+from edge_controller.roster import import_roster, mask_name, record_enrollment
+from edge_controller.roster_publisher import (
+    mark_published,
+    pending_updates,
+    recorded_villages_since,
+)
 from ektp.messages import RosterDigest, parse_message, roster_key
 from ektp.mqtt_client import ReceivedMessage
 from tests.edge_controller.broker_fixtures import Inbox, Office, running_office, wait_for
@@ -226,3 +230,25 @@ def test_a_village_of_ten_thousand_fits_the_contract(edge_db) -> None:
     parsed = parse_message(update.topic, update.payload)
     assert isinstance(parsed, RosterDigest)
     assert len(parsed.entries) == len(big)
+
+
+def test_after_recordings_only_the_villages_they_touched_are_read_again(edge_db) -> None:
+    people = synthetic_roster(VILLAGES, adult_on=TODAY, seed=5)
+    insert_residents(edge_db, people)
+    now = dt.datetime.now(dt.UTC)
+    for update in pending_updates(edge_db, now):
+        mark_published(edge_db, update, now)
+    _, mark = recorded_villages_since(edge_db, 0)
+    tasuk = next(r for r in people if r.kelurahan == "Tasuk")
+    record_enrollment(edge_db, tasuk.nik, "p-1", "booth-01", "TASUK (typed)", now)
+
+    touched, mark = recorded_villages_since(edge_db, mark)
+
+    assert touched == {"Tasuk"}  # the roster's village, whatever the booth wrote
+    (update,) = pending_updates(edge_db, now, villages=touched)
+    assert update.topic == "office/roster/tasuk"
+    assert recorded_villages_since(edge_db, mark) == (set(), mark)
+    # a limited look never clears the villages it did not look at
+    edge_db.execute("DELETE FROM residents WHERE kelurahan = 'Birang'")
+    assert pending_updates(edge_db, now, villages={"Tasuk"})[0].clears is False
+    assert [u.slug for u in pending_updates(edge_db, now) if u.clears] == ["birang"]

@@ -29,7 +29,8 @@ from ektp.messages import DeviceHealth, EventMessage
 
 
 def test_every_dashboard_page_and_the_api_need_a_login(anonymous: TestClient) -> None:
-    for path in ("/", "/booths", "/queue", "/coverage", "/schedule", "/not-recorded", "/users"):
+    pages = ("/", "/booths", "/queue", "/coverage", "/schedule", "/not-recorded", "/roster")
+    for path in (*pages, "/users"):
         response = anonymous.get(path, follow_redirects=False)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/login?next=" + path)
