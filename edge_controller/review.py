@@ -6,7 +6,8 @@
   The forwarder's selection (:data:`edge_controller.review_schema.FORWARDABLE_SQL`)
   never picks a held or rejected packet.
 * **decide** (:func:`decide`): a supervisor approves (the forwarder then sends it) or
-  rejects with a comment (never forwarded). The decision and its audit entry
+  rejects with a comment (never forwarded; the resident no longer counts as recorded,
+  :mod:`edge_controller.review_recordings`). The decision and its audit entry
   (:mod:`edge_controller.audit_log`) commit together.
 * **count and tell**: :func:`backlog_message` (``office/reviews``) and
   :func:`decisions_message` (``booths/<id>/reviews``), published by
@@ -26,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from edge_controller.audit_log import append_audit
 from edge_controller.db import transaction
+from edge_controller.review_recordings import withdraw_recording
 from ektp.errors import RekamError
 from ektp.i18n import N_
 from ektp.messages import ReviewBacklogMessage, ReviewDecision, ReviewDecisionsMessage
@@ -200,6 +202,8 @@ def decide(
             " WHERE packet_id = ?",
             (decision, user, _iso(now), comment, packet_id),
         )
+        if decision == "rejected":
+            withdraw_recording(conn, packet_id)  # the resident is not recorded after all
         append_audit(
             conn,
             f"review.{decision}",

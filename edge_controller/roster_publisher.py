@@ -153,8 +153,10 @@ def pending_updates(
 def recorded_villages_since(conn: sqlite3.Connection, after_rowid: int) -> tuple[set[str], int]:
     """The roster villages of residents recorded after ``after_rowid``, and the new mark.
 
-    Recordings are only ever added, so their rowid is a high-water mark: after a batch of
-    ingests only the villages they touched are read and hashed again, not the office.
+    The ingest only adds recordings, so their rowid is a high-water mark: after a batch
+    of ingests only the villages they touched are read and hashed again, not the office.
+    A recording withdrawn by a rejection is made on the dashboard's connection and
+    seen through ``data_version`` (every village is then looked at).
     """
     mark = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM recordings").fetchone()[0])
     rows = conn.execute(

@@ -4,7 +4,8 @@
 An item is an enrollment (a ``committed`` row of ``ingested_packets``) or a telemetry
 report (a ``pending`` row of ``upstream_telemetry``). It becomes ``forwarded`` in the
 same transaction that stores central's verified receipt, and ``purged`` (bytes
-emptied, row and receipt kept) after the retention period.
+emptied, row and receipt kept) after the retention period — as is a record a
+supervisor rejected, that long after the decision.
 """
 
 from __future__ import annotations
@@ -191,9 +192,20 @@ def record_receipt(
 
 
 def purge_forwarded(conn: sqlite3.Connection, stored_before: dt.datetime) -> int:
-    """Empty the bytes of items whose receipt was stored before ``stored_before``."""
+    """Empty the bytes of items whose receipt was stored before ``stored_before``.
+
+    Records a supervisor rejected before then are emptied too: they will never be
+    sent, and their sealed biometrics have no business staying at the office. Rows,
+    receipts, review decisions and the audit log are kept.
+    """
     cutoff = _iso(stored_before)
     with transaction(conn):
+        rejected = conn.execute(
+            "UPDATE ingested_packets SET data = x'', state = 'purged' WHERE state = 'committed'"
+            " AND packet_id IN (SELECT packet_id FROM reviews"
+            " WHERE state = 'rejected' AND decided_at < ?)",
+            (cutoff,),
+        ).rowcount
         purged = conn.execute(
             "UPDATE ingested_packets SET data = x'', state = 'purged' WHERE state = 'forwarded'"
             " AND packet_id IN (SELECT packet_id FROM upstream_receipts WHERE stored_at < ?)",
@@ -205,7 +217,7 @@ def purge_forwarded(conn: sqlite3.Connection, stored_before: dt.datetime) -> int
             " AND item_id IN (SELECT packet_id FROM upstream_receipts WHERE stored_at < ?)",
             (cutoff,),
         ).rowcount
-    return int(purged)
+    return int(purged + rejected)
 
 
 def backlog(conn: sqlite3.Connection) -> Backlog:
