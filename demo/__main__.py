@@ -93,7 +93,11 @@ def report(office: DemoOffice, times: list[float]) -> None:
     conn = connect(office.edge_config.database.path)
     try:
         coverage = coverage_report(
-            conn, as_of=dt.date.today(), config=CoverageConfig(), calendar=WorkingCalendar()
+            conn,
+            # The office's day (recordings are dated in office time, not the machine's).
+            as_of=dt.datetime.now(office.edge_config.timezone).date(),
+            config=CoverageConfig(),
+            calendar=WorkingCalendar(),
         )
     finally:
         conn.close()
