@@ -28,11 +28,16 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # because the tests and the demo run the real broker, pcscd, upsd, sshd and Xvfb.
 COMMON_PKGS="python3 python3-venv python3-dev gcc git gettext sqlite3 procps iproute2 socat"
 BOOTH_PKGS="pcscd libpcsclite-dev swig pcsc-tools libcap-dev libgl1 libegl1 libgles2 libmtdev1 libsdl2-2.0-0 espeak-ng nut-client mosquitto-clients"
-EDGE_PKGS="mosquitto mosquitto-clients nut-server nut-client openssl"
+# The edge installs the whole project, pyscard included: it builds from source (swig,
+# the PC/SC headers, gcc and python3-dev from COMMON_PKGS).
+EDGE_PKGS="mosquitto mosquitto-clients nut-server nut-client openssl swig libpcsclite-dev"
+# Raspberry Pi OS only (booth role): libcamera's Python bindings exist only as this
+# package, so the booth's venv sees the system site-packages; lgpio likewise.
+PI_PKGS="python3-picamera2 python3-lgpio"
 DEV_PKGS="vsmartcard-vpcd xvfb xdotool x11-apps x11-utils xauth openssh-server openssh-client imagemagick chromium"
 
 case "$ROLE" in
-    booth) PKGS="$COMMON_PKGS $BOOTH_PKGS" ;;
+    booth) PKGS="$COMMON_PKGS $BOOTH_PKGS $PI_PKGS" ;;
     edge)  PKGS="$COMMON_PKGS $EDGE_PKGS" ;;
     dev)   PKGS="$COMMON_PKGS $BOOTH_PKGS $EDGE_PKGS $DEV_PKGS" ;;
 esac
@@ -53,10 +58,13 @@ install_system_packages() {
 
 install_python() {
     local extras="dev"
-    if [ "$ROLE" = "booth" ]; then extras="pi"; fi
+    local venv_flags=()
+    if [ "$ROLE" = "booth" ]; then extras="pi"; venv_flags=(--system-site-packages); fi
     if [ "$ROLE" = "edge" ]; then extras=""; fi
     if [ ! -x .venv/bin/python ]; then
-        python3 -m venv .venv
+        python3 -m venv ${venv_flags[@]+"${venv_flags[@]}"} .venv
+    elif [ "$ROLE" = "booth" ] && ! grep -q '^include-system-site-packages = true' .venv/pyvenv.cfg; then
+        python3 -m venv --system-site-packages .venv  # an existing venv learns apt's picamera2
     fi
     local stamp=".venv/.rekam-installed"
     local want

@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from bench.report import table
+from edge_controller.pki import OfficeCA
 from ektp.kk import build_kk
 from ektp.nik import Sex, build_nik
 from kiosk.booth import Booth, build_booth
@@ -43,7 +44,8 @@ DISTRICT = "640306"
 SENSOR_CALLS = ("enroll_finger", "capture_template", "compare", "wait_for_finger",
                 "wait_for_lift", "search_library")  # fmt: skip
 CAMERA_CALLS = ("start", "read_frame")
-READER_CALLS = ("verify_pin", "read_operator", "wait_for_card", "card_present", "insert_card")
+READER_CALLS = ("verify_pin", "read_operator", "wait_for_card", "card_present", "insert_card",
+                "read_operator_certificate", "sign_challenge")  # fmt: skip
 
 
 class DeviceClock:
@@ -86,6 +88,7 @@ def write_config(directory: Path, *, quick: bool) -> Path:
         .public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
+    office_ca = OfficeCA.create(directory / "office-ca", "Bench office")  # issues the card
     config = directory / "booth.toml"
     config.write_text(
         'booth_id = "booth-bench"\n'
@@ -94,11 +97,14 @@ def write_config(directory: Path, *, quick: bool) -> Path:
         "[office]\n"
         f'district_code = "{DISTRICT}"\n'
         f'fingers = "{"index_only" if quick else "ten"}"\n'
+        "[operator_cards]\n"
+        f'issuer_cert_path = "{office_ca.cert_path}"\n'
         "[hardware.fingerprint]\n"
         'backend = "emulated"\n'
         "speed = 1.0\n"
         "[hardware.smartcard]\n"
         'backend = "emulated"\n'
+        f'operator_card_issuer_dir = "{office_ca.directory}"\n'
         "[hardware.camera]\n"
         'backend = "emulated"\n'
         "fps = 30\n"

@@ -40,7 +40,7 @@ from demo.kiosk_window import (
 from demo.office import DemoOffice
 from demo.scripted import ScriptedBooth
 from edge_controller.calendar import WorkingCalendar
-from edge_controller.coverage import CoverageConfig, coverage_report
+from edge_controller.coverage import coverage_report
 from edge_controller.db import connect
 from hardware.config import HardwareConfig
 from hardware.selftest import run_selftest
@@ -96,8 +96,10 @@ def report(office: DemoOffice, times: list[float]) -> None:
             conn,
             # The office's day (recordings are dated in office time, not the machine's).
             as_of=dt.datetime.now(office.edge_config.timezone).date(),
-            config=CoverageConfig(),
-            calendar=WorkingCalendar(),
+            config=office.edge_config.coverage,
+            calendar=WorkingCalendar(
+                office.edge_config.calendar.weekly_days_off, office.edge_config.calendar.holidays
+            ),
         )
     finally:
         conn.close()
@@ -106,7 +108,8 @@ def report(office: DemoOffice, times: list[float]) -> None:
         if line.recorded:
             say(f"    {line.kelurahan:<15} {line.recorded:>4} / {line.required:<5}")
     total = coverage.total
-    say(f"    {'office':<15} {total.recorded:>4} / {total.required:<5} target 60%")
+    target = office.edge_config.coverage.target_share
+    say(f"    {'office':<15} {total.recorded:>4} / {total.required:<5} target {target:.0%}")
 
 
 def residents_to_try(office: DemoOffice, count: int = 5) -> None:

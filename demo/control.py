@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import json
 import os
+import shlex
 import socket
 import socketserver
 import sys
@@ -300,7 +301,8 @@ def format_status(status: dict[str, Any]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m demo control", description="Act on the running demo office."
+        prog=f"{interpreter_command()} -m demo control",
+        description="Act on the running demo office.",
     )
     parser.add_argument("action", choices=ACTIONS, help="what to do")
     parser.add_argument("--dir", type=Path, help="the demo's directory (default: the newest)")
@@ -324,14 +326,30 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if reply.get("ok") else 1
 
 
-def control_hint(directory: Path) -> str:
-    """What the demo prints at start: the control commands for this demo."""
-    where = f" --dir {directory}"
+def interpreter_command(executable: str | None = None, cwd: Path | None = None) -> str:
+    """The Python running now, as a visitor types it in this shell: relative when it is
+    under the current directory (``.venv/bin/python``), else its full path. The path is
+    not resolved: a venv's ``python`` is a symlink, and the venv is the point."""
+    path = Path(os.path.abspath(executable or sys.executable))
+    here = Path(os.path.abspath(cwd or Path.cwd()))
+    if path.is_relative_to(here):
+        relative = path.relative_to(here)
+        text = str(relative) if len(relative.parts) > 1 else f"./{relative}"
+    else:
+        text = str(path)
+    return shlex.quote(text)
+
+
+def control_hint(directory: Path, *, executable: str | None = None, cwd: Path | None = None) -> str:
+    """What the demo prints at start: the control commands for this demo, with the
+    interpreter that runs it (a bare ``python`` may be another one, or none)."""
+    command = f"{interpreter_command(executable, cwd)} -m demo control"
+    where = f" --dir {shlex.quote(str(directory))}"
     return (
         "\n  demo control (in another terminal):\n"
-        f"    python -m demo control status{where}\n"
-        f"    python -m demo control cut-mains{where}     (restore-mains,"
+        f"    {command} status{where}\n"
+        f"    {command} cut-mains{where}     (restore-mains,"
         " generator-on, generator-off)\n"
-        f"    python -m demo control break-sensor{where}  (fix-sensor)\n"
-        f"    python -m demo control cut-internet{where}  (restore-internet)"
+        f"    {command} break-sensor{where}  (fix-sensor)\n"
+        f"    {command} cut-internet{where}  (restore-internet)"
     )

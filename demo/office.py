@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from demo.central_receiver import DemoCentral
+from demo.office_directory import prepare_office_directory
 from demo.power_supply import OfficePowerSupply
 from demo.roster import (
     SyntheticResident,
@@ -99,7 +100,8 @@ class DemoOffice:
 
     # -- start ---------------------------------------------------------------------------
     def start(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        if prepare_office_directory(self.root, OFFICE_NAME):
+            self.log(f"replaced the previous demo office in {self.root} with a fresh one")
         ca = OfficeCA.create(self.root / "ca", OFFICE_NAME)
         self._start_broker(ca)
         central = X25519PrivateKey.generate()
@@ -277,7 +279,10 @@ class DemoOffice:
                 "power": {"shutdown_command": HARMLESS_POWEROFF},
                 "hardware": {
                     "fingerprint": {"backend": "emulated", "speed": self.fingerprint_speed},
-                    "smartcard": {"backend": "emulated"},
+                    "smartcard": {  # the office CA issues the demo operator's card
+                        "backend": "emulated",
+                        "operator_card_issuer_dir": str(ca.directory),
+                    },
                     "camera": {"backend": "emulated", "fps": 15},
                 },
             }

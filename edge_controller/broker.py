@@ -4,8 +4,13 @@
 :func:`render_acl` turn it into mosquitto 2.0 files (:func:`write_broker_files`
 writes both). The broker takes each client's certificate CN as its user name
 (``use_identity_as_username``), so the ACL can tie booth X to ``booths/X/``
-whatever client id it claims. Every client speaks MQTT v5: under 3.1.1 a publish
-the ACL refuses is still acknowledged as a success.
+whatever client id it claims, and replaces the client id by that name
+(``use_username_as_clientid``): a booth claiming ``edge`` or ``booth-02`` as its
+client id cannot knock that client off or take over its session. The flip side: two
+connections with one certificate take turns knocking each other off, so a technician
+watching traffic uses a certificate of their own (``observer_identities``). Every
+client speaks MQTT v5: under 3.1.1 a publish the ACL refuses is still acknowledged as
+a success.
 
 :class:`MosquittoProcess` runs a private mosquitto for tests and the demo (systemd
 runs the production one from the same generated files). It copies the TLS files
@@ -30,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from edge_controller.pki import EDGE_IDENTITY, validate_identity
 from ektp.errors import RekamError
@@ -77,6 +82,14 @@ class BrokerConfig(BaseModel):
     edge_identity: str = Field(
         default=EDGE_IDENTITY, description="Certificate CN of the edge controller's own client."
     )
+    observer_identities: list[str] = Field(
+        default_factory=list,
+        description="Certificate CNs that may read every booth's and the office's topics "
+        "(a technician's mosquitto_sub); like any client they write only under "
+        "booths/<their CN>/. Give each its own certificate: client ids are forced to "
+        "the CN, so a second connection with the edge's certificate would knock the "
+        "edge off.",
+    )
     persistence: bool = Field(
         default=True,
         description="Keep retained messages and queued QoS 1 messages across restarts.",
@@ -120,6 +133,19 @@ class BrokerConfig(BaseModel):
     def _edge_identity_is_valid(cls, value: str) -> str:
         return validate_identity(value)
 
+    @field_validator("observer_identities")
+    @classmethod
+    def _observers_are_valid(cls, values: list[str]) -> list[str]:
+        for value in values:
+            validate_identity(value)
+        return values
+
+    @model_validator(mode="after")
+    def _observer_is_not_the_edge(self) -> BrokerConfig:
+        if self.edge_identity in self.observer_identities:
+            raise ValueError(f"{self.edge_identity!r} is the edge, not an observer")
+        return self
+
 
 class BrokerStartError(RekamError, RuntimeError):
     """mosquitto exited or did not accept TLS connections in time."""
@@ -151,6 +177,8 @@ def render_acl(config: BrokerConfig) -> str:
         "topic readwrite office/#",
         "",
     ]
+    for observer in config.observer_identities:
+        lines += [f"user {observer}", "topic read booths/#", "topic read office/#", ""]
     return "\n".join(lines)
 
 
@@ -185,6 +213,9 @@ def render_mosquitto_conf(config: BrokerConfig, *, acl_path: Path) -> str:
         f"keyfile {config.server_key_path}",
         "require_certificate true",
         "use_identity_as_username true",
+        # the client id becomes the CN too: a booth cannot take over (disconnect) the
+        # edge's or another booth's session by claiming its client id
+        "use_username_as_clientid true",
     ]
     if config.crl_path is not None:
         lines.append(f"crlfile {config.crl_path}")

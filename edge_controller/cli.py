@@ -7,6 +7,7 @@ Commands::
     rekam-edge booth register --config FILE --id booth-01 --public-key FILE [--rotate]
     rekam-edge booth list --config FILE
     rekam-edge roster import --config FILE ROSTER.csv [--skip-bad-rows] [--lang en]
+    rekam-edge upstream retry-held --config FILE [--code CODE]
     rekam-edge ca init --dir D --office NAME
     rekam-edge ca issue-booth --dir D --id booth-01 --out DIR
     rekam-edge ca issue-edge --dir D --out DIR
@@ -47,7 +48,8 @@ from edge_controller.booth_keys import (
     register_booth_key,
     registered_booths,
 )
-from edge_controller.config import DEFAULT_CONFIG_TOML, EdgeConfig, load_edge_config
+from edge_controller.config import EdgeConfig, load_edge_config
+from edge_controller.config_example import EXAMPLE_CONFIG_TOML as DEFAULT_CONFIG_TOML
 from edge_controller.db import connect
 from edge_controller.pki import (
     EDGE_IDENTITY,
@@ -59,6 +61,7 @@ from edge_controller.pki import (
 )
 from edge_controller.roster_import import import_file
 from edge_controller.service import EdgeService
+from edge_controller.upstream.held import retry_held
 from edge_controller.web.auth import user_add
 from ektp.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
@@ -128,6 +131,15 @@ def _parser() -> argparse.ArgumentParser:
     add_user.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
+
+    upstream = commands.add_parser("upstream", help="Forwarding to central.").add_subparsers(
+        dest="upstream_command", required=True
+    )
+    retry = upstream.add_parser(
+        "retry-held", help="Send again the records central refused for good (audited)."
+    )
+    retry.add_argument("--config", type=Path, required=True, help="TOML config file.")
+    retry.add_argument("--code", help="Only those central refused with this code.")
 
     ca = commands.add_parser("ca", help="Development office CA.").add_subparsers(
         dest="ca_command", required=True
@@ -266,6 +278,18 @@ def _user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _upstream(args: argparse.Namespace) -> int:
+    config = load_edge_config(args.config)
+    conn = connect(config.database.path)
+    try:
+        now = dt.datetime.now(dt.UTC)
+        released = retry_held(conn, now, actor=f"cli:{getpass.getuser()}", code=args.code)
+    finally:
+        conn.close()
+    print(f"{len(released)} held record(s) will be sent again")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.print_default_config:
@@ -282,6 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _user(args)
         if args.command == "roster":
             return _roster(args)
+        if args.command == "upstream":
+            return _upstream(args)
     except (OSError, ValueError, PkiError, pydantic.ValidationError) as err:
         print(f"rekam-edge: {err}", file=sys.stderr)
         return 2

@@ -1,6 +1,7 @@
 """The edge controller's configuration (TOML), validated once in ``main`` and passed down.
 
-``rekam-edge --print-default-config`` prints a complete example. Every section is a
+``rekam-edge --print-default-config`` prints a complete example (rendered from these
+models by :mod:`edge_controller.config_example`). Every section is a
 pydantic model with ``extra="forbid"``: a misspelt key is an error, not a silent default.
 """
 
@@ -14,11 +15,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from edge_controller.broker import BrokerConfig
+from edge_controller.calendar import CalendarConfig
+from edge_controller.coverage import CoverageConfig
 from edge_controller.db import DatabaseConfig
-from edge_controller.pki import EDGE_IDENTITY
 from edge_controller.power.config import PowerConfig
 from edge_controller.review_schema import ReviewConfig
 from edge_controller.roster_publisher import RosterPublishConfig
+from edge_controller.schedule import ScheduleConfig
 from edge_controller.upstream.config import UpstreamConfig
 from edge_controller.web.config import WebConfig
 from ektp.mqtt_client import MqttClientConfig
@@ -85,6 +88,13 @@ class HealthConfig(_Section):
         ge=2,
         description="Alert when a booth's outbox depth grew in this many successive "
         "health reports.",
+    )
+    packet_alert_quiet_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="A refused-packet alert (packet_rejected, unknown_booth) clears after "
+        "this long without another such refusal from that booth; it also clears as soon "
+        "as the booth delivers a good packet.",
     )
 
 
@@ -169,6 +179,21 @@ class EdgeConfig(_Section):
     review: ReviewConfig = Field(
         default_factory=ReviewConfig, description="Supervisor review of flagged records."
     )
+    coverage: CoverageConfig = Field(
+        default_factory=CoverageConfig,
+        description="The office's recording target: share of residents and the date to "
+        "reach it (coverage page, API, projection).",
+    )
+    schedule: ScheduleConfig = Field(
+        default_factory=ScheduleConfig,
+        description="How recording days are planned: booths (kits), hours and minutes per "
+        "resident.",
+    )
+    calendar: CalendarConfig = Field(
+        default_factory=CalendarConfig,
+        description="The days the office records: weekly days off and holidays (schedule "
+        "and coverage projection skip the others).",
+    )
 
     @field_validator("office_timezone")
     @classmethod
@@ -188,43 +213,3 @@ def load_edge_config(path: Path) -> EdgeConfig:
     """Read and validate a TOML file (raises ``pydantic.ValidationError`` or ``OSError``)."""
     with path.open("rb") as handle:
         return EdgeConfig.model_validate(tomllib.load(handle))
-
-
-DEFAULT_CONFIG_TOML = f"""\
-# rekam-edge configuration. Every key is described in edge_controller/config.py.
-office_name = "Kecamatan Gunung Tabur"
-office_timezone = "Asia/Makassar"
-log_level = "INFO"
-
-[mqtt]
-host = "127.0.0.1"
-port = 8883
-identity = "{EDGE_IDENTITY}"
-ca_cert_path = "/etc/rekam/tls/ca.crt"
-cert_path = "/etc/rekam/tls/edge.crt"
-key_path = "/etc/rekam/tls/edge.key"
-keepalive_seconds = 30
-
-[database]
-path = "/var/lib/rekam/edge.sqlite3"
-
-[ingest]
-max_packet_bytes = 4194304
-max_batch = 64
-retired_key_grace_seconds = 300
-
-[health]
-heartbeat_timeout_seconds = 90
-check_interval_seconds = 5
-device_error_increase = 5
-outbox_growth_reports = 3
-
-[queue]
-ticket_prefix = "A"
-priority_enabled = false
-default_service_minutes = 10
-service_time_samples = 10
-max_service_minutes = 60
-active_booth_minutes = 30
-"""
-"""What ``--print-default-config`` prints (it validates: see the config tests)."""

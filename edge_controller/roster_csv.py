@@ -26,6 +26,7 @@ from ektp.errors import RekamError, ValidationError
 from ektp.i18n import N_, translate
 from ektp.kk import parse_kk
 from ektp.nik import Nik, Sex, parse_nik
+from ektp.regions import RegionTable
 
 DOMAIN = "edge_controller"
 
@@ -243,6 +244,7 @@ class _RowChecker:
         self.columns = columns
         self.kelurahan = kelurahan
         self.today = today
+        self.regions = RegionTable.bundled()  # a region code that does not exist is a bad row
         self.rows: list[RosterRow] = []
         self.problems: list[RowProblem] = []
         self._first_line: dict[str, int] = {}
@@ -263,7 +265,8 @@ class _RowChecker:
         kk = None
         if values["kk"]:
             try:
-                kk = parse_kk(values["kk"].lstrip("'"), today=self.today).digits
+                text = values["kk"].lstrip("'")
+                kk = parse_kk(text, today=self.today, regions=self.regions).digits
             except ValidationError as err:
                 found.append(_from_error(line, self.columns["kk"][1], err))
         sex = _SEX.get(_key(values["sex"])) if values["sex"] else None
@@ -326,7 +329,7 @@ class _RowChecker:
     def _nik(self, text: str, line: int, found: list[RowProblem]) -> Nik | None:
         header = self.columns["nik"][1]
         try:
-            nik = parse_nik(text.lstrip("'"), today=self.today)
+            nik = parse_nik(text.lstrip("'"), today=self.today, regions=self.regions)
         except ValidationError as err:
             found.append(_from_error(line, header, err))
             return None

@@ -58,6 +58,7 @@ from edge_controller.ingest import (
     pause_before_commit,
 )
 from edge_controller.mobile_stats import is_mobile_event, merge_mobile_event
+from edge_controller.packet_alerts import PacketAlertTracker
 from edge_controller.power import OutageLog, build_power_watcher
 from edge_controller.power.watcher import PowerAlert, PowerWatcher
 from edge_controller.queue import OfficeQueue, QueueEventError, QueueSnapshot
@@ -66,6 +67,7 @@ from edge_controller.roster_publisher import RosterPublisher
 from edge_controller.training import store_training_result
 from edge_controller.upstream import Forwarder, UpstreamStatus, start_forwarder
 from edge_controller.upstream.alerts import stale_backlog_change
+from edge_controller.upstream.held import watch_held
 from edge_controller.web import Dashboard, start_dashboard_for_service
 from ektp.messages import (
     POWER_REFUSAL_EVENT,
@@ -154,6 +156,7 @@ class EdgeService:
         self.power: PowerWatcher | None = None
         self.forwarder: Forwarder | None = None
         self.roster_publisher = RosterPublisher(config.roster)
+        self.packet_alerts = PacketAlertTracker(config.health.packet_alert_quiet_seconds)
         self._background: set[asyncio.Future[Any]] = set()
         """Set once subscribed and serving (tests wait on it)."""
         self.client = MqttClient(config.mqtt, on_connection_change=self._connection_changed)
@@ -223,6 +226,8 @@ class EdgeService:
                 )
                 if self.forwarder.last_status is not None:  # close an alert left open
                     self._on_upstream_alert(self.forwarder.last_status)
+                held = watch_held(self._db.run, self._now, self.config.upstream.idle_poll_seconds)
+                tasks.append(asyncio.create_task(held, name="upstream-held"))
             if self.config.web is not None:
                 self.dashboard = await start_dashboard_for_service(self, self.config.web)
                 log.info("dashboard at %s", self.dashboard.url)
@@ -342,6 +347,14 @@ class EdgeService:
     def _on_upstream_alert(self, status: UpstreamStatus) -> None:
         self._store_office_alert(stale_backlog_change(status), self._now())
 
+    def _run_alert_job(self, job: Callable[[sqlite3.Connection], object] | None) -> None:
+        """Run an alert-clearing job on the database thread, in the background."""
+        if job is None or self._db is None:
+            return
+        task = asyncio.ensure_future(self._db.run(job))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
     def _store_office_alert(self, change: AlertChange, at: dt.datetime) -> None:
         assert self._db is not None
         db = self._db
@@ -431,6 +444,7 @@ class EdgeService:
                 detail = f"packet {result.packet_id or '(id unreadable)'} refused: {code}"
                 changes.append(AlertChange("raise", result.booth_id, kind, code, detail))
         self._alerts(changes)
+        self._run_alert_job(self.packet_alerts.after_ingest(results, self._now()))
 
     async def _ack_loop(self) -> None:
         assert self._acks is not None
@@ -468,6 +482,7 @@ class EdgeService:
         while True:
             await asyncio.sleep(self.config.health.check_interval_seconds)
             self._alerts(self.monitor.check(self.clock()))
+            self._run_alert_job(self.packet_alerts.expire(self._now()))
 
     # -- the dashboard's view --------------------------------------------------------
 

@@ -24,6 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 BUNDLED_TABLE = "region_codes.json"
 _LEVELS = {"provinces": 2, "regencies": 4, "districts": 6, "villages": 10}
+NO_SUCH_NUMBER = "00"
+"""A regency or district number that no region has (numbering starts at 01)."""
 
 
 class RegionConfig(BaseModel):
@@ -117,13 +119,23 @@ class RegionTable:
         return province_code in self.provinces
 
     def accepts_regency(self, regency_code: str) -> bool:
-        """Known, or under a province whose regency list is not complete here."""
+        """Known, or under a province whose regency list is not complete here.
+
+        Regency ``00`` never exists (Kemendagri numbers kabupaten from 01, kota from 71).
+        """
+        if regency_code[2:4] == NO_SUCH_NUMBER:
+            return False
         if regency_code in self.regencies:
             return True
         return regency_code[:2] not in self.complete_provinces
 
     def accepts_district(self, district_code: str) -> bool:
-        """Known, or under a regency whose district list is not complete here."""
+        """Known, or under a regency whose district list is not complete here.
+
+        District ``00`` never exists, nor does a district under regency ``00``.
+        """
+        if district_code[4:6] == NO_SUCH_NUMBER or not self.accepts_regency(district_code[:4]):
+            return False
         if district_code in self.districts:
             return True
         return district_code[:4] not in self.complete_regencies

@@ -30,6 +30,7 @@ from kiosk.health_probe import DeviceHealthProbe
 from kiosk.keys import load_central_public_key, load_or_create_signing_key
 from kiosk.mobile import MobileDuty
 from kiosk.mobile_tickets import MobileEventSender, MobileStore, MobileTicketDesk
+from kiosk.operator_trust import OperatorCardTrust
 from kiosk.outbox import Outbox
 from kiosk.parking import ParkedSessionStore, resume_parked
 from kiosk.photo import PhotoQualityChecker
@@ -101,7 +102,11 @@ def _guard_power(booth: Booth, uplink: BoothUplink) -> None:
     """Follow ``office/power``: refuse new captures when power is short, park and shut
     down cleanly on LOW_BATTERY/SHUTDOWN, and resume a session parked by the last cut."""
     config = booth.config
-    policy = PowerPolicy(booth_id=config.booth_id, on_refusal=uplink.send_event)
+    policy = PowerPolicy(
+        booth_id=config.booth_id,
+        capture_margin_s=config.power.capture_margin_s,
+        on_refusal=uplink.send_event,
+    )
     booth.capture.new_capture_allowed = policy.new_capture_allowed
     store = ParkedSessionStore.in_data_dir(
         config.data_dir,
@@ -203,9 +208,13 @@ def build_booth(
             services=[str(s) for s in office.services.enabled_services()],
             idle_seconds=config.timeouts.resident_idle_seconds,
         )
+        edge_ca = config.edge.ca_cert_path if config.edge is not None else None
+        card_login = SmartCardLogin(
+            reader, OperatorCardTrust.for_booth(config.operator_cards, edge_ca), audit=audit
+        )
         capture = CaptureFlow(
             booth_id=config.booth_id,
-            login=SmartCardLogin(reader),
+            login=card_login,
             tickets=tickets,
             photo=photo_step(camera, checker or PhotoQualityChecker()),
             sensor=sensor,
@@ -223,7 +232,7 @@ def build_booth(
             config,
             make_flow=capture_flow_factory(
                 booth_id=config.booth_id,
-                login=SmartCardLogin(reader),
+                login=card_login,
                 photo=photo_step(camera, checker or PhotoQualityChecker()),
                 sensor=sensor,
                 fingers=[str(f) for f in office.finger_order()],

@@ -54,6 +54,11 @@ operator_idle_lock_seconds = 300
 # cert_path = "/etc/rekam/booth.crt"
 # key_path = "/etc/rekam/booth.key"
 
+# Operator cards must carry a certificate from the office CA (default: the [edge] CA).
+# [operator_cards]
+# issuer_cert_path = "/etc/rekam/office-ca.crt"
+# crl_path = "/etc/rekam/office-ca.crl"   # revoked operator cards are refused
+
 # Devices: see `rekam-hw --print-default-config` for every field.
 [hardware.fingerprint]
 backend = "emulated"

@@ -13,6 +13,7 @@ from ektp.record import FINGER_ORDER, INDEX_FINGERS_ONLY, Finger
 from ektp.services import ServiceCatalog
 from hardware.config import HardwareConfig
 from kiosk.mobile import MobileSettings
+from kiosk.operator_trust import OperatorCardSettings
 from kiosk.voice import VoiceConfig
 
 
@@ -110,6 +111,12 @@ class BoothPowerSettings(_Section):
     command_timeout_s: float = Field(
         default=30.0, gt=0, description="How long the shutdown command may take."
     )
+    shutdown_max_age_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="A SHUTDOWN on office/power older than this (s) is ignored: it was "
+        "left retained by an outage that is over.",
+    )
 
 
 class BoothConfig(_Section):
@@ -138,6 +145,10 @@ class BoothConfig(_Section):
     )
     mobile: MobileSettings = Field(
         default_factory=MobileSettings, description="Mobile duty away from the office."
+    )
+    operator_cards: OperatorCardSettings = Field(
+        default_factory=OperatorCardSettings,
+        description="Which office CA issues operator cards (and its revocation list).",
     )
     hardware: HardwareConfig = Field(
         default_factory=HardwareConfig.emulated, description="The booth's devices."

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
+from ektp.i18n import translate
 from kiosk.config import BoothConfig
-from kiosk.mobile import MobileDuty, MobileDutyRefused, duty_banner
+from kiosk.mobile import MSG_NOT_AWAY, MobileDuty, MobileDutyRefused, duty_banner
 from kiosk.mobile_tickets import MobileStore
 from kiosk.outbox import Outbox
 from kiosk.roster_feed import RosterFeed
@@ -40,7 +41,9 @@ def run_mobile_command(config: BoothConfig, args: argparse.Namespace) -> int:
                 hours = copy.age(now).total_seconds() / 3600
                 print(f"{name}: {copy.residents} residents, received {hours:.1f} h ago")
             current = duty.state
-            if current is not None:
+            if current is None:
+                print(translate(MSG_NOT_AWAY, args.lang, domain="kiosk"))
+            else:
                 with Outbox(config.outbox_path) as outbox:
                     waiting = outbox.depth()
                 print(duty_banner(current, now, waiting, args.lang))

@@ -25,7 +25,7 @@ import logging
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ektp.messages import EventMessage, MessageError, encode_message
@@ -105,16 +105,30 @@ class MobileStore:
         return int(row[0])
 
 
+def _local_now() -> dt.datetime:
+    """The booth's wall clock in its system time zone."""
+    return dt.datetime.now(dt.UTC).astimezone()
+
+
 class MobileTicketDesk:
     """Local, durable tickets with their own prefix; see the module docstring."""
 
-    def __init__(self, store: MobileStore, *, booth_id: str, prefix: str = "M") -> None:
+    def __init__(
+        self,
+        store: MobileStore,
+        *,
+        booth_id: str,
+        prefix: str = "M",
+        clock: Callable[[], dt.datetime] = _local_now,
+    ) -> None:
         self._store = store
         self._booth_id = booth_id
         self._prefix = prefix
+        self._clock = clock
+        """Aware local time; its calendar date is the ticket day (numbers restart daily)."""
 
     def issue(self, checkin: CheckIn) -> Ticket:
-        now = dt.datetime.now(dt.UTC).astimezone()
+        now = self._clock()
         request_id = uuid.uuid4()
         day = now.date().isoformat()
         event = EventMessage(
@@ -157,7 +171,7 @@ class MobileTicketDesk:
         return Ticket(number=number, checkin=checkin, issued_at=now)
 
     def call_next(self, booth_id: str) -> Ticket | None:
-        now = dt.datetime.now(dt.UTC).astimezone()
+        now = self._clock()
         store = self._store
         with store.transaction() as conn:
             row = conn.execute(

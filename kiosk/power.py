@@ -6,12 +6,18 @@ capture flow's ``new_capture_allowed()`` hook: no new capture on ``LOW_BATTERY``
 edge's ``new_captures_allowed`` flag, or the booth's own ``capture_margin_s``). The
 recording in progress is never stopped by the policy. Each refusal is reported as an
 ``audit`` event named :data:`POWER_REFUSAL_EVENT` (the edge counts them in its outage
-report), and the banner status is kept up to date.
+report), and the banner status is kept up to date: the banner shows :meth:`PowerPolicy.notice`
+(on battery: finish the current recording only; battery low: the booth shuts down;
+mains or generator: no banner).
 
 :class:`BoothPowerGuard` acts on ``LOW_BATTERY`` / ``SHUTDOWN``, once, on its own
 thread: park the session in progress (:mod:`kiosk.parking`), flush and close the
 outbox, run the booth's shutdown command (``systemctl poweroff`` on a Pi; a recorder in
 tests), then ``after_command`` (e.g. stop the uplink, which publishes ``offline``).
+A ``SHUTDOWN`` older than ``shutdown_max_age_s`` is not acted on: the edge's last
+``SHUTDOWN`` stays retained on the broker after an outage, and a booth starting once the
+power is back must not power off again because of it. (``LOW_BATTERY`` is republished by
+a live edge every few seconds, so it is taken as it comes.)
 
 Wiring in the booth (see :func:`guard_booth`)::
 
@@ -55,7 +61,7 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_STATES = frozenset({"LOW_BATTERY", "SHUTDOWN"})
 
-MSG_ON_BATTERY = N_("Power cut, on battery: finish the current recording.")
+MSG_ON_BATTERY = N_("Power cut, on battery: finish the current recording only.")
 MSG_BATTERY_SHORT = N_(
     "Power cut, battery nearly used up: finish the current recording, start no new one."
 )
@@ -169,12 +175,17 @@ class PowerPolicy:
             "ON_BATTERY": BannerPower.ON_BATTERY,
         }.get(message.state, BannerPower.LOW_BATTERY)
         self._status.power = banner
+        self._status.power_notice = self.notice()
         runtime = message.runtime_left_s
         self._status.battery_minutes_left = None if runtime is None else runtime // 60
 
 
 def run_inline(action: Callable[[], Any]) -> None:
     action()
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclass
@@ -204,6 +215,8 @@ class BoothPowerGuard:
         dispatch: Callable[[Callable[[], None]], None] = run_inline,
         command_timeout_s: float = 30.0,
         park_timeout_s: float = 30.0,
+        shutdown_max_age_s: float | None = None,
+        now: Callable[[], dt.datetime] = utc_now,
     ) -> None:
         if not shutdown_command:
             raise ValueError("the shutdown command is empty")
@@ -215,6 +228,8 @@ class BoothPowerGuard:
         self._dispatch = dispatch
         self.command_timeout_s = command_timeout_s
         self.park_timeout_s = park_timeout_s
+        self.shutdown_max_age_s = shutdown_max_age_s
+        self._now = now
         self.started = threading.Event()
         self.done = threading.Event()
         self.outcome: ShutdownOutcome | None = None
@@ -248,7 +263,14 @@ class BoothPowerGuard:
             self.on_power_message(parsed)
 
     def on_power_message(self, message: PowerMessage) -> None:
-        """Take one ``office/power`` message; starts the shutdown when it says so."""
+        """Take one ``office/power`` message; starts the shutdown when it says so.
+
+        A SHUTDOWN older than ``shutdown_max_age_s`` is ignored (logged): the edge
+        publishes it once, just before it powers itself off, so one that old was left
+        retained by an outage that is over.
+        """
+        if self.is_stale_shutdown(message):
+            return
         self.policy.update(message)
         if not self.policy.must_shut_down:
             return
@@ -260,6 +282,23 @@ class BoothPowerGuard:
                 target=self._shut_down, args=(message.state,), name="power-shutdown", daemon=True
             )
             self._thread.start()
+
+    def is_stale_shutdown(self, message: PowerMessage) -> bool:
+        """True (and logged) for a SHUTDOWN too old to act on."""
+        if message.state != "SHUTDOWN" or self.shutdown_max_age_s is None:
+            return False
+        age_s = (self._now() - message.at).total_seconds()
+        if age_s <= self.shutdown_max_age_s:
+            return False
+        log.warning(
+            "power: ignored %s from %s: %.0f s old, more than the %.0f s allowed "
+            "(left retained from an outage that is over)",
+            message.state,
+            message.at.isoformat(),
+            age_s,
+            self.shutdown_max_age_s,
+        )
+        return True
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until the shutdown sequence finished; False on timeout."""
@@ -341,4 +380,5 @@ def guard_booth(
         after_command=after_command,
         dispatch=dispatch or booth.run_locked,
         command_timeout_s=settings.command_timeout_s,
+        shutdown_max_age_s=settings.shutdown_max_age_s,
     )

@@ -29,6 +29,7 @@ from provisioning.office import (
 )
 from provisioning.release import Release, build_release, installed_source
 from provisioning.signing_keys import keep_signing_key
+from provisioning.unit_identity import refuse_other_identity
 
 SIGNER_TASK = "Sign the request with the office CA (on this machine)"
 SELFTEST_TASK = "Hardware self-test"
@@ -120,7 +121,14 @@ class Provisioner:
         }
 
     def _known_hosts(self, *extra: tuple[str, int, list[str]]) -> str:
-        entries = [(b.host, b.port, b.host_keys) for b in self.inventory.booths.values()]
+        """known_hosts for a run: the inventory's keys, with ``extra`` (host, port, keys)
+        replacing what the inventory pins for those addresses (a replaced unit's keys)."""
+        replaced = {(host, port) for host, port, _ in extra}
+        entries = [
+            (b.host, b.port, b.host_keys)
+            for b in self.inventory.booths.values()
+            if (b.host, b.port) not in replaced
+        ]
         return known_hosts_text([*entries, *extra])
 
     def _booth_vars(self, booth_id: str, host: str, port: int) -> dict[str, Any]:
@@ -136,7 +144,7 @@ class Provisioner:
             "rekam_file_owner": owner,
             "rekam_edge_host": settings.edge_host,
             "rekam_edge_config": str(settings.edge_config or ""),
-            "rekam_system_packages": settings.system_packages,
+            "rekam_system_packages": settings.booth_packages(),
             "rekam_data_device": settings.data_device,
             "rekam_data_mount": str(layout.data_dir),
             "rekam_hardware_watchdog_sec": "15s",
@@ -201,10 +209,12 @@ class Provisioner:
         *,
         release: Release | None = None,
         recovered_outbox: Path | None = None,
+        renew_tls_key: bool = False,
         action: str = "add",
     ) -> Outcome:
         """Provision ``booth_id`` on the unit at ``host``:``port`` (pinned ``host_keys``)."""
         validate_booth_id(booth_id)
+        refuse_other_identity(self.inventory, booth_id, host, port, host_keys, action=action)
         existing = self.inventory.booths.get(booth_id)
         if action == "add" and existing and (existing.host, existing.port) != (host, port):
             raise OfficeError(
@@ -226,6 +236,7 @@ class Provisioner:
             "rekam_release_version": release.version,
             "rekam_release_tarball": str(release.tarball.resolve()),
             "rekam_recovered_outbox": str(recovered_outbox.resolve()) if recovered_outbox else "",
+            "rekam_renew_tls_key": renew_tls_key,
         }
         self.say(f"{booth_id}: provisioning {host}:{port} with release {release.version}")
         run = self.runner.run(
@@ -254,7 +265,8 @@ class Provisioner:
         outcome.edge_key = str(edge_key["change"]) if edge_key else EDGE_KEY_TODO
         merged = _json(run.report(booth_id, MERGE_TASK))
         if merged:
-            outcome.recovered = int(merged["added"])
+            # the old unit's records now in this unit's outbox (merged now, or already)
+            outcome.recovered = int(merged["added"]) + int(merged["already"])
             outcome.detail = (
                 f"recovered {merged['added']} record(s) into the outbox "
                 f"({merged['already']} already there)"
@@ -270,8 +282,14 @@ class Provisioner:
 
     # -- replace ----------------------------------------------------------------------
 
-    def recover_outbox(self, booth_id: str) -> tuple[Path | None, str]:
-        """Fetch the old unit's outbox snapshot; (file, what happened)."""
+    def recover_outbox(
+        self, booth_id: str, host_keys: list[str] | None = None
+    ) -> tuple[Path | None, str]:
+        """Fetch the outbox snapshot at the booth's recorded address; (file, what happened).
+
+        ``host_keys``: the keys of the machine that answers there now, when a new unit
+        took the old unit's address (its data area may still hold the old outbox).
+        """
         entry = self.inventory.booth(booth_id)
         destination = self.office.recovered_dir / (
             f"{booth_id}-{entry.host}-{entry.port}-outbox.sqlite"
@@ -289,7 +307,7 @@ class Provisioner:
             "booth_recover.yml",
             {booth_id: self._hostvars(entry.host, entry.port)},
             extra,
-            self._known_hosts(),
+            self._known_hosts(*([(entry.host, entry.port, host_keys)] if host_keys else [])),
         )
         snapshot = _json(run.report(booth_id, SNAPSHOT_TASK))
         if not run.ok or not snapshot:
@@ -309,15 +327,26 @@ class Provisioner:
         old_outbox: Path | None = None,
         release: Release | None = None,
     ) -> Outcome:
-        """The unit at ``host`` becomes ``booth_id``: new key, old cert revoked, records kept."""
+        """The unit at ``host`` becomes ``booth_id``: new key, old cert revoked, records kept.
+
+        The new unit may sit at the old unit's address (a reinstalled or swapped unit with
+        the same IP): it is told apart by its SSH host key. The unit the inventory already
+        pins there (same keys) is only checked, so running replace again changes nothing.
+        """
         entry = self.inventory.booth(booth_id)
-        if (entry.host, entry.port) == (host, port):
+        refuse_other_identity(self.inventory, booth_id, host, port, host_keys, action="replace")
+        same_address = (entry.host, entry.port) == (host, port)
+        if same_address and set(host_keys) == set(entry.host_keys):
             self.say(f"{booth_id} already runs on {host}:{port}: checking it is complete")
             return self.add(booth_id, host, port, host_keys, release=release, action="replace")
+        if same_address:
+            self.say(f"{booth_id}: a new unit (new host key) answers at {host}:{port}")
         notes = []
         recovered = old_outbox
         if recovered is None:
-            recovered, note = self.recover_outbox(booth_id)
+            recovered, note = self.recover_outbox(
+                booth_id, host_keys=host_keys if same_address else None
+            )
             notes.append(note)
         else:
             notes.append(f"records taken from {old_outbox}")
@@ -335,6 +364,7 @@ class Provisioner:
             host_keys,
             release=release,
             recovered_outbox=recovered,
+            renew_tls_key=same_address,
             action="replace",
         )
         outcome.detail = "; ".join(filter(None, [*notes, outcome.detail]))

@@ -16,7 +16,6 @@ Exit status: 0 success, 1 a booth failed (self-test, rollback, unreachable), 2 u
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import sys
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from ektp.errors import RekamError
 from provisioning.booth_ops import Outcome, Provisioner
 from provisioning.hostkeys import HostKeyError, keys_from_known_hosts, pin_by_fingerprint
 from provisioning.inventory import OfficeSettings
-from provisioning.office import OfficeDirectory, OfficeError, init_office
+from provisioning.office import OfficeDirectory, OfficeError, edge_install_hint, init_office
 from provisioning.report import (
     change_summary,
     edge_key_commands,
@@ -60,7 +59,12 @@ def _parser() -> argparse.ArgumentParser:
         "inventory. Running it again with the same settings changes nothing.",
     )
     init.add_argument("--name", required=True, help="office name, e.g. 'Kecamatan Gunung Tabur'")
-    init.add_argument("--edge-host", required=True, help="the edge controller's LAN address")
+    init.add_argument(
+        "--edge-host",
+        required=True,
+        help="the edge controller's LAN address or DNS name, as booths reach it (it goes "
+        "into the broker certificate)",
+    )
     init.add_argument("--broker-port", type=int, default=8883, help="broker TLS port")
     init.add_argument("--ssh-key", type=Path, required=True, help="your SSH private key")
     init.add_argument("--ssh-user", default="pi", help="account on the booths (default pi)")
@@ -212,24 +216,16 @@ def _office_init(args: argparse.Namespace, office: OfficeDirectory) -> int:
         settings,
         central_public_key=args.central_public_key,
         broker_names=["localhost", *args.broker_name],
-        broker_ips=sorted({"127.0.0.1", *([args.edge_host] if _is_ip(args.edge_host) else [])}),
+        broker_ips=["127.0.0.1"],
     )
     rows = "\n".join(f"  {'created' if c else 'kept   '}  {what}" for what, c in result.steps)
     print(f"Office {args.name} in {office.root}:\n{rows}")
     print(
         "Nothing changed: the office was already set up."
         if result.changed == 0
-        else f"{result.changed} item(s) created or updated. Copy {office.edge_dir} to the edge."
+        else f"{result.changed} item(s) created or updated.\n{edge_install_hint(office)}"
     )
     return 0
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _finish(outcomes: list[Outcome], provisioner: Provisioner) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import subprocess
 from pathlib import Path
 
@@ -77,13 +78,39 @@ def pin_by_fingerprint(host: str, port: int, expected: str) -> list[str]:
     return matching
 
 
+def host_field_matches(host_field: str, name: str) -> bool:
+    """Whether a known_hosts host field names ``name`` (as :func:`known_hosts_name` spells it).
+
+    Plain fields are comma-separated names. Hashed fields (``HashKnownHosts yes``, the
+    default on Debian and Raspberry Pi OS) are ``|1|<base64 salt>|<base64 HMAC-SHA1 of the
+    name keyed with the salt>``, as OpenSSH writes them.
+    """
+    if host_field.startswith("|1|"):
+        parts = host_field.split("|")
+        if len(parts) != 4:
+            return False
+        try:
+            salt = base64.b64decode(parts[2], validate=True)
+            expected = base64.b64decode(parts[3], validate=True)
+        except binascii.Error:
+            return False
+        digest = hmac.new(salt, name.encode(), hashlib.sha1).digest()
+        return hmac.compare_digest(digest, expected)
+    return name in host_field.split(",")
+
+
 def keys_from_known_hosts(path: Path, host: str, port: int) -> list[str]:
-    """The keys a known_hosts file records for ``host`` (plain, unhashed entries)."""
+    """The keys a known_hosts file records for ``host`` (plain or hashed entries).
+
+    Marker lines (``@cert-authority``, ``@revoked``) are not host keys and are skipped.
+    """
     name = known_hosts_name(host, port)
     keys = []
     for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.split()
-        if len(parts) >= 3 and not line.startswith("#") and name in parts[0].split(","):
+        if len(parts) < 3 or line.lstrip().startswith(("#", "@")):
+            continue
+        if host_field_matches(parts[0], name):
             keys.append(f"{parts[1]} {parts[2]}")
     if not keys:
         raise HostKeyError(f"{path} has no key for {name}")

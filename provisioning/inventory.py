@@ -59,8 +59,27 @@ class OfficeSettings(_Model):
             "libpcsclite1",
             "sqlite3",
             "systemd-timesyncd",
+            # pyscard builds from source on the booth
+            "python3-dev",
+            "gcc",
+            "swig",
+            "libpcsclite-dev",
+            # picamera2's pip dependencies (python-prctl), Kivy's runtime, spoken prompts
+            "libcap-dev",
+            "libgl1",
+            "libegl1",
+            "libgles2",
+            "libmtdev1",
+            "libsdl2-2.0-0",
+            "espeak-ng",
         ],
         description="Debian packages every booth needs.",
+    )
+    pi_packages: list[str] = Field(
+        default_factory=lambda: ["python3-picamera2", "python3-lgpio"],
+        description="Raspberry Pi OS packages of booths with real hardware (libcamera's "
+        "Python bindings exist only as a system package; the booth's venv sees them). Not "
+        "installed on booths with emulated hardware.",
     )
     root_prefix: str = Field(
         default="",
@@ -75,6 +94,10 @@ class OfficeSettings(_Model):
     emulated_hardware: bool = Field(
         default=False, description="Testing only: booths use emulated devices."
     )
+
+    def booth_packages(self) -> list[str]:
+        """The system packages a booth of this office gets (Pi-only ones for real hardware)."""
+        return [*self.system_packages, *([] if self.emulated_hardware else self.pi_packages)]
 
     def root_for(self, host: str, port: int) -> str:
         """The root prefix of the unit at ``host``:``port``."""

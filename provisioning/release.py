@@ -1,9 +1,10 @@
 """Booth releases: a tarball of the packages a booth runs, built on the technician's machine.
 
 A release holds ``ektp``, ``hardware`` and ``kiosk`` (source, catalogs, .kv files),
-``requirements.txt`` and ``VERSION``. Its version is the project version plus a hash of
-the content (``0.1.0+3fa2b1c9``), so a changed tree is a new release and the same tree
-is the same release. The tarball is deterministic (sorted, fixed times and owners).
+``requirements.txt`` (runtime requirements plus the ``pi`` extra) and ``VERSION``.
+Its version is the project version plus a hash of the content (``0.1.0+3fa2b1c9``), so a
+changed tree is a new release and the same tree is the same release.
+The tarball is deterministic (sorted, fixed times and owners).
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 BOOTH_PACKAGES = ("ektp", "hardware", "kiosk")
+BOOTH_EXTRAS = ("pi",)
+"""pyproject extras a booth needs: ``pi`` (picamera2, lgpio; on the booth apt's
+python3-picamera2 and python3-lgpio satisfy them through the venv's system site-packages)."""
 _SKIP_PARTS = {"__pycache__", ".mypy_cache", ".pytest_cache"}
 _SKIP_SUFFIXES = {".pyc", ".pyo"}
 
@@ -53,12 +59,21 @@ def _files(source: Path) -> list[tuple[str, Path]]:
 
 
 def requirements() -> str:
-    """The project's runtime requirements (no extras), one per line."""
+    """The project's runtime requirements and those of :data:`BOOTH_EXTRAS`, one per line."""
     try:
         requires = importlib.metadata.requires("rekam") or []
     except importlib.metadata.PackageNotFoundError:
         requires = []
-    return "".join(f"{r}\n" for r in requires if "extra ==" not in r)
+    lines = []
+    for text in requires:
+        requirement = Requirement(text)
+        marker = requirement.marker
+        if marker is None or "extra" not in str(marker):
+            lines.append(text)
+        elif any(marker.evaluate({"extra": extra}) for extra in BOOTH_EXTRAS):
+            requirement.marker = None  # the booth installs it unconditionally
+            lines.append(str(requirement))
+    return "".join(f"{line}\n" for line in lines)
 
 
 def installed_source() -> Path:

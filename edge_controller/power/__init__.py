@@ -1,6 +1,7 @@
 """Office power: the UPS through NUT and the generator contact, the office's power state,
 the shutdown sequence and the outage log. See :mod:`edge_controller.power.watcher`."""
 
+from edge_controller.power.alerts import PowerAlert
 from edge_controller.power.config import PowerConfig
 from edge_controller.power.outages import (
     OutageEvent,
@@ -20,7 +21,6 @@ from edge_controller.power.state import (
     classify,
 )
 from edge_controller.power.watcher import (
-    PowerAlert,
     PowerWatcher,
     build_power_watcher,
     mqtt_publisher,

@@ -11,6 +11,10 @@ edge is going down, and a forced shutdown is never called off):
 3. run the edge's own shutdown command (``systemctl poweroff`` on a Pi; in tests a
    command that only appends a line to a file).
 
+When the power comes back before step 3 the watcher cancels the sequence (the edge
+stays up) and :meth:`ShutdownSequencer.rearm` lets a later outage run it again; once
+the command has started, nothing calls it off.
+
 :class:`BoothPresence` keeps the booths' last status from ``booths/+/status``.
 """
 
@@ -95,11 +99,26 @@ class ShutdownSequencer:
         self.command_timeout_s = command_timeout_s
         self.poll_s = poll_s
         self.report: ShutdownReport | None = None
+        self.runs = 0
+        """How many sequences started (a re-armed sequencer can run again)."""
         self._started = False
+        self._command_started = False
 
     @property
     def started(self) -> bool:
         return self._started
+
+    @property
+    def command_started(self) -> bool:
+        """The edge's own shutdown command was started: too late to call it off."""
+        return self._command_started
+
+    def rearm(self) -> bool:
+        """Allow a new sequence (the power came back); False once the command started."""
+        if self._command_started:
+            return False
+        self._started = False
+        return True
 
     def booths_online(self) -> tuple[str, ...]:
         return tuple(sorted(self._booths_online()))
@@ -115,6 +134,7 @@ class ShutdownSequencer:
         if self._started:
             return None
         self._started = True
+        self.runs += 1
         log.warning("power: shutting the office down (%s)", reason)
         at_start = (
             tuple(sorted(booths_at_start)) if booths_at_start is not None else self.booths_online()
@@ -129,6 +149,7 @@ class ShutdownSequencer:
         waited = time.monotonic() - waited_from
         if still_online:
             log.warning("power: booths still online after %.0f s: %s", waited, still_online)
+        self._command_started = True  # a cancel decided before this line lands before it
         returncode, error = await self._run_command()
         self.report = ShutdownReport(
             reason=reason,

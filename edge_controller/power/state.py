@@ -11,8 +11,13 @@ States (:class:`PowerState`):
 ``ON_BATTERY``   the UPS runs from its battery (``OB``);
 ``LOW_BATTERY``  on battery and the UPS says ``LB``, or the runtime left is below the
                  shutdown margin: time to shut everything down;
-``SHUTDOWN``     the shutdown was decided (sticky: NUT's upsmon does not call off a
-                 forced shutdown when the power comes back, nor does Rekam);
+``SHUTDOWN``     the shutdown was decided. It holds through battery, low-battery and
+                 unknown readings; only power that is back (``MAINS`` or ``GENERATOR``,
+                 held like any other change) leaves it. NUT's upsmon never calls off a
+                 forced shutdown; Rekam does, because an edge that did not halt (the
+                 command failed, or mains came back while the booths were going down)
+                 must not tell the office "shut down" for ever. A later outage can then
+                 decide a new shutdown (one decision per outage);
 ``UNKNOWN``      no answer from upsd (or it has no data): never taken for mains.
 
 Hysteresis: a new raw state is adopted only after it was seen in ``hold_polls``
@@ -36,6 +41,9 @@ class PowerState(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
+#: States that end a decided SHUTDOWN: the power is back.
+POWER_BACK = frozenset({PowerState.MAINS, PowerState.GENERATOR})
+
 #: States in which the office has no mains power (the outage log's "without mains").
 WITHOUT_MAINS = frozenset(
     {PowerState.GENERATOR, PowerState.ON_BATTERY, PowerState.LOW_BATTERY, PowerState.SHUTDOWN}
@@ -56,6 +64,8 @@ class PowerSample:
     runtime_s: int | None = None
     generator_running: bool | None = None
     error: str | None = None
+    status_text: str = ""
+    """``ups.status`` as upsd wrote it, in NUT's order (``"OB LB"``); empty when unread."""
 
     @property
     def ups_reachable(self) -> bool:
@@ -112,6 +122,8 @@ class PowerStateMachine:
         self.state = PowerState.UNKNOWN
         self.last_sample: PowerSample | None = None
         self.shutdown_decisions = 0
+        self.recoveries = 0
+        """How many decided shutdowns were ended by the power coming back."""
         self.changes = 0
         self._ever_known = False
         self._candidate: PowerState | None = None
@@ -120,13 +132,15 @@ class PowerStateMachine:
 
     @property
     def shutdown_decided(self) -> bool:
+        """A shutdown was decided at least once (it may have been ended since)."""
         return self.shutdown_decisions > 0
 
     def observe(self, sample: PowerSample) -> PowerChange | None:
         """Take one poll's sample; return the change it completes, if any."""
         self.last_sample = sample
         raw = classify(sample, self.rules)
-        if self.state is PowerState.SHUTDOWN:
+        if self.state is PowerState.SHUTDOWN and raw not in POWER_BACK:
+            self._candidate = None
             return None
         if raw is self.state:
             self._candidate = None
@@ -141,8 +155,8 @@ class PowerStateMachine:
         return self._adopt(raw, sample)
 
     def decide_shutdown(self, at: float) -> PowerChange | None:
-        """Move to SHUTDOWN; returns the change only the first time (one decision)."""
-        if self.shutdown_decided:
+        """Move to SHUTDOWN; None when already there (one decision per outage)."""
+        if self.state is PowerState.SHUTDOWN:
             return None
         self.shutdown_decisions += 1
         previous, self.state = self.state, PowerState.SHUTDOWN
@@ -162,6 +176,8 @@ class PowerStateMachine:
 
     def _adopt(self, raw: PowerState, sample: PowerSample) -> PowerChange:
         previous, self.state = self.state, raw
+        if previous is PowerState.SHUTDOWN:
+            self.recoveries += 1
         self._candidate = None
         self.changes += 1
         if raw is not PowerState.UNKNOWN:

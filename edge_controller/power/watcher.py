@@ -11,6 +11,9 @@ captures allowed changed), publishes a retained :class:`~ektp.messages.PowerMess
   nothing is published that would claim mains, and nothing is shut down.
 * ``LOW_BATTERY`` → the shutdown is decided once and the
   :class:`~edge_controller.power.shutdown.ShutdownSequencer` runs in its own task.
+* Power back (``MAINS``/``GENERATOR`` held) after ``SHUTDOWN`` → the state leaves
+  ``SHUTDOWN`` (published), and a sequence whose edge command has not started yet is
+  called off: the edge stays up, and a later outage shuts down again.
 * Every change goes to the outage log (:class:`~edge_controller.power.outages.OutageLog`).
 
 The service starts it with one call::
@@ -31,9 +34,8 @@ import sqlite3
 import time
 import typing
 from collections.abc import Awaitable, Callable, Collection
-from dataclasses import dataclass
-from typing import Literal
 
+from edge_controller.power.alerts import PowerAlert, UnknownStateAlert
 from edge_controller.power.config import PowerConfig
 from edge_controller.power.outages import OutageLog
 from edge_controller.power.shutdown import BOOTH_STATUS_FILTER, BoothPresence, ShutdownSequencer
@@ -44,6 +46,7 @@ from ektp.topics import OFFICE_POWER
 from hardware.errors import DeviceError
 from hardware.gpio import GeneratorContact, open_generator_contact
 from hardware.ups import Ups, open_ups
+from hardware.ups.protocol import NutServerError
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +56,6 @@ WIRE_STATES = frozenset(typing.get_args(PowerMessage.model_fields["state"].annot
 NO_CAPTURE_STATES = frozenset({PowerState.LOW_BATTERY, PowerState.SHUTDOWN})
 
 Publisher = Callable[[PowerMessage], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class PowerAlert:
-    """Raise or clear the edge's "power state unknown" alert (upsd not answering)."""
-
-    action: Literal["raise", "clear"]
-    kind: Literal["ups_unreachable"]
-    detail: str
-    at: dt.datetime
 
 
 def mqtt_publisher(client: MqttClient, timeout: float = 10.0) -> Publisher:
@@ -121,17 +114,16 @@ class PowerWatcher:
             booth_offline_wait_s=config.booth_offline_wait_s,
             command_timeout_s=config.command_timeout_s,
         )
-        self._on_alert = on_alert
+        self.unknown_alert = UnknownStateAlert(
+            self.machine.rules, on_alert=on_alert, wall_clock=wall_clock
+        )
         self._on_change = on_change
         self._clock = clock
         self._wall_clock = wall_clock
         self.last_message: PowerMessage | None = None
-        self.alert_open = False
         self._captures_blocked = False
         self._last_publish_at: float | None = None
         self._publish_due = False
-        self._unknown_polls = 0
-        self._unknown_since = 0.0
         self._presence_subscribed = False
         self._task: asyncio.Task[None] | None = None
         self._shutdown_task: asyncio.Task[object] | None = None
@@ -139,6 +131,11 @@ class PowerWatcher:
     @property
     def state(self) -> PowerState:
         return self.machine.state
+
+    @property
+    def alert_open(self) -> bool:
+        """The "power state unknown" alert is raised."""
+        return self.unknown_alert.is_open
 
     # -- life cycle ------------------------------------------------------------------
 
@@ -186,9 +183,11 @@ class PowerWatcher:
         await self._subscribe_presence()
         sample = await self._sample()
         change = self.machine.observe(sample)
-        self._track_unknown(sample)
+        self.unknown_alert.observe(sample)
         if change is not None:
             self._changed(change)
+            if change.previous is PowerState.SHUTDOWN:
+                self._call_off_shutdown()
         low_battery = change is not None and change.state is PowerState.LOW_BATTERY
         online_before = self.sequencer.booths_online() if low_battery else ()
         await self._maybe_publish(force=change is not None)
@@ -210,7 +209,7 @@ class PowerWatcher:
             reading = await self.ups.read()
         except DeviceError as err:
             return PowerSample(
-                self._clock(), None, generator_running=running, error=f"{type(err).__name__}"
+                self._clock(), None, generator_running=running, error=_device_error_text(err)
             )
         return PowerSample(
             self._clock(),
@@ -219,12 +218,13 @@ class PowerWatcher:
             runtime_s=reading.runtime_s,
             generator_running=running,
             error=None if reading.is_known else f"no power source ({reading.status_text!r})",
+            status_text=reading.status_text,
         )
 
     def _changed(self, change: PowerChange) -> None:
         log.warning("power: %s -> %s", change.previous, change.state)
         if change.state is not PowerState.UNKNOWN:
-            self._clear_alert()
+            self.unknown_alert.clear()
         if self.outages is not None:
             detail = self._detail(change.sample)
             try:
@@ -243,41 +243,8 @@ class PowerWatcher:
             return ""
         if sample.ups_status is None:
             return f"upsd: {sample.error or 'no answer'}"
-        status = " ".join(sorted(sample.ups_status))
+        status = sample.status_text or " ".join(sorted(sample.ups_status))
         return f"ups.status={status} runtime={sample.runtime_s} charge={sample.charge}"
-
-    # -- the unknown-state alert -----------------------------------------------------
-
-    def _track_unknown(self, sample: PowerSample) -> None:
-        if sample.error is None:
-            self._unknown_polls = 0
-            return
-        if self._unknown_polls == 0:
-            self._unknown_since = sample.at
-        self._unknown_polls += 1
-        rules = self.machine.rules
-        held = sample.at - self._unknown_since >= rules.hold_seconds
-        if not self.alert_open and self._unknown_polls >= rules.hold_polls and held:
-            self.alert_open = True
-            detail = f"upsd {sample.error}: the office power state is unknown"
-            log.error("power: ALERT %s", detail)
-            self._emit_alert(PowerAlert("raise", "ups_unreachable", detail, self._wall_clock()))
-
-    def _clear_alert(self) -> None:
-        if self.alert_open:
-            self.alert_open = False
-            log.warning("power: upsd answers again")
-            self._emit_alert(
-                PowerAlert("clear", "ups_unreachable", "upsd answers", self._wall_clock())
-            )
-
-    def _emit_alert(self, alert: PowerAlert) -> None:
-        if self._on_alert is None:
-            return
-        try:
-            self._on_alert(alert)
-        except Exception:
-            log.exception("power: on_alert callback failed")
 
     # -- publishing ------------------------------------------------------------------
 
@@ -356,6 +323,18 @@ class PowerWatcher:
 
     # -- shutdown --------------------------------------------------------------------
 
+    def _call_off_shutdown(self) -> None:
+        """The power is back: stop a sequence whose edge command has not started."""
+        task = self._shutdown_task
+        if self.sequencer.command_started:
+            log.warning("power: back, but the edge shutdown command already runs")
+            return
+        if task is not None and not task.done():
+            task.cancel()
+            log.warning("power: back before the edge shut down: shutdown called off")
+        self._shutdown_task = None
+        self.sequencer.rearm()
+
     def _start_shutdown(self, sample: PowerSample, online_before: Collection[str]) -> None:
         reason = f"low battery ({self._detail(sample)})"
         loop = asyncio.get_running_loop()
@@ -363,6 +342,13 @@ class PowerWatcher:
             self.sequencer.shut_down(reason, booths_at_start=online_before),
             name="power-shutdown",
         )
+
+
+def _device_error_text(err: DeviceError) -> str:
+    """Why upsd could not be read, with NUT's own code (``ERR DATA-STALE``) when it gave one."""
+    if isinstance(err, NutServerError):
+        return f"{type(err).__name__} ERR {err.code}"
+    return f"{type(err).__name__}: {str(err)[:160]}"
 
 
 def build_power_watcher(

@@ -146,6 +146,26 @@ def hold(conn: sqlite3.Connection, packet_id: str, code: str, now: dt.datetime) 
     )
 
 
+def held_by_code(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+    """Items central refused for good, counted per refusal code (most first)."""
+    rows = conn.execute(
+        "SELECT held_code, COUNT(*) FROM upstream_uploads WHERE held_code IS NOT NULL"
+        " GROUP BY held_code ORDER BY COUNT(*) DESC, held_code"
+    )
+    return [(str(code), int(count)) for code, count in rows]
+
+
+def release_held(conn: sqlite3.Connection, now: dt.datetime, code: str | None = None) -> list[str]:
+    """Send held items again, from scratch (all, or those held with ``code``); their ids."""
+    rows = conn.execute(
+        "UPDATE upstream_uploads SET held_code = NULL, not_before = NULL, upload_url = NULL,"
+        " updated_at = ? WHERE held_code IS NOT NULL AND (? IS NULL OR held_code = ?)"
+        " RETURNING packet_id",
+        (_iso(now), code, code),
+    ).fetchall()
+    return sorted(str(row[0]) for row in rows)
+
+
 def defer(
     conn: sqlite3.Connection, packet_id: str, code: str, until: dt.datetime, now: dt.datetime
 ) -> None:

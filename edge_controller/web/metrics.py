@@ -23,7 +23,9 @@ from edge_controller.web.office_alerts import open_office_alerts
 
 router = APIRouter(include_in_schema=False)
 BOOTH_STATES = ("online", "silent", "offline", "unknown")
-POWER_STATES = ("MAINS", "ON_BATTERY", "GENERATOR", "LOW_BATTERY", "SHUTDOWN", "unknown")
+POWER_STATES = ("MAINS", "ON_BATTERY", "GENERATOR", "LOW_BATTERY", "SHUTDOWN", "UNKNOWN")
+"""As the power watcher reports them (``PowerMessage.state``); the dashboard's "not read
+yet" placeholder (``unknown``) counts as UNKNOWN."""
 
 
 class _Snapshot(Collector):
@@ -112,7 +114,7 @@ async def _families(request: Request) -> list[Metric]:
     )
     power_state = _gauge("rekam_power_state", "1 for the office's power state.", ["state"])
     for name in POWER_STATES:
-        power_state.add_metric([name], float(power.state == name))
+        power_state.add_metric([name], float(power.state.upper() == name))
 
     required = _gauge("rekam_coverage_required", "Residents who must hold a KTP.", ["kelurahan"])
     recorded = _gauge("rekam_coverage_recorded", "Of them, recorded.", ["kelurahan"])

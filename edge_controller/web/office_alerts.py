@@ -14,6 +14,7 @@ from ektp.i18n import N_
 KIND_LABELS = {
     "ups_unreachable": N_("The UPS does not answer: the power state is unknown"),
     "upstream_stale": N_("Records are waiting too long to be sent to central"),
+    "upstream_held": N_("Central refused records for good: a person must look"),
 }
 """What the office reads for each office-level alert kind (gettext ids)."""
 

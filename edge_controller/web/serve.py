@@ -120,7 +120,7 @@ def deps_for_service(
     """The deps of a dashboard running in ``service``'s loop.
 
     Coverage, schedule and calendar settings come from the arguments, else from the
-    edge config's sections of those names when it has them, else the defaults.
+    edge config's ``[coverage]``, ``[schedule]`` and ``[calendar]`` sections.
     """
     config: Any = service.config
 
@@ -152,9 +152,9 @@ def deps_for_service(
         timezone=config.timezone,
         software_version=config.software_version,
         queue_config=config.queue,
-        coverage=coverage or getattr(config, "coverage", None) or CoverageConfig(),
-        schedule=schedule or getattr(config, "schedule", None) or ScheduleConfig(),
-        calendar=calendar or getattr(config, "calendar", None) or CalendarConfig(),
+        coverage=coverage or config.coverage,
+        schedule=schedule or config.schedule,
+        calendar=calendar or config.calendar,
         web=web,
         collectors=(UpstreamCollector(lambda: getattr(service.forwarder, "last_status", None)),),
         review=config.review,

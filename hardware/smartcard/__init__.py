@@ -14,6 +14,13 @@ from hardware.smartcard.config import (
     SmartCardConfig,
 )
 from hardware.smartcard.emulated import EmulatedSmartCardReader
+from hardware.smartcard.operator_cert import (
+    CardNotGenuine,
+    CertifiedOperator,
+    OperatorCardIssuer,
+    verify_card_signature,
+    verify_operator_certificate,
+)
 from hardware.smartcard.pcsc_backend import PcscSmartCardReader
 from hardware.smartcard.reader import (
     CardEvent,
@@ -35,11 +42,14 @@ def open_smartcard(config: RealSmartCardConfig | EmulatedSmartCardConfig) -> Sma
 __all__ = [
     "CardEvent",
     "CardInfo",
+    "CardNotGenuine",
     "CardObserver",
     "CardProgram",
+    "CertifiedOperator",
     "EmulatedSmartCardConfig",
     "EmulatedSmartCardReader",
     "OperatorCard",
+    "OperatorCardIssuer",
     "OperatorIdentity",
     "PcscSmartCardReader",
     "RealSmartCardConfig",
@@ -48,4 +58,6 @@ __all__ = [
     "SmartCardConfig",
     "SmartCardReader",
     "open_smartcard",
+    "verify_card_signature",
+    "verify_operator_certificate",
 ]

@@ -87,6 +87,20 @@ class CardApplicationClient:
         self._expect_ok(
             CommandApdu(0x00, INS_SELECT, 0x02, 0x0C, file_id.to_bytes(2, "big")), action
         )
+        return self._read_selected(action)
+
+    def read_file_if_present(self, file_id: int, what: str) -> bytes | None:
+        """Like :meth:`read_file`, but None when the card has no such file."""
+        action = f"reading the {what}"
+        select = CommandApdu(0x00, INS_SELECT, 0x02, 0x0C, file_id.to_bytes(2, "big"))
+        _, status = self._exchange(select, action)
+        if status == StatusWord.FILE_NOT_FOUND:
+            return None
+        if status != StatusWord.OK:
+            raise self._status_error(status, action)
+        return self._read_selected(action)
+
+    def _read_selected(self, action: str) -> bytes:
         content = bytearray()
         while len(content) < MAX_FILE_SIZE:
             offset = len(content)

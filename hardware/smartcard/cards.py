@@ -36,6 +36,7 @@ RESIDENT_AID = bytes.fromhex("F052454B414D4B5450")  # F0 "REKAMKTP"
 EF_OPERATOR_ID = 0x0101
 EF_OPERATOR_NAME = 0x0102
 EF_OPERATOR_PUBLIC_KEY = 0x0103
+EF_OPERATOR_CERTIFICATE = 0x0104  # DER X.509 written by the office (operator_cert)
 EF_NIK = 0x0101
 EF_RESIDENT_NAME = 0x0102
 EF_TEMPLATE_1 = 0x0201
@@ -191,6 +192,9 @@ class OperatorCard(CardProgram):
     The key pair is created on the card when the program is made; only the
     public key can be read out (EF 0103, no PIN needed). Operator id and name
     (EF 0101, 0102) and INTERNAL AUTHENTICATE need the PIN verified first.
+    A card is blank until the office issues it: :meth:`install_certificate` writes
+    the office's certificate for its key (EF 0104, no PIN needed), as the office's
+    personalisation does (``hardware.smartcard.operator_cert.OperatorCardIssuer``).
     """
 
     aid = OPERATOR_AID
@@ -209,6 +213,31 @@ class OperatorCard(CardProgram):
             EF_OPERATOR_PUBLIC_KEY: CardFile(public_key),
         }
         super().__init__()
+
+    @property
+    def public_key(self) -> bytes:
+        """The card's Ed25519 public key, 32 raw bytes (what the issuer certifies)."""
+        return self.files[EF_OPERATOR_PUBLIC_KEY].content
+
+    @property
+    def operator_id(self) -> str:
+        return self.files[EF_OPERATOR_ID].content.decode("utf-8")
+
+    @property
+    def name(self) -> str:
+        return self.files[EF_OPERATOR_NAME].content.decode("utf-8")
+
+    @property
+    def certificate(self) -> bytes | None:
+        """The certificate the office wrote on the card; None while the card is blank."""
+        card_file = self.files.get(EF_OPERATOR_CERTIFICATE)
+        return card_file.content if card_file is not None else None
+
+    def install_certificate(self, certificate_der: bytes) -> None:
+        """Personalisation: write the office's certificate (DER) to EF 0104."""
+        if not 0 < len(certificate_der) <= 0x7FFF:
+            raise ValueError("a certificate has 1 to 32767 bytes")
+        self.files[EF_OPERATOR_CERTIFICATE] = CardFile(bytes(certificate_der))
 
     def _digest(self, pin_block: bytes) -> bytes:
         """The card keeps a salted digest of the PIN block, never the PIN itself."""

@@ -97,6 +97,15 @@ class EmulatedSmartCardConfig(BaseModel):
         title="pcscd pid file",
         description="Where a running pcscd writes its pid (to find its network namespace).",
     )
+    operator_card_issuer_dir: Path | None = Field(
+        default=None,
+        title="Operator card issuer (emulation only)",
+        description=(
+            "An office CA directory (ca.key, ca.crt) that issues each blank operator card "
+            "put in this emulated reader, as the office does before handing a card over; "
+            "for tests and the demo. Empty: cards go in as they are."
+        ),
+    )
     allow_debian_vpcd: bool = Field(
         default=True,
         title="Allow Debian's vpcd reader",

@@ -4,7 +4,8 @@
 running one, see ``hardware.smartcard.pcscd``), then behaves exactly as
 ``PcscSmartCardReader`` on that reader: every APDU goes pyscard → pcscd →
 vpcd → the card program. Test controls: :meth:`insert_card`,
-:meth:`remove_card`, :meth:`fail_next_command`.
+:meth:`remove_card`, :meth:`fail_next_command`. With ``operator_card_issuer_dir``
+configured, a blank operator card is issued by that office CA as it goes in.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import contextlib
 
 from hardware.base import SelfTestResult
 from hardware.errors import DeviceError
-from hardware.smartcard.cards import CardProgram
+from hardware.smartcard.cards import CardProgram, OperatorCard
 from hardware.smartcard.config import EmulatedSmartCardConfig
+from hardware.smartcard.operator_cert import OperatorCardIssuer
 from hardware.smartcard.pcsc_backend import PcscSmartCardReader
 from hardware.smartcard.pcscd import PcscdService, VpcdEndpoint
 from hardware.smartcard.vpcd import CommandFault, VpcdCardSlot
@@ -37,6 +39,7 @@ class EmulatedSmartCardReader(PcscSmartCardReader):
             netns_pid=self.endpoint.netns_pid,
             connect_timeout=self.config.timeout,
         )
+        self._issuer: OperatorCardIssuer | None = None
 
     @property
     def started_pcscd(self) -> bool:
@@ -50,12 +53,23 @@ class EmulatedSmartCardReader(PcscSmartCardReader):
     def insert_card(self, card: CardProgram, *, wait: bool = True) -> None:
         """Put a card program in the reader (replacing any card there).
 
-        With ``wait`` (default), return once pcscd reports the card present.
+        With ``wait`` (default), return once pcscd reports the card present. A blank
+        operator card is first issued by the configured ``operator_card_issuer_dir``.
         """
+        if isinstance(card, OperatorCard) and card.certificate is None:
+            issuer = self._card_issuer()
+            if issuer is not None:
+                issuer.personalise(card)
         self.remove_card(wait=wait)
         self._slot.insert(card)
         if wait:
             self.wait_for_card(self.config.timeout)
+
+    def _card_issuer(self) -> OperatorCardIssuer | None:
+        directory = self.config.operator_card_issuer_dir
+        if directory is not None and self._issuer is None:
+            self._issuer = OperatorCardIssuer.from_ca_directory(directory)
+        return self._issuer
 
     def remove_card(self, *, wait: bool = True) -> None:
         """Take the card out of the reader.

@@ -10,6 +10,7 @@ from hardware.smartcard.card_client import CardApplicationClient
 from hardware.smartcard.card_events import CardEventWatcher
 from hardware.smartcard.cards import (
     EF_NIK,
+    EF_OPERATOR_CERTIFICATE,
     EF_OPERATOR_ID,
     EF_OPERATOR_NAME,
     EF_OPERATOR_PUBLIC_KEY,
@@ -19,6 +20,7 @@ from hardware.smartcard.cards import (
     OPERATOR_AID,
     RESIDENT_AID,
 )
+from hardware.smartcard.operator_cert import CardNotGenuine
 from hardware.smartcard.pcsc_link import DEVICE, PcscLink
 from hardware.smartcard.reader import (
     CardInfo,
@@ -108,6 +110,15 @@ class PcscSmartCardReader(SmartCardReader):
         if len(key) != 32:
             raise CardError("The operator card's public key has the wrong size.", device=DEVICE)
         return key
+
+    def read_operator_certificate(self) -> bytes:
+        card = self._start_operator()
+        certificate = card.read_file_if_present(EF_OPERATOR_CERTIFICATE, "certificate")
+        if not certificate:
+            raise CardNotGenuine(
+                "The operator card holds no certificate from the office.", reason="no_certificate"
+            )
+        return certificate
 
     def logout(self) -> None:
         self._link.disconnect(reset=True)

@@ -110,6 +110,13 @@ class SmartCardReader(Device):
         """The operator card's Ed25519 public key (32 raw bytes); no PIN needed."""
 
     @abstractmethod
+    def read_operator_certificate(self) -> bytes:
+        """The office's certificate (DER) on the operator card; no PIN needed.
+
+        CardNotGenuine (reason "no_certificate") when the card holds none.
+        """
+
+    @abstractmethod
     def logout(self) -> None:
         """Reset the card so the verified PIN no longer counts (the card stays in)."""
 

@@ -3,6 +3,11 @@
 A resident who walks away is forgotten: after ``idle_seconds`` without a touch the
 flow returns to the welcome step and drops everything typed. Every step is audited
 with a masked NIK only.
+
+The NIK and KK are checked against the region table (``ektp.regions``): a province,
+regency or district that does not exist is refused in plain words. A NIK from another
+district is accepted here; the sealed record carries the ``foreign_region`` review flag
+(``kiosk.flow.session``).
 """
 
 from __future__ import annotations
@@ -13,8 +18,9 @@ from datetime import date
 from enum import StrEnum
 
 from ektp.i18n import N_
-from ektp.kk import parse_kk
-from ektp.nik import format_masked, parse_nik
+from ektp.kk import Kk, parse_kk
+from ektp.nik import Nik, format_masked, parse_nik
+from ektp.regions import RegionTable
 from kiosk.flow.errors import FlowError, WrongStep
 from kiosk.flow.ports import AuditSink, CheckIn, Clock, Roster, RosterEntry, Ticket, TicketDesk
 from kiosk.flow.ports import monotonic as default_clock
@@ -65,6 +71,7 @@ class CheckInFlow:
         clock: Clock = default_clock,
         idle_seconds: float = 90.0,
         new_recording_service: str = "new_recording",
+        regions: RegionTable | None = None,
     ) -> None:
         self._roster = roster
         self._tickets = tickets
@@ -75,6 +82,7 @@ class CheckInFlow:
         self._clock = clock
         self.idle_seconds = idle_seconds
         self._new_recording_service = new_recording_service
+        self._regions = regions if regions is not None else RegionTable.bundled()
         self.language = "id"
         self.step = CheckInStep.WELCOME
         self.ticket: Ticket | None = None
@@ -105,6 +113,14 @@ class CheckInFlow:
         """The roster entry when the resident was already recorded (ALREADY_RECORDED)."""
         return self._answers.entry if self.step is CheckInStep.ALREADY_RECORDED else None
 
+    def check_nik(self, text: str) -> Nik:
+        """Parse a NIK as :meth:`enter_nik` would, without moving (the screen's live hint)."""
+        return parse_nik(text.strip(), today=self._today(), regions=self._regions)
+
+    def check_kk(self, text: str) -> Kk:
+        """Parse a KK as :meth:`enter_kk` would, without moving (the screen's live hint)."""
+        return parse_kk(text.strip(), today=self._today(), regions=self._regions)
+
     # -- steps -----------------------------------------------------------------------
     def start(self, language: str = "id", *, priority: bool = False) -> None:
         self._expect(CheckInStep.WELCOME)
@@ -122,7 +138,7 @@ class CheckInFlow:
     def enter_nik(self, text: str) -> None:
         """Validate the NIK; a ValidationError says in plain words what is wrong."""
         self._expect(CheckInStep.NIK)
-        nik = parse_nik(text.strip(), today=self._today())
+        nik = self.check_nik(text)
         self._answers.nik = nik.digits
         entry = self._roster.find(nik.digits)
         self._answers.entry = entry
@@ -133,7 +149,7 @@ class CheckInFlow:
 
     def enter_kk(self, text: str) -> None:
         self._expect(CheckInStep.KK)
-        kk = parse_kk(text.strip(), today=self._today())
+        kk = self.check_kk(text)
         entry = self._answers.entry
         if entry is not None and not entry.kk_matches(kk.digits):
             self._touch()

@@ -38,7 +38,9 @@ from ektp.services import document_name, service_name
 from kiosk.flow.capture import CaptureFlow, CaptureStep
 from kiosk.flow.checkin import CheckInFlow, CheckInStep
 from kiosk.handover import HandoverFlow, HandoverStep
+from kiosk.power import MSG_ON_BATTERY, MSG_SHUTTING_DOWN
 from kiosk.ui.describe import describe_error
+from kiosk.ui.health_corner import DeviceCheck, HealthRefresher
 from kiosk.ui.ports import FramePreview
 from kiosk.ui.screens import SCREEN_CLASSES
 from kiosk.ui.status import BoothStatus, PowerState, notice_lines
@@ -55,7 +57,6 @@ KV_DIR = Path(__file__).resolve().parent / "kv"
 BASE_SIZE = (800, 480)
 T = TypeVar("T")
 MSG_OFFLINE = N_("Office server unreachable: work continues here. Records waiting: {count}.")
-MSG_ON_BATTERY = N_("Power cut, on battery: finish the current recording only, start no new one.")
 
 CHECKIN_SCREENS = {
     CheckInStep.WELCOME: "welcome",
@@ -110,6 +111,8 @@ class KioskApp(App):
         handover: HandoverFlow | None = None,
         voice: Speaker | None = None,
         heartbeat: Heartbeat | None = None,
+        health_check: DeviceCheck | None = None,
+        health_interval_s: float = 10.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -124,6 +127,17 @@ class KioskApp(App):
         self.handover_enabled = handover is not None and capture is not None
         self.voice = voice
         self.heartbeat = heartbeat
+        self.health = (  # the health corner follows the devices (kiosk.ui.health_corner)
+            HealthRefresher(
+                health_check,
+                self.status,
+                interval_s=health_interval_s,
+                paused=lambda: self.busy,
+                on_change=self._poll_status,
+            )
+            if health_check is not None
+            else None
+        )
         self.training: TrainingMode | None = None
         self.dismiss_review_notice: Callable[[], None] | None = None
         """Set by the booth wiring: closes the supervisor-rejection notice."""
@@ -149,6 +163,8 @@ class KioskApp(App):
         if heartbeat is not None and heartbeat.interval_seconds:
             Clock.schedule_interval(lambda _dt: heartbeat.alive(), heartbeat.interval_seconds)
         self._poll_status()
+        if self.health is not None:
+            self.health.start()
         return root
 
     def on_start(self) -> None:
@@ -157,6 +173,8 @@ class KioskApp(App):
             self.heartbeat.ready()
 
     def on_stop(self) -> None:
+        if self.health is not None:
+            self.health.stop()
         if self.voice is not None:
             self.voice.stop()
 
@@ -349,10 +367,8 @@ class KioskApp(App):
             self.offline_text = ""
         else:
             self.offline_text = tr(MSG_OFFLINE, lang).format(count=status.records_waiting)
-        if status.power in (PowerState.ON_BATTERY, PowerState.LOW_BATTERY):
-            self.power_text = tr(MSG_ON_BATTERY, lang)
-        else:
-            self.power_text = ""
+        notice = power_notice(status)
+        self.power_text = tr(notice, lang) if notice else ""
         self.health_ok = status.all_devices_ok
         self.notice_text = " · ".join(notice_lines(status, lang))
 
@@ -368,6 +384,16 @@ class KioskApp(App):
             for name, health in sorted(self.status.devices.items())
         ]
         HealthPopup(lines=lines).open()
+
+
+def power_notice(status: BoothStatus) -> str | None:
+    """The power banner's msgid: the power policy's notice, else one for the bare state."""
+    if status.power_notice is not None:
+        return status.power_notice
+    return {
+        PowerState.ON_BATTERY: MSG_ON_BATTERY,
+        PowerState.LOW_BATTERY: MSG_SHUTTING_DOWN,
+    }.get(status.power)
 
 
 class Heartbeat(Protocol):

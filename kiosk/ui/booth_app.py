@@ -47,6 +47,8 @@ class CameraPreview:
         self._camera = camera
         self._interval = interval
         self._latest: np.ndarray | None = None
+        self.camera_problem: str | None = None
+        """Why the last frame could not be read (None: it was read, or none tried yet)."""
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="camera-preview", daemon=True)
 
@@ -67,9 +69,11 @@ class CameraPreview:
                 if not self._camera.started:
                     self._camera.start()
                 frame = self._camera.read_frame(1.0)
-            except DeviceError:
+            except DeviceError as err:
                 self._latest = None
+                self.camera_problem = str(err)
                 continue
+            self.camera_problem = None
             self._latest = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
 
@@ -174,6 +178,7 @@ def build_booth_ui(
     Card hand-overs go to ``publish_event``, else to the booth's uplink (if it has one).
     """
     from kiosk.ui.app import KioskApp  # noqa: PLC0415 - imports Kivy's window
+    from kiosk.ui.health_corner import booth_device_check  # noqa: PLC0415 - imports Kivy
     from kiosk.ui.screens.training import TrainingMode  # noqa: PLC0415 - imports Kivy
 
     booth = build_booth(config, roster=roster, tickets=tickets)
@@ -195,6 +200,7 @@ def build_booth_ui(
             handover=handover,
             voice=EspeakSpeaker(voice) if voice is not None and voice.enabled else None,
             heartbeat=heartbeat,
+            health_check=booth_device_check(booth, preview),
             **app_options,
         )
         if booth.reviews is not None:  # the operator closes a rejection notice by tapping it

@@ -35,6 +35,9 @@ class BoothStatus:
     records_waiting: int = 0
     power: PowerState = PowerState.MAINS
     battery_minutes_left: int | None = None
+    power_notice: str | None = None
+    """The power banner's msgid, from ``kiosk.power.PowerPolicy.notice()`` (None: no policy
+    has spoken, the banner follows ``power``)."""
     devices: dict[str, DeviceHealth] = field(default_factory=dict)
     mobile_duty: DutyState | None = None
     """The booth is away on mobile duty (kiosk.mobile): since when, which villages."""

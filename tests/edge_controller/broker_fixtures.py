@@ -31,6 +31,11 @@ from ektp.mqtt_client import MqttClient, MqttClientConfig, ReceivedMessage
 CONNECT_TIMEOUT = 30.0
 """Generous: the test machine has two loaded cores."""
 
+OBSERVER_IDENTITY = "observer"
+"""A read-only identity the office broker knows (reads booths/# and office/#): watch
+traffic with it, not with a second "edge" client (client id = CN: it would knock the
+edge off)."""
+
 
 def free_loopback_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
@@ -134,6 +139,7 @@ def start_office(root: Path, office_name: str = "Kecamatan Gunung Tabur") -> Off
         server_key_path=server.key_path,
         crl_path=ca.crl_path,
         persistence=False,
+        observer_identities=[OBSERVER_IDENTITY],
     )
     # its own runtime directory under /tmp: mosquitto (dropped to its own user)
     # cannot traverse pytest's private tmp_path

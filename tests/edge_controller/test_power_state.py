@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 from hypothesis import given
@@ -115,7 +116,7 @@ def test_flapping_without_low_battery_never_leaves_mains() -> None:
     assert office.states() == [PowerState.MAINS]
 
 
-def test_low_battery_is_immediate_once_confirmed_and_the_shutdown_sticks() -> None:
+def test_low_battery_is_immediate_once_confirmed_and_only_power_back_ends_the_shutdown() -> None:
     office = Office()
     office.hold(20, "OL")
     office.hold(20, "OB")
@@ -123,10 +124,18 @@ def test_low_battery_is_immediate_once_confirmed_and_the_shutdown_sticks() -> No
     assert office.machine.state is PowerState.ON_BATTERY
     office.hold(POLL_S, "OB LB")
     assert office.states()[-2:] == [PowerState.LOW_BATTERY, PowerState.SHUTDOWN]
-    office.hold(60, "OL")  # the power is back: a forced shutdown is not called off
+    office.hold(30, "OB")  # battery or no answer: the office stays shut down
+    office.hold(30, None)
+    office.hold(6, "OL")  # mains back, but not for the hold yet
     assert office.machine.state is PowerState.SHUTDOWN
-    assert office.machine.shutdown_decisions == 1
-    assert office.machine.decide_shutdown(office.now) is None
+    assert office.machine.decide_shutdown(office.now) is None  # one decision per outage
+    office.hold(20, "OL")  # mains back for good: the office is on mains again
+    assert office.machine.state is PowerState.MAINS
+    assert office.machine.recoveries == 1
+    office.hold(20, "OB")
+    office.hold(4, "OB LB")  # the next outage shuts the office down again
+    assert office.machine.state is PowerState.SHUTDOWN
+    assert office.machine.shutdown_decisions == 2
 
 
 def test_runtime_below_the_margin_counts_as_low_battery() -> None:
@@ -162,14 +171,21 @@ def _scripts() -> st.SearchStrategy[list[tuple[float, str | None]]]:
 
 
 @given(_scripts())
-def test_any_script_makes_at_most_one_shutdown_and_adopts_only_held_states(
+def test_any_script_makes_one_shutdown_per_outage_and_adopts_only_held_states(
     script: list[tuple[float, str | None]],
 ) -> None:
     office = Office()
     for seconds, status in script:
         office.hold(seconds, status)
-    assert office.machine.shutdown_decisions <= 1
+    machine = office.machine
+    assert machine.shutdown_decisions <= machine.recoveries + 1
+    states = office.states()
+    shutdowns = [i for i, state in enumerate(states) if state is PowerState.SHUTDOWN]
+    for first, second in itertools.pairwise(shutdowns):  # power back held in between
+        assert {PowerState.MAINS, PowerState.GENERATOR} & set(states[first:second])
     for before, after in _pairs(office.changes):
+        if before is not None and before.state is PowerState.SHUTDOWN:
+            assert after.state in (PowerState.MAINS, PowerState.GENERATOR)
         if after.state not in (PowerState.LOW_BATTERY, PowerState.SHUTDOWN) and before:
             assert after.at - before.at >= RULES.hold_seconds
 

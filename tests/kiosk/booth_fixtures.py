@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from edge_controller.pki import OfficeCA
 from ektp.kk import build_kk
 from ektp.nik import Sex, build_nik
 from kiosk.booth import Booth, build_booth
@@ -24,6 +25,8 @@ class BoothSetup:
     config_path: Path
     data_dir: Path
     central_private_key: X25519PrivateKey
+    office_ca_dir: Path
+    """The office CA that issues the operator cards this booth accepts (and its CRL)."""
 
 
 def resident_nik(serial: int, *, female: bool = True, born: dt.date | None = None) -> str:
@@ -47,22 +50,38 @@ def write_booth_config(
         )
     )
     data_dir = directory / "data"
+    office_ca = office_card_issuer(directory / "office-ca")
     config = directory / "booth.toml"
     config.write_text(
         f'booth_id = "{booth_id}"\n'
         f'data_dir = "{data_dir}"\n'
         f'central_public_key_path = "{central_pub}"\n'
         f"{extra}"
+        "[operator_cards]\n"
+        f'issuer_cert_path = "{office_ca.cert_path}"\n'
+        f'crl_path = "{office_ca.crl_path}"\n'
         "[hardware.fingerprint]\n"
         'backend = "emulated"\n'
         "speed = 20.0\n"
         "[hardware.smartcard]\n"
         'backend = "emulated"\n'
+        f'operator_card_issuer_dir = "{office_ca.directory}"\n'
         "[hardware.camera]\n"
         'backend = "emulated"\n'
         "fps = 30\n"
     )
-    return BoothSetup(config, data_dir, central)
+    return BoothSetup(config, data_dir, central, office_ca.directory)
+
+
+def office_card_issuer(directory: Path) -> OfficeCA:
+    """The office CA that issues operator cards: made once per directory, then reused.
+
+    The booth trusts it (``[operator_cards]``) and the emulated reader issues every
+    blank operator card put in it with it, as the office does before handing one over.
+    """
+    if (directory / "ca.key").exists():
+        return OfficeCA.load(directory)
+    return OfficeCA.create(directory, "Kecamatan Gunung Tabur")
 
 
 @pytest.fixture

@@ -9,7 +9,13 @@ import pytest
 
 from ektp.packet import seal
 from kiosk.outbox import PacketState
-from tests.edge_controller.broker_fixtures import Inbox, Office, running_office, wait_for
+from tests.edge_controller.broker_fixtures import (
+    OBSERVER_IDENTITY,
+    Inbox,
+    Office,
+    running_office,
+    wait_for,
+)
 from tests.edge_controller.ingest_fixtures import (
     CENTRAL_KEY,
     BoothKit,
@@ -92,7 +98,7 @@ def test_refused_packet_stays_in_the_outbox_is_not_resent_and_is_reported(
     booth.outbox.commit(str(forged.packet_id), forged.data, {"kelurahan": "Sambakungan"})
     good = booth.commit()
     events = Inbox()
-    office.client("edge", client_id="edge-observer").subscribe("booths/booth-01/events", events)
+    office.client(OBSERVER_IDENTITY, status_topic=None).subscribe("booths/booth-01/events", events)
     uplink = booth.uplink(ack_timeout_seconds=1.0)
 
     uplink.start()
@@ -120,7 +126,7 @@ def test_booth_reports_health_with_its_outbox_depth(
     office: Office, edge: RunningEdge, booth: BoothKit
 ) -> None:
     health = Inbox()
-    office.client("edge", client_id="edge-observer").subscribe("booths/booth-01/health", health)
+    office.client(OBSERVER_IDENTITY, status_topic=None).subscribe("booths/booth-01/health", health)
     uplink = booth.uplink()
     uplink.start()
 

@@ -117,7 +117,8 @@ def test_office_init_writes_a_broker_config_with_a_crl_and_the_booth_acl(office)
     assert "require_certificate true" in conf
     assert "crlfile" in conf
     assert "pattern write booths/%u/enrollments" in (directory.edge_dir / "acl").read_text()
-    assert (directory.edge_dir / "tls" / "broker.key").stat().st_mode & 0o077 == 0
+    # private, except to the broker's group (mosquitto reads it after dropping root)
+    assert (directory.edge_dir / "tls" / "broker.key").stat().st_mode & 0o037 == 0
     assert directory.review_key_path.stat().st_mode & 0o077 == 0
     edge = EdgeConfig.model_validate(tomllib.loads((directory.edge_dir / "edge.toml").read_text()))
     assert edge.review.key_path is not None

@@ -1,16 +1,14 @@
-"""Resident: NIK and KK typed on the number pad, checked by ektp's parser as they type."""
+"""Resident: NIK and KK typed on the number pad, checked as they type by the check-in
+flow's own parser (digits, date, and the region code against the region table)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from kivy.properties import BooleanProperty, StringProperty
 
 from ektp.errors import RekamError
 from ektp.i18n import N_
-from ektp.kk import parse_kk
-from ektp.nik import parse_nik
 from kiosk.ui.screens.base import KioskScreen
 
 NUMBER_LENGTH = 16
@@ -25,7 +23,6 @@ class NumberEntryScreen(KioskScreen):
     shown = StringProperty("")
     hint_text = StringProperty("")
     valid = BooleanProperty(False)
-    parse: Callable[[str], Any] = staticmethod(parse_nik)
 
     def on_pre_enter(self, *args: Any) -> None:
         self.digits = ""
@@ -57,6 +54,10 @@ class NumberEntryScreen(KioskScreen):
         else:
             self.hint_text = self.t(MSG_PROGRESS).format(count=len(self.digits))
 
+    def parse(self, digits: str) -> object:
+        """Raise the flow's ValidationError when ``digits`` is not a good number."""
+        raise NotImplementedError
+
     def submit(self) -> None:
         raise NotImplementedError
 
@@ -68,14 +69,16 @@ class NumberEntryScreen(KioskScreen):
 
 
 class NikScreen(NumberEntryScreen):
-    parse = staticmethod(parse_nik)
+    def parse(self, digits: str) -> object:
+        return self.app.checkin.check_nik(digits)
 
     def submit(self) -> None:
         self.attempt(self.app.checkin.enter_nik, self.digits)
 
 
 class KkScreen(NumberEntryScreen):
-    parse = staticmethod(parse_kk)
+    def parse(self, digits: str) -> object:
+        return self.app.checkin.check_kk(digits)
 
     def submit(self) -> None:
         self.attempt(self.app.checkin.enter_kk, self.digits)
