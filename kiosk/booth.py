@@ -151,7 +151,10 @@ def build_booth(
         stack.callback(mobile_store.close)
         if tickets is None and duty.active:  # away from the office: the booth's own queue
             tickets = MobileTicketDesk(
-                mobile_store, booth_id=config.booth_id, prefix=config.mobile.ticket_prefix
+                mobile_store,
+                booth_id=config.booth_id,
+                prefix=config.mobile.ticket_prefix,
+                clock=config.mobile.office_now,
             )
         if roster is None and (config.edge is not None or duty.active):
             roster = feed = RosterFeed.in_data_dir(config.data_dir)  # the edge's digests

@@ -29,8 +29,9 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ektp.errors import RekamError
 from ektp.i18n import N_, translate
@@ -79,6 +80,26 @@ class MobileSettings(BaseModel):
         description="Letters of the booth's own ticket numbers on duty (M-001), apart "
         "from the office queue's.",
     )
+    office_timezone: str = Field(
+        default="Asia/Makassar",
+        description="IANA time zone of the office (WITA is Asia/Makassar): the day a local "
+        "ticket belongs to, so numbers restart at the office's midnight whatever zone the "
+        "booth's system clock is set to.",
+    )
+
+    @field_validator("office_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as err:
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Makassar)") from err
+        return value
+
+    def office_now(self, utc_now: dt.datetime | None = None) -> dt.datetime:
+        """Now (or ``utc_now``) on the office's clock."""
+        moment = utc_now if utc_now is not None else dt.datetime.now(dt.UTC)
+        return moment.astimezone(ZoneInfo(self.office_timezone))
 
 
 class MobileDutyRefused(RekamError):
