@@ -231,6 +231,7 @@ class Provisioner:
             **self._booth_vars(booth_id, host, port),
             "rekam_booth_toml": config_text,
             "rekam_ca_cert_pem": ca.cert_pem().decode("ascii"),
+            "rekam_crl_pem": ca.crl_path.read_text(encoding="ascii"),
             "rekam_central_key_pem": self.office.central_key_path.read_text(encoding="utf-8"),
             "rekam_edge_review_key_pem": _text_or_empty(self.office.review_public_key_path),
             "rekam_release_version": release.version,

@@ -8,6 +8,9 @@
                                                  [--old-outbox F]
     rekam-provision [--office DIR] booth update (--all | booth-NN ...) [--release SOURCE_DIR]
     rekam-provision [--office DIR] booth status
+    rekam-provision [--office DIR] operator issue --operator-id ID --name NAME
+                                   --card-public-key FILE --out CERT.der|pem [--days N]
+    rekam-provision [--office DIR] operator revoke (--serial S | --operator-id ID)
 
 Every operation is idempotent: run it again and it reports that nothing changed.
 Exit status: 0 success, 1 a booth failed (self-test, rollback, unreachable), 2 usage.
@@ -24,6 +27,7 @@ from provisioning.booth_ops import Outcome, Provisioner
 from provisioning.hostkeys import HostKeyError, keys_from_known_hosts, pin_by_fingerprint
 from provisioning.inventory import OfficeSettings
 from provisioning.office import OfficeDirectory, OfficeError, edge_install_hint, init_office
+from provisioning.operator_cli import add_operator_parser, run_operator
 from provisioning.report import (
     change_summary,
     edge_key_commands,
@@ -46,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the office directory (CA, inventory, edge files); default ./rekam-office",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
-    areas = parser.add_subparsers(dest="area", metavar="{office,booth}")
+    areas = parser.add_subparsers(dest="area", metavar="{office,booth,operator}")
 
     office = areas.add_parser("office", help="the office: CA, edge broker files, inventory")
     office_cmds = office.add_subparsers(dest="command", metavar="{init}")
@@ -159,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
         help=status_help,
         description=f"Show {status_help} (read-only: runs the self-test, changes nothing).",
     )
+    add_operator_parser(areas)
     return parser
 
 
@@ -289,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.area == "office":
             return _office_init(args, office)
+        if args.area == "operator":
+            return run_operator(args, office)
         return _booth(args, office)
     except (HostKeyError, OfficeError, KeyError, FileNotFoundError, RekamError) as err:
         message = err.args[0] if isinstance(err, KeyError) and err.args else err

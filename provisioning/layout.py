@@ -63,6 +63,11 @@ class BoothLayout:
         return self.tls_dir / "ca.crt"
 
     @property
+    def tls_crl_path(self) -> PurePosixPath:
+        """The office CA's CRL: the kiosk refuses operator cards it lists."""
+        return self.tls_dir / "crl.pem"
+
+    @property
     def data_dir(self) -> PurePosixPath:
         return self.path("/var/lib/rekam")
 
@@ -105,6 +110,7 @@ class BoothLayout:
             "rekam_tls_cert_path": str(self.tls_cert_path),
             "rekam_tls_csr_path": str(self.tls_csr_path),
             "rekam_tls_ca_path": str(self.tls_ca_path),
+            "rekam_tls_crl_path": str(self.tls_crl_path),
             "rekam_data_dir": str(self.data_dir),
             "rekam_outbox_path": str(self.outbox_path),
             "rekam_signing_key_path": str(self.signing_key_path),

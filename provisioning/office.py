@@ -385,6 +385,7 @@ def booth_config(
                 ),
             },
             "hardware": office.booth_hardware().model_dump(mode="json"),
+            "operator_cards": {"crl_path": str(layout.tls_crl_path)},
         }
     )
 
