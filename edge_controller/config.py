@@ -10,9 +10,9 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from edge_controller.broker import BrokerConfig
 from edge_controller.calendar import CalendarConfig
@@ -25,6 +25,7 @@ from edge_controller.schedule import ScheduleConfig
 from edge_controller.upstream.config import UpstreamConfig
 from edge_controller.web.config import WebConfig
 from ektp.mqtt_client import MqttClientConfig
+from ektp.timezones import TimezoneName
 
 
 class _Section(BaseModel):
@@ -136,7 +137,7 @@ class EdgeConfig(_Section):
     office_name: str = Field(
         default="Kecamatan", min_length=1, description="The office's name, for the dashboard."
     )
-    office_timezone: str = Field(
+    office_timezone: TimezoneName = Field(
         default="Asia/Makassar",
         description="IANA time zone of the office (WITA is Asia/Makassar); the queue's "
         "day and the recording day follow it.",
@@ -194,15 +195,6 @@ class EdgeConfig(_Section):
         description="The days the office records: weekly days off and holidays (schedule "
         "and coverage projection skip the others).",
     )
-
-    @field_validator("office_timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as err:
-            raise ValueError(f"unknown time zone {value!r}") from err
-        return value
 
     @property
     def timezone(self) -> ZoneInfo:

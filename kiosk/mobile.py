@@ -29,12 +29,13 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from ektp.errors import RekamError
 from ektp.i18n import N_, translate
+from ektp.timezones import TimezoneName
 from kiosk.roster_feed import RosterFeed
 
 log = logging.getLogger(__name__)
@@ -80,21 +81,12 @@ class MobileSettings(BaseModel):
         description="Letters of the booth's own ticket numbers on duty (M-001), apart "
         "from the office queue's.",
     )
-    office_timezone: str = Field(
+    office_timezone: TimezoneName = Field(
         default="Asia/Makassar",
         description="IANA time zone of the office (WITA is Asia/Makassar): the day a local "
         "ticket belongs to, so numbers restart at the office's midnight whatever zone the "
         "booth's system clock is set to.",
     )
-
-    @field_validator("office_timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as err:
-            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Makassar)") from err
-        return value
 
     def office_now(self, utc_now: dt.datetime | None = None) -> dt.datetime:
         """Now (or ``utc_now``) on the office's clock."""
