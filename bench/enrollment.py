@@ -36,7 +36,7 @@ from edge_controller.pki import OfficeCA
 from ektp.kk import build_kk
 from ektp.nik import Sex, build_nik
 from kiosk.booth import Booth, build_booth
-from kiosk.config import load_booth_config
+from kiosk.config.booth import load_booth_config
 from kiosk.headless import HeadlessRunner
 from kiosk.script import EnrollmentScript, ScriptResident
 

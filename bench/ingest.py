@@ -29,12 +29,12 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from edge_controller.booths import register_booth_key
-from edge_controller.broker import BrokerConfig, MosquittoProcess
-from edge_controller.config import EdgeConfig
-from edge_controller.db import connect
+from edge_controller.booths.monitor import register_booth_key
+from edge_controller.broker.files import BrokerConfig, MosquittoProcess
+from edge_controller.config.edge import EdgeConfig
+from edge_controller.ingest.db import connect
+from edge_controller.ingest.service import EdgeService
 from edge_controller.pki import OfficeCA, dev_issue_booth, dev_issue_identity
-from edge_controller.service import EdgeService
 from ektp.kk import build_kk
 from ektp.mqtt_client import MqttClient, MqttClientConfig, ReceivedMessage
 from ektp.nik import Sex, build_nik

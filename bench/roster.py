@@ -5,7 +5,7 @@
 Set-up: the edge database (real migrations, WAL, ``synchronous=FULL``) holding the
 synthetic roster of Kecamatan Gunung Tabur as in the 2012 schedule (full mode: the
 schedule's counts doubled, about the ~20,000 residents of a large office; quick: as
-published). The figures are what :mod:`edge_controller.roster_publisher` spends on the
+published). The figures are what :mod:`edge_controller.roster.publisher` spends on the
 edge's event loop thread pool:
 
 1. after a recording: the village it touched is found (:func:`recorded_villages_since`),
@@ -37,13 +37,13 @@ from typing import Any
 
 from bench.report import table
 from demo.roster import VillageCount, gunung_tabur_counts, insert_residents, synthetic_roster
-from edge_controller.db import connect
-from edge_controller.roster import record_enrollment
-from edge_controller.roster_publisher import (
+from edge_controller.ingest.db import connect
+from edge_controller.roster.publisher import (
     mark_published,
     pending_updates,
     recorded_villages_since,
 )
+from edge_controller.roster.store import record_enrollment
 from ektp.messages import SIZE_LIMITS
 from ektp.topics import Topic
 

@@ -39,9 +39,9 @@ from demo.kiosk_window import (
 )
 from demo.office import DemoOffice
 from demo.scripted import ScriptedBooth
-from edge_controller.calendar import WorkingCalendar
-from edge_controller.coverage import coverage_report
-from edge_controller.db import connect
+from edge_controller.ingest.db import connect
+from edge_controller.planning.calendar import WorkingCalendar
+from edge_controller.planning.coverage import coverage_report
 from hardware.config import HardwareConfig
 from hardware.selftest import run_selftest
 

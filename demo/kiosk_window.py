@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from demo.stand_in import StandInResident
 from hardware.smartcard import EmulatedSmartCardReader, OperatorCard
 from kiosk.booth import Booth
-from kiosk.config import BoothConfig
+from kiosk.config.booth import BoothConfig
 from kiosk.flow.ports import Roster
 
 if TYPE_CHECKING:

@@ -33,20 +33,20 @@ from demo.roster import (
     synthetic_roster,
     write_roster_csv,
 )
-from edge_controller.booths import register_booth_key
-from edge_controller.broker import BrokerConfig, MosquittoProcess
-from edge_controller.config import EdgeConfig
-from edge_controller.db import connect
+from edge_controller.booths.monitor import register_booth_key
+from edge_controller.broker.files import BrokerConfig, MosquittoProcess
+from edge_controller.config.edge import EdgeConfig
+from edge_controller.config.upstream import UpstreamConfig
+from edge_controller.ingest.db import connect
+from edge_controller.ingest.service import EdgeService
 from edge_controller.pki import IssuedIdentity, OfficeCA, dev_issue_identity
-from edge_controller.roster_import import import_file
-from edge_controller.service import EdgeService
-from edge_controller.upstream.config import UpstreamConfig
+from edge_controller.roster.importer import import_file
 from edge_controller.web.auth import user_add
 from kiosk.booth import Booth, build_booth
-from kiosk.config import BoothConfig
+from kiosk.config.booth import BoothConfig
 from kiosk.flow.ports import Roster
 from kiosk.keys import load_or_create_signing_key, public_key_pem
-from kiosk.roster_feed import RosterFeed
+from kiosk.uplink.roster_feed import RosterFeed
 
 OFFICE_NAME = "Kecamatan Gunung Tabur"
 HARMLESS_POWEROFF = [

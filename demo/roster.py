@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge_controller.db import transaction
+from edge_controller.ingest.db import transaction
 from ektp.kk import build_kk
 from ektp.nik import Sex, build_nik
 

@@ -16,7 +16,7 @@ Commands::
 
 ``booth register`` again with the same key changes nothing; a new key for a booth
 that has one (a replaced unit) needs ``--rotate``: the old key is retired and stays
-valid for the records sealed before then (see :mod:`edge_controller.booth_keys`).
+valid for the records sealed before then (see :mod:`edge_controller.booths.keys`).
 
 ``roster import`` writes nothing when a row is bad (each is listed with its line
 number) unless ``--skip-bad-rows``; the running edge sends the booths the new roster.
@@ -42,15 +42,16 @@ from pathlib import Path
 
 import pydantic
 
-from edge_controller.booth_keys import (
+from edge_controller.booths.keys import (
     BoothKeyRing,
     booth_key_ring,
     register_booth_key,
     registered_booths,
 )
-from edge_controller.config import EdgeConfig, load_edge_config
-from edge_controller.config_example import EXAMPLE_CONFIG_TOML as DEFAULT_CONFIG_TOML
-from edge_controller.db import connect
+from edge_controller.config.edge import EdgeConfig, load_edge_config
+from edge_controller.config.example import EXAMPLE_CONFIG_TOML as DEFAULT_CONFIG_TOML
+from edge_controller.ingest.db import connect
+from edge_controller.ingest.service import EdgeService
 from edge_controller.pki import (
     EDGE_IDENTITY,
     OfficeCA,
@@ -59,8 +60,7 @@ from edge_controller.pki import (
     dev_issue_booth,
     dev_issue_identity,
 )
-from edge_controller.roster_import import import_file
-from edge_controller.service import EdgeService
+from edge_controller.roster.importer import import_file
 from edge_controller.upstream.held import retry_held
 from edge_controller.web.auth import user_add
 from ektp.i18n import DEFAULT_LANGUAGE, LANGUAGES

@@ -41,8 +41,8 @@ from zoneinfo import ZoneInfo
 
 import pydantic
 
-from edge_controller.config import QueueConfig
-from edge_controller.db import transaction
+from edge_controller.config.edge import QueueConfig
+from edge_controller.ingest.db import transaction
 from ektp.errors import ValidationError
 from ektp.i18n import N_
 from ektp.messages import EventMessage, QueueMessage, QueueTicket

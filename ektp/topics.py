@@ -61,7 +61,7 @@ class Topic(StrEnum):
 
 
 BOOTH_TOPICS = frozenset({Topic.STATUS, Topic.HEALTH, Topic.ENROLLMENTS, Topic.ACKS, Topic.EVENTS})
-BOOTH_TOPICS |= {Topic.TRAINING}  # practice results (kiosk.training), never enrollments
+BOOTH_TOPICS |= {Topic.TRAINING}  # practice results (kiosk.training.session), never enrollments
 RETAINED = frozenset({Topic.STATUS, Topic.HEALTH, Topic.POWER, Topic.QUEUE, Topic.ROSTER})
 BOOTH_TOPICS |= {Topic.REVIEWS}  # supervisor decisions on the booth's records (edge → booth)
 RETAINED |= {Topic.REVIEWS, Topic.REVIEW_BACKLOG}

@@ -19,27 +19,27 @@ from hardware.camera import Camera, open_camera
 from hardware.fingerprint import FingerprintSensor, open_fingerprint
 from hardware.smartcard import SmartCardReader, open_smartcard
 from kiosk.audit import AuditLog
-from kiosk.config import BoothConfig
+from kiosk.config.booth import BoothConfig
 from kiosk.devices import SmartCardLogin, photo_step
-from kiosk.edge_desk import EdgeTicketDesk
 from kiosk.flow.capture import CaptureFlow
 from kiosk.flow.checkin import CheckInFlow
 from kiosk.flow.ports import InMemoryRoster, InMemoryTicketDesk, Roster, TicketDesk
 from kiosk.flow.session import Enrollment, OutboxWriter
 from kiosk.health_probe import DeviceHealthProbe
 from kiosk.keys import load_central_public_key, load_or_create_signing_key
-from kiosk.mobile import MobileDuty
-from kiosk.mobile_tickets import MobileEventSender, MobileStore, MobileTicketDesk
+from kiosk.mobile.duty import MobileDuty
+from kiosk.mobile.tickets import MobileEventSender, MobileStore, MobileTicketDesk
 from kiosk.operator_trust import OperatorCardTrust
-from kiosk.outbox import Outbox
-from kiosk.parking import ParkedSessionStore, resume_parked
+from kiosk.outbox.store import Outbox
 from kiosk.photo import PhotoQualityChecker
-from kiosk.power import PowerPolicy, guard_booth
-from kiosk.review_notices import ReviewNotices
-from kiosk.roster_feed import RosterFeed
+from kiosk.power.parking import ParkedSessionStore, resume_parked
+from kiosk.power.policy import PowerPolicy, guard_booth
 from kiosk.sealing import PacketSealer, edge_review_key
-from kiosk.training import TrainingDesk, capture_flow_factory, open_training_desk
-from kiosk.uplink import BoothUplink
+from kiosk.training.session import TrainingDesk, capture_flow_factory, open_training_desk
+from kiosk.uplink.client import BoothUplink
+from kiosk.uplink.desk import EdgeTicketDesk
+from kiosk.uplink.review_notices import ReviewNotices
+from kiosk.uplink.roster_feed import RosterFeed
 
 
 @dataclass

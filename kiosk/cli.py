@@ -21,9 +21,9 @@ from pydantic import ValidationError
 from ektp.errors import RekamError
 from hardware.errors import DeviceError
 from kiosk.booth import build_booth
-from kiosk.config import BoothConfig, load_booth_config
+from kiosk.config.booth import BoothConfig, load_booth_config
 from kiosk.headless import HeadlessError, HeadlessRunner
-from kiosk.mobile_cli import add_mobile_commands, run_mobile_command
+from kiosk.mobile.cli import add_mobile_commands, run_mobile_command
 from kiosk.script import load_script
 
 log = logging.getLogger("rekam.kiosk")

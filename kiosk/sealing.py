@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from ektp.packet import MAX_THUMBNAIL_BYTES, seal
 from ektp.packet_models import PHOTO_PART
 from ektp.record import EnrollmentRecord
-from kiosk.config import EdgeLink
+from kiosk.config.booth import EdgeLink
 from kiosk.flow.session import SealedRecord
 from kiosk.keys import load_central_public_key
 

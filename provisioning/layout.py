@@ -77,7 +77,7 @@ class BoothLayout:
 
     @property
     def signing_key_path(self) -> PurePosixPath:
-        """Must equal ``kiosk.config.BoothConfig.signing_key_path`` for ``data_dir``."""
+        """Must equal ``kiosk.config.booth.BoothConfig.signing_key_path`` for ``data_dir``."""
         return self.data_dir / "keys" / "booth-signing.pem"
 
     @property

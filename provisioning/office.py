@@ -28,13 +28,13 @@ from typing import Any
 
 from cryptography import x509
 
-from edge_controller.broker import BrokerConfig, render_acl, render_mosquitto_conf
-from edge_controller.config import EdgeConfig
-from edge_controller.config_example import render_edge_toml
+from edge_controller.broker.files import BrokerConfig, render_acl, render_mosquitto_conf
+from edge_controller.config.edge import EdgeConfig
+from edge_controller.config.example import render_edge_toml
 from edge_controller.pki import EDGE_IDENTITY, OfficeCA, dev_issue_identity
-from edge_controller.review_key import load_or_create_review_key, public_key_path
+from edge_controller.review.key import load_or_create_review_key, public_key_path
 from hardware.config import HardwareConfig
-from kiosk.config import BoothConfig
+from kiosk.config.booth import BoothConfig
 from provisioning.inventory import Inventory, OfficeSettings, load_inventory, save_inventory
 from provisioning.layout import BoothLayout
 from provisioning.tomlwrite import dumps
@@ -365,7 +365,7 @@ def sync_crl(office: OfficeDirectory) -> bool:
 def booth_config(
     office: OfficeDirectory, settings: OfficeSettings, booth_id: str, host: str, port: int
 ) -> BoothConfig:
-    """The booth's configuration, validated by :class:`kiosk.config.BoothConfig`."""
+    """The booth's configuration, validated by :class:`kiosk.config.booth.BoothConfig`."""
     layout = BoothLayout(booth_id, settings.root_for(host, port))
     return BoothConfig.model_validate(
         {

@@ -3,9 +3,9 @@
 ``python -m demo.chaos.booth_worker SETTINGS.json`` (written by the harness). The
 worker plays its script of enrollments (:mod:`demo.chaos.enrollments`): for each it
 seals the record with the booth's real key (:class:`kiosk.sealing.PacketSealer`),
-commits it to the real outbox (:class:`kiosk.outbox.Outbox`) and only after that
+commits it to the real outbox (:class:`kiosk.outbox.store.Outbox`) and only after that
 commit returned appends the packet id and SHA-256 to its journal. The real
-:class:`kiosk.uplink.BoothUplink` drains the outbox to the edge meanwhile.
+:class:`kiosk.uplink.client.BoothUplink` drains the outbox to the edge meanwhile.
 
 The harness kills it with SIGKILL at random moments and starts it again. On start
 it first reconciles: every packet already in the outbox but missing from the journal
@@ -37,11 +37,11 @@ from demo.chaos.evidence import (
     JournalEntry,
     outbox_rows,
 )
-from kiosk.config import EdgeLink, UplinkSettings
+from kiosk.config.booth import EdgeLink, UplinkSettings
 from kiosk.keys import load_central_public_key, load_or_create_signing_key
-from kiosk.outbox import Outbox
+from kiosk.outbox.store import Outbox
 from kiosk.sealing import PacketSealer
-from kiosk.uplink import BoothUplink
+from kiosk.uplink.client import BoothUplink
 
 log = logging.getLogger("rekam-chaos.booth")
 SIGNING_KEY_PATH = Path("keys") / "booth-signing.pem"

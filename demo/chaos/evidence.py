@@ -2,7 +2,7 @@
 
 The **journal** (``committed.jsonl`` in the booth's directory) is the chaos booth's
 promise list: one JSON line ``{"serial", "packet_id", "sha256"}`` appended (and
-fsynced) only after :meth:`kiosk.outbox.Outbox.commit` returned. A line torn by a
+fsynced) only after :meth:`kiosk.outbox.store.Outbox.commit` returned. A line torn by a
 SIGKILL in the middle of the write is dropped when the journal is reopened (the
 packet is still in the outbox, and the restarted booth journals it again from there,
 marked ``"recovered": true``).

@@ -1,6 +1,6 @@
 """The chaos office: every part a separate process the harness can SIGKILL and restart.
 
-* **broker** — the real mosquitto (:class:`~edge_controller.broker.MosquittoProcess`,
+* **broker** — the real mosquitto (:class:`~edge_controller.broker.files.MosquittoProcess`,
   per-booth TLS certificates and ACL, no persistence: a kill loses what it held);
 * **edge** — ``rekam-edge run`` (ingest, acks, the forwarder to central);
 * **central** — ``rekam-central run`` (mutual TLS, receipts, its SQLite + file store);
@@ -40,10 +40,10 @@ from demo.chaos.children import PID_FILE, ChildProcess
 from demo.chaos.evidence import JOURNAL_NAME, OUTBOX_NAME
 from demo.chaos.toml_text import toml_document
 from demo.office import OFFICE_NAME, free_loopback_port
-from edge_controller.booths import register_booth_key
-from edge_controller.broker import BrokerConfig, MosquittoProcess
-from edge_controller.config import EdgeConfig
-from edge_controller.db import connect
+from edge_controller.booths.monitor import register_booth_key
+from edge_controller.broker.files import BrokerConfig, MosquittoProcess
+from edge_controller.config.edge import EdgeConfig
+from edge_controller.ingest.db import connect
 from edge_controller.pki import EDGE_IDENTITY, OfficeCA, dev_issue_identity
 from edge_controller.upstream.shaping_proxy import LinkShape, ProxyThread
 from kiosk.keys import load_or_create_signing_key, public_key_pem

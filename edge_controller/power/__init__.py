@@ -1,8 +1,8 @@
 """Office power: the UPS through NUT and the generator contact, the office's power state,
 the shutdown sequence and the outage log. See :mod:`edge_controller.power.watcher`."""
 
+from edge_controller.config.power import PowerConfig
 from edge_controller.power.alerts import PowerAlert
-from edge_controller.power.config import PowerConfig
 from edge_controller.power.outages import (
     OutageEvent,
     OutageLog,

@@ -22,7 +22,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Literal
 
-from edge_controller.db import transaction
+from edge_controller.ingest.db import transaction
 from edge_controller.power.state import PowerState
 
 EventSource = Literal[

@@ -35,11 +35,17 @@ import time
 import typing
 from collections.abc import Awaitable, Callable, Collection
 
+from edge_controller.config.power import PowerConfig
 from edge_controller.power.alerts import PowerAlert, UnknownStateAlert
-from edge_controller.power.config import PowerConfig
 from edge_controller.power.outages import OutageLog
 from edge_controller.power.shutdown import BOOTH_STATUS_FILTER, BoothPresence, ShutdownSequencer
-from edge_controller.power.state import PowerChange, PowerSample, PowerState, PowerStateMachine
+from edge_controller.power.state import (
+    HysteresisRules,
+    PowerChange,
+    PowerSample,
+    PowerState,
+    PowerStateMachine,
+)
 from ektp.messages import PowerMessage, encode_message
 from ektp.mqtt_client import MqttClient, MqttError
 from ektp.topics import OFFICE_POWER
@@ -100,7 +106,14 @@ class PowerWatcher:
         self.ups = ups
         self.generator = generator
         self.mqtt = mqtt
-        self.machine = PowerStateMachine(config.hysteresis())
+        self.machine = PowerStateMachine(
+            HysteresisRules(
+                hold_polls=config.hold_polls,
+                hold_seconds=config.hold_seconds,
+                low_battery_confirm_polls=config.low_battery_confirm_polls,
+                shutdown_runtime_s=config.shutdown_runtime_s,
+            )
+        )
         self.outages = outages
         self._publish = publish or (mqtt_publisher(mqtt) if mqtt is not None else None)
         self.presence: BoothPresence | None = None

@@ -18,7 +18,7 @@ benchmark and the demo). ``python -m edge_controller.upstream`` runs the forward
 alone.
 """
 
-from edge_controller.upstream.config import OfficeHoursShare, UpstreamConfig
+from edge_controller.config.upstream import OfficeHoursShare, UpstreamConfig
 from edge_controller.upstream.forwarder import Forwarder, start_forwarder
 from edge_controller.upstream.status import UpstreamCollector, UpstreamStatus
 from edge_controller.upstream.store import enqueue_telemetry

@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from edge_controller.upstream.config import UpstreamConfig
+from edge_controller.config.upstream import UpstreamConfig
 from edge_controller.upstream.forwarder import start_forwarder
 
 

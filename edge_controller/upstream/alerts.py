@@ -3,7 +3,7 @@
 The forwarder flips its ``alert`` flag when the oldest unsent item gets older than
 ``alert_unsent_after_hours`` (and back when the backlog drains) and calls its
 ``on_alert`` hook on each flip. :func:`stale_backlog_change` turns that status into
-the :class:`~edge_controller.booths.AlertChange` the service stores; storing is
+the :class:`~edge_controller.booths.monitor.AlertChange` the service stores; storing is
 idempotent (one open row per kind), so the service also applies it once after the
 forwarder started, which closes an alert left open by a run that ended before the
 backlog drained.
@@ -11,7 +11,7 @@ backlog drained.
 
 from __future__ import annotations
 
-from edge_controller.booths import AlertChange
+from edge_controller.booths.monitor import AlertChange
 from edge_controller.upstream.status import UpstreamStatus
 
 STALE_BACKLOG = "upstream_stale"

@@ -34,9 +34,9 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from central.receipt import load_receipt_public_key
-from edge_controller.db import connect
+from edge_controller.config.upstream import UpstreamConfig
+from edge_controller.ingest.db import connect
 from edge_controller.upstream import store
-from edge_controller.upstream.config import UpstreamConfig
 from edge_controller.upstream.pacing import TokenBucket, allowed_rate
 from edge_controller.upstream.status import ForwarderState, RateMeter, UpstreamStatus
 from edge_controller.upstream.tus_client import Attempt, CentralRefused, LinkError, TusClient

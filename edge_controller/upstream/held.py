@@ -25,8 +25,8 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 
 from edge_controller.audit_log import append_audit
-from edge_controller.booths import AlertChange, apply_alert_changes
-from edge_controller.db import transaction
+from edge_controller.booths.monitor import AlertChange, apply_alert_changes
+from edge_controller.ingest.db import transaction
 from edge_controller.upstream.store import held_by_code, release_held
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
-from edge_controller.upstream.config import UpstreamConfig
+from edge_controller.config.upstream import UpstreamConfig
 
 
 def in_office_hours(config: UpstreamConfig, local: dt.datetime) -> bool:

@@ -1,5 +1,5 @@
 """The forwarder's reads and writes in the edge database (tables of migration
-"upstream receipts, upload state and telemetry" in :mod:`edge_controller.db`).
+"upstream receipts, upload state and telemetry" in :mod:`edge_controller.ingest.db`).
 
 An item is an enrollment (a ``committed`` row of ``ingested_packets``) or a telemetry
 report (a ``pending`` row of ``upstream_telemetry``). It becomes ``forwarded`` in the
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from central.receipt import ItemKind, SignedReceipt
-from edge_controller.db import transaction
-from edge_controller.review_schema import FORWARDABLE_SQL
+from edge_controller.ingest.db import transaction
+from edge_controller.review.schema import FORWARDABLE_SQL
 from ektp._json import canonical_json
 
 

@@ -33,7 +33,7 @@ from central.receipt import (
     parse_wire,
     verify_receipt,
 )
-from edge_controller.upstream.config import UpstreamConfig
+from edge_controller.config.upstream import UpstreamConfig
 from edge_controller.upstream.pacing import TokenBucket
 from edge_controller.upstream.store import OutgoingItem
 

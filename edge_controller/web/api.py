@@ -10,8 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from edge_controller.booths import Alert, BoothView
-from edge_controller.coverage import CoverageLine
+from edge_controller.booths.monitor import Alert, BoothView
+from edge_controller.planning.coverage import CoverageLine
 from edge_controller.queue import QueueEntry
 from edge_controller.web import data
 from edge_controller.web.api_models import (

@@ -26,7 +26,7 @@ from typing import Literal
 
 from fastapi import HTTPException, Request
 
-from edge_controller.db import connect, transaction
+from edge_controller.ingest.db import connect, transaction
 
 Role = Literal["supervisor", "operator"]
 ROLES: tuple[Role, ...] = ("supervisor", "operator")

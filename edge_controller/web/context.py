@@ -18,7 +18,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from edge_controller.schedule_print import template_environment
+from edge_controller.planning.schedule_print import template_environment
 from edge_controller.web.auth import (
     CSRF_FIELD,
     NotAuthenticated,

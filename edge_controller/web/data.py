@@ -9,11 +9,15 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from edge_controller.booths import Alert, BoothView, open_alerts, registered_booths
-from edge_controller.coverage import CoverageReport, coverage_report, residents_not_recorded
+from edge_controller.booths.monitor import Alert, BoothView, open_alerts, registered_booths
+from edge_controller.planning.coverage import (
+    CoverageReport,
+    coverage_report,
+    residents_not_recorded,
+)
+from edge_controller.planning.schedule import SchedulePlan, plan_schedule
 from edge_controller.queue import QueueSnapshot
-from edge_controller.roster import Resident, kelurahan_names
-from edge_controller.schedule import SchedulePlan, plan_schedule
+from edge_controller.roster.store import Resident, kelurahan_names
 from edge_controller.web.context import get_deps, run_db
 from edge_controller.web.deps import PowerView, UpstreamView, resolve
 

@@ -22,17 +22,17 @@ from zoneinfo import ZoneInfo
 
 from prometheus_client.registry import Collector
 
-from edge_controller.booths import BoothView
-from edge_controller.calendar import CalendarConfig, WorkingCalendar
-from edge_controller.config import QueueConfig
-from edge_controller.coverage import CoverageConfig
-from edge_controller.db import connect
+from edge_controller.booths.monitor import BoothView
+from edge_controller.config.edge import QueueConfig
+from edge_controller.config.upstream import UpstreamConfig
+from edge_controller.config.web import WebConfig
+from edge_controller.ingest.db import connect
+from edge_controller.planning.calendar import CalendarConfig, WorkingCalendar
+from edge_controller.planning.coverage import CoverageConfig
+from edge_controller.planning.schedule import ScheduleConfig
 from edge_controller.queue import OfficeQueue, QueueSnapshot
-from edge_controller.review_schema import ReviewConfig
-from edge_controller.schedule import ScheduleConfig
-from edge_controller.upstream.config import UpstreamConfig
+from edge_controller.review.schema import ReviewConfig
 from edge_controller.upstream.status import UpstreamStatus
-from edge_controller.web.config import WebConfig
 
 T = TypeVar("T")
 Source = Callable[[], T | Awaitable[T]]

@@ -1,7 +1,7 @@
 """Mobile recording ("Perekaman keliling"): what booths recorded away from the office.
 
 Tickets a booth numbered itself on mobile duty reach the edge as events when it comes
-back (:mod:`edge_controller.mobile_stats` merges each once); this page and
+back (:mod:`edge_controller.mobile.stats` merges each once); this page and
 ``/api/v1/mobile`` show them per day and kelurahan. They never enter the live queue.
 """
 
@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict
 
-from edge_controller.mobile_stats import MobileDay, mobile_statistics
+from edge_controller.mobile.stats import MobileDay, mobile_statistics
 from edge_controller.web.api_models import ErrorOut
 from edge_controller.web.auth import User
 from edge_controller.web.context import current_user, get_renderer, run_db

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from edge_controller.booths import Alert, office_alerts
+from edge_controller.booths.monitor import Alert, office_alerts
 from edge_controller.web.context import run_db
 from ektp.i18n import N_
 

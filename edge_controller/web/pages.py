@@ -15,8 +15,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from edge_controller.coverage import PROJECTION_LABELS
-from edge_controller.schedule_print import render_invitations_html, render_schedule_html
+from edge_controller.planning.coverage import PROJECTION_LABELS
+from edge_controller.planning.schedule_print import render_invitations_html, render_schedule_html
 from edge_controller.web import data
 from edge_controller.web.auth import (
     User,

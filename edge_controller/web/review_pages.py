@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Form, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from edge_controller.review import (
+from edge_controller.review.holds import (
     MAX_COMMENT,
     ReviewError,
     ReviewItem,
@@ -27,8 +27,8 @@ from edge_controller.review import (
     review_item,
     thumbnail_of,
 )
-from edge_controller.review_key import load_or_create_review_key
-from edge_controller.review_schema import review_key_path
+from edge_controller.review.key import load_or_create_review_key
+from edge_controller.review.schema import review_key_path
 from edge_controller.web.api_models import ErrorOut
 from edge_controller.web.auth import User, check_csrf
 from edge_controller.web.context import (

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from edge_controller.audit_log import audit_entries
-from edge_controller.roster_import import MAX_FILE_BYTES, ImportOutcome, import_file
+from edge_controller.roster.importer import MAX_FILE_BYTES, ImportOutcome, import_file
 from edge_controller.web.auth import User, check_csrf
 from edge_controller.web.context import (
     current_supervisor,

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 from fastapi import FastAPI
 
-from edge_controller.calendar import CalendarConfig
-from edge_controller.coverage import CoverageConfig
-from edge_controller.schedule import ScheduleConfig
+from edge_controller.config.web import WebConfig
+from edge_controller.planning.calendar import CalendarConfig
+from edge_controller.planning.coverage import CoverageConfig
+from edge_controller.planning.schedule import ScheduleConfig
 from edge_controller.upstream.status import UpstreamCollector
 from edge_controller.web.app import create_app
-from edge_controller.web.config import WebConfig
 from edge_controller.web.deps import (
     PowerView,
     Source,
@@ -39,7 +39,7 @@ from edge_controller.web.deps import (
 from edge_controller.web.upstream_data import upstream_view_of
 
 if TYPE_CHECKING:
-    from edge_controller.service import EdgeService
+    from edge_controller.ingest.service import EdgeService
 
 STARTUP_TIMEOUT = 30.0
 

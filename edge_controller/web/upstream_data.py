@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from fastapi import Request
 
-from edge_controller.booths import office_alerts
+from edge_controller.booths.monitor import office_alerts
+from edge_controller.config.upstream import UpstreamConfig
 from edge_controller.upstream import store
 from edge_controller.upstream.alerts import STALE_BACKLOG
-from edge_controller.upstream.config import UpstreamConfig
 from edge_controller.upstream.pacing import in_office_hours
 from edge_controller.web.context import get_deps, run_db
 from edge_controller.web.data import count_packets_by_state

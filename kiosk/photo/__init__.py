@@ -4,9 +4,9 @@ Build one :class:`PhotoQualityChecker` from the office's :class:`PhotoQualityCon
 and feed it BGR camera frames (numpy ``uint8`` arrays).
 """
 
+from kiosk.config.photo import BackgroundColour, PhotoQualityConfig
 from kiosk.photo.capture import BurstCapture, PhotoOutcome
 from kiosk.photo.checks import CheckResult
-from kiosk.photo.config import BackgroundColour, PhotoQualityConfig
 from kiosk.photo.detect import Box, portrait_area
 from kiosk.photo.quality import (
     CHECK_NAMES,

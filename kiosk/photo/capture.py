@@ -12,7 +12,7 @@ from typing import cast
 
 import numpy as np
 
-from kiosk.photo.config import BackgroundColour
+from kiosk.config.photo import BackgroundColour
 from kiosk.photo.quality import Assessment, PhotoQualityChecker
 
 

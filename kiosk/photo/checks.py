@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from ektp.i18n import N_
-from kiosk.photo.config import BackgroundColour, PhotoQualityConfig
+from kiosk.config.photo import BackgroundColour, PhotoQualityConfig
 from kiosk.photo.detect import Box
 
 SHARPNESS_SIDE = 160

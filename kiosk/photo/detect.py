@@ -9,7 +9,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from kiosk.photo.config import PhotoQualityConfig
+from kiosk.config.photo import PhotoQualityConfig
 
 EYE_SEARCH_WIDTH = 160
 """The upper face is scaled to this width before the eye search (speed, stable sizes)."""

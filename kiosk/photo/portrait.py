@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from kiosk.photo.config import PhotoQualityConfig
+from kiosk.config.photo import PhotoQualityConfig
 from kiosk.photo.detect import Box, portrait_area
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kiosk.config.photo import BackgroundColour, PhotoQualityConfig
 from kiosk.photo import checks
 from kiosk.photo.checks import CheckResult
-from kiosk.photo.config import BackgroundColour, PhotoQualityConfig
 from kiosk.photo.detect import Box, FaceDetector, portrait_area, to_gray
 from kiosk.photo.portrait import encode_jpeg, portrait_crop
 

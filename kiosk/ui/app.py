@@ -38,7 +38,7 @@ from ektp.services import document_name, service_name
 from kiosk.flow.capture import CaptureFlow, CaptureStep
 from kiosk.flow.checkin import CheckInFlow, CheckInStep
 from kiosk.handover import HandoverFlow, HandoverStep
-from kiosk.power import MSG_ON_BATTERY, MSG_SHUTTING_DOWN
+from kiosk.power.policy import MSG_ON_BATTERY, MSG_SHUTTING_DOWN
 from kiosk.ui.describe import describe_error
 from kiosk.ui.health_corner import DeviceCheck, HealthRefresher
 from kiosk.ui.ports import FramePreview

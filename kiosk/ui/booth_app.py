@@ -27,7 +27,7 @@ from ektp.messages import EventMessage
 from hardware.camera import Camera
 from hardware.errors import DeviceError
 from kiosk.booth import Booth, build_booth
-from kiosk.config import BoothConfig, load_booth_config
+from kiosk.config.booth import BoothConfig, load_booth_config
 from kiosk.flow.ports import Roster, TicketDesk
 from kiosk.handover import HandoverFlow
 from kiosk.ui.kiosk_mode import SystemdNotifier, configure_kivy
@@ -205,7 +205,7 @@ def build_booth_ui(
         )
         if booth.reviews is not None:  # the operator closes a rejection notice by tapping it
             app.dismiss_review_notice = booth.reviews.dismiss
-        if booth.training is not None:  # practice sessions on this booth (kiosk.training)
+        if booth.training is not None:  # practice sessions on this booth (kiosk.training.session)
             app.training = TrainingMode(booth.training, booth.capture, booth.reader.card_present)
     except BaseException:
         booth.close()

@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from kiosk.mobile import DutyState, duty_banner
-from kiosk.review_notices import piling_up_text, rejection_text
+from kiosk.mobile.duty import DutyState, duty_banner
+from kiosk.uplink.review_notices import piling_up_text, rejection_text
 
 
 class PowerState(StrEnum):
@@ -36,11 +36,11 @@ class BoothStatus:
     power: PowerState = PowerState.MAINS
     battery_minutes_left: int | None = None
     power_notice: str | None = None
-    """The power banner's msgid, from ``kiosk.power.PowerPolicy.notice()`` (None: no policy
+    """The power banner's msgid, from ``kiosk.power.policy.PowerPolicy.notice()`` (None: no policy
     has spoken, the banner follows ``power``)."""
     devices: dict[str, DeviceHealth] = field(default_factory=dict)
     mobile_duty: DutyState | None = None
-    """The booth is away on mobile duty (kiosk.mobile): since when, which villages."""
+    """The booth is away on mobile duty (kiosk.mobile.duty): since when, which villages."""
     review_rejection: str | None = None
     """The supervisor's comment on the latest rejected record the operator has not closed."""
     reviews_piling_up: int | None = None

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from edge_controller.broker import BrokerConfig, MosquittoProcess
+from edge_controller.broker.files import BrokerConfig, MosquittoProcess
 from edge_controller.pki import (
     EDGE_IDENTITY,
     IssuedIdentity,

@@ -22,7 +22,7 @@ from demo.roster import (
     synthetic_roster,
     write_roster_csv,
 )
-from edge_controller.db import connect
+from edge_controller.ingest.db import connect
 
 __all__ = [
     "GUNUNG_TABUR_DISTRICT",

@@ -23,20 +23,20 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from edge_controller.booths import register_booth_key
-from edge_controller.config import EdgeConfig
-from edge_controller.db import connect
-from edge_controller.service import EdgeService
+from edge_controller.booths.monitor import register_booth_key
+from edge_controller.config.edge import EdgeConfig
+from edge_controller.ingest.db import connect
+from edge_controller.ingest.service import EdgeService
 from ektp.kk import build_kk
 from ektp.nik import Sex, build_nik
 from ektp.packet import SealedPacket, seal
 from ektp.packet_models import PHOTO_PART, SIGNATURE_PART, template_part
 from ektp.record import FINGER_ORDER, EnrollmentRecord, FingerCapture, QualityScores
 from ektp.services import Document, ServiceType
-from kiosk.config import EdgeLink
+from kiosk.config.booth import EdgeLink
 from kiosk.keys import load_or_create_signing_key, public_key_pem
-from kiosk.outbox import Outbox
-from kiosk.uplink import BoothUplink, UplinkSettings
+from kiosk.outbox.store import Outbox
+from kiosk.uplink.client import BoothUplink, UplinkSettings
 from tests.edge_controller.broker_fixtures import CONNECT_TIMEOUT, Office, wait_for
 
 DISTRICT = "640306"  # Kecamatan Gunung Tabur

@@ -25,7 +25,7 @@ from hardware.gpio import (
     open_generator_contact,
 )
 from hardware.ups import EmulatedUps, EmulatedUpsConfig, open_ups
-from kiosk.power import BoothPowerGuard, PowerPolicy
+from kiosk.power.policy import BoothPowerGuard, PowerPolicy
 from tests.edge_controller.broker_fixtures import CONNECT_TIMEOUT, Office
 
 T = TypeVar("T")

@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from edge_controller.booth_keys import (
+from edge_controller.booths.keys import (
     BoothKeyError,
     booth_key_id,
     booth_key_ring,
     register_booth_key,
 )
 from edge_controller.cli import main
-from edge_controller.db import connect
-from edge_controller.ingest import CODE_KEY_RETIRED, Incoming, check_packet
+from edge_controller.ingest.checks import CODE_KEY_RETIRED, Incoming, check_packet
+from edge_controller.ingest.db import connect
 from ektp.packet import SealedPacket, seal
 from kiosk.keys import public_key_pem
 from tests.edge_controller.ingest_fixtures import CENTRAL_KEY, make_biometrics, make_record

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from edge_controller.booths import (
+from edge_controller.booths.monitor import (
     AlertChange,
     BoothMonitor,
     BoothView,
     apply_alert_changes,
     open_alerts,
 )
-from edge_controller.config import HealthConfig
-from edge_controller.db import connect
+from edge_controller.config.edge import HealthConfig
+from edge_controller.ingest.db import connect
 from ektp.messages import DeviceHealth, HealthMessage, StatusMessage, encode_message
 from ektp.mqtt_client import MqttClient
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for

@@ -23,7 +23,7 @@ from broker_fixtures import (
     wait_for,
 )
 
-from edge_controller.broker import render_mosquitto_conf
+from edge_controller.broker.files import render_mosquitto_conf
 from ektp.mqtt_client import MqttClient, MqttNotAuthorized
 
 

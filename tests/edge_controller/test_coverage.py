@@ -18,14 +18,14 @@ from edge_db_fixtures import (
     insert_residents,
 )
 
-from edge_controller.calendar import WorkingCalendar
-from edge_controller.coverage import (
+from edge_controller.planning.calendar import WorkingCalendar
+from edge_controller.planning.coverage import (
     CoverageConfig,
     ProjectionStatus,
     coverage_report,
     residents_not_recorded,
 )
-from edge_controller.roster import record_enrollment
+from edge_controller.roster.store import record_enrollment
 from ektp.nik import Sex
 
 GOOD_FRIDAY = dt.date(2012, 4, 6)

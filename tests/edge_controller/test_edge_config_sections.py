@@ -23,10 +23,10 @@ from ingest_fixtures import RunningEdge
 from web_fixtures import SUPERVISOR, log_in
 
 from edge_controller.cli import main
-from edge_controller.config import EdgeConfig, load_edge_config
-from edge_controller.config_example import example_config, uncomment_settings
-from edge_controller.db import connect
-from edge_controller.web import add_user
+from edge_controller.config.edge import EdgeConfig, load_edge_config
+from edge_controller.config.example import example_config, uncomment_settings
+from edge_controller.ingest.db import connect
+from edge_controller.web.auth import add_user
 from provisioning.inventory import OfficeSettings
 from provisioning.office import edge_config_toml
 

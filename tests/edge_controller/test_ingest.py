@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from edge_controller.booths import register_booth_key
-from edge_controller.ingest import count_packets, stored_packet
+from edge_controller.booths.monitor import register_booth_key
+from edge_controller.ingest.checks import count_packets, stored_packet
 from ektp.mqtt_client import MqttClient
 from ektp.packet import seal
 from tests.edge_controller.broker_fixtures import Inbox, Office, running_office, wait_for

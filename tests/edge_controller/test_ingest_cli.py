@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from edge_controller.booths import booth_public_key, registered_booths
+from edge_controller.booths.monitor import booth_public_key, registered_booths
 from edge_controller.cli import main
-from edge_controller.config import EdgeConfig
-from edge_controller.db import connect
+from edge_controller.config.edge import EdgeConfig
+from edge_controller.ingest.db import connect
 from kiosk.keys import load_or_create_signing_key, public_key_pem
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from edge_controller.db import connect
-from edge_controller.ingest import count_packets
-from kiosk.outbox import PacketState
+from edge_controller.ingest.checks import count_packets
+from edge_controller.ingest.db import connect
+from kiosk.outbox.store import PacketState
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
 from tests.edge_controller.ingest_fixtures import (
     EdgeProcess,

@@ -18,9 +18,9 @@ from power_fixtures import fast_power_config, wait_until
 from prometheus_client.parser import text_string_to_metric_families
 from web_fixtures import SUPERVISOR, log_in
 
-from edge_controller.config import EdgeConfig
-from edge_controller.db import connect
-from edge_controller.web import add_user
+from edge_controller.config.edge import EdgeConfig
+from edge_controller.ingest.db import connect
+from edge_controller.web.auth import add_user
 from hardware.ups import EmulatedUps
 
 

@@ -21,7 +21,7 @@ from ingest_fixtures import (
     running_edge,
 )
 
-from edge_controller.booths import register_booth_key
+from edge_controller.booths.monitor import register_booth_key
 
 __all__ = ["office"]
 

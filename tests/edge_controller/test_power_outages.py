@@ -15,7 +15,7 @@ from edge_controller.power import (
     daily_report,
     weekly_report,
 )
-from kiosk.power import POWER_REFUSAL_EVENT as BOOTH_REFUSAL_EVENT
+from kiosk.power.policy import POWER_REFUSAL_EVENT as BOOTH_REFUSAL_EVENT
 
 __all__ = ["edge_db_fixture"]
 

@@ -28,9 +28,9 @@ from power_fixtures import (
 )
 from web_fixtures import SUPERVISOR, log_in
 
-from edge_controller.db import connect
+from edge_controller.ingest.db import connect
 from edge_controller.power import OutageLog, PowerAlert, PowerWatcher
-from edge_controller.web import add_user
+from edge_controller.web.auth import add_user
 from ektp.messages import StatusMessage
 from ektp.mqtt_client import MqttClient
 from ektp.topics import OFFICE_POWER

@@ -21,7 +21,7 @@ from power_fixtures import (
     wait_until,
 )
 
-from edge_controller.db import connect
+from edge_controller.ingest.db import connect
 from edge_controller.power import OutageLog, PowerAlert, PowerWatcher, build_power_watcher
 from hardware.gpio import EmulatedGeneratorContact
 from hardware.ups import EmulatedUps

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from edge_controller.config import QueueConfig
-from edge_controller.db import connect
+from edge_controller.config.edge import QueueConfig
+from edge_controller.ingest.db import connect
 from edge_controller.queue import OfficeQueue, QueueEventError
 from ektp.messages import EventMessage
-from kiosk.uplink import call_next_event, check_in_event
+from kiosk.uplink.client import call_next_event, check_in_event
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
 from tests.edge_controller.ingest_fixtures import (
     WITA,

@@ -21,17 +21,20 @@ import pytest
 from fastapi.testclient import TestClient
 
 from edge_controller.audit_log import audit_entries, verify_audit_chain
-from edge_controller.db import connect
-from edge_controller.ingest import stored_packet
-from edge_controller.review_key import load_or_create_review_key
-from edge_controller.web import WebConfig, WebDeps, add_user, create_app
+from edge_controller.config.web import WebConfig
+from edge_controller.ingest.checks import stored_packet
+from edge_controller.ingest.db import connect
+from edge_controller.review.key import load_or_create_review_key
+from edge_controller.web.app import create_app
+from edge_controller.web.auth import add_user
+from edge_controller.web.deps import WebDeps
 from ektp.i18n_build import compile_catalogs
 from ektp.packet import PacketError, SealedPacket, open_sealed, open_thumbnail, seal
 from ektp.packet_models import PHOTO_PART
 from ektp.record import ReviewFlag
 from kiosk.audit import AuditLog
-from kiosk.review_notices import ReviewNotices
 from kiosk.sealing import make_thumbnail
+from kiosk.uplink.review_notices import ReviewNotices
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
 from tests.edge_controller.ingest_fixtures import (
     CENTRAL_KEY,
@@ -43,7 +46,12 @@ from tests.edge_controller.ingest_fixtures import (
     register,
     running_edge,
 )
-from tests.upstream.upstream_fixtures import CentralProcess, Pki, make_pki, upstream_config
+from tests.edge_controller.upstream.upstream_fixtures import (
+    CentralProcess,
+    Pki,
+    make_pki,
+    upstream_config,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 SUPERVISOR = ("camat", "rahasia-camat-1")

@@ -1,7 +1,7 @@
 """A rejected record is not a recording: coverage and the roster forget it, a survivor counts.
 
 Packets go through the real ingest (signature check, commit, hold); decisions through
-:func:`edge_controller.review.decide` as the dashboard calls it.
+:func:`edge_controller.review.holds.decide` as the dashboard calls it.
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from edge_controller.db import connect
-from edge_controller.ingest import Incoming, check_packet, commit_checked
-from edge_controller.review import decide
-from edge_controller.roster import roster_digest
+from edge_controller.ingest.checks import Incoming, check_packet, commit_checked
+from edge_controller.ingest.db import connect
+from edge_controller.review.holds import decide
+from edge_controller.roster.store import roster_digest
 from edge_controller.upstream.store import purge_forwarded
 from ektp.packet import SealedPacket, seal
 from ektp.packet_models import PHOTO_PART, SIGNATURE_PART
 from ektp.record import ReviewFlag
 from tests.edge_controller.ingest_fixtures import make_record
-from tests.upstream.upstream_fixtures import BOOTH, WITA, Pki, make_pki
+from tests.edge_controller.upstream.upstream_fixtures import BOOTH, WITA, Pki, make_pki
 
 NOW = dt.datetime(2026, 3, 10, 8, 0, tzinfo=dt.UTC)
 

@@ -19,7 +19,8 @@ from edge_db_fixtures import (
     write_roster_csv,
 )
 
-from edge_controller.roster import (
+from edge_controller.roster.csv_rows import RosterFileError
+from edge_controller.roster.store import (
     CardStatus,
     import_roster,
     load_residents,
@@ -28,7 +29,6 @@ from edge_controller.roster import (
     record_enrollment,
     roster_digest,
 )
-from edge_controller.roster_csv import RosterFileError
 from ektp.nik import Sex, build_nik
 
 TODAY = dt.date(2012, 3, 1)

@@ -19,9 +19,9 @@ from edge_db_fixtures import VillageCount, roster_csv_rows, synthetic_roster
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from edge_controller.db import connect
-from edge_controller.roster import RosterImportReport, import_roster
-from edge_controller.roster_csv import RosterFileError
+from edge_controller.ingest.db import connect
+from edge_controller.roster.csv_rows import RosterFileError
+from edge_controller.roster.store import RosterImportReport, import_roster
 
 TODAY = dt.date(2012, 3, 1)
 HEADER = ["NIK", "KK", "Nama", "Jenis kelamin", "Tanggal lahir", "Desa", "RT", "RW", "Status"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_controller.db import MIGRATIONS, Migration, MigrationError, connect, schema_version
+from edge_controller.ingest.db import MIGRATIONS, Migration, MigrationError, connect, schema_version
 
 
 def test_a_new_database_is_durable_and_fully_migrated(tmp_path: Path) -> None:

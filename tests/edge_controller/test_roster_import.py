@@ -30,7 +30,7 @@ from demo.roster import (
 )
 from edge_controller.audit_log import audit_entries, verify_audit_chain
 from edge_controller.cli import DEFAULT_CONFIG_TOML, main
-from edge_controller.db import connect
+from edge_controller.ingest.db import connect
 
 VILLAGES = (VillageCount("Birang", rt_count=3, wajib_ktp=30),)
 

@@ -21,13 +21,13 @@ from edge_db_fixtures import (
     write_roster_csv,
 )
 
-from edge_controller.db import connect
-from edge_controller.roster import import_roster, mask_name, record_enrollment
-from edge_controller.roster_publisher import (
+from edge_controller.ingest.db import connect
+from edge_controller.roster.publisher import (
     mark_published,
     pending_updates,
     recorded_villages_since,
 )
+from edge_controller.roster.store import import_roster, mask_name, record_enrollment
 from ektp.messages import RosterDigest, parse_message, roster_key
 from ektp.mqtt_client import ReceivedMessage
 from tests.edge_controller.broker_fixtures import Inbox, Office, running_office, wait_for

@@ -16,7 +16,7 @@ from edge_db_fixtures import (
     write_roster_csv,
 )
 
-from edge_controller.roster import import_roster, load_residents
+from edge_controller.roster.store import import_roster, load_residents
 
 TODAY = dt.date(2012, 3, 1)
 

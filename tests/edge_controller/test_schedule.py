@@ -9,10 +9,10 @@ import re
 import pytest
 from edge_db_fixtures import NumberMaker, SyntheticResident
 
-from edge_controller.calendar import WorkingCalendar
-from edge_controller.roster import CardStatus, Resident
-from edge_controller.schedule import ScheduleConfig, plan_for_residents
-from edge_controller.schedule_print import render_invitations_html, render_schedule_html
+from edge_controller.planning.calendar import WorkingCalendar
+from edge_controller.planning.schedule import ScheduleConfig, plan_for_residents
+from edge_controller.planning.schedule_print import render_invitations_html, render_schedule_html
+from edge_controller.roster.store import CardStatus, Resident
 from ektp.nik import Sex
 
 FRIDAY = dt.date(2012, 3, 2)

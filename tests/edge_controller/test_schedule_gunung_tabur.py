@@ -26,10 +26,10 @@ from edge_db_fixtures import (
     synthetic_roster,
 )
 
-from edge_controller.calendar import WorkingCalendar
-from edge_controller.db import connect
-from edge_controller.roster import not_recorded, record_enrollment
-from edge_controller.schedule import ScheduleConfig, SchedulePlan, plan_schedule
+from edge_controller.ingest.db import connect
+from edge_controller.planning.calendar import WorkingCalendar
+from edge_controller.planning.schedule import ScheduleConfig, SchedulePlan, plan_schedule
+from edge_controller.roster.store import not_recorded, record_enrollment
 
 START = dt.date(2012, 3, 1)  # the office's own first day
 NYEPI_2012 = dt.date(2012, 3, 23)

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from edge_controller.booths import register_booth_key
-from edge_controller.db import connect
-from edge_controller.web import create_app
+from edge_controller.booths.monitor import register_booth_key
+from edge_controller.config.web import WebConfig
+from edge_controller.ingest.db import connect
+from edge_controller.web.app import create_app
 from edge_controller.web.auth import add_user
-from edge_controller.web.config import WebConfig
 from edge_controller.web.deps import WebDeps
 from kiosk.booth import Booth, build_booth
-from kiosk.config import load_booth_config
+from kiosk.config.booth import load_booth_config
 from kiosk.headless import HeadlessRunner
 from kiosk.keys import load_or_create_signing_key, public_key_pem
 from kiosk.script import EnrollmentScript

@@ -19,10 +19,10 @@ from web_fixtures import (
     web_office,
 )
 
-from edge_controller.mobile_stats import MOBILE_CHECK_IN, MOBILE_TICKET_CALLED, merge_mobile_event
-from edge_controller.roster import record_enrollment
-from edge_controller.web import create_app, user_add
-from edge_controller.web.auth import authenticate, hash_password, verify_password
+from edge_controller.mobile.stats import MOBILE_CHECK_IN, MOBILE_TICKET_CALLED, merge_mobile_event
+from edge_controller.roster.store import record_enrollment
+from edge_controller.web.app import create_app
+from edge_controller.web.auth import authenticate, hash_password, user_add, verify_password
 from ektp.messages import DeviceHealth, EventMessage
 
 # --- login -------------------------------------------------------------------------

@@ -25,8 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from web_fixtures import OPERATOR, log_in, seed_office
 
-from edge_controller.web import create_app
-from edge_controller.web.app import SESSION_COOKIE
+from edge_controller.web.app import SESSION_COOKIE, create_app
 from ektp.messages import DeviceHealth
 
 EXAMPLES = int(os.environ.get("REKAM_API_FUZZ_EXAMPLES", "25"))

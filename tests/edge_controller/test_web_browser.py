@@ -32,8 +32,9 @@ from ingest_fixtures import (
 )
 from web_fixtures import REPO, SUPERVISOR
 
-from edge_controller.db import connect, transaction
-from edge_controller.web import Dashboard, user_add
+from edge_controller.ingest.db import connect, transaction
+from edge_controller.web.auth import user_add
+from edge_controller.web.serve import Dashboard
 from ektp.i18n_build import compile_catalogs
 
 playwright_api = pytest.importorskip("playwright.sync_api")

@@ -1,6 +1,6 @@
 """Fixtures for the dashboard tests: a seeded edge database, users, a booth registry, an app.
 
-The booth registry is the real :class:`~edge_controller.booths.BoothMonitor`, fed the
+The booth registry is the real :class:`~edge_controller.booths.monitor.BoothMonitor`, fed the
 same parsed status and health messages the service feeds it; the queue is the real
 :class:`~edge_controller.queue.OfficeQueue` in the same database.
 """
@@ -22,11 +22,14 @@ from edge_db_fixtures import VillageCount, insert_residents, synthetic_roster
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from edge_controller.booths import BoothMonitor
-from edge_controller.config import HealthConfig, QueueConfig
-from edge_controller.db import connect
+from edge_controller.booths.monitor import BoothMonitor
+from edge_controller.config.edge import HealthConfig, QueueConfig
+from edge_controller.config.web import WebConfig
+from edge_controller.ingest.db import connect
 from edge_controller.queue import OfficeQueue
-from edge_controller.web import WebConfig, WebDeps, add_user, create_app
+from edge_controller.web.app import create_app
+from edge_controller.web.auth import add_user
+from edge_controller.web.deps import WebDeps
 from ektp.i18n_build import compile_catalogs
 from ektp.kk import build_kk
 from ektp.messages import DeviceHealth, EventMessage, HealthMessage, StatusMessage

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from demo.roster import SyntheticResident
-from edge_controller.db import connect
-from edge_controller.roster_publisher import pending_updates
+from edge_controller.ingest.db import connect
+from edge_controller.roster.publisher import pending_updates
 from ektp.record import FINGER_ORDER, EnrollmentRecord, FingerCapture, QualityScores
 from ektp.services import Document, ServiceType
 from kiosk.booth import Booth

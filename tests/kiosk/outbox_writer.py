@@ -15,7 +15,7 @@ import random
 import sys
 import uuid
 
-from kiosk.outbox import Outbox
+from kiosk.outbox.store import Outbox
 
 
 def main(argv: list[str]) -> int:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from booth_fixtures import BoothSetup, resident_kk, resident_nik, write_booth_config
 
-from edge_controller.booths import register_booth_key
-from edge_controller.db import connect
+from edge_controller.booths.monitor import register_booth_key
+from edge_controller.ingest.db import connect
 from kiosk.booth import Booth, build_booth
-from kiosk.config import load_booth_config
+from kiosk.config.booth import load_booth_config
 from kiosk.headless import HeadlessRunner
 from kiosk.keys import load_or_create_signing_key, public_key_pem
 from kiosk.script import EnrollmentScript

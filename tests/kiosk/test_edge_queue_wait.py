@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from booth_fixtures import resident_kk, resident_nik
 
-from kiosk.edge_desk import EdgeTicketDesk
 from kiosk.flow.ports import CheckIn, InMemoryRoster
+from kiosk.uplink.desk import EdgeTicketDesk
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
 from tests.edge_controller.ingest_fixtures import (
     BoothKit,

@@ -16,7 +16,7 @@ from hardware.errors import CardError
 from hardware.fingerprint.emulated_backend import EmulatedFingerprintSensor
 from hardware.smartcard import EmulatedSmartCardReader, OperatorCard, ResidentEktpCard
 from kiosk.booth import Booth, build_booth
-from kiosk.config import load_booth_config
+from kiosk.config.booth import load_booth_config
 from kiosk.handover import HandoverFlow, HandoverStep
 
 RESIDENT = "Ani Lestari"

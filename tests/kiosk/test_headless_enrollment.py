@@ -23,7 +23,7 @@ from ektp.packet_models import PHOTO_PART, SIGNATURE_PART, template_part
 from ektp.record import FINGER_ORDER, Finger
 from kiosk.audit import AuditLog
 from kiosk.keys import load_or_create_signing_key
-from kiosk.outbox import Outbox
+from kiosk.outbox.store import Outbox
 
 PIN = "135790"
 

@@ -16,19 +16,19 @@ import pytest
 from booth_fixtures import BoothSetup, write_booth_config
 
 from demo.roster import VillageCount, insert_residents, synthetic_roster
-from edge_controller.booths import register_booth_key
-from edge_controller.db import connect
-from edge_controller.mobile_stats import mobile_statistics
-from edge_controller.roster_publisher import pending_updates
+from edge_controller.booths.monitor import register_booth_key
+from edge_controller.ingest.db import connect
+from edge_controller.mobile.stats import mobile_statistics
+from edge_controller.roster.publisher import pending_updates
 from kiosk.booth import build_booth
-from kiosk.config import load_booth_config
+from kiosk.config.booth import load_booth_config
 from kiosk.flow.ports import CheckIn
 from kiosk.headless import HeadlessRunner
 from kiosk.keys import load_or_create_signing_key, public_key_pem
-from kiosk.mobile import MobileDuty, MobileDutyRefused, MobileSettings, duty_banner
-from kiosk.mobile_tickets import MobileEventSender, MobileStore, MobileTicketDesk
-from kiosk.roster_feed import RosterFeed
+from kiosk.mobile.duty import MobileDuty, MobileDutyRefused, MobileSettings, duty_banner
+from kiosk.mobile.tickets import MobileEventSender, MobileStore, MobileTicketDesk
 from kiosk.script import EnrollmentScript
+from kiosk.uplink.roster_feed import RosterFeed
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
 from tests.edge_controller.ingest_fixtures import edge_config, running_edge
 

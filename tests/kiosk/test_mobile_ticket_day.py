@@ -14,8 +14,8 @@ import pytest
 from pydantic import ValidationError
 
 from kiosk.flow.ports import CheckIn
-from kiosk.mobile import MobileSettings
-from kiosk.mobile_tickets import MobileStore, MobileTicketDesk
+from kiosk.mobile.duty import MobileSettings
+from kiosk.mobile.tickets import MobileStore, MobileTicketDesk
 
 
 def resident(nik: str) -> CheckIn:

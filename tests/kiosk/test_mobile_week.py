@@ -34,18 +34,18 @@ from mobile_week_fixtures import (
 )
 
 from demo.roster import SyntheticResident, VillageCount, insert_residents, synthetic_roster
-from edge_controller.booths import register_booth_key
-from edge_controller.calendar import WorkingCalendar
-from edge_controller.coverage import CoverageConfig, coverage_report
-from edge_controller.db import connect
-from edge_controller.mobile_stats import MobileDay, mobile_statistics
-from edge_controller.roster import load_residents
+from edge_controller.booths.monitor import register_booth_key
+from edge_controller.ingest.db import connect
+from edge_controller.mobile.stats import MobileDay, mobile_statistics
+from edge_controller.planning.calendar import WorkingCalendar
+from edge_controller.planning.coverage import CoverageConfig, coverage_report
+from edge_controller.roster.store import load_residents
 from kiosk.booth import build_booth
-from kiosk.config import load_booth_config
+from kiosk.config.booth import load_booth_config
 from kiosk.keys import load_or_create_signing_key, public_key_pem
-from kiosk.mobile import MobileDuty, duty_banner
-from kiosk.mobile_tickets import MobileStore, MobileTicketDesk
-from kiosk.roster_feed import RosterFeed
+from kiosk.mobile.duty import MobileDuty, duty_banner
+from kiosk.mobile.tickets import MobileStore, MobileTicketDesk
+from kiosk.uplink.roster_feed import RosterFeed
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
 from tests.edge_controller.ingest_fixtures import REPO, edge_config, running_edge
 

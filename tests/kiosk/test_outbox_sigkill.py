@@ -17,7 +17,7 @@ import signal
 import pytest
 from outbox_fixtures import integrity_check, run_writer_and_kill
 
-from kiosk.outbox import Outbox, PacketState
+from kiosk.outbox.store import Outbox, PacketState
 
 KILLS = 220
 EARLY_KILL_EVERY = 8  # one writer in 8 is killed while still starting / opening the file

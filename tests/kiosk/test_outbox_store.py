@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from outbox_fixtures import SettableClock, integrity_check, sample_packet
 
-from kiosk.outbox import (
+from kiosk.outbox.store import (
     SCHEMA_VERSION,
     InvalidTransition,
     Outbox,
@@ -250,7 +250,7 @@ def test_commits_survive_a_process_killed_without_closing(tmp_path, rng):
     db = tmp_path / "o.db"
     script = (
         "import os, signal, sys\n"
-        "from kiosk.outbox import Outbox\n"
+        "from kiosk.outbox.store import Outbox\n"
         "box = Outbox(sys.argv[1])\n"
         "for i in range(3):\n"
         "    box.commit(f'packet-{i}', bytes([i]) * 5000, {'i': i})\n"

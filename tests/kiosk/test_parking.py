@@ -15,7 +15,13 @@ from kiosk.flow.capture import CaptureFlow, CaptureStep
 from kiosk.flow.fingers import FingerprintCapture, FingerState
 from kiosk.flow.ports import CheckIn, InMemoryTicketDesk, Ticket
 from kiosk.flow.session import Enrollment
-from kiosk.parking import ParkedPhoto, ParkedSessionStore, ParkingError, park_flow, resume_parked
+from kiosk.power.parking import (
+    ParkedPhoto,
+    ParkedSessionStore,
+    ParkingError,
+    park_flow,
+    resume_parked,
+)
 
 NIK = "6403065402900011"
 FINGERS = ["right_thumb", "right_index", "right_middle"]

@@ -19,8 +19,8 @@ from ektp.packet_models import template_part
 from ektp.record import Finger
 from ektp.topics import OFFICE_POWER
 from kiosk.keys import load_or_create_signing_key
-from kiosk.outbox import Outbox
-from kiosk.parking import ParkedSessionStore
+from kiosk.outbox.store import Outbox
+from kiosk.power.parking import ParkedSessionStore
 from tests.edge_controller.broker_fixtures import Office, running_office
 from tests.edge_controller.power_fixtures import recorded
 

@@ -12,7 +12,7 @@ from ektp.messages import EventMessage, PowerMessage
 from kiosk.flow.capture import CaptureFlow, CaptureStep
 from kiosk.flow.errors import FlowError
 from kiosk.flow.ports import InMemoryTicketDesk
-from kiosk.power import (
+from kiosk.power.policy import (
     MSG_BATTERY_SHORT,
     MSG_ON_BATTERY,
     MSG_SHUTTING_DOWN,

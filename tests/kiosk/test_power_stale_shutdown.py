@@ -2,7 +2,8 @@
 broker still holds the edge's last ``SHUTDOWN`` (retained) from the outage.
 
 Real mosquitto with the office's TLS identities; the booth side is the kiosk's own
-:class:`~kiosk.power.BoothPowerGuard` built by :func:`~kiosk.power.guard_booth` from the
+:class:`~kiosk.power.policy.BoothPowerGuard` built by :func:`~kiosk.power.policy.guard_booth`
+from the
 booth's ``[power]`` settings; the shutdown command is a recorder.
 """
 
@@ -19,10 +20,10 @@ import pytest
 
 from ektp.messages import PowerMessage, encode_message
 from ektp.topics import OFFICE_POWER
-from kiosk.config import BoothPowerSettings
+from kiosk.config.booth import BoothPowerSettings
 from kiosk.flow.capture import CaptureFlow
 from kiosk.flow.ports import InMemoryTicketDesk
-from kiosk.power import PowerPolicy, guard_booth, run_inline
+from kiosk.power.policy import PowerPolicy, guard_booth, run_inline
 from kiosk.ui.demo import AuditList
 from kiosk.ui.status import BoothStatus
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
@@ -81,7 +82,7 @@ def test_a_stale_retained_shutdown_is_ignored_and_a_fresh_one_obeyed(
     edge.publish_and_wait(OFFICE_POWER, power("SHUTDOWN", minutes_ago=20), retain=True)
     record = tmp_path / "poweroff.txt"
 
-    with caplog.at_level(logging.WARNING, logger="kiosk.power"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.power.policy"):
         booth = StartingBooth(office, record, BoothPowerSettings())  # default age limit
         assert wait_for(lambda: "ignored SHUTDOWN" in caplog.text, WAIT_S), caplog.text
     assert "more than the 300 s allowed" in caplog.text

@@ -17,15 +17,15 @@ import pytest
 from booth_fixtures import write_booth_config
 
 from demo.roster import VillageCount, insert_residents, synthetic_roster
-from edge_controller.db import connect
-from edge_controller.roster import mask_name, record_enrollment
+from edge_controller.ingest.db import connect
+from edge_controller.roster.store import mask_name, record_enrollment
 from kiosk.audit import AuditLog
 from kiosk.booth import build_booth
-from kiosk.config import load_booth_config
+from kiosk.config.booth import load_booth_config
 from kiosk.flow.checkin import CheckInFlow, CheckInStep
 from kiosk.flow.errors import FlowError
 from kiosk.flow.ports import InMemoryTicketDesk
-from kiosk.roster_feed import RosterFeed
+from kiosk.uplink.roster_feed import RosterFeed
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
 from tests.edge_controller.ingest_fixtures import (
     BoothKit,
@@ -156,7 +156,7 @@ def test_a_corrupt_or_invalid_digest_is_ignored_and_the_old_copy_kept(
     directory = tmp_path / "roster"
     with followed_feed(kit, directory) as feed:
         stored = (directory / "tasuk.json").read_bytes()
-        with caplog.at_level(logging.WARNING, logger="kiosk.roster_feed"):
+        with caplog.at_level(logging.WARNING, logger="kiosk.uplink.roster_feed"):
             assert not feed.receive("office/roster/tasuk", b'{"v": 1, "kelurahan": "Tas')
             assert not feed.receive(
                 "office/roster/tasuk",
@@ -170,7 +170,7 @@ def test_a_corrupt_or_invalid_digest_is_ignored_and_the_old_copy_kept(
         assert feed.find(residents[0].nik) is not None
 
     (directory / "birang.json").write_bytes(b"\x00 half-written")
-    with caplog.at_level(logging.WARNING, logger="kiosk.roster_feed"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.uplink.roster_feed"):
         from_disk = RosterFeed(directory)
     assert set(from_disk.villages()) == {"Tasuk"}
     assert any("birang.json" in r.getMessage() for r in caplog.records)

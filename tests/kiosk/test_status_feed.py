@@ -14,11 +14,11 @@ from ektp.messages import (
     ReviewDecisionsMessage,
 )
 from kiosk.booth import Booth
-from kiosk.mobile import DutyState
-from kiosk.power import PowerPolicy
-from kiosk.review_notices import ReviewNotices
+from kiosk.mobile.duty import DutyState
+from kiosk.power.policy import PowerPolicy
 from kiosk.ui.booth_app import StatusFeed
 from kiosk.ui.status import BoothStatus, PowerState, notice_lines
+from kiosk.uplink.review_notices import ReviewNotices
 
 
 def test_the_banner_status_follows_the_outbox_the_link_and_the_power(emulated_booth: Booth) -> None:

@@ -10,14 +10,14 @@ from booth_fixtures import BoothSetup, booth_setup, resident_kk, resident_nik
 
 from hardware.errors import CaptureError
 from kiosk.booth import Booth, build_booth
-from kiosk.config import load_booth_config
+from kiosk.config.booth import load_booth_config
 from kiosk.flow.capture import CaptureStep
 from kiosk.flow.ports import CheckIn, InMemoryTicketDesk
 from kiosk.headless import HeadlessRunner, signature_png
 from kiosk.script import EnrollmentScript, ScriptResident
-from kiosk.training import is_practice_nik
-from kiosk.training_score import summarize
-from kiosk.training_store import TrainingResultStore
+from kiosk.training.score import summarize
+from kiosk.training.session import is_practice_nik
+from kiosk.training.store import TrainingResultStore
 
 __all__ = ["booth_setup"]
 PIN = "135790"
@@ -150,7 +150,7 @@ def test_practice_leaves_no_trace_and_is_scored(
 
 
 def test_practice_residents_are_fictitious() -> None:
-    from kiosk.training import practice_residents  # noqa: PLC0415
+    from kiosk.training.session import practice_residents  # noqa: PLC0415
 
     residents = practice_residents()
     assert residents

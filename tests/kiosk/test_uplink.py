@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ektp.packet import seal
-from kiosk.outbox import PacketState
+from kiosk.outbox.store import PacketState
 from tests.edge_controller.broker_fixtures import (
     OBSERVER_IDENTITY,
     Inbox,

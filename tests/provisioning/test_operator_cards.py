@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from hardware.smartcard import CardNotGenuine
 from hardware.smartcard.operator_cert import verify_operator_certificate
-from kiosk.config import BoothConfig
+from kiosk.config.booth import BoothConfig
 from kiosk.operator_trust import OperatorCardTrust
 from provisioning.cli import main
 from provisioning.inventory import OfficeSettings

@@ -11,8 +11,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from edge_controller.config import EdgeConfig
-from kiosk.config import BoothConfig
+from edge_controller.config.edge import EdgeConfig
+from kiosk.config.booth import BoothConfig
 from provisioning.engine import RunResult, TaskEvent
 from provisioning.hostkeys import explain_connection_failure, fingerprint, known_hosts_text
 from provisioning.inventory import OfficeSettings

@@ -23,8 +23,8 @@ from provisioning_cli_fixtures import (
 )
 from sshd_fixtures import booth_unit, client_key, spare_unit
 
-from kiosk.config import BoothConfig
-from kiosk.outbox import Outbox
+from kiosk.config.booth import BoothConfig
+from kiosk.outbox.store import Outbox
 
 pytestmark = pytest.mark.timeout(600)
 

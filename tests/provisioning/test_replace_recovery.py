@@ -23,21 +23,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from provisioning_cli_fixtures import ProvisionedOffice, open_office, summary_row
 from sshd_fixtures import LoopbackSshd, booth_unit, client_key, spare_unit
 
-from edge_controller.booth_keys import (
+from edge_controller.booths.keys import (
     BoothKeyRing,
     booth_key_id,
     booth_key_ring,
     register_booth_key,
 )
-from edge_controller.broker import BrokerConfig, MosquittoProcess
-from edge_controller.db import connect
-from edge_controller.ingest import CODE_KEY_RETIRED, count_packets, stored_packet
+from edge_controller.broker.files import BrokerConfig, MosquittoProcess
+from edge_controller.ingest.checks import CODE_KEY_RETIRED, count_packets, stored_packet
+from edge_controller.ingest.db import connect
 from edge_controller.pki import EDGE_IDENTITY, IssuedIdentity, OfficeCA
 from ektp.packet import SealedPacket, seal, verify
-from kiosk.config import BoothConfig
+from kiosk.config.booth import BoothConfig
 from kiosk.keys import load_or_create_signing_key, public_key_pem
-from kiosk.outbox import Outbox
-from kiosk.uplink import BoothUplink, UplinkSettings
+from kiosk.outbox.store import Outbox
+from kiosk.uplink.client import BoothUplink, UplinkSettings
 from tests.edge_controller.broker_fixtures import Office, free_loopback_port
 from tests.edge_controller.ingest_fixtures import (
     CENTRAL_KEY,

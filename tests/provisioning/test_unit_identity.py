@@ -13,7 +13,7 @@ from cryptography import x509
 from provisioning_cli_fixtures import ProvisionedOffice, office, summary_row
 from sshd_fixtures import LoopbackSshd, booth_unit, client_key
 
-from kiosk.outbox import Outbox
+from kiosk.outbox.store import Outbox
 from provisioning.hostkeys import fingerprint
 
 pytestmark = pytest.mark.timeout(600)

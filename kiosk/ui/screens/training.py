@@ -2,7 +2,7 @@
 "Hasil latihan" screen.
 
 :class:`TrainingMode` is the only place that swaps ``app.capture``: at a practice login
-the booth's recording flow is locked and a practice flow (:mod:`kiosk.training`) takes
+the booth's recording flow is locked and a practice flow (:mod:`kiosk.training.session`) takes
 the operator screens; "Finish practice" (on the LATIHAN banner, on every screen) ends
 it, shows the result and gives the screens back to the recording flow.
 """
@@ -16,8 +16,8 @@ from kivy.properties import ListProperty, StringProperty
 
 from ektp.i18n import N_
 from kiosk.flow.capture import CaptureFlow, CaptureStep
-from kiosk.training import TrainingDesk, TrainingSession
-from kiosk.training_score import step_averages, summarize
+from kiosk.training.score import step_averages, summarize
+from kiosk.training.session import TrainingDesk, TrainingSession
 from kiosk.ui.screens.base import KioskScreen
 
 if TYPE_CHECKING:

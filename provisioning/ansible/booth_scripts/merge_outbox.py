@@ -1,7 +1,7 @@
 """Add the unacknowledged packets of a recovered outbox to this booth's outbox.
 
 Runs on the booth with its Rekam release on PYTHONPATH (``rekam-python``). Uses
-``kiosk.outbox.Outbox.commit``, which is a no-op for a packet already stored with the
+``kiosk.outbox.store.Outbox.commit``, which is a no-op for a packet already stored with the
 same bytes: merging twice adds nothing the second time.
 """
 
@@ -11,7 +11,7 @@ import argparse
 import json
 import sqlite3
 
-from kiosk.outbox import Outbox
+from kiosk.outbox.store import Outbox
 
 
 def main() -> None:

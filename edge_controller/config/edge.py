@@ -1,0 +1,207 @@
+"""The edge controller's configuration (TOML), validated once in ``main`` and passed down.
+
+``rekam-edge --print-default-config`` prints a complete example (rendered from these
+models by :mod:`edge_controller.config.example`). Every section is a
+pydantic model with ``extra="forbid"``: a misspelt key is an error, not a silent default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from edge_controller.broker.files import BrokerConfig
+from edge_controller.config.power import PowerConfig
+from edge_controller.config.upstream import UpstreamConfig
+from edge_controller.config.web import WebConfig
+from edge_controller.ingest.db import DatabaseConfig
+from edge_controller.planning.calendar import CalendarConfig
+from edge_controller.planning.coverage import CoverageConfig
+from edge_controller.planning.schedule import ScheduleConfig
+from edge_controller.review.schema import ReviewConfig
+from edge_controller.roster.publisher import RosterPublishConfig
+from ektp.mqtt_client import MqttClientConfig
+from ektp.timezones import TimezoneName
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IngestConfig(_Section):
+    """How sealed packets from ``booths/+/enrollments`` are checked and committed."""
+
+    max_packet_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        description="Larger packets are refused (a sealed enrollment is ~60 KB).",
+    )
+    max_batch: int = Field(
+        default=64,
+        ge=1,
+        le=500,
+        description="Packets committed together in one transaction when several wait "
+        "(group commit); each is acked only after that commit.",
+    )
+    retired_key_grace_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=86400,
+        description="A packet signed by a booth's retired key (recovered from a replaced "
+        "unit) is accepted only if it was sealed before the key was retired, plus this "
+        "allowance for the old unit's clock running ahead of the edge's.",
+    )
+    test_hook_before_commit: Literal["off", "pause"] = Field(
+        default="off",
+        description='Tests only: "pause" stops the ingest after verifying a packet and '
+        "before committing it (and writes test_hook_marker_path), so a test can kill the "
+        'process there. Always "off" in production.',
+    )
+    test_hook_marker_path: Path | None = Field(
+        default=None, description="Tests only: file written when the pause hook is reached."
+    )
+
+
+class HealthConfig(_Section):
+    """Booth liveness and the alerts raised from their health reports."""
+
+    heartbeat_timeout_seconds: float = Field(
+        default=90.0,
+        gt=0,
+        description="A booth whose last health report is older than this is 'silent', "
+        "even if its retained status says online.",
+    )
+    check_interval_seconds: float = Field(
+        default=5.0, gt=0, description="How often the edge looks for silent booths."
+    )
+    device_error_increase: int = Field(
+        default=5,
+        ge=1,
+        description="Alert when a device's error count grows by this much between two "
+        "health reports.",
+    )
+    outbox_growth_reports: int = Field(
+        default=3,
+        ge=2,
+        description="Alert when a booth's outbox depth grew in this many successive "
+        "health reports.",
+    )
+    packet_alert_quiet_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="A refused-packet alert (packet_rejected, unknown_booth) clears after "
+        "this long without another such refusal from that booth; it also clears as soon "
+        "as the booth delivers a good packet.",
+    )
+
+
+class QueueConfig(_Section):
+    """The office queue: ticket numbers, priority and wait estimates."""
+
+    ticket_prefix: str = Field(
+        default="A",
+        pattern=r"^[A-Z]{1,3}$",
+        description="Letters before the ticket number: A-001, A-002, ... (reset daily).",
+    )
+    priority_enabled: bool = Field(
+        default=False,
+        description="Serve check-ins marked priority (elderly, disabled) before the others.",
+    )
+    default_service_minutes: float = Field(
+        default=10.0,
+        gt=0,
+        description="Minutes per resident assumed until booths have called enough tickets.",
+    )
+    service_time_samples: int = Field(
+        default=10, ge=1, description="Call-to-call durations averaged per booth."
+    )
+    max_service_minutes: float = Field(
+        default=60.0,
+        gt=0,
+        description="Longer call-to-call gaps are breaks, not service times, and are ignored.",
+    )
+    active_booth_minutes: float = Field(
+        default=30.0,
+        gt=0,
+        description="A booth that called a ticket within this many minutes counts as serving.",
+    )
+
+
+class EdgeConfig(_Section):
+    """The whole edge controller."""
+
+    office_name: str = Field(
+        default="Kecamatan", min_length=1, description="The office's name, for the dashboard."
+    )
+    office_timezone: TimezoneName = Field(
+        default="Asia/Makassar",
+        description="IANA time zone of the office (WITA is Asia/Makassar); the queue's "
+        "day and the recording day follow it.",
+    )
+    software_version: str = Field(
+        default="0.1.0", min_length=1, description="Reported on the dashboard."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Logging threshold."
+    )
+    mqtt: MqttClientConfig = Field(
+        description="The edge's own connection to the office broker (identity 'edge')."
+    )
+    database: DatabaseConfig = Field(
+        default_factory=DatabaseConfig, description="The edge database."
+    )
+    broker: BrokerConfig | None = Field(
+        default=None,
+        description="When set, `rekam-edge run` starts and stops this mosquitto itself "
+        "(demo and tests); leave it out when systemd runs the broker.",
+    )
+    ingest: IngestConfig = Field(default_factory=IngestConfig, description="Packet ingest.")
+    health: HealthConfig = Field(default_factory=HealthConfig, description="Booth health.")
+    queue: QueueConfig = Field(default_factory=QueueConfig, description="Office queue.")
+    roster: RosterPublishConfig = Field(
+        default_factory=RosterPublishConfig, description="Roster digests sent to the booths."
+    )
+    power: PowerConfig | None = Field(
+        default=None,
+        description="Watch the UPS (NUT) and the generator, publish office/power, shut down.",
+    )
+    upstream: UpstreamConfig | None = Field(
+        default=None,
+        description="Store and forward to central over HTTPS; none = keep everything here.",
+    )
+    web: WebConfig | None = Field(
+        default=None,
+        description="The office dashboard, JSON API and /metrics; none = no web server.",
+    )
+    review: ReviewConfig = Field(
+        default_factory=ReviewConfig, description="Supervisor review of flagged records."
+    )
+    coverage: CoverageConfig = Field(
+        default_factory=CoverageConfig,
+        description="The office's recording target: share of residents and the date to "
+        "reach it (coverage page, API, projection).",
+    )
+    schedule: ScheduleConfig = Field(
+        default_factory=ScheduleConfig,
+        description="How recording days are planned: booths (kits), hours and minutes per "
+        "resident.",
+    )
+    calendar: CalendarConfig = Field(
+        default_factory=CalendarConfig,
+        description="The days the office records: weekly days off and holidays (schedule "
+        "and coverage projection skip the others).",
+    )
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.office_timezone)
+
+
+def load_edge_config(path: Path) -> EdgeConfig:
+    """Read and validate a TOML file (raises ``pydantic.ValidationError`` or ``OSError``)."""
+    with path.open("rb") as handle:
+        return EdgeConfig.model_validate(tomllib.load(handle))

@@ -1,0 +1,59 @@
+"""``[power]`` section of the edge configuration: the UPS, the generator contact, the policy."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from hardware.gpio import GeneratorContactConfig
+from hardware.ups import NutUpsConfig, UpsConfig
+
+
+class PowerConfig(BaseModel):
+    """How the edge watches the office's power and when it shuts the office down."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ups: UpsConfig = Field(
+        default_factory=NutUpsConfig, description="The office UPS, read through NUT's upsd."
+    )
+    generator: GeneratorContactConfig | None = Field(
+        default=None,
+        description="The transfer switch's generator contact on GPIO; None when not wired.",
+    )
+    poll_interval_s: float = Field(2.0, gt=0, description="Seconds between two UPS polls.")
+    hold_polls: int = Field(
+        3, ge=1, description="A new power state must be seen in this many polls in a row..."
+    )
+    hold_seconds: float = Field(
+        10.0, ge=0, description="...and for this many seconds before the office adopts it."
+    )
+    low_battery_confirm_polls: int = Field(
+        2, ge=1, description="Polls in a row that must say low battery before shutting down."
+    )
+    capture_margin_s: int = Field(
+        600,
+        ge=0,
+        description="On battery with less runtime left than this, booths start no new capture.",
+    )
+    shutdown_runtime_s: int | None = Field(
+        120,
+        ge=0,
+        description="On battery with less runtime left than this counts as low battery "
+        "(shut down) even before the UPS says LB; None: wait for LB.",
+    )
+    republish_s: float = Field(
+        30.0, gt=0, description="Re-publish office/power this often (fresh runtime left)."
+    )
+    booth_offline_wait_s: float = Field(
+        90.0,
+        ge=0,
+        description="After SHUTDOWN, wait at most this long for every booth to go offline.",
+    )
+    shutdown_command: list[str] = Field(
+        default_factory=lambda: ["systemctl", "poweroff"],
+        min_length=1,
+        description="The edge's own shutdown, run last (argv, no shell).",
+    )
+    command_timeout_s: float = Field(
+        30.0, gt=0, description="How long the shutdown command may take before it is abandoned."
+    )

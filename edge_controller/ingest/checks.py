@@ -1,0 +1,345 @@
+"""Ingest: sealed packets from ``booths/<id>/enrollments``, committed once, then acked.
+
+The order is the guarantee (DESIGN.md, "Enrollment lifecycle"):
+
+1. **check** (off the event loop, :func:`check_packet`): size limit, the booth's
+   keys (:mod:`edge_controller.booths.keys`: the active key, then the keys of replaced
+   units, each valid for packets sealed before its retirement),
+   :func:`ektp.packet.verify` with ``expected_booth_id`` = the booth named by the topic
+   (the broker's ACL ties that topic to the certificate CN), so booth-01 cannot pass
+   off a packet of booth-02.
+2. **commit** (on the database thread, :func:`commit_checked`): every good packet of
+   the batch in ONE transaction (group commit) — the packet row in
+   ``ingested_packets`` (state ``committed``, for the forwarder) together with
+   :func:`edge_controller.roster.store.record_enrollment`, so coverage counts exactly the
+   packets stored.
+3. **ack** (:func:`ack_messages`): only after that commit returned, one
+   :class:`~ektp.messages.AckMessage` per booth on ``booths/<id>/acks``.
+
+Exactly once in effect: a re-sent packet (same id, same bytes) is acked again and
+stored once. The same id with other bytes is refused (``packet.id_conflict``) and the
+stored packet is untouched. A packet that fails verification is refused for good:
+its id, when it can be read, goes back in the ack's ``rejected`` list with the
+:class:`~ektp.packet_models.PacketError` code so the booth stops re-sending it;
+nothing is stored, the refusal is counted per booth and code and logged once. A
+packet from a booth with no registered key is *not* refused for good (it may be
+registered in a minute): it is counted, raises an ``unknown_booth`` alert, and gets
+no ack, so the booth keeps re-sending it.
+
+Crash safety: if the edge dies between receiving and committing, the booth never
+got an ack and re-sends (after reconnect, or its ack timeout). The test hook
+``ingest.test_hook_before_commit = "pause"`` stops here so a test can SIGKILL the
+process at exactly that point.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+import logging
+import sqlite3
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from edge_controller.booths.keys import BoothKeyRing
+from edge_controller.config.edge import IngestConfig
+from edge_controller.ingest.db import transaction
+from edge_controller.review.holds import hold_if_flagged
+from edge_controller.roster.store import record_enrollment
+from ektp.messages import AckMessage, RejectedPacket
+from ektp.packet import PacketError, VerifiedManifest, verify
+
+log = logging.getLogger(__name__)
+
+CODE_UNKNOWN_BOOTH = "booth.unknown"
+CODE_ID_CONFLICT = "packet.id_conflict"
+CODE_KEY_RETIRED = "booth.key_retired"
+CODE_BAD_SIGNATURE = "packet.bad_signature"
+
+Outcome = Literal["committed", "duplicate", "rejected", "unknown_booth"]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message as received: the booth named by its topic and the raw bytes."""
+
+    booth_id: str
+    payload: bytes
+    received_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A packet after :func:`check_packet`: verified, or refused with a code."""
+
+    incoming: Incoming
+    verified: VerifiedManifest | None
+    packet_id: str | None
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What became of one received packet."""
+
+    booth_id: str
+    packet_id: str | None
+    outcome: Outcome
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredPacket:
+    packet_id: str
+    booth_id: str
+    sha256: str
+    size: int
+    data: bytes
+    manifest: dict[str, object]
+    nik: str
+    kelurahan: str
+    review_flags: tuple[str, ...]
+    received_at: dt.datetime
+    state: str
+
+
+def readable_packet_id(payload: bytes) -> str | None:
+    """The packet id of a refused packet, if its envelope and manifest still parse.
+
+    Used only to tell the booth *which* packet was refused; never trusted otherwise.
+    """
+    try:
+        envelope = json.loads(payload)
+        manifest = json.loads(base64.b64decode(envelope["manifest"], validate=True))
+        return str(uuid.UUID(str(manifest["packet_id"])))
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def check_packet(
+    incoming: Incoming,
+    booth_keys: BoothKeyRing | Ed25519PublicKey | None,
+    *,
+    max_size: int,
+    retired_key_grace: dt.timedelta = dt.timedelta(0),
+) -> Checked:
+    """Verify one packet (CPU only, no database); never raises for a bad packet.
+
+    ``booth_keys`` are the keys of the booth named by the topic (a bare key stands for
+    a booth never replaced). The active key is tried first; when its signature does
+    not match, the retired keys are (Ed25519 verification is cheap). A packet signed
+    by a retired key passes only if it was sealed before that key's retirement plus
+    ``retired_key_grace``; otherwise it is refused with ``booth.key_retired``.
+    """
+    if booth_keys is None:
+        return Checked(incoming, None, readable_packet_id(incoming.payload), CODE_UNKNOWN_BOOTH)
+    ring = (
+        booth_keys
+        if isinstance(booth_keys, BoothKeyRing)
+        else BoothKeyRing.single(incoming.booth_id, booth_keys)
+    )
+    try:
+        verified = _verify_with(incoming, ring.active.public_key, max_size)
+    except PacketError as err:
+        if err.code != CODE_BAD_SIGNATURE:
+            return Checked(incoming, None, readable_packet_id(incoming.payload), err.code)
+        return _check_retired(incoming, ring, max_size, retired_key_grace, err)
+    return Checked(incoming, verified, str(verified.packet_id))
+
+
+def _verify_with(incoming: Incoming, key: Ed25519PublicKey, max_size: int) -> VerifiedManifest:
+    return verify(
+        incoming.payload,
+        booth_public_key=key,
+        max_size=max_size,
+        expected_booth_id=incoming.booth_id,
+    )
+
+
+def _check_retired(
+    incoming: Incoming,
+    ring: BoothKeyRing,
+    max_size: int,
+    grace: dt.timedelta,
+    active_error: PacketError,
+) -> Checked:
+    packet_id = readable_packet_id(incoming.payload)
+    for old in ring.retired:
+        try:
+            verified = _verify_with(incoming, old.public_key, max_size)
+        except PacketError as err:
+            if err.code == CODE_BAD_SIGNATURE:
+                continue
+            return Checked(incoming, None, packet_id, err.code)
+        assert old.retired_at is not None
+        if verified.manifest.sealed_at > old.retired_at + grace:
+            return Checked(incoming, None, packet_id, CODE_KEY_RETIRED)
+        return Checked(incoming, verified, str(verified.packet_id))
+    return Checked(incoming, None, packet_id, active_error.code)
+
+
+def pause_before_commit(config: IngestConfig) -> None:
+    """The test hook: with ``"pause"``, say so in the marker file and never return."""
+    if config.test_hook_before_commit != "pause":
+        return
+    log.warning("test hook: ingest paused before commit")
+    if config.test_hook_marker_path is not None:
+        Path(config.test_hook_marker_path).write_text("paused\n", encoding="utf-8")
+    while True:  # pragma: no cover - the test kills the process here
+        time.sleep(3600)
+
+
+def commit_checked(
+    conn: sqlite3.Connection, checked: Iterable[Checked], timezone: ZoneInfo
+) -> list[IngestResult]:
+    """Store every verified packet of the batch in one transaction; results in order."""
+    results: list[IngestResult] = []
+    with transaction(conn):
+        for item in checked:
+            booth_id = item.incoming.booth_id
+            if item.verified is None:
+                outcome: Outcome = (
+                    "unknown_booth" if item.code == CODE_UNKNOWN_BOOTH else "rejected"
+                )
+                results.append(IngestResult(booth_id, item.packet_id, outcome, item.code))
+                continue
+            results.append(_store(conn, item, item.verified, timezone))
+    return results
+
+
+def _store(
+    conn: sqlite3.Connection, item: Checked, verified: VerifiedManifest, timezone: ZoneInfo
+) -> IngestResult:
+    booth_id = item.incoming.booth_id
+    packet_id = str(verified.packet_id)
+    row = conn.execute(
+        "SELECT sha256 FROM ingested_packets WHERE packet_id = ?", (packet_id,)
+    ).fetchone()
+    if row is not None:
+        if row[0] == verified.packet_sha256:
+            return IngestResult(booth_id, packet_id, "duplicate")
+        return IngestResult(booth_id, packet_id, "rejected", CODE_ID_CONFLICT)
+    record = verified.record
+    flags = [str(flag) for flag in record.flags]
+    conn.execute(
+        "INSERT INTO ingested_packets (packet_id, booth_id, sha256, size, data, manifest, nik,"
+        " kelurahan, review_flags, needs_review, received_at, state)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed')",
+        (
+            packet_id,
+            booth_id,
+            verified.packet_sha256,
+            len(item.incoming.payload),
+            item.incoming.payload,
+            verified.manifest.model_dump_json(),
+            record.nik,
+            record.kelurahan,
+            json.dumps(flags),
+            int(bool(flags)),
+            item.incoming.received_at.astimezone(dt.UTC).isoformat(),
+        ),
+    )
+    hold_if_flagged(conn, verified, item.incoming.received_at)  # supervisor review (#10)
+    record_enrollment(
+        conn,
+        record.nik,
+        packet_id,
+        booth_id,
+        record.kelurahan,
+        record.captured_at.astimezone(timezone),
+    )
+    return IngestResult(booth_id, packet_id, "committed")
+
+
+def ack_messages(results: Iterable[IngestResult]) -> dict[str, AckMessage]:
+    """One ack per booth: committed and duplicate ids, and the refused ones with codes.
+
+    Unknown-booth packets get nothing (the booth keeps re-sending until registered);
+    refused packets whose id could not be read cannot be named either.
+    """
+    acked: dict[str, list[uuid.UUID]] = {}
+    rejected: dict[str, list[RejectedPacket]] = {}
+    for result in results:
+        if result.packet_id is None or result.outcome == "unknown_booth":
+            continue
+        packet_id = uuid.UUID(result.packet_id)
+        if result.outcome == "rejected":
+            code = result.code or "packet.rejected"
+            rejected.setdefault(result.booth_id, []).append(
+                RejectedPacket(packet_id=packet_id, code=code)
+            )
+        else:
+            acked.setdefault(result.booth_id, []).append(packet_id)
+    return {
+        booth_id: AckMessage(
+            booth_id=booth_id,
+            packet_ids=tuple(dict.fromkeys(acked.get(booth_id, ()))),
+            rejected=tuple(rejected.get(booth_id, ())),
+        )
+        for booth_id in sorted(set(acked) | set(rejected))
+    }
+
+
+class RejectionCounter:
+    """Refusals per (booth, code), since the edge started (for the dashboard/metrics)."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[tuple[str, str]] = Counter()
+
+    def add(self, booth_id: str, code: str) -> None:
+        self._counts[(booth_id, code)] += 1
+
+    def count(self, booth_id: str | None = None, code: str | None = None) -> int:
+        return sum(
+            n
+            for (booth, reason), n in self._counts.items()
+            if (booth_id is None or booth == booth_id) and (code is None or reason == code)
+        )
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        table: dict[str, dict[str, int]] = {}
+        for (booth, reason), n in sorted(self._counts.items()):
+            table.setdefault(booth, {})[reason] = n
+        return table
+
+
+def stored_packet(conn: sqlite3.Connection, packet_id: str) -> StoredPacket | None:
+    """A packet as the edge stored it, or None."""
+    row = conn.execute(
+        "SELECT * FROM ingested_packets WHERE packet_id = ?", (packet_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    return StoredPacket(
+        packet_id=row["packet_id"],
+        booth_id=row["booth_id"],
+        sha256=row["sha256"],
+        size=row["size"],
+        data=bytes(row["data"]),
+        manifest=json.loads(row["manifest"]),
+        nik=row["nik"],
+        kelurahan=row["kelurahan"],
+        review_flags=tuple(json.loads(row["review_flags"])),
+        received_at=dt.datetime.fromisoformat(row["received_at"]),
+        state=row["state"],
+    )
+
+
+def count_packets(conn: sqlite3.Connection, booth_id: str | None = None) -> int:
+    if booth_id is None:
+        return int(conn.execute("SELECT COUNT(*) FROM ingested_packets").fetchone()[0])
+    return int(
+        conn.execute(
+            "SELECT COUNT(*) FROM ingested_packets WHERE booth_id = ?", (booth_id,)
+        ).fetchone()[0]
+    )

@@ -1,0 +1,251 @@
+"""Coverage: recorded / required per kelurahan and RT, against the office's target.
+
+"Required" are the residents who must hold a KTP (wajib KTP) on the report day;
+"recorded" are those of them recorded here by the end of that day, or recorded before
+according to the roster export. The target is a share of the required (60% for the
+2012 campaign) by a date. The projection extends the current pace — recordings per
+working day over the last N working days, the report day included — over the working
+days after the report day: it gives the date the target will be reached, or says
+"not at this pace" when that date falls after the target date (or nothing is being
+recorded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from edge_controller.planning.calendar import WorkingCalendar
+from edge_controller.roster.store import Resident, load_residents, not_recorded
+from ektp.i18n import N_
+
+
+class CoverageConfig(BaseModel):
+    """The office's recording target (a section of the edge config)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target_share: float = Field(
+        default=0.6,
+        gt=0,
+        le=1,
+        description="Share of the residents who must hold a KTP to record (0.6 = 60%).",
+    )
+    target_date: dt.date | None = Field(
+        default=None,
+        description="The date by which the target must be reached (e.g. 2012-04-30); "
+        "none: project without a deadline.",
+    )
+    pace_window_working_days: int = Field(
+        default=5,
+        ge=1,
+        description="Working days, up to the report day, over which the pace is measured.",
+    )
+
+
+@dataclass(frozen=True)
+class CoverageLine:
+    """Coverage of one kelurahan (``rt``/``rw`` None), one RT, or the whole office."""
+
+    kelurahan: str | None
+    rw: int | None
+    rt: int | None
+    required: int
+    recorded: int
+    target: int
+    """Residents to record to reach the target share (rounded up)."""
+
+    @property
+    def share(self) -> float:
+        return self.recorded / self.required if self.required else 0.0
+
+    @property
+    def missing_to_target(self) -> int:
+        return max(0, self.target - self.recorded)
+
+
+class ProjectionStatus(StrEnum):
+    REACHED = "reached"
+    ON_TRACK = "on_track"
+    NOT_AT_THIS_PACE = "not_at_this_pace"
+
+
+PROJECTION_LABELS = {
+    ProjectionStatus.REACHED: N_("Target reached"),
+    ProjectionStatus.ON_TRACK: N_("On track"),
+    ProjectionStatus.NOT_AT_THIS_PACE: N_("Not at this pace"),
+}
+"""What the dashboard shows for each status (gettext msgids, ``edge_controller`` domain)."""
+
+
+@dataclass(frozen=True)
+class Projection:
+    status: ProjectionStatus
+    pace_per_working_day: float
+    """Recordings of required residents per working day over the pace window."""
+    remaining: int
+    """Residents still to record to reach the target."""
+    projected_date: dt.date | None
+    """When the target will be reached at this pace (None: already reached, or no pace)."""
+    reached_on: dt.date | None
+    """When it was reached (REACHED only; None if the roster export alone reaches it)."""
+    needed_per_working_day: float | None
+    """The pace that would reach the target by the target date (None without one)."""
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    as_of: dt.date
+    target_share: float
+    target_date: dt.date | None
+    total: CoverageLine
+    kelurahan: tuple[CoverageLine, ...]
+    rts: tuple[CoverageLine, ...]
+    projection: Projection
+
+    def for_kelurahan(self, name: str) -> CoverageLine:
+        return next(line for line in self.kelurahan if line.kelurahan == name)
+
+    def rts_of(self, name: str) -> list[CoverageLine]:
+        return [line for line in self.rts if line.kelurahan == name]
+
+
+def coverage_report(
+    conn: sqlite3.Connection,
+    *,
+    as_of: dt.date,
+    config: CoverageConfig,
+    calendar: WorkingCalendar,
+) -> CoverageReport:
+    """Coverage at the end of ``as_of`` from the roster and recordings in the database."""
+    return coverage_for_residents(
+        load_residents(conn), as_of=as_of, config=config, calendar=calendar
+    )
+
+
+def residents_not_recorded(
+    conn: sqlite3.Connection,
+    *,
+    as_of: dt.date,
+    kelurahan: str | None = None,
+    rt: int | None = None,
+    rw: int | None = None,
+) -> list[Resident]:
+    """Who must hold a KTP on ``as_of`` and is not recorded yet, by kelurahan, RW, RT, KK."""
+    return not_recorded(conn, kelurahan, rt, rw=rw, on=as_of)
+
+
+def coverage_for_residents(
+    residents: Sequence[Resident],
+    *,
+    as_of: dt.date,
+    config: CoverageConfig,
+    calendar: WorkingCalendar,
+) -> CoverageReport:
+    """The same, for residents already loaded (pure: no database)."""
+    required = [r for r in residents if r.is_wajib_ktp(as_of)]
+    counted = [r for r in required if r.is_recorded_by(as_of)]
+    share = config.target_share
+    kelurahan_lines = [
+        _line(name, None, None, group, as_of=as_of, share=share)
+        for name, group in sorted(_group_by_kelurahan(required).items())
+    ]
+    rt_lines = [
+        _line(key[0], key[1], key[2], group, as_of=as_of, share=share)
+        for key, group in sorted(_group_by_rt(required).items())
+    ]
+    total = _line(None, None, None, required, as_of=as_of, share=share)
+    projection = _project(total, counted, as_of, config, calendar)
+    return CoverageReport(
+        as_of,
+        share,
+        config.target_date,
+        total,
+        tuple(kelurahan_lines),
+        tuple(rt_lines),
+        projection,
+    )
+
+
+def _group_by_kelurahan(residents: Iterable[Resident]) -> dict[str, list[Resident]]:
+    groups: dict[str, list[Resident]] = {}
+    for resident in residents:
+        groups.setdefault(resident.kelurahan, []).append(resident)
+    return groups
+
+
+def _group_by_rt(residents: Iterable[Resident]) -> dict[tuple[str, int, int], list[Resident]]:
+    groups: dict[tuple[str, int, int], list[Resident]] = {}
+    for resident in residents:
+        groups.setdefault((resident.kelurahan, resident.rw, resident.rt), []).append(resident)
+    return groups
+
+
+def _line(
+    kelurahan: str | None,
+    rw: int | None,
+    rt: int | None,
+    required: list[Resident],
+    *,
+    as_of: dt.date,
+    share: float,
+) -> CoverageLine:
+    return CoverageLine(
+        kelurahan,
+        rw,
+        rt,
+        required=len(required),
+        recorded=sum(1 for r in required if r.is_recorded_by(as_of)),
+        target=_target(len(required), share),
+    )
+
+
+def _target(required: int, share: float) -> int:
+    return math.ceil(required * share - 1e-9)
+
+
+def _project(
+    total: CoverageLine,
+    counted: list[Resident],
+    as_of: dt.date,
+    config: CoverageConfig,
+    calendar: WorkingCalendar,
+) -> Projection:
+    window = config.pace_window_working_days
+    window_days = set(calendar.last_working_days(as_of, window))
+    in_window = sum(1 for r in counted if r.recorded_on in window_days)
+    pace = in_window / window
+    remaining = total.missing_to_target
+    needed = None
+    if config.target_date is not None and remaining:
+        days_left = len(
+            calendar.working_days_between(as_of + dt.timedelta(days=1), config.target_date)
+        )
+        needed = remaining / days_left if days_left else None
+    if remaining == 0:
+        return Projection(
+            ProjectionStatus.REACHED, pace, 0, None, _reached_on(counted, total.target), None
+        )
+    if in_window == 0:
+        return Projection(ProjectionStatus.NOT_AT_THIS_PACE, 0.0, remaining, None, None, needed)
+    # ceil(remaining / (in_window / window)) in integers: no rounding surprise.
+    days_needed = -(-remaining * window // in_window)
+    projected = calendar.add_working_days(as_of, days_needed)
+    late = config.target_date is not None and projected > config.target_date
+    status = ProjectionStatus.NOT_AT_THIS_PACE if late else ProjectionStatus.ON_TRACK
+    return Projection(status, pace, remaining, projected, None, needed)
+
+
+def _reached_on(counted: list[Resident], target: int) -> dt.date | None:
+    """The day the count of recorded residents first reached ``target``."""
+    before = sum(1 for r in counted if r.recorded_on is None)
+    if before >= target:
+        return None
+    dates = sorted(r.recorded_on for r in counted if r.recorded_on is not None)
+    return dates[target - before - 1]

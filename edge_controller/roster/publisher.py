@@ -1,0 +1,277 @@
+"""The retained roster digests on ``office/roster/<kelurahan>``, kept in step with the roster.
+
+One :class:`~ektp.messages.RosterDigest` per kelurahan, retained, so a booth that
+connects (or comes back from mobile duty) gets every village at once and keeps a copy
+on disk. When it is (re)published:
+
+* at service start and after every reconnect to the broker (a broker restarted
+  without persistence has forgotten its retained messages);
+* after a change to the roster: an import or an edit by another program is seen
+  through SQLite's ``PRAGMA data_version``, every ``check_interval_seconds`` (then
+  every village is looked at); a recording committed by the ingest wakes it through
+  :meth:`request`, and only the villages of the residents recorded since are read again.
+  Changes are batched: a village is published at most once per
+  ``min_interval_seconds``, so a busy day does not resend 10,000 entries per packet;
+* only when its content changed: the content hash of the last publication of each
+  village is kept in the ``roster_topics`` table;
+* a village gone from the roster gets an empty retained payload, which clears the
+  broker's copy (the booths then forget it).
+
+Entries are keyed by :func:`ektp.messages.roster_key` with a fresh salt per digest
+(see :mod:`edge_controller.roster.store` on what that does and does not protect). An entry
+is about 250 bytes: a village of 10,000 residents is a ~2.5 MB message, well inside the
+8 MB limit of the contract.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import functools
+import hashlib
+import logging
+import secrets
+import sqlite3
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from edge_controller.roster.store import RosterDigest as RosterTable
+from edge_controller.roster.store import kelurahan_names, roster_digest
+from ektp._json import canonical_json
+from ektp.messages import RosterDigest, RosterEntry, encode_message, roster_key
+from ektp.mqtt_client import MqttClient, MqttError
+from ektp.topics import TopicError, kelurahan_slug, roster_topic
+
+log = logging.getLogger(__name__)
+RunInDb = Callable[[Callable[[sqlite3.Connection], Any]], Awaitable[Any]]
+
+
+class RosterPublishConfig(BaseModel):
+    """``[roster]``: how the edge keeps the booths' roster digests current."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    check_interval_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often the edge looks for roster changes made by another program "
+        "(an import from the command line).",
+    )
+    min_interval_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="A village's digest is republished at most this often; changes in "
+        "between (recordings) are sent together.",
+    )
+
+
+@dataclass(frozen=True)
+class RosterUpdate:
+    """One retained publication: a digest, or an empty payload that clears a village."""
+
+    slug: str
+    kelurahan: str
+    payload: bytes
+    content_sha256: str
+    entries: int
+
+    @property
+    def topic(self) -> str:
+        return roster_topic(self.slug)
+
+    @property
+    def clears(self) -> bool:
+        return not self.payload
+
+
+def digest_message(table: RosterTable, now: dt.datetime, salt: str | None = None) -> RosterDigest:
+    """The wire digest of one village: entries keyed by salted NIK, KK as a salted key."""
+    salt = salt or secrets.token_hex(16)
+    entries = {
+        roster_key(salt, entry.nik): RosterEntry(
+            masked_name=entry.masked_name,
+            kk_key=roster_key(salt, entry.kk),
+            rt=entry.rt,
+            rw=entry.rw,
+            recorded_on=entry.recorded_on,
+            card_status=entry.card_status.value,
+        )
+        for entry in table.entries
+    }
+    return RosterDigest(kelurahan=table.kelurahan, generated_at=now, salt=salt, entries=entries)
+
+
+def _content_sha256(table: RosterTable) -> str:
+    return hashlib.sha256(canonical_json([entry.as_dict() for entry in table.entries])).hexdigest()
+
+
+def pending_updates(
+    conn: sqlite3.Connection,
+    now: dt.datetime,
+    *,
+    force: bool = False,
+    villages: Collection[str] | None = None,
+) -> list[RosterUpdate]:
+    """What to publish: villages whose digest changed, and clears of villages gone.
+
+    ``force`` republishes every village even when unchanged (at start, after a reconnect).
+    ``villages`` limits the look to those (the ones recordings touched); clears are
+    found only when every village is looked at.
+    """
+    published = {
+        row[0]: row[1] for row in conn.execute("SELECT slug, content_sha256 FROM roster_topics")
+    }
+    current: dict[str, str] = {}
+    names = kelurahan_names(conn)
+    if villages is not None:
+        names = [name for name in names if name in villages]
+    for name in names:
+        try:
+            current[kelurahan_slug(name)] = name
+        except TopicError:
+            log.warning("roster: village %r has no usable topic name; not published", name[:64])
+    updates = []
+    for slug, name in sorted(current.items()):
+        table = roster_digest(conn, name)
+        content = _content_sha256(table)
+        if not force and published.get(slug) == content:
+            continue
+        message = digest_message(table, now)
+        updates.append(
+            RosterUpdate(slug, name, encode_message(message), content, len(table.entries))
+        )
+    if villages is None:
+        for slug in sorted(set(published) - set(current)):
+            updates.append(RosterUpdate(slug, slug, b"", "", 0))
+    return updates
+
+
+def recorded_villages_since(conn: sqlite3.Connection, after_rowid: int) -> tuple[set[str], int]:
+    """The roster villages of residents recorded after ``after_rowid``, and the new mark.
+
+    The ingest only adds recordings, so their rowid is a high-water mark: after a batch
+    of ingests only the villages they touched are read and hashed again, not the office.
+    A recording withdrawn by a rejection is made on the dashboard's connection and
+    seen through ``data_version`` (every village is then looked at).
+    """
+    mark = int(conn.execute("SELECT coalesce(max(rowid), 0) FROM recordings").fetchone()[0])
+    rows = conn.execute(
+        "SELECT DISTINCT r.kelurahan FROM recordings c JOIN residents r ON r.nik = c.nik"
+        " WHERE c.rowid > ? AND c.rowid <= ?",
+        (after_rowid, mark),
+    )
+    return {row[0] for row in rows}, mark
+
+
+def _mark_published(update: RosterUpdate, now: dt.datetime, conn: sqlite3.Connection) -> None:
+    mark_published(conn, update, now)
+
+
+def mark_published(conn: sqlite3.Connection, update: RosterUpdate, now: dt.datetime) -> None:
+    if update.clears:
+        conn.execute("DELETE FROM roster_topics WHERE slug = ?", (update.slug,))
+        return
+    conn.execute(
+        "INSERT INTO roster_topics (slug, kelurahan, content_sha256, entries, published_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (slug) DO UPDATE SET kelurahan = excluded.kelurahan,"
+        " content_sha256 = excluded.content_sha256, entries = excluded.entries,"
+        " published_at = excluded.published_at",
+        (update.slug, update.kelurahan, update.content_sha256, update.entries, now.isoformat()),
+    )
+
+
+def _data_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+class RosterPublisher:
+    """Runs on the edge's event loop; :meth:`request` and :meth:`republish_all` wake it."""
+
+    def __init__(
+        self,
+        config: RosterPublishConfig,
+        *,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
+        self.config = config
+        self.clock = clock
+        self.published = 0
+        """Digests and clears published since start (for tests and the log)."""
+        self._dirty = True
+        self._force = True
+        self._changed: asyncio.Event | None = None
+        self._recordings_mark = 0
+        """Recordings up to this rowid are in the villages' last computed digests."""
+
+    def request(self) -> None:
+        """Loop thread: the roster changed here (a recording was committed)."""
+        self._dirty = True
+        if self._changed is not None:
+            self._changed.set()
+
+    def republish_all(self) -> None:
+        """Loop thread: publish every village again (after a reconnect)."""
+        self._force = True
+        if self._changed is not None:
+            self._changed.set()
+
+    async def run(self, run_in_db: RunInDb, client: MqttClient) -> None:
+        """Publish at start, then follow changes until cancelled."""
+        self._changed = asyncio.Event()
+        version: int | None = None
+        while True:
+            latest = await run_in_db(_data_version)
+            if self._force or self._dirty or latest != version:
+                force = self._force
+                every_village = force or latest != version  # another program changed it
+                self._force = self._dirty = False
+                version = latest
+                published = await self._publish(
+                    run_in_db, client, self.clock(), force=force, every_village=every_village
+                )
+                if not published:
+                    self._force = True
+                await asyncio.sleep(self.config.min_interval_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), self.config.check_interval_seconds)
+            self._changed.clear()
+
+    def _pending(
+        self, conn: sqlite3.Connection, now: dt.datetime, *, force: bool, every_village: bool
+    ) -> list[RosterUpdate]:
+        villages, self._recordings_mark = recorded_villages_since(conn, self._recordings_mark)
+        if every_village:
+            return pending_updates(conn, now, force=force)
+        return pending_updates(conn, now, villages=villages) if villages else []
+
+    async def _publish(
+        self,
+        run_in_db: RunInDb,
+        client: MqttClient,
+        now: dt.datetime,
+        *,
+        force: bool,
+        every_village: bool,
+    ) -> bool:
+        updates: list[RosterUpdate] = await run_in_db(
+            functools.partial(self._pending, now=now, force=force, every_village=every_village)
+        )
+        for update in updates:
+            try:
+                await asyncio.to_thread(
+                    client.publish_and_wait, update.topic, update.payload, retain=True, timeout=60
+                )
+            except MqttError as err:
+                log.warning("%s not published (%s); retrying later", update.topic, err.code)
+                return False
+            await run_in_db(functools.partial(_mark_published, update, now))
+            self.published += 1
+            if update.clears:
+                log.info("roster: cleared %s (village gone from the roster)", update.topic)
+            else:
+                log.info("roster: published %s (%d residents)", update.topic, update.entries)
+        return True

@@ -1,0 +1,379 @@
+"""The resident roster: who lives where, who is recorded, and what a booth needs to check in.
+
+The roster comes from the office's spreadsheet export (see :mod:`edge_controller.roster.csv_rows`
+for the columns and how rows are checked). An import is all-or-nothing: one bad row
+and nothing is written, unless the caller asks to skip bad rows. Importing the same
+file twice changes nothing (upsert by NIK); residents missing from a file stay.
+
+Booths get a digest per kelurahan (:func:`roster_digest`, published on
+``office/roster/<kelurahan>`` by :mod:`edge_controller.roster.publisher`). On the wire
+the NIK and KK are keys salted per digest (:func:`ektp.messages.roster_key`), which
+keeps plain numbers out of the booths' files and logs — but not more: a NIK has so
+little entropy (known region prefix, a plausible birth date, a small serial: about
+10^7 candidates per village) that anyone holding a digest can reverse its keys by
+enumerating candidates in seconds. The digest is protected where it can be: it
+travels only over the TLS broker whose ACL lets booths read ``office/`` and nothing
+else, it lives on office devices, and it carries the minimum (masked name, no birth
+date, no address beyond RT/RW).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from edge_controller.audit_log import append_audit
+from edge_controller.ingest.db import transaction
+from edge_controller.roster.csv_rows import RosterRow, RowProblem, check_rows
+from ektp.eligibility import is_wajib_ktp
+from ektp.nik import Sex
+
+DIGEST_VERSION = 1
+_CHUNK = 500
+
+
+class CardStatus(StrEnum):
+    NOT_RECORDED = "not_recorded"
+    RECORDED = "recorded"
+    PRINTED = "printed"
+    HANDED_OVER = "handed_over"
+
+
+def mask_name(name: str) -> str:
+    """The name as the kiosk shows it: ``Siti Aminah`` → ``Si** Am****``.
+
+    Enough to confirm one's own name, not enough to read a stranger's off the screen.
+    The same rule as the kiosk's, so masking an already masked name changes nothing.
+    """
+    words = []
+    for word in name.split():
+        keep = 2 if len(word) > 3 else 1
+        words.append(word[:keep] + "*" * (len(word) - keep))
+    return " ".join(words)
+
+
+def format_rt(number: int) -> str:
+    """RT and RW numbers as printed on letters: ``3`` → ``003``."""
+    return f"{number:03d}"
+
+
+@dataclass(frozen=True)
+class Resident:
+    """A resident as the roster knows them, with their recording (if any)."""
+
+    nik: str
+    kk: str
+    name: str
+    sex: Sex
+    birth_date: dt.date
+    kelurahan: str
+    rt: int
+    rw: int
+    married: bool
+    card_status: CardStatus
+    recorded_on: dt.date | None
+
+    @property
+    def is_recorded(self) -> bool:
+        """Recorded here, or recorded before according to the roster export."""
+        return self.recorded_on is not None or self.card_status is not CardStatus.NOT_RECORDED
+
+    def is_recorded_by(self, day: dt.date) -> bool:
+        """Recorded here on or before ``day``, or before according to the roster export."""
+        if self.recorded_on is not None:
+            return self.recorded_on <= day
+        return self.card_status is not CardStatus.NOT_RECORDED
+
+    def is_wajib_ktp(self, on: dt.date) -> bool:
+        return self.birth_date <= on and is_wajib_ktp(self.birth_date, self.married, on)
+
+    @property
+    def masked_name(self) -> str:
+        return mask_name(self.name)
+
+    @property
+    def effective_card_status(self) -> CardStatus:
+        if self.card_status is CardStatus.NOT_RECORDED and self.recorded_on is not None:
+            return CardStatus.RECORDED
+        return self.card_status
+
+
+@dataclass(frozen=True)
+class ImportAudit:
+    """Who imported which file when, for the edge's audit log."""
+
+    by: str
+    file_name: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class RosterImportReport:
+    """What an import did. ``problems`` lists every bad row with its line number."""
+
+    rows_read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    problems: tuple[RowProblem, ...]
+    imported: bool
+    """False when nothing was written because of bad rows (and skipping was not asked)."""
+
+    @property
+    def bad_lines(self) -> tuple[int, ...]:
+        return tuple(sorted({problem.line for problem in self.problems}))
+
+    @property
+    def skipped(self) -> int:
+        return len(self.bad_lines) if self.imported else self.rows_read
+
+    def summary(self) -> str:
+        if not self.imported:
+            return f"nothing imported: {len(self.bad_lines)} bad row(s) of {self.rows_read}"
+        return (
+            f"{self.inserted} new, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.bad_lines)} bad row(s) skipped"
+        )
+
+
+_COLUMNS = "nik, kk, name, sex, birth_date, kelurahan, rt, rw, married, card_status"
+_UPSERT = """
+INSERT INTO residents (nik, kk, name, sex, birth_date, kelurahan, rt, rw, married, card_status)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (nik) DO UPDATE SET
+    kk = excluded.kk, name = excluded.name, sex = excluded.sex,
+    birth_date = excluded.birth_date, kelurahan = excluded.kelurahan, rt = excluded.rt,
+    rw = excluded.rw, married = excluded.married, card_status = excluded.card_status
+"""
+
+
+def _stored_values(row: RosterRow) -> tuple[Any, ...]:
+    return (
+        row.nik,
+        row.kk,
+        row.name,
+        row.sex.value,
+        row.birth_date.isoformat(),
+        row.kelurahan,
+        row.rt,
+        row.rw,
+        int(row.married),
+        row.card_status,
+    )
+
+
+def import_roster(
+    conn: sqlite3.Connection,
+    source: Path | bytes,
+    *,
+    known_kelurahan: Collection[str] | None = None,
+    skip_bad_rows: bool = False,
+    today: dt.date | None = None,
+    audit: ImportAudit | None = None,
+) -> RosterImportReport:
+    """Import a roster CSV (a file path or the uploaded bytes) in one transaction.
+
+    With ``known_kelurahan``, a row naming another village is bad (names match without
+    regard to case; the configured spelling is stored). Raises
+    :class:`edge_controller.roster.csv_rows.RosterFileError` when the file itself is unusable
+    (not UTF-8, no header, a required column missing). With ``audit``, an entry
+    ``roster.imported`` (who, which file, the counts) commits with the rows.
+    """
+    data = source.read_bytes() if isinstance(source, Path) else source
+    rows, problems, rows_read = check_rows(
+        data, known_kelurahan=known_kelurahan, today=today or dt.date.today()
+    )
+    if problems and not skip_bad_rows:
+        return RosterImportReport(rows_read, 0, 0, 0, tuple(problems), imported=False)
+    values = [_stored_values(row) for row in rows]
+    with transaction(conn):
+        existing = _existing_values(conn, [row.nik for row in rows])
+        changed = [v for v in values if existing.get(v[0]) != v]
+        inserted = sum(1 for v in changed if v[0] not in existing)
+        conn.executemany(_UPSERT, changed)
+        report = RosterImportReport(
+            rows_read,
+            inserted=inserted,
+            updated=len(changed) - inserted,
+            unchanged=len(values) - len(changed),
+            problems=tuple(problems),
+            imported=True,
+        )
+        if audit is not None:
+            append_audit(
+                conn,
+                "roster.imported",
+                audit.at,
+                by=audit.by,
+                file=audit.file_name[:200],
+                rows=rows_read,
+                inserted=report.inserted,
+                updated=report.updated,
+                skipped=len(report.bad_lines),
+            )
+    return report
+
+
+def _existing_values(conn: sqlite3.Connection, niks: list[str]) -> dict[str, tuple[Any, ...]]:
+    found: dict[str, tuple[Any, ...]] = {}
+    for start in range(0, len(niks), _CHUNK):
+        chunk = niks[start : start + _CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        query = f"SELECT {_COLUMNS} FROM residents WHERE nik IN ({marks})"  # noqa: S608
+        for row in conn.execute(query, chunk):
+            found[row[0]] = tuple(row)
+    return found
+
+
+def load_residents(
+    conn: sqlite3.Connection,
+    kelurahan: str | None = None,
+    *,
+    rt: int | None = None,
+    rw: int | None = None,
+) -> list[Resident]:
+    """Residents with their recording date, ordered by kelurahan, RW, RT, KK, name."""
+    clauses, params = [], []
+    for column, value in (("kelurahan", kelurahan), ("rt", rt), ("rw", rw)):
+        if value is not None:
+            clauses.append(f"r.{column} = ?")
+            params.append(value)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    query = f"""
+        SELECT r.*, substr(rec.recorded_at, 1, 10) AS recorded_on
+        FROM residents r LEFT JOIN recordings rec ON rec.nik = r.nik
+        {where} ORDER BY r.kelurahan, r.rw, r.rt, r.kk, r.name, r.nik
+    """  # noqa: S608 — only fixed column names are interpolated
+    return [_resident(row) for row in conn.execute(query, params)]
+
+
+def _resident(row: sqlite3.Row) -> Resident:
+    recorded_on = row["recorded_on"]
+    return Resident(
+        nik=row["nik"],
+        kk=row["kk"],
+        name=row["name"],
+        sex=Sex(row["sex"]),
+        birth_date=dt.date.fromisoformat(row["birth_date"]),
+        kelurahan=row["kelurahan"],
+        rt=row["rt"],
+        rw=row["rw"],
+        married=bool(row["married"]),
+        card_status=CardStatus(row["card_status"]),
+        recorded_on=dt.date.fromisoformat(recorded_on) if recorded_on else None,
+    )
+
+
+def kelurahan_names(conn: sqlite3.Connection) -> list[str]:
+    return [row[0] for row in conn.execute("SELECT DISTINCT kelurahan FROM residents ORDER BY 1")]
+
+
+def not_recorded(
+    conn: sqlite3.Connection,
+    kelurahan: str | None = None,
+    rt: int | None = None,
+    *,
+    rw: int | None = None,
+    on: dt.date | None = None,
+) -> list[Resident]:
+    """Residents who must hold a KTP on ``on`` (default today) and were not recorded by then."""
+    day = on or dt.date.today()
+    return [
+        resident
+        for resident in load_residents(conn, kelurahan, rt=rt, rw=rw)
+        if not resident.is_recorded_by(day) and resident.is_wajib_ktp(day)
+    ]
+
+
+# --- the booth's look-up -------------------------------------------------------------
+@dataclass(frozen=True)
+class DigestEntry:
+    """What a booth needs to confirm a check-in: NIK, KK, masked name, recording state."""
+
+    nik: str
+    kk: str
+    masked_name: str
+    rt: str
+    rw: str
+    recorded_on: dt.date | None
+    card_status: CardStatus
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "nik": self.nik,
+            "kk": self.kk,
+            "masked_name": self.masked_name,
+            "rt": self.rt,
+            "rw": self.rw,
+            "recorded_on": self.recorded_on.isoformat() if self.recorded_on else None,
+            "card_status": self.card_status.value,
+        }
+
+
+@dataclass(frozen=True)
+class RosterDigest:
+    """One kelurahan's look-up table, published retained on ``office/roster/<kelurahan>``."""
+
+    kelurahan: str
+    entries: tuple[DigestEntry, ...]
+
+    def find(self, nik: str) -> DigestEntry | None:
+        """The entry for the 16 digits the resident typed, or None."""
+        return self._by_nik().get(nik)
+
+    def _by_nik(self) -> dict[str, DigestEntry]:
+        return {entry.nik: entry for entry in self.entries}
+
+    def as_message(self) -> dict[str, Any]:
+        """The JSON-ready message (versioned with ``"v"``)."""
+        return {
+            "v": DIGEST_VERSION,
+            "kelurahan": self.kelurahan,
+            "residents": [entry.as_dict() for entry in self.entries],
+        }
+
+
+def roster_digest(conn: sqlite3.Connection, kelurahan: str) -> RosterDigest:
+    """Every resident of ``kelurahan`` (any age: a booth also serves renewals)."""
+    entries = tuple(
+        DigestEntry(
+            nik=resident.nik,
+            kk=resident.kk,
+            masked_name=resident.masked_name,
+            rt=format_rt(resident.rt),
+            rw=format_rt(resident.rw),
+            recorded_on=resident.recorded_on,
+            card_status=resident.effective_card_status,
+        )
+        for resident in sorted(load_residents(conn, kelurahan), key=lambda r: r.nik)
+    )
+    return RosterDigest(kelurahan, entries)
+
+
+# --- recordings ----------------------------------------------------------------------
+def record_enrollment(  # noqa: PLR0917 — the ingest's call, as agreed
+    conn: sqlite3.Connection,
+    nik: str,
+    packet_id: str,
+    booth_id: str,
+    kelurahan: str,
+    recorded_at: dt.datetime,
+) -> bool:
+    """Note that ``nik`` was recorded; True if new, False if it was already noted.
+
+    Idempotent: a re-sent packet, or a second recording of the same resident, keeps
+    the first row. Runs inside the caller's transaction when one is open (the ingest
+    commits the packet and this row together). ``recorded_at`` is office local time:
+    its calendar date is the recording day for coverage and pace.
+    """
+    cursor = conn.execute(
+        "INSERT INTO recordings (nik, packet_id, booth_id, kelurahan, recorded_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (nik) DO NOTHING",
+        (nik, packet_id, booth_id, kelurahan, recorded_at.isoformat(timespec="seconds")),
+    )
+    return cursor.rowcount == 1

@@ -1,0 +1,390 @@
+"""The booth's link to the edge: drains the outbox, sends heartbeats and events.
+
+:class:`BoothUplink` runs in its own background thread; the kiosk UI only calls
+non-blocking methods (:meth:`~BoothUplink.wake`, :meth:`~BoothUplink.send_event`,
+:meth:`~BoothUplink.ticket_for`). It connects with the booth's certificate through
+:class:`ektp.mqtt_client.MqttClient` (retained ``booths/<id>/status``:
+``online`` on connect, last will ``offline``) and:
+
+* subscribes to ``booths/<id>/acks`` and ``office/queue`` before sending anything;
+* publishes every unacked outbox record QoS 1 on ``booths/<id>/enrollments``, oldest
+  first, with at most ``max_in_flight`` awaiting the edge's ack; ``mark_sent`` just
+  before each publish, ``mark_acked`` when the ack names it;
+* re-sends everything unacked after each reconnect, and any packet whose ack has not
+  come within ``ack_timeout_seconds`` (the edge may have died between receiving and
+  committing: it acks only what it committed, and a re-send is a no-op there);
+* packets the edge refused for good (the ack's ``rejected`` list) stay in the outbox
+  — it has no "rejected" state — but are not sent again while this uplink runs; each
+  is reported once as an ``audit`` event ``packet_rejected`` and in :attr:`rejected`;
+* publishes a retained :class:`~ektp.messages.HealthMessage` every
+  ``health_interval_seconds`` and on every connect (outbox depth, disk free, CPU
+  temperature, device states from the caller's ``device_health``).
+
+A check-in's ticket number comes back on the retained ``office/queue``: see
+:mod:`edge_controller.queue` for the contract, and :func:`check_in_event` /
+:meth:`BoothUplink.ticket_for` for the booth's half.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import logging
+import queue
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from ektp.messages import (
+    AckMessage,
+    DeviceHealth,
+    EventMessage,
+    HealthMessage,
+    MessageError,
+    QueueMessage,
+    QueueTicket,
+    StatusMessage,
+    encode_message,
+    parse_message,
+)
+from ektp.mqtt_client import (
+    MqttClient,
+    MqttClientConfig,
+    MqttError,
+    MqttNotConnected,
+    ReceivedMessage,
+)
+from ektp.topics import OFFICE_QUEUE, Topic, booth_topic
+from kiosk.config.booth import EdgeLink, UplinkSettings
+from kiosk.outbox.store import InvalidTransition, Outbox, OutboxError, UnknownPacket
+
+log = logging.getLogger(__name__)
+
+THERMAL_ZONE = Path("/sys/class/thermal/thermal_zone0/temp")
+MAX_PENDING_EVENTS = 1000
+
+
+def check_in_event(
+    booth_id: str,
+    *,
+    nik: str,
+    kk: str,
+    kelurahan: str,
+    service: str,
+    priority: bool = False,
+    at: dt.datetime | None = None,
+) -> EventMessage:
+    """A check-in for the edge queue; its ``event_id`` is the request id."""
+    return EventMessage(
+        booth_id=booth_id,
+        event_id=uuid.uuid4(),
+        at=at or dt.datetime.now(dt.UTC),
+        kind="check_in",
+        name="check_in",
+        data={
+            "nik": nik,
+            "kk": kk,
+            "kelurahan": kelurahan,
+            "service": service,
+            "priority": priority,
+        },
+    )
+
+
+def call_next_event(booth_id: str, at: dt.datetime | None = None) -> EventMessage:
+    """The operator at this booth calls the next ticket."""
+    return EventMessage(
+        booth_id=booth_id,
+        event_id=uuid.uuid4(),
+        at=at or dt.datetime.now(dt.UTC),
+        kind="ticket_called",
+        name="call_next",
+    )
+
+
+def _norm(packet_id: str) -> str:
+    try:
+        return str(uuid.UUID(packet_id))
+    except ValueError:
+        return packet_id
+
+
+class BoothUplink:
+    """The booth side of ingest; see the module docstring. ``start()``/``stop()``."""
+
+    def __init__(
+        self,
+        booth_id: str,
+        link: EdgeLink,
+        outbox: Outbox,
+        *,
+        settings: UplinkSettings | None = None,
+        device_health: Callable[[], Mapping[str, DeviceHealth]] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.booth_id = booth_id
+        self.outbox = outbox
+        self.settings = settings or UplinkSettings()
+        self._device_health = device_health
+        self._clock = clock
+        status = {"booth_id": booth_id, "software_version": self.settings.software_version}
+        self.client = MqttClient(
+            MqttClientConfig(
+                host=link.host,
+                port=link.port,
+                identity=booth_id,
+                ca_cert_path=link.ca_cert_path,
+                cert_path=link.cert_path,
+                key_path=link.key_path,
+                status_topic=booth_topic(booth_id, Topic.STATUS),
+                keepalive_seconds=self.settings.keepalive_seconds,
+                reconnect_max_delay_seconds=self.settings.reconnect_max_delay_seconds,
+            ),
+            online_payload=StatusMessage(state="online", **status).model_dump(
+                mode="json", exclude_none=True
+            ),
+            offline_payload=StatusMessage(state="offline", **status).model_dump(
+                mode="json", exclude_none=True
+            ),
+            on_connection_change=self._connection_changed,
+        )
+        self.rejected: dict[str, str] = {}
+        """Packet id → the edge's refusal code (kept in the outbox, not re-sent)."""
+        self._awaiting: dict[str, tuple[str, float]] = {}  # normalised id → (id, sent at)
+        self._acks: queue.Queue[AckMessage] = queue.Queue()
+        self._events: collections.deque[EventMessage] = collections.deque(maxlen=MAX_PENDING_EVENTS)
+        self._latest_queue: QueueMessage | None = None
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._reconnected = threading.Event()
+        self._subscribed = False
+        self._next_health = 0.0
+        self._thread: threading.Thread | None = None
+
+    # -- life cycle (any thread) ------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stopping.clear()
+        self.client.start()
+        self._thread = threading.Thread(target=self._run, name="booth-uplink", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the thread and disconnect (publishing ``offline``). Idempotent."""
+        if self._thread is None:
+            return
+        self._stopping.set()
+        self._wake.set()
+        self._thread.join(timeout)
+        self._thread = None
+        self.client.stop(timeout=min(timeout, 5.0))
+        self._subscribed = False
+
+    def __enter__(self) -> BoothUplink:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- for the kiosk (non-blocking) -------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        return self.client.connected.is_set()
+
+    def wake(self) -> None:
+        """A packet was just committed: send it now rather than at the next poll."""
+        self._wake.set()
+
+    def send_event(self, event: EventMessage) -> None:
+        """Queue an event for the edge (sent in order once connected; kept in memory)."""
+        self._events.append(event)
+        self._wake.set()
+
+    @property
+    def latest_queue(self) -> QueueMessage | None:
+        return self._latest_queue
+
+    def ticket_for(self, event: EventMessage) -> tuple[QueueTicket, str | None] | None:
+        """The ticket a check-in event got and the booth it is called to, if known yet."""
+        message = self._latest_queue
+        nik = event.data.get("nik")
+        if message is None:
+            return None
+        for ticket in message.waiting:
+            if ticket.nik == nik and ticket.checked_in_at == event.at:
+                return ticket, None
+        for booth_id, ticket in message.called.items():
+            if ticket.nik == nik and ticket.checked_in_at == event.at:
+                return ticket, booth_id
+        return None
+
+    def wait_for_ticket(
+        self, event: EventMessage, timeout: float
+    ) -> tuple[QueueTicket, str | None] | None:
+        """:meth:`ticket_for`, waiting up to ``timeout`` s (not from the UI thread)."""
+        deadline = time.monotonic() + timeout
+        while (found := self.ticket_for(event)) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return found
+
+    def pending(self) -> int:
+        """Packets still to deliver, not counting those the edge refused."""
+        return self.outbox.depth() - len(self.rejected)
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until the edge acked every deliverable packet; False on timeout."""
+        deadline = time.monotonic() + timeout
+        self.wake()
+        while self.pending() > 0:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+    # -- paho thread ----------------------------------------------------------------
+
+    def _connection_changed(self, connected: bool) -> None:
+        if connected:
+            self._reconnected.set()
+        self._wake.set()
+
+    def _on_ack(self, message: ReceivedMessage) -> None:
+        try:
+            parsed = parse_message(message.topic, message.payload)
+        except MessageError as err:
+            log.warning("ignored a malformed ack: %s", err.code)
+            return
+        if isinstance(parsed, AckMessage):
+            self._acks.put(parsed)
+            self._wake.set()
+
+    def _on_queue(self, message: ReceivedMessage) -> None:
+        try:
+            parsed = parse_message(message.topic, message.payload)
+        except MessageError as err:
+            log.warning("ignored a malformed office/queue: %s", err.code)
+            return
+        if isinstance(parsed, QueueMessage):
+            self._latest_queue = parsed
+
+    # -- the uplink thread ------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.wait(0.5)
+            self._wake.clear()
+            try:
+                self._step()
+            except MqttNotConnected:
+                pass  # the reconnect re-sends; nothing is lost, the outbox keeps it all
+            except (MqttError, OutboxError):
+                log.exception("uplink step failed; retrying")
+                self._stopping.wait(1.0)
+
+    def _step(self) -> None:
+        self._apply_acks()
+        if not self.client.connected.is_set():
+            return
+        if not self._subscribed:
+            self.client.subscribe(booth_topic(self.booth_id, Topic.ACKS), self._on_ack)
+            self.client.subscribe(OFFICE_QUEUE, self._on_queue)
+            self._subscribed = True
+        if self._reconnected.is_set():
+            self._reconnected.clear()
+            self._awaiting.clear()  # everything unacked goes again
+            self._next_health = 0.0
+        self._send_events()
+        self._send_packets()
+        self._send_health()
+
+    def _apply_acks(self) -> None:
+        while True:
+            try:
+                ack = self._acks.get_nowait()
+            except queue.Empty:
+                return
+            ids = []
+            for packet_uuid in ack.packet_ids:
+                original, _ = self._awaiting.pop(str(packet_uuid), (str(packet_uuid), 0.0))
+                ids.append(original)
+            if ids:
+                report = self.outbox.mark_acked(ids)
+                if report.unknown:
+                    log.warning("acks for packets this outbox never held: %s", report.unknown)
+            for refused in ack.rejected:
+                key = str(refused.packet_id)
+                original, _ = self._awaiting.pop(key, (key, 0.0))
+                if original not in self.rejected:
+                    self.rejected[original] = refused.code
+                    log.error("the edge refused packet %s: %s", original, refused.code)
+                    self._events.append(self._rejected_event(original, refused.code))
+
+    def _rejected_event(self, packet_id: str, code: str) -> EventMessage:
+        return EventMessage(
+            booth_id=self.booth_id,
+            event_id=uuid.uuid4(),
+            at=dt.datetime.fromtimestamp(self._clock(), dt.UTC),
+            kind="audit",
+            name="packet_rejected",
+            data={"packet_id": packet_id, "code": code},
+        )
+
+    def _send_events(self) -> None:
+        topic = booth_topic(self.booth_id, Topic.EVENTS)
+        while self._events:
+            self.client.publish_and_wait(topic, encode_message(self._events[0]))
+            self._events.popleft()
+
+    def _send_packets(self) -> None:
+        now = self._clock()
+        timeout = self.settings.ack_timeout_seconds
+        for key in [k for k, (_, sent) in self._awaiting.items() if now - sent >= timeout]:
+            del self._awaiting[key]  # no ack in time: eligible again
+        if len(self._awaiting) >= self.settings.max_in_flight:
+            return
+        topic = booth_topic(self.booth_id, Topic.ENROLLMENTS)
+        for record in self.outbox.unacked():
+            key = _norm(record.packet_id)
+            if record.packet_id in self.rejected or key in self._awaiting:
+                continue
+            if record.sealed is None:
+                continue
+            try:
+                self.outbox.mark_sent(record.packet_id)
+            except (InvalidTransition, UnknownPacket):
+                continue  # acked meanwhile
+            self.client.publish_and_wait(topic, record.sealed)
+            self._awaiting[key] = (record.packet_id, self._clock())
+            if len(self._awaiting) >= self.settings.max_in_flight:
+                return
+
+    def _send_health(self) -> None:
+        now = self._clock()
+        if now < self._next_health:
+            return
+        self._next_health = now + self.settings.health_interval_seconds
+        message = HealthMessage(
+            booth_id=self.booth_id,
+            at=dt.datetime.fromtimestamp(now, dt.UTC),
+            devices=dict(self._device_health()) if self._device_health else {},
+            outbox_depth=self.outbox.depth(),
+            disk_free_bytes=shutil.disk_usage(self.outbox.path.parent).free,
+            cpu_temperature_c=_cpu_temperature(),
+        )
+        self.client.publish_and_wait(
+            booth_topic(self.booth_id, Topic.HEALTH), encode_message(message), retain=True
+        )
+
+
+def _cpu_temperature() -> float | None:
+    try:
+        return int(THERMAL_ZONE.read_text().strip()) / 1000.0
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,157 @@
+"""Records central refused for good: an office alert naming how many and why, and the
+supervisor's audited ``rekam-edge upstream retry-held`` that sends them again.
+
+Against the reference central (real HTTPS, mutual TLS) holding the wrong public key
+for booth-01, as when central registered a replaced unit's key by mistake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import getpass
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from edge_controller.audit_log import audit_entries, verify_audit_chain
+from edge_controller.booths.monitor import office_alerts
+from edge_controller.cli import main as rekam_edge
+from edge_controller.config.example import EXAMPLE_CONFIG_TOML
+from edge_controller.ingest.db import connect
+from edge_controller.upstream.held import HELD_ALERT, RETRY_EVENT, sync_held_alert
+from tests.edge_controller.upstream.upstream_fixtures import (
+    CentralProcess,
+    Pki,
+    commit_packets,
+    edge_rows,
+    forwarded_ids,
+    make_packets,
+    make_pki,
+    run_forwarder,
+    upstream_config,
+)
+
+
+@pytest.fixture(name="central", scope="module")
+def central_fixture(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Pki, CentralProcess]]:
+    root = tmp_path_factory.mktemp("central-held")
+    pki = make_pki(root)
+    central = CentralProcess(pki, root / "store").start()
+    yield pki, central
+    central.stop()
+
+
+def edge_config_file(root: Path, database: Path) -> Path:
+    """The default edge config with this test's database (what ``--config`` reads)."""
+    text = EXAMPLE_CONFIG_TOML.replace("/var/lib/rekam/edge.sqlite3", str(database))
+    path = root / "edge.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def held_codes(database: Path) -> list[str]:
+    rows = edge_rows(database, "SELECT held_code FROM upstream_uploads WHERE held_code IS NOT NULL")
+    return [row[0] for row in rows]
+
+
+def open_held_alerts(database: Path) -> list[str]:
+    conn = connect(database)
+    try:
+        return [alert.detail for alert in office_alerts(conn) if alert.kind == HELD_ALERT]
+    finally:
+        conn.close()
+
+
+def sync_alert(database: Path) -> None:
+    """What the running service does every idle poll (``watch_held``)."""
+    conn = connect(database)
+    try:
+        sync_held_alert(conn, dt.datetime.now(dt.UTC))
+    finally:
+        conn.close()
+
+
+def test_held_records_raise_an_alert_and_a_supervisor_sends_them_again(
+    central: tuple[Pki, CentralProcess], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pki, server = central
+    database = tmp_path / "edge.sqlite3"
+    packets = make_packets(pki, 2, photo_bytes=2000, first=301)
+    commit_packets(database, pki, packets)
+    config = upstream_config(pki, server.port)
+
+    key_file = pki.booth_keys_dir / "booth-01.pem"
+    right_key = key_file.read_bytes()
+    key_file.write_bytes(  # central's mistake: another unit's key for booth-01
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    try:
+        asyncio.run(run_forwarder(config, database, until=lambda: len(held_codes(database)) == 2))
+    finally:
+        key_file.write_bytes(right_key)  # central fixed it
+    [code] = set(held_codes(database))
+
+    sync_alert(database)
+    [detail] = open_held_alerts(database)
+    assert detail.startswith("2 record(s) refused by central and held")
+    assert f"{code} × 2" in detail
+    assert "retry-held" in detail  # says what to do
+
+    config_file = edge_config_file(tmp_path, database)
+    assert rekam_edge(["upstream", "retry-held", "--config", str(config_file), "--code", "x"]) == 0
+    assert held_codes(database) == [code, code]  # another code: nothing sent again
+
+    assert rekam_edge(["upstream", "retry-held", "--config", str(config_file)]) == 0
+    assert "2 held record(s) will be sent again" in capsys.readouterr().out
+    assert held_codes(database) == []
+    assert open_held_alerts(database) == []  # the alert cleared with the hold
+
+    conn = connect(database)
+    try:
+        [entry] = list(audit_entries(conn, RETRY_EVENT))
+        assert verify_audit_chain(conn) is None
+    finally:
+        conn.close()
+    assert entry.fields["actor"] == f"cli:{getpass.getuser()}"
+    assert entry.fields["count"] == 2
+    assert sorted(entry.fields["packet_ids"]) == sorted(str(p.packet_id) for p in packets)
+
+    asyncio.run(run_forwarder(config, database))  # the forwarder takes them as new
+    assert forwarded_ids(database) == {str(p.packet_id) for p in packets}
+    sync_alert(database)
+    assert open_held_alerts(database) == []
+
+
+def test_the_alert_text_follows_the_number_held(
+    central: tuple[Pki, CentralProcess], tmp_path: Path
+) -> None:
+    pki, server = central
+    database = tmp_path / "edge.sqlite3"
+    commit_packets(database, pki, make_packets(pki, 1, photo_bytes=2000, first=311))
+    config = upstream_config(pki, server.port)
+    key_file = pki.booth_keys_dir / "booth-01.pem"
+    right_key = key_file.read_bytes()
+    key_file.write_bytes(
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    try:
+        asyncio.run(run_forwarder(config, database, until=lambda: len(held_codes(database)) == 1))
+        sync_alert(database)
+        assert open_held_alerts(database)[0].startswith("1 record(s)")
+        commit_packets(database, pki, make_packets(pki, 2, photo_bytes=2000, first=312))
+        asyncio.run(run_forwarder(config, database, until=lambda: len(held_codes(database)) == 3))
+    finally:
+        key_file.write_bytes(right_key)
+    sync_alert(database)
+    [detail] = open_held_alerts(database)  # still one alert, its text brought up to date
+    assert detail.startswith("3 record(s)")
