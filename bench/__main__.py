@@ -22,7 +22,7 @@ from typing import Any
 
 from bench.report import table
 
-MODULES = ("photo_quality", "enrollment", "ingest", "upstream", "roster")
+MODULES = ("photo_quality", "enrollment", "ingest", "upstream", "roster", "kiosk_frames")
 KEYS = ("name", "value", "unit", "baseline", "baseline_value", "ratio")
 
 

@@ -30,16 +30,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from edge_controller.booths.monitor import register_booth_key
-from edge_controller.broker.files import BrokerConfig, MosquittoProcess
+from edge_controller.broker.process import MosquittoProcess
+from edge_controller.config.broker import BrokerConfig
 from edge_controller.config.edge import EdgeConfig
+from edge_controller.ingest.build import build_edge_service
 from edge_controller.ingest.db import connect
-from edge_controller.ingest.service import EdgeService
-from edge_controller.pki import OfficeCA, dev_issue_booth, dev_issue_identity
 from ektp.kk import build_kk
-from ektp.mqtt_client import MqttClient, MqttClientConfig, ReceivedMessage
+from ektp.mqtt.client import MqttClient
+from ektp.mqtt.config import MqttClientConfig
+from ektp.mqtt.message import ReceivedMessage
 from ektp.nik import Sex, build_nik
 from ektp.packet import seal
 from ektp.packet_models import PHOTO_PART, SIGNATURE_PART, template_part
+from ektp.pki import OfficeCA, dev_issue_booth, dev_issue_identity
 from ektp.record import FINGER_ORDER, EnrollmentRecord, FingerCapture, QualityScores
 from ektp.services import Document, ServiceType
 
@@ -128,7 +131,7 @@ def _end_to_end(blobs: list[bytes], key: Ed25519PrivateKey, root: Path) -> float
     conn = connect(config.database.path)
     register_booth_key(conn, BOOTH, _public_pem(key), dt.datetime.now(dt.UTC))
     conn.close()
-    service = EdgeService(config)
+    service = build_edge_service(config)
     thread = threading.Thread(target=lambda: asyncio.run(service.run()), daemon=True)
     thread.start()
     booth = MqttClient(

@@ -4,7 +4,7 @@
 
 Set-up: the reference central (``python -m central.cli run``, HTTPS with mutual TLS)
 as a real process; the edge forwarder in this process; between them the shaping
-proxy of :mod:`edge_controller.upstream.shaping_proxy` (rate each way, added delay,
+proxy of :mod:`demo.shaping_proxy` (rate each way, added delay,
 loss as retransmission stalls). Packets are real sealed ~60 KB enrollments committed
 by the real ingest code. The clock runs from the forwarder's start (TLS handshake
 included) to the moment the last receipt is stored.
@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "upstream"))
+sys.path.insert(0, str(REPO / "tests" / "edge_controller" / "upstream"))
 
 from upstream_fixtures import (  # noqa: E402 — the test fixtures are the set-up
     CentralProcess,
@@ -40,7 +40,7 @@ from upstream_fixtures import (  # noqa: E402 — the test fixtures are the set-
     upstream_config,
 )
 
-from edge_controller.upstream.shaping_proxy import LinkShape, shaped_link  # noqa: E402
+from demo.shaping_proxy import LinkShape, shaped_link  # noqa: E402
 
 
 def _drain(root: Path, count: int, shape: LinkShape, **config: Any) -> tuple[float, int]:

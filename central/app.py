@@ -9,7 +9,7 @@ metadata so a stock tus client can still talk to it:
   ``/uploads/<packet_id>``: creating the same packet again returns the same upload
   (its current offset), so a client that crashed right after POST loses nothing.
 * The response that completes an upload — and any later POST/HEAD/PATCH for that
-  packet id — carries ``Rekam-Receipt`` (see :mod:`central.receipt`). Same id, other
+  packet id — carries ``Rekam-Receipt`` (see :mod:`ektp.receipts`). Same id, other
   bytes: ``409`` with ``{"code": "packet.id_conflict"}``.
 * A complete upload that fails the checks (:mod:`central.checks`) answers ``422``
   ``{"code": ..., "retryable": bool}`` and is dropped.
@@ -36,7 +36,8 @@ from starlette.requests import ClientDisconnect
 
 from central.checks import BoothKeys, Rejection, check_item
 from central.config import CentralConfig
-from central.receipt import (
+from central.store import CentralStore, StoredItem, Upload
+from ektp.receipts import (
     ITEM_KINDS,
     RECEIPT_HEADER,
     ItemKind,
@@ -46,7 +47,6 @@ from central.receipt import (
     sign_receipt,
     to_wire,
 )
-from central.store import CentralStore, StoredItem, Upload
 
 log = logging.getLogger(__name__)
 

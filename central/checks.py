@@ -23,9 +23,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from central.receipt import ItemKind
 from ektp._json import JsonProblem, strict_loads
 from ektp.packet import PacketError, VerifiedManifest, verify
+from ektp.receipts import ItemKind
 
 BOOTH_ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 CODE_UNKNOWN_BOOTH = "booth.unknown"

@@ -17,7 +17,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from central.receipt import ItemKind, SignedReceipt
+from ektp.receipts import ItemKind, SignedReceipt
+from ektp.sqlite_store import Migration, open_durable
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS uploads (
@@ -96,14 +97,11 @@ class CentralStore:
         for directory in (data_dir, self.partial_dir, self.packets_dir):
             directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            str(data_dir / "central.sqlite3"), isolation_level=None, check_same_thread=False
+        self._conn = open_durable(
+            data_dir / "central.sqlite3",
+            migrations=(Migration("uploads and packets", SCHEMA),),
+            row_factory=sqlite3.Row,
         )
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute("PRAGMA busy_timeout=10000")
-        self._conn.executescript(SCHEMA)
 
     def close(self) -> None:
         with self._lock:

@@ -22,8 +22,8 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from edge_controller.pki import OfficeCA
-from edge_controller.upstream.shaping_proxy import LinkShape, ProxyThread
+from demo.shaping_proxy import LinkShape, ProxyThread
+from ektp.pki import OfficeCA
 
 START_TIMEOUT = 60.0
 CENTRAL_NAME = "Disdukcapil Pusat (demo)"

@@ -34,14 +34,16 @@ from demo.roster import (
     write_roster_csv,
 )
 from edge_controller.booths.monitor import register_booth_key
-from edge_controller.broker.files import BrokerConfig, MosquittoProcess
+from edge_controller.broker.process import MosquittoProcess
+from edge_controller.config.broker import BrokerConfig
 from edge_controller.config.edge import EdgeConfig
 from edge_controller.config.upstream import UpstreamConfig
+from edge_controller.ingest.build import build_edge_service
 from edge_controller.ingest.db import connect
 from edge_controller.ingest.service import EdgeService
-from edge_controller.pki import IssuedIdentity, OfficeCA, dev_issue_identity
 from edge_controller.roster.importer import import_file
 from edge_controller.web.auth import user_add
+from ektp.pki import IssuedIdentity, OfficeCA, dev_issue_identity
 from kiosk.booth import Booth, build_booth
 from kiosk.config.booth import BoothConfig
 from kiosk.flow.ports import Roster
@@ -238,7 +240,7 @@ class DemoOffice:
             self.central.register_booth(booth_id, public_key_pem(key))
 
     def _start_edge(self, config: EdgeConfig) -> None:
-        self.edge = EdgeService(config)
+        self.edge = build_edge_service(config)
         service = self.edge
 
         def main() -> None:

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge_controller.ingest.db import transaction
+from edge_controller.roster.csv_rows import ResidentRow
+from edge_controller.roster.store import INSERT_RESIDENT
 from ektp.kk import build_kk
 from ektp.nik import Sex, build_nik
 
@@ -95,34 +97,8 @@ def gunung_tabur_counts(path: Path | None = None) -> list[VillageCount]:
     ]
 
 
-@dataclass(frozen=True)
-class SyntheticResident:
-    """A row of the residents table."""
-
-    nik: str
-    kk: str
-    name: str
-    sex: Sex
-    birth_date: dt.date
-    kelurahan: str
-    rt: int
-    rw: int
-    married: bool = False
-    card_status: str = "not_recorded"
-
-    def db_values(self) -> tuple[object, ...]:
-        return (
-            self.nik,
-            self.kk,
-            self.name,
-            self.sex.value,
-            self.birth_date.isoformat(),
-            self.kelurahan,
-            self.rt,
-            self.rw,
-            int(self.married),
-            self.card_status,
-        )
+SyntheticResident = ResidentRow
+"""A made-up resident: a row of the residents table, as a roster import would store it."""
 
 
 class NumberMaker:
@@ -208,11 +184,7 @@ def _families(  # noqa: PLR0917 - a private generator step
 def insert_residents(conn: sqlite3.Connection, residents: Sequence[SyntheticResident]) -> None:
     """Bulk insert (the fast path for tests; real rosters come through the importer)."""
     with transaction(conn):
-        conn.executemany(
-            "INSERT INTO residents (nik, kk, name, sex, birth_date, kelurahan, rt, rw, married,"
-            " card_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [resident.db_values() for resident in residents],
-        )
+        conn.executemany(INSERT_RESIDENT, [resident.stored_values() for resident in residents])
 
 
 ROSTER_HEADER = ("NIK", "KK", "Name", "Sex", "Birth date", "Kelurahan", "RT", "RW", "Married")

@@ -40,8 +40,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import pydantic
-
 from edge_controller.booths.keys import (
     BoothKeyRing,
     booth_key_ring,
@@ -50,20 +48,21 @@ from edge_controller.booths.keys import (
 )
 from edge_controller.config.edge import EdgeConfig, load_edge_config
 from edge_controller.config.example import EXAMPLE_CONFIG_TOML as DEFAULT_CONFIG_TOML
+from edge_controller.ingest.build import build_edge_service
 from edge_controller.ingest.db import connect
 from edge_controller.ingest.service import EdgeService
-from edge_controller.pki import (
+from edge_controller.roster.importer import import_file
+from edge_controller.upstream.held import retry_held
+from edge_controller.web.auth import user_add
+from ektp.errors import RekamError
+from ektp.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from ektp.pki import (
     EDGE_IDENTITY,
     OfficeCA,
-    PkiError,
     certificate_serial,
     dev_issue_booth,
     dev_issue_identity,
 )
-from edge_controller.roster.importer import import_file
-from edge_controller.upstream.held import retry_held
-from edge_controller.web.auth import user_add
-from ektp.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 log = logging.getLogger("rekam-edge")
 
@@ -171,7 +170,11 @@ def _run(config: EdgeConfig) -> int:
     logging.basicConfig(
         level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    service = EdgeService(config)
+    return serve(build_edge_service(config))
+
+
+def serve(service: EdgeService) -> int:
+    """Run ``service`` until SIGTERM or SIGINT (what ``rekam-edge run`` does once wired)."""
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -308,7 +311,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _roster(args)
         if args.command == "upstream":
             return _upstream(args)
-    except (OSError, ValueError, PkiError, pydantic.ValidationError) as err:
+    # Our errors (the edge's EdgeError and ektp's RekamError share one root), files that
+    # cannot be read, and values refused by a check (a config that does not validate).
+    except (RekamError, OSError, ValueError) as err:
         print(f"rekam-edge: {err}", file=sys.stderr)
         return 2
     _parser().print_help()

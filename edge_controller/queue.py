@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 
 import pydantic
 
-from edge_controller.config.edge import QueueConfig
+from edge_controller.config.queue import QueueConfig
 from edge_controller.ingest.db import transaction
 from ektp.errors import ValidationError
 from ektp.i18n import N_

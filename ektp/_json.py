@@ -9,14 +9,18 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
+from ektp.errors import RekamError
+
 MAX_DEPTH = 16
 
 
-class JsonProblem(ValueError):
-    """Bytes that are not acceptable JSON; ``kind`` says how."""
+class JsonProblem(RekamError, ValueError):
+    """Bytes that are not acceptable JSON; ``kind`` says how, ``detail`` where."""
+
+    code = "json"
 
     def __init__(self, kind: Literal["truncated", "malformed"], detail: str) -> None:
-        super().__init__(detail)
+        super().__init__("{detail}", code=f"json.{kind}", detail=detail)
         self.kind = kind
         self.detail = detail
 

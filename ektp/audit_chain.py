@@ -1,4 +1,4 @@
-"""The hash chain of Rekam's audit logs (the booth's and the edge's).
+"""The audit entry and the hash chain of Rekam's audit logs (the booth's and the edge's).
 
 Each entry's hash is SHA-256 over the previous entry's hash and the entry's own
 canonical JSON (sequence number, time, event, fields), so removing or editing any
@@ -11,7 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
+
+from ektp.errors import RekamError
+from ektp.i18n import N_
 
 GENESIS = "0" * 64
 FORBIDDEN_KEYS = frozenset({"pin", "template", "templates", "photo", "signature_image", "key"})
@@ -28,29 +32,44 @@ def entry_hash(prev_hash: str, seq: int, at: str, event: str, fields: Mapping[st
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
+class AuditFieldError(RekamError, ValueError):
+    """An audit entry would carry a secret or biometric field."""
+
+    code = "audit.forbidden_field"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One entry of an audit log: what happened when, chained to the entry before it."""
+
+    seq: int
+    at: str
+    """ISO 8601 UTC time, milliseconds."""
+    event: str
+    fields: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+def chained_entry(
+    prev_hash: str, seq: int, at: str, event: str, fields: Mapping[str, Any]
+) -> AuditEntry:
+    """The entry ``seq`` after ``prev_hash``, with its hash (fields are checked first)."""
+    check_fields(fields)
+    digest = entry_hash(prev_hash, seq, at, event, fields)
+    return AuditEntry(seq, at, event, dict(fields), prev_hash, digest)
+
+
 def check_fields(fields: Mapping[str, Any]) -> None:
-    """Raise ``ValueError`` when an entry would carry a secret or biometric field."""
+    """Raise :class:`AuditFieldError` when an entry would carry a secret or biometric field."""
     leaked = FORBIDDEN_KEYS.intersection(k.lower() for k in fields)
     if leaked:
-        raise ValueError(f"audit entries must not carry {sorted(leaked)}")
+        raise AuditFieldError(
+            N_("Audit entries must not carry {fields}"), fields=", ".join(sorted(leaked))
+        )
 
 
-class ChainedEntry(Protocol):
-    @property
-    def seq(self) -> int: ...
-    @property
-    def at(self) -> str: ...
-    @property
-    def event(self) -> str: ...
-    @property
-    def fields(self) -> dict[str, Any]: ...
-    @property
-    def prev_hash(self) -> str: ...
-    @property
-    def hash(self) -> str: ...
-
-
-def first_broken(entries: Iterable[ChainedEntry]) -> int | None:
+def first_broken(entries: Iterable[AuditEntry]) -> int | None:
     """The sequence number of the first broken entry, or None when the chain is whole."""
     prev = GENESIS
     expected_seq = 1

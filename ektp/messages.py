@@ -20,6 +20,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from ektp._json import JsonProblem, canonical_json, strict_loads
 from ektp.errors import ValidationError
 from ektp.i18n import N_
+from ektp.power import PowerState
+from ektp.resident import CardStatus
 from ektp.services import ServiceType
 from ektp.topics import BoothId, Topic, TopicError, kelurahan_slug, parse_topic
 
@@ -31,7 +33,6 @@ TicketNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,16}$")]
 Digits16 = Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")]
 HexKey = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 RtRw = Annotated[str, StringConstraints(pattern=r"^[0-9]{0,3}$")]
-CardState = Literal["not_recorded", "recorded", "printed", "handed_over"]
 Scalar = str | int | float | bool | None
 
 
@@ -83,12 +84,18 @@ class RejectedPacket(BaseModel):
 
 
 class AckMessage(WireMessage):
-    """``booths/<id>/acks``: packets the edge committed (or refused for good)."""
+    """``booths/<id>/acks``: packets, events and training results the edge committed (or
+    refused for good)."""
 
     booth_id: BoothId = Field(description="The booth the packets came from.")
     packet_ids: tuple[uuid.UUID, ...] = Field(max_length=500, description="Committed packets.")
     rejected: tuple[RejectedPacket, ...] = Field(
         default=(), max_length=500, description="Packets the edge will never accept."
+    )
+    message_ids: tuple[uuid.UUID, ...] = Field(
+        default=(),
+        max_length=500,
+        description="Events (event_id) and training results (result_id) the edge committed.",
     )
 
 
@@ -115,8 +122,8 @@ POWER_REFUSAL_EVENT = "power.capture_refused"
 class PowerMessage(WireMessage):
     """``office/power`` (retained)."""
 
-    state: Literal["MAINS", "ON_BATTERY", "GENERATOR", "LOW_BATTERY", "SHUTDOWN", "UNKNOWN"] = (
-        Field(description="Power source/state of the office (UNKNOWN: the UPS does not answer).")
+    state: PowerState = Field(
+        description="Power source/state of the office (UNKNOWN: the UPS does not answer)."
     )
     at: AwareDatetime = Field(description="When it changed or was last confirmed.")
     runtime_left_s: int | None = Field(default=None, ge=0, description="UPS runtime left.")
@@ -166,7 +173,9 @@ class RosterEntry(BaseModel):
     recorded_on: dt.date | None = Field(
         default=None, description="Day of the resident's recording (a re-recording is refused)."
     )
-    card_status: CardState = Field(default="not_recorded", description="Where the e-KTP is.")
+    card_status: CardStatus = Field(
+        default=CardStatus.NOT_RECORDED, description="Where the e-KTP is."
+    )
 
 
 class RosterDigest(WireMessage):

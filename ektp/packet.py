@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,29 +34,26 @@ from typing import Any, Literal
 
 import pydantic
 from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
+from cryptography.hazmat.primitives.keywrap import InvalidUnwrap
 
 from ektp._json import JsonProblem, canonical_json, strict_loads
 from ektp.i18n import N_
+from ektp.packet_keys import public_key_id, unwrap_for, wrap_for
 from ektp.packet_models import (
     BIOMETRICS_BLOB,
-    MAX_PARTS,
     PACKET_VERSION,
-    PART_NAME_PATTERN,
     THUMBNAIL_BLOB,
     Biometrics,
     PacketError,
     PacketManifest,
     PartDigest,
-    Recipient,
     SealedBlob,
     b64decode_exact,
     b64encode,
+    check_parts,
     decode_parts,
     encode_parts,
 )
@@ -72,8 +68,6 @@ _THUMBNAIL_CONTEXT = b"rekam/packet/v1/thumbnail\x00"
 MAX_THUMBNAIL_BYTES = 64 * 1024
 THUMBNAIL_PART = "thumbnail"
 _BLOB_CONTEXTS = {BIOMETRICS_BLOB: _CONTENT_CONTEXT, THUMBNAIL_BLOB: _THUMBNAIL_CONTEXT}
-_WRAP_CONTEXT = b"rekam/packet/v1/key-wrap\x00"
-_SCHEME: Literal["X25519-HKDF-SHA256-AESKW"] = "X25519-HKDF-SHA256-AESKW"
 
 
 @dataclass(frozen=True)
@@ -108,57 +102,6 @@ class VerifiedManifest:
         return self.manifest.record
 
 
-def public_key_id(key: X25519PublicKey) -> str:
-    """The recipient key id: first 16 bytes (hex) of SHA-256 of the raw public key."""
-    return hashlib.sha256(_raw(key)).hexdigest()[:32]
-
-
-def _raw(key: X25519PublicKey) -> bytes:
-    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-def _kek(shared: bytes, ephemeral: bytes, recipient: bytes, packet_id: uuid.UUID) -> bytes:
-    hkdf = HKDF(
-        algorithm=hashes.SHA256(),
-        length=32,
-        salt=ephemeral + recipient,
-        info=_WRAP_CONTEXT + packet_id.bytes,
-    )
-    return hkdf.derive(shared)
-
-
-def _wrap_for(
-    content_key: bytes,
-    recipient_key: X25519PublicKey,
-    role: Literal["central", "edge"],
-    packet_id: uuid.UUID,
-) -> Recipient:
-    ephemeral = X25519PrivateKey.generate()
-    ephemeral_raw = _raw(ephemeral.public_key())
-    kek = _kek(ephemeral.exchange(recipient_key), ephemeral_raw, _raw(recipient_key), packet_id)
-    return Recipient(
-        role=role,
-        scheme=_SCHEME,
-        key_id=public_key_id(recipient_key),
-        ephemeral_public_key=b64encode(ephemeral_raw),
-        wrapped_key=b64encode(aes_key_wrap(kek, content_key)),
-    )
-
-
-def _check_parts(biometrics: Mapping[str, bytes], limit: int) -> None:
-    if not biometrics:
-        raise ValueError("a packet needs at least one part")
-    if len(biometrics) > MAX_PARTS:
-        raise ValueError(f"a packet holds at most {MAX_PARTS} parts")
-    for name, data in biometrics.items():
-        if not re.fullmatch(PART_NAME_PATTERN, name):
-            raise ValueError(f"bad part name {name!r}")
-        if not isinstance(data, bytes | bytearray):
-            raise TypeError(f"part {name!r} must be bytes")
-    if sum(len(data) for data in biometrics.values()) > limit:
-        raise ValueError("the parts exceed the packet size limit")
-
-
 def _seal_blob(
     plaintext: bytes,
     context: bytes,
@@ -174,7 +117,7 @@ def _seal_blob(
         nonce=b64encode(nonce),
         size=len(ciphertext),
         sha256=hashlib.sha256(ciphertext).hexdigest(),
-        recipients=(_wrap_for(content_key, recipient[0], recipient[1], packet_id),),
+        recipients=(wrap_for(content_key, recipient[0], recipient[1], packet_id),),
     )
     return blob, ciphertext
 
@@ -205,7 +148,7 @@ def seal(
     record = EnrollmentRecord.model_validate(record)
     if record.booth_id != booth_id:
         raise ValueError("the record was captured on another booth")
-    _check_parts(biometrics, max_size)
+    check_parts(biometrics, max_size)
     if (edge_public_key is None) != (thumbnail is None):
         raise ValueError("a thumbnail needs the edge key, and the edge key a thumbnail")
     if thumbnail is not None and len(thumbnail) > MAX_THUMBNAIL_BYTES:
@@ -376,20 +319,14 @@ def _open_blob(
 ) -> bytes:
     """Unwrap the content key of blob ``name`` with ``private_key`` and decrypt it."""
     blob = manifest.blobs.get(name)
-    own_public = private_key.public_key()
-    key_id = public_key_id(own_public)
+    key_id = public_key_id(private_key.public_key())
     recipient = (
         None if blob is None else next((r for r in blob.recipients if r.key_id == key_id), None)
     )
     if blob is None or recipient is None:
         raise PacketError(MSG_NO_RECIPIENT, code="packet.no_recipient")
     try:
-        ephemeral_raw = b64decode_exact(recipient.ephemeral_public_key, "ephemeral_public_key")
-        ephemeral = X25519PublicKey.from_public_bytes(ephemeral_raw)
-        kek = _kek(
-            private_key.exchange(ephemeral), ephemeral_raw, _raw(own_public), manifest.packet_id
-        )
-        content_key = aes_key_unwrap(kek, b64decode_exact(recipient.wrapped_key, "wrapped_key"))
+        content_key = unwrap_for(recipient, private_key, manifest.packet_id)
         return AESGCM(content_key).decrypt(
             b64decode_exact(blob.nonce, "nonce"),
             envelope.blobs[name],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import struct
 import uuid
 from collections.abc import Iterator, Mapping
@@ -200,3 +201,18 @@ def b64decode_exact(text: object, field: str) -> bytes:
     if b64encode(data) != text:
         raise PacketError(message, code="packet.bad_encoding", field=field)
     return data
+
+
+def check_parts(biometrics: Mapping[str, bytes], limit: int) -> None:
+    """Parts a packet can carry: 1 to MAX_PARTS, well-named, bytes, within ``limit``."""
+    if not biometrics:
+        raise ValueError("a packet needs at least one part")
+    if len(biometrics) > MAX_PARTS:
+        raise ValueError(f"a packet holds at most {MAX_PARTS} parts")
+    for name, data in biometrics.items():
+        if not re.fullmatch(PART_NAME_PATTERN, name):
+            raise ValueError(f"bad part name {name!r}")
+        if not isinstance(data, bytes | bytearray):
+            raise TypeError(f"part {name!r} must be bytes")
+    if sum(len(data) for data in biometrics.values()) > limit:
+        raise ValueError("the parts exceed the packet size limit")

@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from hardware.config import HardwareConfig
+from hardware.errors import DeviceError
 from hardware.selftest import run_selftest
 
 
@@ -77,7 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as err:
         print(f"rekam-hw: cannot read the configuration: {err}", file=sys.stderr)
         return 2
-    results = run_selftest(config, timeout=args.timeout)
+    try:
+        results = run_selftest(config, timeout=args.timeout)
+    except DeviceError as err:  # the self-test reports device faults; this is a last guard
+        print(f"rekam-hw: {err}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps([r.as_dict() for r in results], indent=2))
     else:

@@ -1,4 +1,4 @@
-"""The booth's hash-chained audit log.
+"""The booth's hash-chained audit log (entry and chain: :mod:`ektp.audit_chain`).
 
 Each entry stores the SHA-256 of the previous entry's hash and its own canonical
 JSON, so removing or editing any entry breaks the chain from there on. Entries
@@ -8,25 +8,23 @@ carry ids, names of steps and reasons — never a PIN, never biometric bytes.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ektp.audit_chain import GENESIS, check_fields, entry_hash, first_broken
+from ektp.audit_chain import GENESIS, AuditEntry, chained_entry, check_fields, first_broken
+from ektp.sqlite_store import Migration, open_durable
 
-
-@dataclass(frozen=True)
-class AuditEntry:
-    seq: int
-    at: str
-    event: str
-    fields: dict[str, Any]
-    prev_hash: str
-    hash: str
+AUDIT_MIGRATIONS = (
+    Migration(
+        "the hash-chained audit table",
+        "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, at TEXT NOT NULL,"
+        " event TEXT NOT NULL, fields TEXT NOT NULL, prev_hash TEXT NOT NULL,"
+        " hash TEXT NOT NULL)",
+    ),
+)
 
 
 class AuditLog:
@@ -34,14 +32,7 @@ class AuditLog:
 
     def __init__(self, path: Path | str) -> None:
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, at TEXT NOT NULL,"
-            " event TEXT NOT NULL, fields TEXT NOT NULL, prev_hash TEXT NOT NULL,"
-            " hash TEXT NOT NULL)"
-        )
+        self._db = open_durable(path, migrations=AUDIT_MIGRATIONS)
 
     def append(self, event: str, **fields: Any) -> AuditEntry:
         check_fields(fields)
@@ -53,16 +44,16 @@ class AuditLog:
                     "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
                 ).fetchone()
                 seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
-                digest = entry_hash(prev, seq, at, event, fields)
+                entry = chained_entry(prev, seq, at, event, fields)
                 self._db.execute(
                     "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
-                    (seq, at, event, json.dumps(fields, sort_keys=True), prev, digest),
+                    (seq, at, event, json.dumps(fields, sort_keys=True), prev, entry.hash),
                 )
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-        return AuditEntry(seq, at, event, dict(fields), prev, digest)
+        return entry
 
     def entries(self) -> Iterator[AuditEntry]:
         with self._lock:

@@ -28,12 +28,14 @@ from kiosk.flow.session import Enrollment, OutboxWriter
 from kiosk.health_probe import DeviceHealthProbe
 from kiosk.keys import load_central_public_key, load_or_create_signing_key
 from kiosk.mobile.duty import MobileDuty
-from kiosk.mobile.tickets import MobileEventSender, MobileStore, MobileTicketDesk
-from kiosk.operator_trust import OperatorCardTrust
+from kiosk.mobile.tickets import MobileStore, MobileTicketDesk
+from kiosk.operator_trust import OperatorCardTrust, emulated_card_issuer
+from kiosk.outbox.records import Send
 from kiosk.outbox.store import Outbox
 from kiosk.photo import PhotoQualityChecker
+from kiosk.power.guard import guard_booth
 from kiosk.power.parking import ParkedSessionStore, resume_parked
-from kiosk.power.policy import PowerPolicy, guard_booth
+from kiosk.power.policy import PowerPolicy
 from kiosk.sealing import PacketSealer, edge_review_key
 from kiosk.training.session import TrainingDesk, capture_flow_factory, open_training_desk
 from kiosk.uplink.client import BoothUplink
@@ -140,19 +142,33 @@ def build_booth(
     config.data_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         sensor = stack.enter_context(open_fingerprint(hw.fingerprint))
-        reader = stack.enter_context(open_smartcard(hw.smartcard))
+        issuer = emulated_card_issuer(hw.smartcard)
+        reader = stack.enter_context(open_smartcard(hw.smartcard, card_issuer=issuer))
         camera = stack.enter_context(open_camera(hw.camera))
         outbox = stack.enter_context(Outbox(config.outbox_path))
         audit = AuditLog(config.audit_path)
         stack.callback(audit.close)
         feed: RosterFeed | None = None
+        uplink = None
+        send: Send = outbox.sendables.enqueue  # everything to send waits in the outbox
+        if config.edge is not None:
+            uplink = BoothUplink(
+                config.booth_id,
+                config.edge,
+                outbox,
+                settings=config.uplink,
+                device_health=DeviceHealthProbe((sensor, reader)),
+            )
+            send = uplink.send
         duty = MobileDuty(config.data_dir, config.mobile)
         mobile_store = MobileStore.in_data_dir(config.data_dir)
         stack.callback(mobile_store.close)
+        mobile_store.hand_over_kept_events(send)  # kept by an older version
         if tickets is None and duty.active:  # away from the office: the booth's own queue
             tickets = MobileTicketDesk(
                 mobile_store,
                 booth_id=config.booth_id,
+                send=send,
                 prefix=config.mobile.ticket_prefix,
                 clock=config.mobile.office_now,
             )
@@ -165,17 +181,9 @@ def build_booth(
         def documents_for(service: str) -> list[str]:
             return [str(d) for d in office.services.required_documents(ServiceType(service))]
 
-        uplink = None
         writer: OutboxWriter = outbox
         reviews = None
-        if config.edge is not None:
-            uplink = BoothUplink(
-                config.booth_id,
-                config.edge,
-                outbox,
-                settings=config.uplink,
-                device_health=DeviceHealthProbe((sensor, reader)),
-            )
+        if uplink is not None:
             uplink.start()
             stack.callback(uplink.stop)
             reviews = ReviewNotices(config.booth_id, audit)  # supervisor decisions (#10)
@@ -183,9 +191,6 @@ def build_booth(
             stack.callback(reviews.close)
             if feed is not None:
                 feed.attach(uplink.client)
-            sender = MobileEventSender(mobile_store, uplink.client, config.booth_id)
-            sender.start()
-            stack.callback(sender.stop)
             writer = _WakingOutbox(outbox, uplink.wake)
             if tickets is None:
                 tickets = EdgeTicketDesk(
@@ -247,7 +252,7 @@ def build_booth(
             ),
             documents_for=documents_for,
             audit=audit,
-            uplink=uplink,
+            send=send,
         )
         stack.callback(training.close)
         booth = Booth(

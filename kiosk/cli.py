@@ -22,9 +22,10 @@ from ektp.errors import RekamError
 from hardware.errors import DeviceError
 from kiosk.booth import build_booth
 from kiosk.config.booth import BoothConfig, load_booth_config
-from kiosk.headless import HeadlessError, HeadlessRunner
+from kiosk.errors import KioskError
+from kiosk.headless import HeadlessRunner
 from kiosk.mobile.cli import add_mobile_commands, run_mobile_command
-from kiosk.script import load_script
+from kiosk.script import EnrollmentScript, load_script
 
 log = logging.getLogger("rekam.kiosk")
 
@@ -69,8 +70,7 @@ backend = "emulated"
 """
 
 
-def run_headless(config: BoothConfig, script_path: Path) -> int:
-    script = load_script(script_path)
+def run_headless(config: BoothConfig, script: EnrollmentScript) -> int:
     booth = build_booth(config)
     try:
         outcome = HeadlessRunner(booth, script).run()
@@ -116,8 +116,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.script is None:
             parser.error("--headless needs --script FILE")
         try:
-            return run_headless(config, args.script)
-        except (HeadlessError, DeviceError, RekamError, ValidationError, OSError) as err:
+            script = load_script(args.script)
+        except (OSError, tomllib.TOMLDecodeError, ValidationError) as err:
+            print(f"rekam-kiosk: cannot read the script: {err}", file=sys.stderr)
+            return 1
+        try:
+            return run_headless(config, script)
+        except (KioskError, RekamError, DeviceError, OSError) as err:
+            # the kiosk's root, the domain's root, the devices' root; OSError: the data area
             print(f"rekam-kiosk: {type(err).__name__}: {err}", file=sys.stderr)
             return 1
     from kiosk.ui.booth_app import run_app  # noqa: PLC0415 - Kivy only with a screen

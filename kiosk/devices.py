@@ -8,14 +8,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from hardware.camera import Camera
-from hardware.smartcard import (
+from ektp.pki import (
     CardNotGenuine,
     CertifiedOperator,
-    SmartCardReader,
     verify_card_signature,
     verify_operator_certificate,
 )
+from hardware.camera import Camera
+from hardware.smartcard import SmartCardReader
 from kiosk.flow.ports import AuditSink
 from kiosk.flow.session import OperatorIdentity
 from kiosk.operator_trust import OperatorCardRefused, OperatorCardTrust, OperatorTrustUnavailable

@@ -208,9 +208,9 @@ class HandoverFlow:
             event_id=str(event.event_id),
         )
         self.delivered_event = event
-        self._go(HandoverStep.DELIVERED)
         if self._publish is not None:
-            self._publish(event)
+            self._publish(event)  # kept durably for the edge before the screen says so
+        self._go(HandoverStep.DELIVERED)
 
     def _reset(self) -> None:
         self.step = HandoverStep.IDLE

@@ -23,6 +23,7 @@ from hardware.camera.scenes import portrait_frame
 from hardware.fingerprint.emulated_backend import EmulatedFingerprintSensor
 from hardware.smartcard import EmulatedSmartCardReader, OperatorCard
 from kiosk.booth import Booth
+from kiosk.errors import KioskFault
 from kiosk.flow.capture import CaptureFlow, CaptureStep
 from kiosk.flow.checkin import CheckInStep
 from kiosk.flow.errors import FlowError
@@ -30,8 +31,10 @@ from kiosk.flow.ports import InMemoryRoster, RosterEntry
 from kiosk.script import EnrollmentScript, ScriptResident
 
 
-class HeadlessError(RuntimeError):
+class HeadlessError(KioskFault, RuntimeError):
     """The script cannot run on this booth (not emulated devices, or a step failed)."""
+
+    code = "headless"
 
 
 @dataclass

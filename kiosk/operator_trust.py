@@ -1,13 +1,16 @@
 """Which operator cards a booth accepts: the office CA that issues them, and its CRL.
 
 An operator card carries a certificate from the office CA for the key it made
-itself (``hardware.smartcard.operator_cert``). The booth trusts the CA named by
+itself (checked with :mod:`ektp.pki`). The booth trusts the CA named by
 ``[operator_cards] issuer_cert_path`` or, by default, the office CA it already
 has for the broker (``[edge] ca_cert_path``). With ``crl_path`` it also refuses
 cards the office has revoked. Both files are read at every login, so a CRL or a
 new CA certificate put in place by provisioning counts at once; a booth with
 no CA, an unreadable CA file or a CRL that is not the office's refuses every
 card (it fails closed) with a sentence for the technician.
+
+On emulated devices (tests, the demo) :func:`emulated_card_issuer` plays the office's
+personalisation: the emulated reader gets it and issues each blank operator card.
 """
 
 from __future__ import annotations
@@ -16,11 +19,12 @@ import datetime as dt
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from pydantic import BaseModel, ConfigDict, Field
 
 from ektp.i18n import N_
-from hardware.smartcard import CardNotGenuine
+from ektp.pki import CardNotGenuine, OperatorCardIssuer, crl_signed_by_one_of
+from hardware.smartcard import CardIssuer, EmulatedSmartCardConfig, OperatorCard
+from hardware.smartcard.config import RealSmartCardConfig
+from kiosk.config.operator_cards import OperatorCardSettings
 from kiosk.flow.errors import FlowError
 
 MSG_NOT_ISSUED = N_(
@@ -37,23 +41,6 @@ MSG_NO_TRUST = N_(
 )
 
 _MESSAGE_FOR_REASON = {"wrong_key": MSG_NOT_GENUINE, "expired": MSG_EXPIRED, "revoked": MSG_REVOKED}
-
-
-class OperatorCardSettings(BaseModel):
-    """``[operator_cards]``: how the booth checks that an operator card is the office's."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    issuer_cert_path: Path | None = Field(
-        default=None,
-        description="The office CA certificate(s) (PEM) that issue operator cards; "
-        "empty: the edge link's office CA (edge.ca_cert_path). No CA at all: no card logs in.",
-    )
-    crl_path: Path | None = Field(
-        default=None,
-        description="The office CA's revocation list (PEM, crl.pem); a card it lists is "
-        "refused. Empty: no list (a revoked card logs in until its certificate expires).",
-    )
 
 
 class OperatorCardRefused(FlowError):
@@ -75,18 +62,6 @@ class OperatorTrustUnavailable(FlowError):
         super().__init__(MSG_NO_TRUST)
         self.cause = cause
         """For the technician's log (a path and what is wrong with it)."""
-
-
-def _signed_by_one_of(crl: x509.CertificateRevocationList, issuers: list[x509.Certificate]) -> bool:
-    for issuer in issuers:
-        key = issuer.public_key()
-        if not isinstance(
-            key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey
-        ):
-            continue
-        if crl.issuer == issuer.subject and crl.is_signature_valid(key):
-            return True
-    return False
 
 
 class OperatorCardTrust:
@@ -126,9 +101,27 @@ class OperatorCardTrust:
             crl = x509.load_pem_x509_crl(path.read_bytes())
         except (OSError, ValueError) as err:
             raise OperatorTrustUnavailable(f"cannot read the revocation list {path}") from err
-        if not _signed_by_one_of(crl, issuers):
+        if not crl_signed_by_one_of(crl, issuers):
             raise OperatorTrustUnavailable(f"the revocation list {path} is not the office CA's")
         next_update = crl.next_update_utc
         if next_update is not None and next_update < (now or dt.datetime.now(dt.UTC)):
             raise OperatorTrustUnavailable(f"the revocation list {path} is out of date")
         return frozenset(entry.serial_number for entry in crl)
+
+
+def emulated_card_issuer(
+    config: RealSmartCardConfig | EmulatedSmartCardConfig,
+) -> CardIssuer | None:
+    """The office's personalisation for an emulated reader with ``operator_card_issuer_dir``
+    (None otherwise). The CA is opened when the first blank card goes in."""
+    if not isinstance(config, EmulatedSmartCardConfig) or config.operator_card_issuer_dir is None:
+        return None
+    directory = config.operator_card_issuer_dir
+    opened: list[OperatorCardIssuer] = []
+
+    def issue(card: OperatorCard) -> int:
+        if not opened:
+            opened.append(OperatorCardIssuer.from_ca_directory(directory))
+        return opened[0].personalise(card)
+
+    return issue

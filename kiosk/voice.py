@@ -16,26 +16,10 @@ import threading
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from kiosk.config.voice import VoiceConfig
+from kiosk.errors import KioskFault
 
 log = logging.getLogger(__name__)
-
-
-class VoiceConfig(BaseModel):
-    """Spoken prompts at the resident screens."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    enabled: bool = Field(default=False, description="Say each resident prompt aloud.")
-    program: str = Field(default="espeak-ng", description="The speech program to run.")
-    voices: dict[str, str] = Field(
-        default_factory=lambda: {"id": "id", "en": "en"},
-        description="espeak-ng voice per screen language.",
-    )
-    words_per_minute: int = Field(
-        default=140, ge=80, le=450, description="Speaking rate (espeak-ng -s)."
-    )
-    volume: int = Field(default=100, ge=0, le=200, description="Amplitude (espeak-ng -a).")
 
 
 class Speaker(Protocol):
@@ -48,8 +32,10 @@ class Speaker(Protocol):
         ...
 
 
-class SpeechError(RuntimeError):
+class SpeechError(KioskFault, RuntimeError):
     """espeak-ng is missing or failed to render (only from :meth:`EspeakSpeaker.render_wav`)."""
+
+    code = "speech"
 
 
 class EspeakSpeaker:

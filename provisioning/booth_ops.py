@@ -8,16 +8,13 @@ unit.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edge_controller.pki import validate_booth_id
+from ektp.pki import validate_booth_id
 from provisioning.engine import AnsibleRunner, RunResult
-from provisioning.hostkeys import explain_connection_failure, known_hosts_text
+from provisioning.hostkeys import known_hosts_text
 from provisioning.inventory import BoothEntry, Inventory
 from provisioning.layout import BoothLayout
 from provisioning.office import (
@@ -27,54 +24,25 @@ from provisioning.office import (
     booth_config_toml,
     sync_crl,
 )
+from provisioning.outcome import (
+    EDGE_KEY_TASK,
+    EDGE_KEY_TODO,
+    MERGE_TASK,
+    PROBE_TASK,
+    SIGNER_TASK,
+    SIGNING_KEY_TASK,
+    SNAPSHOT_TASK,
+    Outcome,
+    outcome_of_run,
+    selftest_failures,
+    task_json,
+    utc_now,
+)
 from provisioning.release import Release, build_release, installed_source
 from provisioning.signing_keys import keep_signing_key
 from provisioning.unit_identity import refuse_other_identity
 
-SIGNER_TASK = "Sign the request with the office CA (on this machine)"
-SELFTEST_TASK = "Hardware self-test"
-SIGNING_KEY_TASK = "Read the packet-signing public key"
-PROBE_TASK = "Probe release, outbox and disk"
-SNAPSHOT_TASK = "Snapshot the old outbox"
-MERGE_TASK = "Merge recovered records into the outbox"
-EDGE_KEY_TASK = "Register the packet-signing key at the edge (on this machine)"
-EDGE_KEY_TODO = "TO DO"
 KIOSK_GROUPS = ["video", "input", "render", "gpio", "dialout", "plugdev"]
-
-
-@dataclass
-class Outcome:
-    """One booth's line in the summary table."""
-
-    booth_id: str
-    host: str
-    action: str
-    result: str = "ok"
-    changed: int = 0
-    planned: int = 0
-    detail: str = ""
-    selftest: list[dict[str, Any]] | None = None
-    recovered: int | None = None  # records recovered from a replaced unit's outbox
-    edge_key: str | None = None  # registered / rotated / unchanged / TO DO
-    planned_steps: list[str] = field(default_factory=list)
-    changed_steps: list[str] = field(default_factory=list)
-
-    @property
-    def failed(self) -> bool:
-        return self.result not in ("ok", "unchanged")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-
-def _json(text: str | None) -> Any:
-    if not text:
-        return None
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
 
 
 class Provisioner:
@@ -158,28 +126,7 @@ class Provisioner:
     # -- shared result handling ---------------------------------------------------
 
     def _outcome(self, booth_id: str, host: str, action: str, run: RunResult) -> Outcome:
-        outcome = Outcome(booth_id, host, action)
-        outcome.changed_steps = [e.task for e in run.changed(booth_id)]
-        outcome.planned_steps = [e.task for e in run.planned(booth_id)]
-        outcome.changed = len(outcome.changed_steps)
-        outcome.planned = len(outcome.planned_steps)
-        outcome.selftest = _json(run.report(booth_id, SELFTEST_TASK))
-        failures = run.failures(booth_id)
-        if failures:
-            outcome.result = "FAILED"
-            message = failures[0].message or failures[0].task
-            port = self._port_of(booth_id)
-            outcome.detail = explain_connection_failure(message, host, port) or (
-                f"{failures[0].task}: {message}"
-            )
-            if failures[0].status == "unreachable" and not outcome.detail.startswith("Refusing"):
-                outcome.result = "unreachable"
-        elif not run.ok:
-            outcome.result = "FAILED"
-            outcome.detail = run.output.strip().splitlines()[-1] if run.output.strip() else ""
-        elif outcome.changed == 0:
-            outcome.result = "unchanged"
-        return outcome
+        return outcome_of_run(booth_id, host, self._port_of(booth_id), action, run)
 
     def _port_of(self, booth_id: str) -> int:
         entry = self.inventory.booths.get(booth_id)
@@ -188,15 +135,7 @@ class Provisioner:
     def _record_health(self, entry: BoothEntry, outcome: Outcome) -> None:
         if outcome.selftest is not None:
             entry.health = "ok" if all(d.get("ok") for d in outcome.selftest) else "failed"
-            entry.last_seen = _now()
-
-    @staticmethod
-    def selftest_failures(outcome: Outcome) -> list[str]:
-        return [
-            f"{d.get('device')}: {d.get('detail')}"
-            for d in outcome.selftest or []
-            if not d.get("ok")
-        ]
+            entry.last_seen = utc_now()
 
     # -- add ------------------------------------------------------------------------
 
@@ -253,7 +192,7 @@ class Provisioner:
         if (entry.host, entry.port) != (host, port):
             entry.previous_hosts.append(f"{entry.host}:{entry.port}")
         entry.host, entry.port, entry.host_keys = host, port, list(host_keys)
-        signed = _json(run.report(booth_id, SIGNER_TASK))
+        signed = task_json(run.report(booth_id, SIGNER_TASK))
         if signed:
             entry.cert_serial = str(signed["serial"])
         entry.release = release.version
@@ -262,9 +201,9 @@ class Provisioner:
         public_key = run.report(booth_id, SIGNING_KEY_TASK)
         if public_key:
             keep_signing_key(self.office.booth_keys_dir, booth_id, public_key)
-        edge_key = _json(run.report(booth_id, EDGE_KEY_TASK))
+        edge_key = task_json(run.report(booth_id, EDGE_KEY_TASK))
         outcome.edge_key = str(edge_key["change"]) if edge_key else EDGE_KEY_TODO
-        merged = _json(run.report(booth_id, MERGE_TASK))
+        merged = task_json(run.report(booth_id, MERGE_TASK))
         if merged:
             # the old unit's records now in this unit's outbox (merged now, or already)
             outcome.recovered = int(merged["added"]) + int(merged["already"])
@@ -274,7 +213,7 @@ class Provisioner:
             )
         elif action == "replace":
             outcome.recovered = 0
-        problems = self.selftest_failures(outcome)
+        problems = selftest_failures(outcome)
         if problems:
             outcome.result = "selftest FAILED"
             outcome.detail = "; ".join(problems)
@@ -310,7 +249,7 @@ class Provisioner:
             extra,
             self._known_hosts(*([(entry.host, entry.port, host_keys)] if host_keys else [])),
         )
-        snapshot = _json(run.report(booth_id, SNAPSHOT_TASK))
+        snapshot = task_json(run.report(booth_id, SNAPSHOT_TASK))
         if not run.ok or not snapshot:
             reason = run.failures(booth_id)[0].message if run.failures(booth_id) else "no answer"
             return None, f"old unit not readable ({reason.splitlines()[0][:120]})"
@@ -395,7 +334,7 @@ class Provisioner:
             rolled_back = [e for e in run.failures(booth_id) if "rolled back" in e.message]
             if rolled_back:
                 outcome.result = "ROLLED BACK"
-                problems = self.selftest_failures(outcome)
+                problems = selftest_failures(outcome)
                 outcome.detail = rolled_back[0].message + (
                     f" ({'; '.join(problems)})" if problems else ""
                 )
@@ -437,14 +376,14 @@ class Provisioner:
         outcomes = []
         for booth_id, entry in sorted(self.inventory.booths.items()):
             outcome = self._outcome(booth_id, entry.host, "status", run)
-            probe = _json(run.report(booth_id, PROBE_TASK))
+            probe = task_json(run.report(booth_id, PROBE_TASK))
             if probe:
                 entry.release = probe.get("release") or entry.release
                 entry.outbox_depth = probe.get("outbox_depth")
-                entry.last_seen = _now()
+                entry.last_seen = utc_now()
                 self._record_health(entry, outcome)
                 outcome.result = "ok" if entry.health == "ok" else "selftest FAILED"
-                outcome.detail = "; ".join(self.selftest_failures(outcome))
+                outcome.detail = "; ".join(selftest_failures(outcome))
             else:
                 entry.health = "unreachable" if outcome.result == "unreachable" else entry.health
             outcome.changed = 0

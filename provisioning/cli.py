@@ -23,11 +23,13 @@ import sys
 from pathlib import Path
 
 from ektp.errors import RekamError
-from provisioning.booth_ops import Outcome, Provisioner
-from provisioning.hostkeys import HostKeyError, keys_from_known_hosts, pin_by_fingerprint
+from provisioning.booth_ops import Provisioner
+from provisioning.errors import HostKeyError, ProvisioningError
+from provisioning.hostkeys import keys_from_known_hosts, pin_by_fingerprint
 from provisioning.inventory import OfficeSettings
-from provisioning.office import OfficeDirectory, OfficeError, edge_install_hint, init_office
+from provisioning.office import OfficeDirectory, edge_install_hint, init_office
 from provisioning.operator_cli import add_operator_parser, run_operator
+from provisioning.outcome import Outcome
 from provisioning.report import (
     change_summary,
     edge_key_commands,
@@ -297,9 +299,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.area == "operator":
             return run_operator(args, office)
         return _booth(args, office)
-    except (HostKeyError, OfficeError, KeyError, FileNotFoundError, RekamError) as err:
-        message = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"rekam-provision: {message}", file=sys.stderr)
+    except ProvisioningError as err:  # our root: a sentence for the technician
+        print(f"rekam-provision: {err}", file=sys.stderr)
+        return 1
+    except (RekamError, FileNotFoundError) as err:  # ektp/certificate errors, a missing file
+        print(f"rekam-provision: {err}", file=sys.stderr)
         return 1
 
 

@@ -15,11 +15,9 @@ import hmac
 import subprocess
 from pathlib import Path
 
+from provisioning.errors import HostKeyError
+
 KEYSCAN_TIMEOUT_SECONDS = 10
-
-
-class HostKeyError(Exception):
-    """A host key is missing, malformed, or not the pinned one (technician message)."""
 
 
 def fingerprint(key: str) -> str:

@@ -16,7 +16,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from edge_controller.pki import validate_booth_id
+from ektp.pki import validate_booth_id
+from provisioning.errors import UnknownBooth
 
 
 class _Model(BaseModel):
@@ -137,7 +138,7 @@ class Inventory(_Model):
         try:
             return self.booths[booth_id]
         except KeyError:
-            raise KeyError(f"{booth_id} is not in the inventory") from None
+            raise UnknownBooth(f"{booth_id} is not in the inventory") from None
 
     def add_booth(self, booth_id: str, entry: BoothEntry) -> None:
         validate_booth_id(booth_id)

@@ -3,7 +3,7 @@
 Layout::
 
     inventory.yml            booths and office settings (provisioning.inventory)
-    ca/                      the office CA (edge_controller.pki.OfficeCA)
+    ca/                      the office CA (ektp.pki.OfficeCA)
     central-x25519.pem       central's public key, sent to every booth
     booth-hardware.toml      the [hardware] table every booth gets
     edge/                    the edge's files: edge.toml, mosquitto.conf, acl,
@@ -28,13 +28,15 @@ from typing import Any
 
 from cryptography import x509
 
-from edge_controller.broker.files import BrokerConfig, render_acl, render_mosquitto_conf
+from edge_controller.config.broker import BrokerConfig
 from edge_controller.config.edge import EdgeConfig
 from edge_controller.config.example import render_edge_toml
-from edge_controller.pki import EDGE_IDENTITY, OfficeCA, dev_issue_identity
-from edge_controller.review.key import load_or_create_review_key, public_key_path
+from edge_controller.config.mosquitto import render_acl, render_mosquitto_conf
+from ektp.pki import EDGE_IDENTITY, OfficeCA, dev_issue_identity
+from ektp.pki.review_key import load_or_create_review_key, public_key_path
 from hardware.config import HardwareConfig
 from kiosk.config.booth import BoothConfig
+from provisioning.errors import OfficeError
 from provisioning.inventory import Inventory, OfficeSettings, load_inventory, save_inventory
 from provisioning.layout import BoothLayout
 from provisioning.tomlwrite import dumps
@@ -58,10 +60,6 @@ EMULATED_BOOTH_HARDWARE: dict[str, Any] = {
     "camera": {"backend": "emulated"},
 }
 """Emulated devices that need no daemon (a self-test anywhere)."""
-
-
-class OfficeError(Exception):
-    """The office directory is missing or inconsistent (message for the technician)."""
 
 
 @dataclass

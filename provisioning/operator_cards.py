@@ -3,7 +3,7 @@
 An operator card makes its Ed25519 key pair itself and only ever shows its PUBLIC
 key (the personalisation tool reads it from the card). ``operator issue`` signs an
 operator certificate for that key with the office CA
-(:meth:`hardware.smartcard.OperatorCardIssuer.certificate_for`, the same
+(:meth:`ektp.pki.OperatorCardIssuer.certificate_for`, the same
 certificate booths check at login), writes it for the personalisation tool, and
 records it in the office's register ``operator-cards.json``. ``operator revoke``
 puts a card's serial (or every card of an operator) on the office CA's CRL and
@@ -23,8 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from hardware.errors import CardError
-from hardware.smartcard import OperatorCardIssuer
+from ektp.pki import OperatorCardIssuer, PkiError
 from provisioning.office import OfficeDirectory, OfficeError, sync_crl
 
 REGISTER_FILE = "operator-cards.json"
@@ -129,7 +128,7 @@ def _issuer(office: OfficeDirectory) -> OperatorCardIssuer:
         )
     try:
         return OperatorCardIssuer.from_ca_directory(office.ca_dir)
-    except CardError as err:
+    except PkiError as err:
         raise OperatorCardError(str(err)) from err
 
 

@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from hardware.smartcard.operator_cert import DEFAULT_CARD_DAYS
+from ektp.pki import DEFAULT_CARD_DAYS
 from provisioning.office import OfficeDirectory
 from provisioning.operator_cards import (
     issue_operator_card,

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+from provisioning.errors import ReleaseSourceMissing
+
 BOOTH_PACKAGES = ("ektp", "hardware", "kiosk")
 BOOTH_EXTRAS = ("pi",)
 """pyproject extras a booth needs: ``pi`` (picamera2, lgpio; on the booth apt's
@@ -38,7 +40,7 @@ class Release:
 def package_directory(name: str) -> Path:
     spec = importlib.util.find_spec(name)
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"package {name} is not installed")
+        raise ReleaseSourceMissing(f"package {name} is not installed")
     return Path(next(iter(spec.submodule_search_locations)))
 
 
@@ -48,7 +50,7 @@ def _files(source: Path) -> list[tuple[str, Path]]:
     for package in BOOTH_PACKAGES:
         base = source / package
         if not base.is_dir():
-            raise FileNotFoundError(f"{base} is missing: not a Rekam source tree")
+            raise ReleaseSourceMissing(f"{base} is missing: not a Rekam source tree")
         for path in sorted(base.rglob("*")):
             relative = path.relative_to(source)
             if path.is_file() and not (
@@ -80,7 +82,7 @@ def installed_source() -> Path:
     """The directory holding the installed booth packages (the running Rekam)."""
     parents = {package_directory(name).parent for name in BOOTH_PACKAGES}
     if len(parents) != 1:
-        raise FileNotFoundError("the booth packages are not installed side by side")
+        raise ReleaseSourceMissing("the booth packages are not installed side by side")
     return parents.pop()
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from provisioning.booth_ops import EDGE_KEY_TODO, Outcome
 from provisioning.inventory import Inventory
 from provisioning.office import OfficeDirectory
+from provisioning.outcome import EDGE_KEY_TODO, Outcome
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:

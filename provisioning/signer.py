@@ -18,7 +18,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from edge_controller.pki import ISSUED_DIR, OfficeCA
+from ektp.pki import ISSUED_DIR, OfficeCA
 
 _RENEW_BEFORE = dt.timedelta(days=30)
 _SPKI = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)

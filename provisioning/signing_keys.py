@@ -6,17 +6,20 @@ not thrown away: the records recovered from its outbox are signed with it.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ektp.key_ids import raw_key_id
 
 
 def signing_key_id(public_key_pem: str) -> str:
-    """First 16 bytes (hex) of SHA-256 of the raw key (the id ``rekam-edge`` shows)."""
+    """The booth signing key's id (the one ``rekam-edge`` shows: :mod:`ektp.key_ids`)."""
     key = serialization.load_pem_public_key(public_key_pem.encode("ascii"))
-    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:32]
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("a booth signing key is an Ed25519 key")
+    return raw_key_id(key)
 
 
 def keep_signing_key(directory: Path, booth_id: str, public_key_pem: str) -> None:

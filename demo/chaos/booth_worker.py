@@ -7,11 +7,17 @@ commits it to the real outbox (:class:`kiosk.outbox.store.Outbox`) and only afte
 commit returned appends the packet id and SHA-256 to its journal. The real
 :class:`kiosk.uplink.client.BoothUplink` drains the outbox to the edge meanwhile.
 
+Around each packet it records the enrollment's events as a booth does (check-in and
+ticket call before, card delivery after the commit: :mod:`demo.chaos.events`), each
+kept in the outbox by ``send_event`` before it is journaled in ``events.jsonl``.
+
 The harness kills it with SIGKILL at random moments and starts it again. On start
 it first reconciles: every packet already in the outbox but missing from the journal
 (killed between the commit and the journal line) is journaled now, marked
-``recovered``; the script continues with the first serial the outbox does not hold.
-Once the script is done it keeps draining until SIGTERM.
+``recovered``; every finished enrollment gets the events it has not journaled (sent
+again under their one id: the edge counts each id once); the script continues with
+the first serial the outbox does not hold. Once the script is done it keeps draining
+until SIGTERM.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from demo.chaos.enrollments import enrollment_parts, enrollment_record
+from demo.chaos.events import EVENTS_JOURNAL_NAME, EventJournal, KeptEvent, chaos_event_id
 from demo.chaos.evidence import (
     JOURNAL_NAME,
     OUTBOX_NAME,
@@ -37,11 +44,13 @@ from demo.chaos.evidence import (
     JournalEntry,
     outbox_rows,
 )
+from ektp.messages import EventMessage
 from kiosk.config.booth import EdgeLink, UplinkSettings
 from kiosk.keys import load_central_public_key, load_or_create_signing_key
 from kiosk.outbox.store import Outbox
 from kiosk.sealing import PacketSealer
 from kiosk.uplink.client import BoothUplink
+from kiosk.uplink.events import call_next_event, card_delivered_event, check_in_event
 
 log = logging.getLogger("rekam-chaos.booth")
 SIGNING_KEY_PATH = Path("keys") / "booth-signing.pem"
@@ -82,12 +91,19 @@ class ScriptPlayer:
     """Plays a booth's script: seal, commit, journal, wake the uplink."""
 
     def __init__(
-        self, settings: WorkerSettings, outbox: Outbox, journal: Journal, uplink: BoothUplink
+        self,
+        settings: WorkerSettings,
+        outbox: Outbox,
+        journal: Journal,
+        uplink: BoothUplink,
+        events: EventJournal,
     ) -> None:
         self.settings = settings
         self.outbox = outbox
         self.journal = journal
         self.uplink = uplink
+        self.events = events
+        self.events_kept = {(entry.serial, entry.kind) for entry in events.entries()}
         self.sealer = PacketSealer(
             booth_id=settings.booth_id,
             signing_key=load_or_create_signing_key(settings.data_dir / SIGNING_KEY_PATH),
@@ -97,6 +113,9 @@ class ScriptPlayer:
     def play(self, stopping: threading.Event) -> None:
         settings = self.settings
         done = reconcile(self.journal, self.outbox.path)
+        for serial in sorted(done):  # killed before its events were all kept
+            for kind in ("check_in", "ticket_called", "card_delivered"):
+                self.emit(serial, kind)
         pacing = random.Random()
         for serial in settings.serials:
             if serial in done:
@@ -107,6 +126,8 @@ class ScriptPlayer:
 
     def enroll(self, serial: int) -> None:
         settings = self.settings
+        self.emit(serial, "check_in")
+        self.emit(serial, "ticket_called")
         record = enrollment_record(settings.booth_id, settings.booth_index, serial)
         parts = enrollment_parts(settings.seed, settings.booth_id, serial)
         sealed = self.sealer.seal(record, parts)
@@ -117,6 +138,35 @@ class ScriptPlayer:
             JournalEntry(serial, sealed.packet_id, hashlib.sha256(sealed.data).hexdigest())
         )
         self.uplink.wake()
+        self.emit(serial, "card_delivered")
+
+    def emit(self, serial: int, kind: str) -> None:
+        """Keep one of the enrollment's events (once per journal), then journal it."""
+        if (serial, kind) in self.events_kept:
+            return
+        event = self.event(serial, kind)
+        self.uplink.send_event(event)  # on disk when it returns
+        self.events.append(KeptEvent(serial, kind, str(event.event_id)))
+        self.events_kept.add((serial, kind))
+
+    def event(self, serial: int, kind: str) -> EventMessage:
+        settings = self.settings
+        booth_id = settings.booth_id
+        record = enrollment_record(booth_id, settings.booth_index, serial)
+        if kind == "check_in":
+            event = check_in_event(
+                booth_id,
+                nik=record.nik,
+                kk=record.kk,
+                kelurahan=record.kelurahan,
+                service=str(record.service),
+            )
+        elif kind == "ticket_called":
+            event = call_next_event(booth_id)
+        else:
+            event = card_delivered_event(booth_id, nik=record.nik, operator=record.operator_id)
+        event_id = chaos_event_id(settings.seed, booth_id, serial, kind)
+        return event.model_copy(update={"event_id": event_id})
 
 
 def run(settings: WorkerSettings) -> int:
@@ -126,10 +176,11 @@ def run(settings: WorkerSettings) -> int:
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
     outbox = Outbox(data_dir / OUTBOX_NAME)
     journal = Journal(data_dir / JOURNAL_NAME)
+    events = EventJournal(data_dir / EVENTS_JOURNAL_NAME)
     uplink = BoothUplink(settings.booth_id, settings.edge, outbox, settings=settings.uplink)
     uplink.start()
     try:
-        ScriptPlayer(settings, outbox, journal, uplink).play(stopping)
+        ScriptPlayer(settings, outbox, journal, uplink, events).play(stopping)
         while not stopping.wait(0.5):
             pass
     finally:

@@ -9,6 +9,8 @@
   also groups central's rows by the resident's NIK read from each stored manifest (an
   enrollment re-sealed under a new packet id), and counts the packet files on disk
   per packet id (a copy in a second folder).
+* **events** — every check-in, ticket call and card delivery of every committed
+  enrollment at the edge exactly once: :mod:`demo.chaos.events`.
 * **corrupted** — a central copy whose bytes differ from what the booth committed
   (file hash, row hash), that fails verification with the booth's key, whose
   content does not decrypt with central's key to the enrollment's own parts, or that
@@ -99,6 +101,11 @@ def committed_packets(
                     booth.booth_id, row.serial, row.packet_id, row.sha256
                 )
     return committed, lost_at_booth
+
+
+def committed_enrollments(committed: dict[str, Committed]) -> set[tuple[str, int]]:
+    """(booth id, serial) of every enrollment a booth committed a packet for."""
+    return {(promise.booth_id, promise.serial) for promise in committed.values()}
 
 
 def check_delivery(

@@ -12,8 +12,10 @@ that can be cut). While the booths seal and commit their scripted enrollments, i
 SIGKILLs booths, the edge, the broker and central at random (seeded) moments and
 cuts links, restarting everything it killed. Then it restores everything, waits for
 the backlog to drain, and compares what the booths committed with what central
-stored: lost, duplicated, corrupted. Exit 0 only when all three are zero and the
-backlog drained within ``--timeout``. Ctrl-C stops everything it started.
+stored: lost, duplicated, corrupted; and the events each enrollment made (check-in,
+ticket call, card delivery) with what the edge received: lost, duplicated, unexpected.
+Exit 0 only when all of these are zero and the backlog drained within ``--timeout``.
+Ctrl-C stops everything it started.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from demo.chaos.checker import Verdict, check_delivery
+from demo.chaos.checker import Verdict, check_delivery, committed_enrollments, committed_packets
 from demo.chaos.enrollments import MAX_SERIAL
+from demo.chaos.events import EventVerdict, check_events
 from demo.chaos.office import ChaosOffice
 from demo.chaos.storm import (
     DrainResult,
@@ -89,7 +92,13 @@ def booth_scripts(enrollments: int, booths: int) -> dict[int, list[int]]:
 
 
 def summary(
-    verdict: Verdict, tally: StormTally, result: DrainResult, seed: int, root: Path
+    verdict: Verdict,
+    events: EventVerdict,
+    *,
+    tally: StormTally,
+    result: DrainResult,
+    seed: int,
+    root: Path,
 ) -> dict[str, Any]:
     return {
         "enrollments": verdict.enrollments,
@@ -102,12 +111,17 @@ def summary(
         "unexpected_exits": dict(sorted(tally.unexpected_exits.items())),
         "committed_packets": verdict.committed_packets,
         "stored_at_central": verdict.stored_at_central,
+        "events_expected": events.expected,
+        "events_at_edge": events.received,
+        "events_lost": events.lost,
+        "events_duplicated": events.duplicated,
+        "events_unexpected": events.unexpected,
         "drained": result.drained,
         "storm_seconds": round(tally.seconds, 1),
         "drain_seconds": round(result.seconds, 1),
         "seed": seed,
         "workdir": str(root),
-        "problems": verdict.problems,
+        "problems": verdict.problems + events.problems,
     }
 
 
@@ -135,13 +149,18 @@ def print_table(report: dict[str, Any], result: DrainResult, timeout: float) -> 
     line("lost", report["lost"])
     line("duplicated", report["duplicated"])
     line("corrupted", report["corrupted"])
+    line("events at the edge", report["events_at_edge"], f"of {report['events_expected']}")
+    line("events lost", report["events_lost"])
+    line("events duplicated", report["events_duplicated"])
+    line("events unexpected", report["events_unexpected"])
     line("storm", f"{report['storm_seconds']:.0f} s")
     line("drain", f"{report['drain_seconds']:.0f} s")
     if not result.drained:
         print(
             f"\n  The backlog did not drain within {timeout:.0f} s: {result.not_at_central} "
             f"committed packets not at central, {result.unacked_at_booths} unacked in the "
-            "booths' outboxes (they count as lost)."
+            f"booths' outboxes, {result.events_not_at_edge} events not at the edge, "
+            f"{result.messages_at_booths} messages unsent at the booths (they count as lost)."
         )
     for problem in report["problems"]:
         print(f"  - {problem}")
@@ -189,15 +208,21 @@ def main(argv: list[str] | None = None) -> int:
         result = drain(office, storm, args.timeout)
         office.close()
         assert office.central_private_key is not None
-        verdict = check_delivery(
-            booth_evidence(office), office.central_data, office.central_private_key, seed
-        )
-        report = summary(verdict, tally, result, seed, root)
+        evidence = booth_evidence(office)
+        verdict = check_delivery(evidence, office.central_data, office.central_private_key, seed)
+        committed, _ = committed_packets(evidence, Verdict())
+        events = check_events(seed, committed_enrollments(committed), office.edge_database)
+        report = summary(verdict, events, tally=tally, result=result, seed=seed, root=root)
         if args.json:
             print(json.dumps(report))
         else:
             print_table(report, result, args.timeout)
-        clean = verdict.clean and result.drained and verdict.enrollments == args.enrollments
+        clean = (
+            verdict.clean
+            and events.clean
+            and result.drained
+            and verdict.enrollments == args.enrollments
+        )
         return 0 if clean else 1
     except StormStalled as err:
         log(f"rekam-chaos: {err}")

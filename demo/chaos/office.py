@@ -1,14 +1,14 @@
 """The chaos office: every part a separate process the harness can SIGKILL and restart.
 
-* **broker** — the real mosquitto (:class:`~edge_controller.broker.files.MosquittoProcess`,
+* **broker** — the real mosquitto (:class:`~edge_controller.broker.process.MosquittoProcess`,
   per-booth TLS certificates and ACL, no persistence: a kill loses what it held);
 * **edge** — ``rekam-edge run`` (ingest, acks, the forwarder to central);
 * **central** — ``rekam-central run`` (mutual TLS, receipts, its SQLite + file store);
 * **booths** — one :mod:`demo.chaos.booth_worker` process per booth.
 
 Links that can be cut: each booth reaches the broker through its own TCP proxy, and
-the edge reaches central through one (:class:`~edge_controller.upstream.shaping_proxy.
-ProxyThread`; ``cut()`` drops every connection and refuses new ones until
+the edge reaches central through one (:class:`~demo.shaping_proxy.ProxyThread`;
+``cut()`` drops every connection and refuses new ones until
 ``restore()``). The edge talks to the broker directly (same box).
 
 Files, all under the run directory: ``office-ca/``, ``central-ca/``, ``edge.sqlite3``,
@@ -40,12 +40,13 @@ from demo.chaos.children import PID_FILE, ChildProcess
 from demo.chaos.evidence import JOURNAL_NAME, OUTBOX_NAME
 from demo.chaos.toml_text import toml_document
 from demo.office import OFFICE_NAME, free_loopback_port
+from demo.shaping_proxy import LinkShape, ProxyThread
 from edge_controller.booths.monitor import register_booth_key
-from edge_controller.broker.files import BrokerConfig, MosquittoProcess
+from edge_controller.broker.process import MosquittoProcess
+from edge_controller.config.broker import BrokerConfig
 from edge_controller.config.edge import EdgeConfig
 from edge_controller.ingest.db import connect
-from edge_controller.pki import EDGE_IDENTITY, OfficeCA, dev_issue_identity
-from edge_controller.upstream.shaping_proxy import LinkShape, ProxyThread
+from ektp.pki import EDGE_IDENTITY, OfficeCA, dev_issue_identity
 from kiosk.keys import load_or_create_signing_key, public_key_pem
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,7 +12,8 @@ A part that ends by itself (no kill of ours) is started again too, and counted a
 *unexpected exit*: the run goes on, and the report shows it.
 
 :func:`drain` then restores every link, starts whatever is down, and waits until
-central stores every committed packet and no outbox has anything unacked.
+central stores every committed packet, no outbox has anything unacked or unsent, and
+the edge has received every event of every committed enrollment.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from demo.chaos.checker import BoothEvidence, Verdict, committed_packets
+from demo.chaos.checker import BoothEvidence, Verdict, committed_enrollments, committed_packets
+from demo.chaos.events import messages_waiting, missing_at_edge
 from demo.chaos.evidence import central_rows, read_journal, unacked_count
 from demo.chaos.office import UPSTREAM_LINK, ChaosOffice, Killable
 
@@ -203,6 +205,8 @@ class DrainResult:
     seconds: float
     not_at_central: int
     unacked_at_booths: int
+    events_not_at_edge: int = 0
+    messages_at_booths: int = 0
 
 
 def booth_evidence(office: ChaosOffice) -> list[BoothEvidence]:
@@ -213,7 +217,8 @@ def booth_evidence(office: ChaosOffice) -> list[BoothEvidence]:
 
 
 def drain(office: ChaosOffice, storm: Storm, timeout: float) -> DrainResult:
-    """Everything up again; wait until central has every committed packet (bounded)."""
+    """Everything up again; wait until central has every committed packet and the edge
+    every event (bounded)."""
     storm.settle()
     started = time.monotonic()
     evidence = booth_evidence(office)
@@ -222,8 +227,12 @@ def drain(office: ChaosOffice, storm: Storm, timeout: float) -> DrainResult:
         at_central = {row.packet_id for row in central_rows(office.central_data)}
         missing = len(set(committed) - at_central)
         unacked = sum(unacked_count(booth.outbox) for booth in office.booths)
+        waiting = sum(messages_waiting(booth.outbox) for booth in office.booths)
+        enrollments = committed_enrollments(committed)
+        events_missing = missing_at_edge(office.seed, enrollments, office.edge_database)
         elapsed = time.monotonic() - started
-        if (missing == 0 and unacked == 0) or elapsed > timeout:
-            return DrainResult(missing == 0 and unacked == 0, elapsed, missing, unacked)
+        done = missing == 0 and unacked == 0 and waiting == 0 and events_missing == 0
+        if done or elapsed > timeout:
+            return DrainResult(done, elapsed, missing, unacked, events_missing, waiting)
         storm.keep_running()
         time.sleep(0.5)

@@ -25,7 +25,6 @@ and one booth's key is never registered for another booth.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from edge_controller.ingest.db import transaction
+from ektp.key_ids import raw_key_id
 from ektp.topics import validate_booth_id
 
 KeyChange = Literal["registered", "unchanged", "rotated"]
@@ -54,8 +54,8 @@ def parse_booth_public_key(pem: bytes | str) -> Ed25519PublicKey:
 
 
 def booth_key_id(key: Ed25519PublicKey) -> str:
-    """First 16 bytes (hex) of SHA-256 of the raw public key: short, stable, printable."""
-    return hashlib.sha256(key.public_bytes_raw()).hexdigest()[:32]
+    """The booth key's id, by the rule every side shares (:func:`ektp.key_ids.raw_key_id`)."""
+    return raw_key_id(key)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from edge_controller.booths.keys import (
     register_booth_key,
     registered_booths,
 )
-from edge_controller.config.edge import HealthConfig
+from edge_controller.config.health import HealthConfig
 from edge_controller.ingest.db import transaction
 from ektp.messages import HealthMessage, StatusMessage
 

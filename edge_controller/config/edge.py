@@ -2,7 +2,9 @@
 
 ``rekam-edge --print-default-config`` prints a complete example (rendered from these
 models by :mod:`edge_controller.config.example`). Every section is a
-pydantic model with ``extra="forbid"``: a misspelt key is an error, not a silent default.
+pydantic model with ``extra="forbid"`` (:class:`~edge_controller.config.section.ConfigSection`),
+one module per section in this package: a misspelt key is an error, not a silent default.
+The package imports no logic module of the edge; the logic imports its section from here.
 """
 
 from __future__ import annotations
@@ -12,27 +14,26 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from edge_controller.broker.files import BrokerConfig
+from edge_controller.config.broker import BrokerConfig
+from edge_controller.config.calendar import CalendarConfig
+from edge_controller.config.coverage import CoverageConfig
+from edge_controller.config.database import DatabaseConfig
+from edge_controller.config.health import HealthConfig
 from edge_controller.config.power import PowerConfig
+from edge_controller.config.queue import QueueConfig
+from edge_controller.config.review import ReviewConfig
+from edge_controller.config.roster import RosterPublishConfig
+from edge_controller.config.schedule import ScheduleConfig
+from edge_controller.config.section import ConfigSection
 from edge_controller.config.upstream import UpstreamConfig
 from edge_controller.config.web import WebConfig
-from edge_controller.ingest.db import DatabaseConfig
-from edge_controller.planning.calendar import CalendarConfig
-from edge_controller.planning.coverage import CoverageConfig
-from edge_controller.planning.schedule import ScheduleConfig
-from edge_controller.review.schema import ReviewConfig
-from edge_controller.roster.publisher import RosterPublishConfig
-from ektp.mqtt_client import MqttClientConfig
+from ektp.mqtt.config import MqttClientConfig
 from ektp.timezones import TimezoneName
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class IngestConfig(_Section):
+class IngestConfig(ConfigSection):
     """How sealed packets from ``booths/+/enrollments`` are checked and committed."""
 
     max_packet_bytes: int = Field(
@@ -55,83 +56,9 @@ class IngestConfig(_Section):
         "unit) is accepted only if it was sealed before the key was retired, plus this "
         "allowance for the old unit's clock running ahead of the edge's.",
     )
-    test_hook_before_commit: Literal["off", "pause"] = Field(
-        default="off",
-        description='Tests only: "pause" stops the ingest after verifying a packet and '
-        "before committing it (and writes test_hook_marker_path), so a test can kill the "
-        'process there. Always "off" in production.',
-    )
-    test_hook_marker_path: Path | None = Field(
-        default=None, description="Tests only: file written when the pause hook is reached."
-    )
 
 
-class HealthConfig(_Section):
-    """Booth liveness and the alerts raised from their health reports."""
-
-    heartbeat_timeout_seconds: float = Field(
-        default=90.0,
-        gt=0,
-        description="A booth whose last health report is older than this is 'silent', "
-        "even if its retained status says online.",
-    )
-    check_interval_seconds: float = Field(
-        default=5.0, gt=0, description="How often the edge looks for silent booths."
-    )
-    device_error_increase: int = Field(
-        default=5,
-        ge=1,
-        description="Alert when a device's error count grows by this much between two "
-        "health reports.",
-    )
-    outbox_growth_reports: int = Field(
-        default=3,
-        ge=2,
-        description="Alert when a booth's outbox depth grew in this many successive "
-        "health reports.",
-    )
-    packet_alert_quiet_seconds: float = Field(
-        default=3600.0,
-        gt=0,
-        description="A refused-packet alert (packet_rejected, unknown_booth) clears after "
-        "this long without another such refusal from that booth; it also clears as soon "
-        "as the booth delivers a good packet.",
-    )
-
-
-class QueueConfig(_Section):
-    """The office queue: ticket numbers, priority and wait estimates."""
-
-    ticket_prefix: str = Field(
-        default="A",
-        pattern=r"^[A-Z]{1,3}$",
-        description="Letters before the ticket number: A-001, A-002, ... (reset daily).",
-    )
-    priority_enabled: bool = Field(
-        default=False,
-        description="Serve check-ins marked priority (elderly, disabled) before the others.",
-    )
-    default_service_minutes: float = Field(
-        default=10.0,
-        gt=0,
-        description="Minutes per resident assumed until booths have called enough tickets.",
-    )
-    service_time_samples: int = Field(
-        default=10, ge=1, description="Call-to-call durations averaged per booth."
-    )
-    max_service_minutes: float = Field(
-        default=60.0,
-        gt=0,
-        description="Longer call-to-call gaps are breaks, not service times, and are ignored.",
-    )
-    active_booth_minutes: float = Field(
-        default=30.0,
-        gt=0,
-        description="A booth that called a ticket within this many minutes counts as serving.",
-    )
-
-
-class EdgeConfig(_Section):
+class EdgeConfig(ConfigSection):
     """The whole edge controller."""
 
     office_name: str = Field(

@@ -24,12 +24,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from edge_controller.broker.files import BrokerConfig
+from edge_controller.config.broker import BrokerConfig
 from edge_controller.config.edge import EdgeConfig
 from edge_controller.config.power import PowerConfig
 from edge_controller.config.upstream import UpstreamConfig
 from edge_controller.config.web import WebConfig
-from edge_controller.pki import EDGE_IDENTITY
+from ektp.pki import EDGE_IDENTITY
 from hardware.gpio.config import RealGeneratorContactConfig
 
 WIDTH = 88

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from edge_controller.config.section import ConfigSection
+from ektp.config_types import Count, Duration
 from hardware.gpio import GeneratorContactConfig
 from hardware.ups import NutUpsConfig, UpsConfig
 
 
-class PowerConfig(BaseModel):
+class PowerConfig(ConfigSection):
     """How the edge watches the office's power and when it shuts the office down."""
-
-    model_config = ConfigDict(extra="forbid")
 
     ups: UpsConfig = Field(
         default_factory=NutUpsConfig, description="The office UPS, read through NUT's upsd."
@@ -20,15 +20,15 @@ class PowerConfig(BaseModel):
         default=None,
         description="The transfer switch's generator contact on GPIO; None when not wired.",
     )
-    poll_interval_s: float = Field(2.0, gt=0, description="Seconds between two UPS polls.")
-    hold_polls: int = Field(
-        3, ge=1, description="A new power state must be seen in this many polls in a row..."
+    poll_interval_s: Duration = Field(2.0, description="Seconds between two UPS polls.")
+    hold_polls: Count = Field(
+        3, description="A new power state must be seen in this many polls in a row..."
     )
     hold_seconds: float = Field(
         10.0, ge=0, description="...and for this many seconds before the office adopts it."
     )
-    low_battery_confirm_polls: int = Field(
-        2, ge=1, description="Polls in a row that must say low battery before shutting down."
+    low_battery_confirm_polls: Count = Field(
+        2, description="Polls in a row that must say low battery before shutting down."
     )
     capture_margin_s: int = Field(
         600,
@@ -41,8 +41,8 @@ class PowerConfig(BaseModel):
         description="On battery with less runtime left than this counts as low battery "
         "(shut down) even before the UPS says LB; None: wait for LB.",
     )
-    republish_s: float = Field(
-        30.0, gt=0, description="Re-publish office/power this often (fresh runtime left)."
+    republish_s: Duration = Field(
+        30.0, description="Re-publish office/power this often (fresh runtime left)."
     )
     booth_offline_wait_s: float = Field(
         90.0,
@@ -54,6 +54,6 @@ class PowerConfig(BaseModel):
         min_length=1,
         description="The edge's own shutdown, run last (argv, no shell).",
     )
-    command_timeout_s: float = Field(
-        30.0, gt=0, description="How long the shutdown command may take before it is abandoned."
+    command_timeout_s: Duration = Field(
+        30.0, description="How long the shutdown command may take before it is abandoned."
     )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
+
+from edge_controller.config.section import ConfigSection
+from ektp.config_types import Duration, Share
 
 
-class OfficeHoursShare(BaseModel):
+class OfficeHoursShare(ConfigSection):
     """How much of the link the forwarder may use while the office is open."""
-
-    model_config = ConfigDict(extra="forbid")
 
     start: dt.time = Field(default=dt.time(8, 0), description="Office opens (local time).")
     end: dt.time = Field(default=dt.time(16, 0), description="Office closes (local time).")
@@ -19,10 +20,8 @@ class OfficeHoursShare(BaseModel):
         default=[0, 1, 2, 3, 4, 5],
         description="Open days, 0 = Monday … 6 = Sunday.",
     )
-    link_share: float = Field(
+    link_share: Share = Field(
         default=0.5,
-        gt=0,
-        le=1,
         description="Share of link_capacity_kbit the forwarder may use in office hours "
         "(0.5 keeps half the link free for the office).",
     )
@@ -35,10 +34,8 @@ class OfficeHoursShare(BaseModel):
         return value
 
 
-class UpstreamConfig(BaseModel):
+class UpstreamConfig(ConfigSection):
     """Forwarding committed packets to central over HTTPS (tus resumable uploads, mTLS)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     central_url: str = Field(
         description="Central's base URL, e.g. https://central.example.go.id/ "
@@ -66,18 +63,17 @@ class UpstreamConfig(BaseModel):
         le=8,
         description="Uploads in flight at once (hides the round trip between requests).",
     )
-    request_timeout_seconds: float = Field(
-        default=60.0, gt=0, description="Connect/read/write timeout of one HTTP step."
+    request_timeout_seconds: Duration = Field(
+        default=60.0, description="Connect/read/write timeout of one HTTP step."
     )
-    backoff_initial_seconds: float = Field(
-        default=2.0, gt=0, description="First wait after central or the link failed."
+    backoff_initial_seconds: Duration = Field(
+        default=2.0, description="First wait after central or the link failed."
     )
-    backoff_max_seconds: float = Field(
-        default=300.0, gt=0, description="Longest wait between attempts (full jitter)."
+    backoff_max_seconds: Duration = Field(
+        default=300.0, description="Longest wait between attempts (full jitter)."
     )
-    retry_later_seconds: float = Field(
+    retry_later_seconds: Duration = Field(
         default=600.0,
-        gt=0,
         description="When central refuses an item for now (e.g. booth not yet registered "
         "there), wait this long before sending that item again.",
     )
@@ -87,8 +83,8 @@ class UpstreamConfig(BaseModel):
         description="The office link's upload capacity in kbit/s; with it the forwarder "
         "caps its rate by the shares below. None: no cap.",
     )
-    off_hours_link_share: float = Field(
-        default=1.0, gt=0, le=1, description="Share of the link used outside office hours."
+    off_hours_link_share: Share = Field(
+        default=1.0, description="Share of the link used outside office hours."
     )
     office_hours: OfficeHoursShare = Field(
         default_factory=OfficeHoursShare, description="The daytime cap."
@@ -99,11 +95,9 @@ class UpstreamConfig(BaseModel):
         description="Packet bytes are purged this long after central's receipt was stored "
         "(the receipt and the packet's row are kept).",
     )
-    alert_unsent_after_hours: float = Field(
-        default=24.0,
-        gt=0,
-        description="Alert when the oldest unsent item is older than this.",
+    alert_unsent_after_hours: Duration = Field(
+        default=24.0, description="Alert when the oldest unsent item is older than this."
     )
-    idle_poll_seconds: float = Field(
-        default=5.0, gt=0, description="How often an idle forwarder looks for new items."
+    idle_poll_seconds: Duration = Field(
+        default=5.0, description="How often an idle forwarder looks for new items."
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from edge_controller.config.section import ConfigSection
+from ektp.config_types import Count, Duration
 
 
-class WebConfig(BaseModel):
+class WebConfig(ConfigSection):
     """Where the dashboard, the JSON API and ``/metrics`` listen, and how sessions work."""
-
-    model_config = ConfigDict(extra="forbid")
 
     host: str = Field(
         default="127.0.0.1",
@@ -39,9 +40,9 @@ class WebConfig(BaseModel):
         le=3600,
         description="How often the booth and queue pages reload (0: never).",
     )
-    max_failed_logins: int = Field(
-        default=5, ge=1, description="Wrong passwords in a row before a user name is locked."
+    max_failed_logins: Count = Field(
+        default=5, description="Wrong passwords in a row before a user name is locked."
     )
-    lockout_seconds: float = Field(
-        default=300.0, gt=0, description="How long a user name stays locked after that."
+    lockout_seconds: Duration = Field(
+        default=300.0, description="How long a user name stays locked after that."
     )

@@ -27,9 +27,9 @@ registered in a minute): it is counted, raises an ``unknown_booth`` alert, and g
 no ack, so the booth keeps re-sending it.
 
 Crash safety: if the edge dies between receiving and committing, the booth never
-got an ack and re-sends (after reconnect, or its ack timeout). The test hook
-``ingest.test_hook_before_commit = "pause"`` stops here so a test can SIGKILL the
-process at exactly that point.
+got an ack and re-sends (after reconnect, or its ack timeout). A test injects a
+``before_commit`` hook into :class:`~edge_controller.ingest.pipeline.IngestPipeline`
+to SIGKILL the process at exactly that point.
 """
 
 from __future__ import annotations
@@ -40,19 +40,16 @@ import datetime as dt
 import json
 import logging
 import sqlite3
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from edge_controller.booths.keys import BoothKeyRing
-from edge_controller.config.edge import IngestConfig
 from edge_controller.ingest.db import transaction
 from edge_controller.review.holds import hold_if_flagged
 from edge_controller.roster.store import record_enrollment
@@ -186,17 +183,6 @@ def _check_retired(
             return Checked(incoming, None, packet_id, CODE_KEY_RETIRED)
         return Checked(incoming, verified, str(verified.packet_id))
     return Checked(incoming, None, packet_id, active_error.code)
-
-
-def pause_before_commit(config: IngestConfig) -> None:
-    """The test hook: with ``"pause"``, say so in the marker file and never return."""
-    if config.test_hook_before_commit != "pause":
-        return
-    log.warning("test hook: ingest paused before commit")
-    if config.test_hook_marker_path is not None:
-        Path(config.test_hook_marker_path).write_text("paused\n", encoding="utf-8")
-    while True:  # pragma: no cover - the test kills the process here
-        time.sleep(3600)
 
 
 def commit_checked(

@@ -22,14 +22,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from edge_controller.booths.events import BOOTH_EVENTS_SQL
 from edge_controller.booths.key_migration import RETIRED_KEYS_SQL
+from edge_controller.errors import EdgeError
 from edge_controller.ingest.alerts_schema import OFFICE_ALERTS_SQL
 from edge_controller.mobile.schema import MOBILE_STATS_SQL
 from edge_controller.review.schema import REVIEWS_SQL
 from edge_controller.roster.topics_schema import ROSTER_TOPICS_SQL
 from edge_controller.training import TRAINING_SQL
+from ektp.sqlite_store import open_durable
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -219,23 +220,15 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("tickets issued by booths on mobile duty", MOBILE_STATS_SQL),
     Migration("supervisor reviews of flagged records and the edge audit log", REVIEWS_SQL),
     Migration("operators' practice results (training mode)", TRAINING_SQL),
+    Migration("booth events received, each id once", BOOTH_EVENTS_SQL),
 )
 """The schema, in order. Migration ``i`` (0-based) brings ``user_version`` to ``i + 1``."""
 
 
-class DatabaseConfig(BaseModel):
-    """Where the edge keeps its database (a section of the edge config)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    path: Path = Field(
-        default=Path("/var/lib/rekam/edge.sqlite3"),
-        description="The SQLite database file; its directory must exist and be writable.",
-    )
-
-
-class MigrationError(RuntimeError):
+class MigrationError(EdgeError, RuntimeError):
     """The database is newer than this software, or a migration failed."""
+
+    code = "database.migration"
 
 
 def connect(
@@ -249,20 +242,13 @@ def connect(
     Rows come back as :class:`sqlite3.Row`. Pass ``check_same_thread=False`` only when
     one connection is handed between threads that never use it at the same time.
     """
-    conn = sqlite3.connect(
-        str(path),
-        isolation_level=None,
+    conn = open_durable(
+        path,
+        busy_timeout_seconds=BUSY_TIMEOUT_MS / 1000,
         check_same_thread=check_same_thread,
-        timeout=BUSY_TIMEOUT_MS / 1000,
+        row_factory=sqlite3.Row,
     )
     try:
-        conn.row_factory = sqlite3.Row
-        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if str(mode).lower() != "wal" and str(path) != ":memory:":
-            raise MigrationError(f"could not switch {path} to WAL (got {mode})")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         apply_migrations(conn, migrations)
     except BaseException:
         conn.close()
@@ -279,8 +265,10 @@ def apply_migrations(conn: sqlite3.Connection, migrations: tuple[Migration, ...]
     current = schema_version(conn)
     if current > len(migrations):
         raise MigrationError(
-            f"the database is at schema version {current}, newer than this software "
-            f"({len(migrations)}); refusing to touch it"
+            "the database is at schema version {current}, newer than this software "
+            "({known}); refusing to touch it",
+            current=current,
+            known=len(migrations),
         )
     for version, migration in enumerate(migrations[current:], start=current + 1):
         # executescript() would COMMIT first; BEGIN inside the script keeps the step
@@ -292,7 +280,10 @@ def apply_migrations(conn: sqlite3.Connection, migrations: tuple[Migration, ...]
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise MigrationError(
-                f"migration {version} ({migration.description}) failed: {err}"
+                "migration {version} ({description}) failed: {cause}",
+                version=version,
+                description=migration.description,
+                cause=str(err),
             ) from err
     return schema_version(conn)
 

@@ -10,41 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-WEEKDAYS: tuple[Weekday, ...] = (
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-)
-
-
-def _weekend() -> list[Weekday]:
-    return ["saturday", "sunday"]
-
-
-class CalendarConfig(BaseModel):
-    """Which days the office records (a section of the edge config)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    weekly_days_off: list[Weekday] = Field(
-        default_factory=_weekend,
-        description="Days of the week the office does not record (Saturday and Sunday unless "
-        "the office works Saturdays).",
-    )
-    holidays: list[dt.date] = Field(
-        default_factory=list,
-        description="Public holidays and other closed days (ISO dates), e.g. 2012-03-23 "
-        "for Nyepi 2012.",
-    )
+from edge_controller.config.calendar import WEEKDAYS, CalendarConfig, Weekday
 
 
 class WorkingCalendar:

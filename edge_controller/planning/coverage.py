@@ -19,34 +19,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from edge_controller.config.coverage import CoverageConfig
 from edge_controller.planning.calendar import WorkingCalendar
 from edge_controller.roster.store import Resident, load_residents, not_recorded
 from ektp.i18n import N_
-
-
-class CoverageConfig(BaseModel):
-    """The office's recording target (a section of the edge config)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    target_share: float = Field(
-        default=0.6,
-        gt=0,
-        le=1,
-        description="Share of the residents who must hold a KTP to record (0.6 = 60%).",
-    )
-    target_date: dt.date | None = Field(
-        default=None,
-        description="The date by which the target must be reached (e.g. 2012-04-30); "
-        "none: project without a deadline.",
-    )
-    pace_window_working_days: int = Field(
-        default=5,
-        ge=1,
-        description="Working days, up to the report day, over which the pace is measured.",
-    )
 
 
 @dataclass(frozen=True)

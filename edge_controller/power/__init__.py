@@ -16,7 +16,6 @@ from edge_controller.power.state import (
     HysteresisRules,
     PowerChange,
     PowerSample,
-    PowerState,
     PowerStateMachine,
     classify,
 )
@@ -38,7 +37,6 @@ __all__ = [
     "PowerConfig",
     "PowerReport",
     "PowerSample",
-    "PowerState",
     "PowerStateMachine",
     "PowerWatcher",
     "ShutdownReport",

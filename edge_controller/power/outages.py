@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from edge_controller.ingest.db import transaction
-from edge_controller.power.state import PowerState
+from ektp.power import PowerState
 
 EventSource = Literal[
     "mains_lost", "generator_on", "battery_low", "ups_unreachable", "restored", "shutdown"

@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from ektp.messages import MessageError, StatusMessage, parse_message
-from ektp.mqtt_client import ReceivedMessage
+from ektp.mqtt.message import ReceivedMessage
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Pure logic with an injected clock: :class:`PowerStateMachine` takes one
 :class:`PowerSample` per poll and says when the office's state changes. Nothing here
 does I/O, so a test can replay an hour of flapping power in a millisecond.
 
-States (:class:`PowerState`):
+States (:class:`ektp.power.PowerState`, shared with the booths):
 
 ``MAINS``        the UPS is on line (``OL``) and the generator contact is open;
 ``GENERATOR``    the UPS is on line and the transfer switch says the genset feeds it;
@@ -29,17 +29,8 @@ whatever the time. The very first known state after start is adopted at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class PowerState(StrEnum):
-    MAINS = "MAINS"
-    GENERATOR = "GENERATOR"
-    ON_BATTERY = "ON_BATTERY"
-    LOW_BATTERY = "LOW_BATTERY"
-    SHUTDOWN = "SHUTDOWN"
-    UNKNOWN = "UNKNOWN"
-
+from ektp.power import PowerState
 
 #: States that end a decided SHUTDOWN: the power is back.
 POWER_BACK = frozenset({PowerState.MAINS, PowerState.GENERATOR})

@@ -32,22 +32,17 @@ import datetime as dt
 import logging
 import sqlite3
 import time
-import typing
 from collections.abc import Awaitable, Callable, Collection
 
 from edge_controller.config.power import PowerConfig
 from edge_controller.power.alerts import PowerAlert, UnknownStateAlert
 from edge_controller.power.outages import OutageLog
 from edge_controller.power.shutdown import BOOTH_STATUS_FILTER, BoothPresence, ShutdownSequencer
-from edge_controller.power.state import (
-    HysteresisRules,
-    PowerChange,
-    PowerSample,
-    PowerState,
-    PowerStateMachine,
-)
+from edge_controller.power.state import HysteresisRules, PowerChange, PowerSample, PowerStateMachine
 from ektp.messages import PowerMessage, encode_message
-from ektp.mqtt_client import MqttClient, MqttError
+from ektp.mqtt.client import MqttClient
+from ektp.mqtt.errors import MqttError
+from ektp.power import PowerState
 from ektp.topics import OFFICE_POWER
 from hardware.errors import DeviceError
 from hardware.gpio import GeneratorContact, open_generator_contact
@@ -56,7 +51,6 @@ from hardware.ups.protocol import NutServerError
 
 log = logging.getLogger(__name__)
 
-WIRE_STATES = frozenset(typing.get_args(PowerMessage.model_fields["state"].annotation))
 """States the ``office/power`` schema can carry (UNKNOWN is not one of them today)."""
 
 NO_CAPTURE_STATES = frozenset({PowerState.LOW_BATTERY, PowerState.SHUTDOWN})
@@ -274,15 +268,13 @@ class PowerWatcher:
         return not self._captures_blocked
 
     def current_message(self) -> PowerMessage | None:
-        """The message for the current state; None while the state cannot go on the wire."""
+        """The message for the current state (every state goes on the wire)."""
         state = self.machine.state
         sample = self.machine.last_sample
         allowed = self._captures_allowed(sample)
-        if state.value not in WIRE_STATES:
-            return None
         reachable = sample is not None and sample.ups_reachable
         return PowerMessage(
-            state=state.value,  # checked against WIRE_STATES
+            state=state,
             at=self._wall_clock(),
             runtime_left_s=sample.runtime_s if reachable and sample else None,
             battery_charge_pct=sample.charge if reachable and sample else None,

@@ -16,11 +16,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from edge_controller.config.review import ReviewConfig, review_key_path
 from edge_controller.review.holds import backlog_message, booths_with_decisions, decisions_message
-from edge_controller.review.key import load_or_create_review_key
-from edge_controller.review.schema import ReviewConfig, review_key_path
 from ektp.messages import WireMessage, encode_message
-from ektp.mqtt_client import MqttClient, MqttError
+from ektp.mqtt.client import MqttClient
+from ektp.mqtt.errors import MqttError
+from ektp.pki.review_key import load_or_create_review_key
 from ektp.topics import OFFICE_REVIEWS, Topic, booth_topic
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,8 @@
-"""Supervisor review (#10): the ``[review]`` config section and the review tables.
+"""Supervisor review (#10): the review tables (the ``[review]`` section is
+:mod:`edge_controller.config.review`).
 
 Kept apart from :mod:`edge_controller.review.holds` so :mod:`edge_controller.ingest.db` and
-:mod:`edge_controller.config.edge` can import it without importing the review logic.
+:mod:`edge_controller.upstream.store` can import it without importing the review logic.
 
 A packet whose manifest carries review flags, or that the edge itself flags at
 ingest (a new recording of a NIK already recorded), gets a ``reviews`` row in state
@@ -12,10 +13,6 @@ Every decision is appended to ``edge_audit``, hash-chained like the booth's audi
 """
 
 from __future__ import annotations
-
-from pathlib import Path
-
-from pydantic import BaseModel, ConfigDict, Field
 
 REVIEWS_SQL = """
 CREATE TABLE reviews (
@@ -48,34 +45,3 @@ FORWARDABLE_SQL = (
     " p.needs_review = 0)"
 )
 """True for an ``ingested_packets p`` row the review lets go to central."""
-
-
-class ReviewConfig(BaseModel):
-    """``[review]``: supervisor review of flagged records."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    warn_above: int = Field(
-        default=20,
-        ge=0,
-        description="Booths warn that reviews are piling up when more records than this wait.",
-    )
-    key_path: Path | None = Field(
-        default=None,
-        description="The edge's X25519 review key (PEM, 0600), made on first start; the "
-        "public key is written beside it with '.pub.pem' for the booths. None: "
-        "'pki/review.key' next to the database.",
-    )
-    publish_interval_seconds: float = Field(
-        default=2.0,
-        gt=0,
-        description="How often the edge checks for new decisions to tell the booths.",
-    )
-    decisions_kept_days: int = Field(
-        default=7, ge=1, description="Decisions repeated in each booth's retained message."
-    )
-
-
-def review_key_path(config: ReviewConfig, database_path: Path) -> Path:
-    """Where the review key lives (the configured path, or beside the database)."""
-    return config.key_path or Path(database_path).parent / "pki" / "review.key"

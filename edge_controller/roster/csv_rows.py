@@ -158,10 +158,9 @@ class RowProblem:
 
 
 @dataclass(frozen=True)
-class RosterRow:
-    """A good row, normalised."""
+class ResidentRow:
+    """One resident as a roster states them: a row of the residents table."""
 
-    line: int
     nik: str
     kk: str
     name: str
@@ -170,8 +169,30 @@ class RosterRow:
     kelurahan: str
     rt: int
     rw: int
-    married: bool
-    card_status: str
+    married: bool = False
+    card_status: str = "not_recorded"
+
+    def stored_values(self) -> tuple[Any, ...]:
+        """The row as the residents table stores it, in its column order (nik … card_status)."""
+        return (
+            self.nik,
+            self.kk,
+            self.name,
+            self.sex.value,
+            self.birth_date.isoformat(),
+            self.kelurahan,
+            self.rt,
+            self.rw,
+            int(self.married),
+            self.card_status,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class RosterRow(ResidentRow):
+    """A good row of a roster file, normalised, with its line in the file."""
+
+    line: int
 
 
 def _key(text: str) -> str:
@@ -312,17 +333,17 @@ class _RowChecker:
             return
         self.rows.append(
             RosterRow(
-                line,
-                nik.digits,
-                kk,
-                values["name"],
-                sex,
-                birth_date,
-                kelurahan or values["kelurahan"],
-                numbers["rt"],
-                numbers["rw"],
-                bool(married),
-                card_status or "not_recorded",
+                line=line,
+                nik=nik.digits,
+                kk=kk,
+                name=values["name"],
+                sex=sex,
+                birth_date=birth_date,
+                kelurahan=kelurahan or values["kelurahan"],
+                rt=numbers["rt"],
+                rw=numbers["rw"],
+                married=bool(married),
+                card_status=card_status or "not_recorded",
             )
         )
 

@@ -37,36 +37,17 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from edge_controller.config.roster import RosterPublishConfig
 from edge_controller.roster.store import RosterDigest as RosterTable
 from edge_controller.roster.store import kelurahan_names, roster_digest
 from ektp._json import canonical_json
 from ektp.messages import RosterDigest, RosterEntry, encode_message, roster_key
-from ektp.mqtt_client import MqttClient, MqttError
+from ektp.mqtt.client import MqttClient
+from ektp.mqtt.errors import MqttError
 from ektp.topics import TopicError, kelurahan_slug, roster_topic
 
 log = logging.getLogger(__name__)
 RunInDb = Callable[[Callable[[sqlite3.Connection], Any]], Awaitable[Any]]
-
-
-class RosterPublishConfig(BaseModel):
-    """``[roster]``: how the edge keeps the booths' roster digests current."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    check_interval_seconds: float = Field(
-        default=10.0,
-        gt=0,
-        description="How often the edge looks for roster changes made by another program "
-        "(an import from the command line).",
-    )
-    min_interval_seconds: float = Field(
-        default=30.0,
-        ge=0,
-        description="A village's digest is republished at most this often; changes in "
-        "between (recordings) are sent together.",
-    )
 
 
 @dataclass(frozen=True)

@@ -23,43 +23,18 @@ import datetime as dt
 import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from edge_controller.audit_log import append_audit
 from edge_controller.ingest.db import transaction
-from edge_controller.roster.csv_rows import RosterRow, RowProblem, check_rows
+from edge_controller.roster.csv_rows import RowProblem, check_rows
 from ektp.eligibility import is_wajib_ktp
 from ektp.nik import Sex
+from ektp.resident import CardStatus, format_rt, mask_name
 
 DIGEST_VERSION = 1
 _CHUNK = 500
-
-
-class CardStatus(StrEnum):
-    NOT_RECORDED = "not_recorded"
-    RECORDED = "recorded"
-    PRINTED = "printed"
-    HANDED_OVER = "handed_over"
-
-
-def mask_name(name: str) -> str:
-    """The name as the kiosk shows it: ``Siti Aminah`` → ``Si** Am****``.
-
-    Enough to confirm one's own name, not enough to read a stranger's off the screen.
-    The same rule as the kiosk's, so masking an already masked name changes nothing.
-    """
-    words = []
-    for word in name.split():
-        keep = 2 if len(word) > 3 else 1
-        words.append(word[:keep] + "*" * (len(word) - keep))
-    return " ".join(words)
-
-
-def format_rt(number: int) -> str:
-    """RT and RW numbers as printed on letters: ``3`` → ``003``."""
-    return f"{number:03d}"
 
 
 @dataclass(frozen=True)
@@ -142,29 +117,20 @@ class RosterImportReport:
 
 
 _COLUMNS = "nik, kk, name, sex, birth_date, kelurahan, rt, rw, married, card_status"
-_UPSERT = """
+INSERT_RESIDENT = """
 INSERT INTO residents (nik, kk, name, sex, birth_date, kelurahan, rt, rw, married, card_status)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (nik) DO UPDATE SET
+"""
+"""Insert one resident; the parameters are
+:meth:`edge_controller.roster.csv_rows.ResidentRow.stored_values`."""
+_UPSERT = (
+    INSERT_RESIDENT
+    + """ON CONFLICT (nik) DO UPDATE SET
     kk = excluded.kk, name = excluded.name, sex = excluded.sex,
     birth_date = excluded.birth_date, kelurahan = excluded.kelurahan, rt = excluded.rt,
     rw = excluded.rw, married = excluded.married, card_status = excluded.card_status
 """
-
-
-def _stored_values(row: RosterRow) -> tuple[Any, ...]:
-    return (
-        row.nik,
-        row.kk,
-        row.name,
-        row.sex.value,
-        row.birth_date.isoformat(),
-        row.kelurahan,
-        row.rt,
-        row.rw,
-        int(row.married),
-        row.card_status,
-    )
+)
 
 
 def import_roster(
@@ -190,7 +156,7 @@ def import_roster(
     )
     if problems and not skip_bad_rows:
         return RosterImportReport(rows_read, 0, 0, 0, tuple(problems), imported=False)
-    values = [_stored_values(row) for row in rows]
+    values = [row.stored_values() for row in rows]
     with transaction(conn):
         existing = _existing_values(conn, [row.nik for row in rows])
         changed = [v for v in values if existing.get(v[0]) != v]

@@ -13,9 +13,9 @@ The edge service starts it with one call::
 Modules: :mod:`.config` (``UpstreamConfig``), :mod:`.forwarder` (the task),
 :mod:`.tus_client` (resumable uploads over mutual TLS), :mod:`.pacing` (bandwidth
 cap with office hours), :mod:`.store` (its tables), :mod:`.status` (status and
-Prometheus collector), :mod:`.shaping_proxy` (a slow, lossy link for tests, the
-benchmark and the demo). ``python -m edge_controller.upstream`` runs the forwarder
-alone.
+Prometheus collector). ``python -m edge_controller.upstream`` runs the forwarder
+alone; the slow, lossy link the tests, the benchmark and the demo put in front of
+central is :mod:`demo.shaping_proxy` (scaffolding, not product).
 """
 
 from edge_controller.config.upstream import OfficeHoursShare, UpstreamConfig

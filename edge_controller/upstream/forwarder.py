@@ -15,70 +15,36 @@ through :class:`~edge_controller.upstream.tus_client.TusClient`. An item becomes
   refreshes :attr:`Forwarder.last_status`; the alert flips when the oldest unsent
   item is older than ``alert_unsent_after_hours`` (logged, and ``on_alert`` called).
 
-The forwarder has its own SQLite connection (WAL lets it work beside the ingest)
-on its own thread.
+The forwarder works through a :class:`~edge_controller.ingest.executor.DatabaseExecutor`:
+inside the edge service, the service's one database executor (given as ``database``);
+run alone (``python -m edge_controller.upstream``), one of its own on ``db_path``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import datetime as dt
 import logging
 import random
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from central.receipt import load_receipt_public_key
 from edge_controller.config.upstream import UpstreamConfig
-from edge_controller.ingest.db import connect
+from edge_controller.ingest.executor import DatabaseExecutor
 from edge_controller.upstream import store
 from edge_controller.upstream.pacing import TokenBucket, allowed_rate
 from edge_controller.upstream.status import ForwarderState, RateMeter, UpstreamStatus
 from edge_controller.upstream.tus_client import Attempt, CentralRefused, LinkError, TusClient
+from ektp.receipts import load_receipt_public_key
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 PURGE_INTERVAL = dt.timedelta(hours=1)
 
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-class _Database:
-    """The forwarder's own connection, used from one worker thread."""
-
-    def __init__(self, path: Path) -> None:
-        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="upstream-db")
-        self._conn: sqlite3.Connection | None = None
-        self._path = path
-
-    async def open(self) -> None:
-        def opener() -> None:
-            self._conn = connect(self._path)
-
-        await asyncio.get_running_loop().run_in_executor(self._executor, opener)
-
-    async def run(self, function: Callable[[sqlite3.Connection], T]) -> T:
-        def call() -> T:
-            assert self._conn is not None
-            return function(self._conn)
-
-        return await asyncio.get_running_loop().run_in_executor(self._executor, call)
-
-    def close(self) -> None:
-        def closer() -> None:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-
-        self._executor.submit(closer).result()
-        self._executor.shutdown(wait=True)
 
 
 class _Journal:
@@ -110,11 +76,14 @@ class Forwarder:
         clock: Callable[[], dt.datetime] = utcnow,
         on_alert: Callable[[UpstreamStatus], None] | None = None,
         rng: random.Random | None = None,
+        database: DatabaseExecutor | None = None,
     ) -> None:
         self.config = config
         self.timezone = timezone
         self.clock = clock
-        self.db = _Database(Path(db_path))
+        self._owns_db = database is None
+        """Close the executor on stop only if the forwarder made it."""
+        self.db = database or DatabaseExecutor(Path(db_path), thread_name="upstream-db")
         self._on_alert = on_alert
         self._rng = rng or random.Random()
         self._meter = RateMeter()
@@ -150,7 +119,8 @@ class Forwarder:
         if self._client is not None:
             await self._client.aclose()
         self._state = "stopped"
-        await asyncio.to_thread(self.db.close)
+        if self._owns_db:
+            await asyncio.to_thread(self.db.close)
 
     def wake(self) -> None:
         """New items were committed: look now instead of at the next idle poll."""
@@ -340,8 +310,9 @@ async def start_forwarder(
     *,
     timezone: ZoneInfo,
     on_alert: Callable[[UpstreamStatus], None] | None = None,
+    database: DatabaseExecutor | None = None,
 ) -> Forwarder:
-    """The one call the edge service makes: build and start the forwarder task."""
-    forwarder = Forwarder(config, db_path, timezone=timezone, on_alert=on_alert)
+    """Build and start the forwarder task (on ``database``, else its own executor)."""
+    forwarder = Forwarder(config, db_path, timezone=timezone, on_alert=on_alert, database=database)
     await forwarder.start()
     return forwarder

@@ -17,10 +17,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from central.receipt import ItemKind, SignedReceipt
 from edge_controller.ingest.db import transaction
 from edge_controller.review.schema import FORWARDABLE_SQL
 from ektp._json import canonical_json
+from ektp.receipts import ItemKind, SignedReceipt
 
 
 @dataclass(frozen=True)

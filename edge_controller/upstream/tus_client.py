@@ -26,16 +26,16 @@ from urllib.parse import urljoin
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from central.receipt import (
+from edge_controller.config.upstream import UpstreamConfig
+from edge_controller.upstream.pacing import TokenBucket
+from edge_controller.upstream.store import OutgoingItem
+from ektp.receipts import (
     RECEIPT_HEADER,
     ReceiptError,
     SignedReceipt,
     parse_wire,
     verify_receipt,
 )
-from edge_controller.config.upstream import UpstreamConfig
-from edge_controller.upstream.pacing import TokenBucket
-from edge_controller.upstream.store import OutgoingItem
 
 TUS_VERSION = "1.0.0"
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"

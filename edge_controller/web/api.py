@@ -130,7 +130,7 @@ async def queue(request: Request, user: CurrentUser) -> QueueOut:
     )
 
 
-@router.get("/power", summary="The office's power (placeholder until the UPS is read)")
+@router.get("/power", summary="The office's power: state, battery, runtime (unknown without UPS)")
 async def power(request: Request, user: CurrentUser) -> PowerOut:
     return PowerOut(**dataclasses.asdict(await data.power_view(request)))
 

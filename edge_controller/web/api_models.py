@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class _Out(BaseModel):
+class ApiOut(BaseModel):
+    """Base of every response model: a field the model does not name is an error."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class DeviceOut(_Out):
+class DeviceOut(ApiOut):
     name: str
     state: str = Field(description="ok, degraded, unavailable or unknown.")
     error_count: int
     detail: str
 
 
-class AlertOut(_Out):
+class AlertOut(ApiOut):
     alert_id: int
     booth_id: str | None = Field(description="None: an office alert (power, upstream).")
     kind: str = Field(description="device_failed, device_errors, silent, outbox_growing, ...")
@@ -27,7 +30,7 @@ class AlertOut(_Out):
     raised_at: dt.datetime
 
 
-class BoothOut(_Out):
+class BoothOut(ApiOut):
     booth_id: str
     state: str = Field(description="online, silent, offline or unknown.")
     software_version: str | None
@@ -39,7 +42,7 @@ class BoothOut(_Out):
     alerts: list[AlertOut]
 
 
-class TicketOut(_Out):
+class TicketOut(ApiOut):
     number: str
     service: str
     kelurahan: str
@@ -51,7 +54,7 @@ class TicketOut(_Out):
     called_by: str | None
 
 
-class QueueOut(_Out):
+class QueueOut(ApiOut):
     at: dt.datetime
     waiting: list[TicketOut]
     called: dict[str, TicketOut] = Field(description="Booth id → the ticket called to it.")
@@ -59,14 +62,14 @@ class QueueOut(_Out):
     active_booths: int
 
 
-class PowerOut(_Out):
+class PowerOut(ApiOut):
     state: str = Field(description="MAINS, ON_BATTERY, GENERATOR, LOW_BATTERY, SHUTDOWN, unknown.")
     battery_charge_percent: float | None
     runtime_seconds: int | None
     detail: str
 
 
-class CoverageLineOut(_Out):
+class CoverageLineOut(ApiOut):
     kelurahan: str | None
     rw: int | None
     rt: int | None
@@ -77,7 +80,7 @@ class CoverageLineOut(_Out):
     missing_to_target: int
 
 
-class ProjectionOut(_Out):
+class ProjectionOut(ApiOut):
     status: str = Field(description="reached, on_track or not_at_this_pace.")
     pace_per_working_day: float
     remaining: int
@@ -86,7 +89,7 @@ class ProjectionOut(_Out):
     needed_per_working_day: float | None
 
 
-class CoverageOut(_Out):
+class CoverageOut(ApiOut):
     as_of: dt.date
     target_share: float
     target_date: dt.date | None
@@ -95,7 +98,7 @@ class CoverageOut(_Out):
     projection: ProjectionOut
 
 
-class ScheduleDayOut(_Out):
+class ScheduleDayOut(ApiOut):
     date: dt.date
     kelurahan: str
     day_number: int
@@ -105,14 +108,14 @@ class ScheduleDayOut(_Out):
     capacity: int
 
 
-class ScheduleOut(_Out):
+class ScheduleOut(ApiOut):
     start: dt.date
     kits: int
     capacity: int
     days: list[ScheduleDayOut]
 
 
-class ResidentOut(_Out):
+class ResidentOut(ApiOut):
     nik: str
     kk: str
     name: str
@@ -123,18 +126,27 @@ class ResidentOut(_Out):
     rt: int
 
 
-class NotRecordedOut(_Out):
+class NotRecordedOut(ApiOut):
     as_of: dt.date
     total: int
     offset: int
     residents: list[ResidentOut]
 
 
-class UserOut(_Out):
+class UserOut(ApiOut):
     username: str
     role: str
     display_name: str
 
 
-class ErrorOut(_Out):
+class ErrorOut(ApiOut):
     detail: str
+
+
+def api_v1_router(tag: str) -> APIRouter:
+    """A router under ``/api/v1`` whose routes need a login (401 documented)."""
+    return APIRouter(
+        prefix="/api/v1",
+        tags=[tag],
+        responses={401: {"model": ErrorOut, "description": "Not logged in."}},
+    )

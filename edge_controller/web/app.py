@@ -1,7 +1,8 @@
 """``create_app(deps)``: the dashboard, the JSON API and /metrics as one FastAPI app.
 
-The service mounts it with :func:`edge_controller.web.serve.start_dashboard_for_service`;
-tests call :func:`create_app` with a :class:`WebDeps` of their own.
+The edge service builds the :class:`WebDeps` and mounts the app with
+:func:`edge_controller.web.serve.start_dashboard`; tests call :func:`create_app` with a
+:class:`WebDeps` of their own.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import jinja2
 from babel.dates import format_datetime
@@ -65,11 +65,19 @@ async def current_user(request: Request) -> User:
     return user
 
 
-async def current_supervisor(user: User = Depends(current_user)) -> User:  # noqa: B008
+CurrentUser = Annotated[User, Depends(current_user)]
+"""A route parameter: the logged-in user (any role)."""
+
+
+async def current_supervisor(user: CurrentUser) -> User:
     """Supervisor-only pages: user management (and, later, approvals)."""
     if not user.is_supervisor:
         raise HTTPException(status_code=403, detail="supervisors only")
     return user
+
+
+Supervisor = Annotated[User, Depends(current_supervisor)]
+"""A route parameter: the logged-in user, who must be a supervisor (else 403)."""
 
 
 def language(request: Request) -> str:
@@ -135,6 +143,21 @@ class Renderer:
 def get_renderer(request: Request) -> Renderer:
     renderer: Renderer = request.app.state.renderer
     return renderer
+
+
+def render_page(
+    request: Request, template: str, *, user: User | None, **context: Any
+) -> HTMLResponse:
+    """``web/<template>`` rendered for ``user`` (see :meth:`Renderer.page` for ``context``)."""
+    return get_renderer(request).page(request, template, user=user, **context)
+
+
+def render_dashboard_page(
+    request: Request, template: str, *, user: User, **context: Any
+) -> HTMLResponse:
+    """A page that reloads itself every ``[web] dashboard_refresh_seconds``."""
+    refresh_seconds = get_deps(request).web.dashboard_refresh_seconds
+    return render_page(request, template, user=user, refresh_seconds=refresh_seconds, **context)
 
 
 def office_date(deps: WebDeps, moment: dt.datetime) -> dt.date:

@@ -1,5 +1,8 @@
 """What the dashboard needs from the rest of the edge controller, as one small dataclass.
 
+The edge service fills it in (:mod:`edge_controller.ingest.dashboard`) and hands it to
+:func:`edge_controller.web.serve.start_dashboard`; tests build their own.
+
 The pages read the edge database themselves (their own read connections; SQLite WAL lets
 them read while the service writes) and ask the running service for what lives only in
 its memory through callables. A callable may be a plain function or a coroutine
@@ -23,15 +26,16 @@ from zoneinfo import ZoneInfo
 from prometheus_client.registry import Collector
 
 from edge_controller.booths.monitor import BoothView
-from edge_controller.config.edge import QueueConfig
+from edge_controller.config.calendar import CalendarConfig
+from edge_controller.config.coverage import CoverageConfig
+from edge_controller.config.queue import QueueConfig
+from edge_controller.config.review import ReviewConfig
+from edge_controller.config.schedule import ScheduleConfig
 from edge_controller.config.upstream import UpstreamConfig
 from edge_controller.config.web import WebConfig
 from edge_controller.ingest.db import connect
-from edge_controller.planning.calendar import CalendarConfig, WorkingCalendar
-from edge_controller.planning.coverage import CoverageConfig
-from edge_controller.planning.schedule import ScheduleConfig
+from edge_controller.planning.calendar import WorkingCalendar
 from edge_controller.queue import OfficeQueue, QueueSnapshot
-from edge_controller.review.schema import ReviewConfig
 from edge_controller.upstream.status import UpstreamStatus
 
 T = TypeVar("T")
@@ -41,7 +45,7 @@ Source = Callable[[], T | Awaitable[T]]
 
 @dataclass(frozen=True)
 class PowerView:
-    """The office's power as the dashboard shows it (``unknown`` until the power issue lands)."""
+    """The office's power as the dashboard shows it (``unknown`` when no UPS is watched)."""
 
     state: str = "unknown"
     """MAINS, ON_BATTERY, GENERATOR, LOW_BATTERY, SHUTDOWN or unknown."""
@@ -52,7 +56,7 @@ class PowerView:
 
 @dataclass(frozen=True)
 class UpstreamView:
-    """Forwarding to central (a placeholder until the uplink to central lands)."""
+    """Forwarding to central as the dashboard shows it (``unknown`` when no forwarder runs)."""
 
     state: str = "unknown"
     """connected, disconnected or unknown."""
@@ -67,12 +71,13 @@ class UpstreamView:
 
 
 def unknown_power() -> PowerView:
-    """The power placeholder: no UPS is read yet."""
+    """The power when no UPS is watched (no ``[power]`` section): unknown."""
     return PowerView()
 
 
 def unknown_upstream() -> UpstreamView:
-    """The upstream placeholder: the backlog is counted from the database."""
+    """Forwarding when no forwarder runs (no ``[upstream]`` section): the backlog is
+    counted from the database."""
     return UpstreamView()
 
 

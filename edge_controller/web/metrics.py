@@ -20,10 +20,11 @@ from edge_controller.web import data
 from edge_controller.web.context import get_deps
 from edge_controller.web.deps import resolve
 from edge_controller.web.office_alerts import open_office_alerts
+from ektp.power import PowerState
 
 router = APIRouter(include_in_schema=False)
 BOOTH_STATES = ("online", "silent", "offline", "unknown")
-POWER_STATES = ("MAINS", "ON_BATTERY", "GENERATOR", "LOW_BATTERY", "SHUTDOWN", "UNKNOWN")
+POWER_STATES = tuple(PowerState)
 """As the power watcher reports them (``PowerMessage.state``); the dashboard's "not read
 yet" placeholder (``unknown``) counts as UNKNOWN."""
 
@@ -113,8 +114,8 @@ async def _families(request: Request) -> list[Metric]:
         value=upstream.pending_packets or 0,
     )
     power_state = _gauge("rekam_power_state", "1 for the office's power state.", ["state"])
-    for name in POWER_STATES:
-        power_state.add_metric([name], float(power.state.upper() == name))
+    for power_name in POWER_STATES:
+        power_state.add_metric([power_name.value], float(power.state.upper() == power_name))
 
     required = _gauge("rekam_coverage_required", "Residents who must hold a KTP.", ["kelurahan"])
     recorded = _gauge("rekam_coverage_recorded", "Of them, recorded.", ["kelurahan"])

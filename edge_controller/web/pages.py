@@ -12,14 +12,13 @@ import contextlib
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from edge_controller.planning.coverage import PROJECTION_LABELS
 from edge_controller.planning.schedule_print import render_invitations_html, render_schedule_html
 from edge_controller.web import data
 from edge_controller.web.auth import (
-    User,
     UserError,
     add_user,
     authenticate,
@@ -31,11 +30,12 @@ from edge_controller.web.auth import (
     set_disabled,
 )
 from edge_controller.web.context import (
-    current_supervisor,
-    current_user,
+    CurrentUser,
+    Supervisor,
     get_deps,
-    get_renderer,
     language,
+    render_dashboard_page,
+    render_page,
     run_db,
 )
 from edge_controller.web.office_alerts import KIND_LABELS as OFFICE_ALERT_LABELS
@@ -43,8 +43,6 @@ from edge_controller.web.office_alerts import open_office_alerts
 from ektp.i18n import LANGUAGES
 
 router = APIRouter(include_in_schema=False)
-CurrentUser = Annotated[User, Depends(current_user)]
-Supervisor = Annotated[User, Depends(current_supervisor)]
 Day = Annotated[dt.date | None, Query(ge=data.EARLIEST_DATE, le=data.LATEST_DATE)]
 Kelurahan = Annotated[str | None, Query(min_length=1, max_length=100)]
 Number = Annotated[int | None, Query(ge=0, le=999)]
@@ -77,9 +75,7 @@ async def login_form(
 ) -> Response:
     if session_username(request) is not None:
         return see_other(safe_next(next))
-    return get_renderer(request).page(
-        request, "login.html.j2", user=None, next_path=safe_next(next), error=None
-    )
+    return render_page(request, "login.html.j2", user=None, next_path=safe_next(next), error=None)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -100,7 +96,7 @@ async def login(
             throttle.failed(name)
     if user is None:
         error = "locked" if throttle.locked(name) else "wrong"
-        return get_renderer(request).page(
+        return render_page(
             request,
             "login.html.j2",
             user=None,
@@ -141,7 +137,7 @@ async def waiting_room_display(
     if lang in LANGUAGES:
         request.session["lang"] = lang
     queue = await data.queue_snapshot(request)
-    return get_renderer(request).page(
+    return render_page(
         request,
         "display.html.j2",
         user=None,
@@ -162,11 +158,10 @@ async def overview(request: Request, user: CurrentUser) -> Response:
     power = await data.power_view(request)
     upstream, packets = await data.upstream_view(request)
     report = await data.coverage(request)
-    return get_renderer(request).page(
+    return render_dashboard_page(
         request,
         "overview.html.j2",
         user=user,
-        refresh_seconds=get_deps(request).web.dashboard_refresh_seconds,
         booths=booths,
         queue=queue,
         power=power,
@@ -181,29 +176,25 @@ async def overview(request: Request, user: CurrentUser) -> Response:
 
 @router.get("/booths", response_class=HTMLResponse)
 async def booths_page(request: Request, user: CurrentUser) -> Response:
-    return get_renderer(request).page(
+    return render_dashboard_page(
         request,
         "booths.html.j2",
         user=user,
-        refresh_seconds=get_deps(request).web.dashboard_refresh_seconds,
         booths=await data.booth_rows(request),
     )
 
 
 @router.get("/power", response_class=HTMLResponse)
 async def power_page(request: Request, user: CurrentUser) -> Response:
-    return get_renderer(request).page(
-        request, "power.html.j2", user=user, power=await data.power_view(request)
-    )
+    return render_page(request, "power.html.j2", user=user, power=await data.power_view(request))
 
 
 @router.get("/queue", response_class=HTMLResponse)
 async def queue_page(request: Request, user: CurrentUser) -> Response:
-    return get_renderer(request).page(
+    return render_dashboard_page(
         request,
         "queue.html.j2",
         user=user,
-        refresh_seconds=get_deps(request).web.dashboard_refresh_seconds,
         queue=await data.queue_snapshot(request),
     )
 
@@ -214,7 +205,7 @@ async def coverage_page(
 ) -> Response:
     report = await data.coverage(request, as_of)
     names = {line.kelurahan for line in report.kelurahan}
-    return get_renderer(request).page(
+    return render_page(
         request,
         "coverage.html.j2",
         user=user,
@@ -230,7 +221,7 @@ async def schedule_page(
     request: Request, user: CurrentUser, start: Day = None, kits: Kits = None
 ) -> Response:
     plan = await data.schedule_plan(request, start, kits)
-    return get_renderer(request).page(request, "schedule.html.j2", user=user, plan=plan)
+    return render_page(request, "schedule.html.j2", user=user, plan=plan)
 
 
 @router.get("/schedule/print", response_class=HTMLResponse)
@@ -279,9 +270,7 @@ async def not_recorded_page(
     page = await data.not_recorded_page(
         request, kelurahan=kelurahan, rt=rt, rw=rw, as_of=as_of, limit=limit, offset=offset
     )
-    return get_renderer(request).page(
-        request, "not_recorded.html.j2", user=user, page=page, limit=limit
-    )
+    return render_page(request, "not_recorded.html.j2", user=user, page=page, limit=limit)
 
 
 # --- supervisors only ------------------------------------------------------------
@@ -290,9 +279,7 @@ async def not_recorded_page(
 @router.get("/users", response_class=HTMLResponse)
 async def users_page(request: Request, user: Supervisor) -> Response:
     users = await run_db(request, list_users)
-    return get_renderer(request).page(
-        request, "users.html.j2", user=user, users=users, error=None, added=None
-    )
+    return render_page(request, "users.html.j2", user=user, users=users, error=None, added=None)
 
 
 @router.post("/users", response_class=HTMLResponse)
@@ -317,7 +304,7 @@ async def add_user_form(
     except UserError as err:
         error = str(err)
     users = await run_db(request, list_users)
-    return get_renderer(request).page(
+    return render_page(
         request,
         "users.html.j2",
         user=user,

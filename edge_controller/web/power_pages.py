@@ -11,14 +11,14 @@ from collections.abc import Callable
 from typing import Annotated
 
 from babel.numbers import format_decimal
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from edge_controller.power.outages import PowerReport
-from edge_controller.web.api_models import ErrorOut
+from edge_controller.web.api_models import ApiOut, api_v1_router
 from edge_controller.web.auth import User
-from edge_controller.web.context import current_user, get_renderer, language
+from edge_controller.web.context import CurrentUser, language, render_page
 from edge_controller.web.pages import Day
 from edge_controller.web.power_data import (
     SOURCE_LABELS,
@@ -31,12 +31,7 @@ from edge_controller.web.power_data import (
 )
 
 pages_router = APIRouter(include_in_schema=False)
-api_router = APIRouter(
-    prefix="/api/v1",
-    tags=["power"],
-    responses={401: {"model": ErrorOut, "description": "Not logged in."}},
-)
-CurrentUser = Annotated[User, Depends(current_user)]
+api_router = api_v1_router("power")
 PeriodQuery = Annotated[Period, Query(description="day, or week (the ISO week holding day).")]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
@@ -55,7 +50,7 @@ async def outages_page(
     request: Request, user: CurrentUser, limit: Limit = 50, offset: Offset = 0
 ) -> Response:
     page = await outage_log_page(request, limit=limit, offset=offset)
-    return get_renderer(request).page(
+    return render_page(
         request,
         "power_outages.html.j2",
         user=user,
@@ -65,18 +60,20 @@ async def outages_page(
     )
 
 
+async def _render_report(
+    request: Request, template: str, user: User, day: dt.date | None, period: Period
+) -> Response:
+    page = await power_report_page(request, day=day, period=period)
+    return render_page(
+        request, template, user=user, page=page, minutes=minutes_text(language(request))
+    )
+
+
 @pages_router.get("/power/report", response_class=HTMLResponse)
 async def report_page(
     request: Request, user: CurrentUser, day: Day = None, period: PeriodQuery = "day"
 ) -> Response:
-    page = await power_report_page(request, day=day, period=period)
-    return get_renderer(request).page(
-        request,
-        "power_report.html.j2",
-        user=user,
-        page=page,
-        minutes=minutes_text(language(request)),
-    )
+    return await _render_report(request, "power_report.html.j2", user, day, period)
 
 
 @pages_router.get("/power/report/print", response_class=HTMLResponse)
@@ -84,24 +81,13 @@ async def report_print(
     request: Request, user: CurrentUser, day: Day = None, period: PeriodQuery = "day"
 ) -> Response:
     """The report alone on a page, for paper (no menu, no forms)."""
-    page = await power_report_page(request, day=day, period=period)
-    return get_renderer(request).page(
-        request,
-        "power_report_print.html.j2",
-        user=user,
-        page=page,
-        minutes=minutes_text(language(request)),
-    )
+    return await _render_report(request, "power_report_print.html.j2", user, day, period)
 
 
 # --- JSON API ----------------------------------------------------------------------
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class OutageEventOut(_Out):
+class OutageEventOut(ApiOut):
     event_id: int
     source: str = Field(
         description="mains_lost, generator_on, battery_low, ups_unreachable (intervals); "
@@ -116,14 +102,14 @@ class OutageEventOut(_Out):
     detail: str
 
 
-class OutageLogOut(_Out):
+class OutageLogOut(ApiOut):
     total: int = Field(description="Events in the whole log.")
     offset: int
     limit: int
     events: list[OutageEventOut] = Field(description="Newest first.")
 
 
-class PowerSumsOut(_Out):
+class PowerSumsOut(ApiOut):
     starts_at: dt.datetime = Field(description="Office-local midnight the period starts.")
     ends_at: dt.datetime = Field(description="Office-local midnight after the period.")
     minutes_without_mains: float

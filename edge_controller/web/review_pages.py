@@ -13,9 +13,10 @@ import datetime as dt
 import sqlite3
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Form, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Form, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from edge_controller.config.review import review_key_path
 from edge_controller.review.holds import (
     MAX_COMMENT,
     ReviewError,
@@ -27,26 +28,19 @@ from edge_controller.review.holds import (
     review_item,
     thumbnail_of,
 )
-from edge_controller.review.key import load_or_create_review_key
-from edge_controller.review.schema import review_key_path
 from edge_controller.web.api_models import ErrorOut
 from edge_controller.web.auth import User, check_csrf
-from edge_controller.web.context import (
-    current_supervisor,
-    get_deps,
-    get_renderer,
-    language,
-    run_db,
-)
+from edge_controller.web.context import Supervisor, get_deps, language, render_page, run_db
 from ektp.i18n import translate
 from ektp.packet_models import PacketManifest
+from ektp.pki.review_key import load_or_create_review_key
 from ektp.record import exception_reason_name, finger_name, flag_name
 from ektp.services import service_name
 
 router = APIRouter()
-Supervisor = Annotated[User, Depends(current_supervisor)]
 NO_STORE = {"Cache-Control": "no-store, private", "Pragma": "no-cache"}
 STATUS_FOR = {"review.not_found": 404, "review.already_decided": 409}
+Decision = Literal["approved", "rejected"]
 
 
 def _flag_words(flags: tuple[str, ...], lang: str) -> list[str]:
@@ -96,19 +90,40 @@ def _error_status(err: ReviewError) -> int:
     return STATUS_FOR.get(err.code, 400)
 
 
+def _error_text(request: Request, err: ReviewError) -> str:
+    return translate(err.message, language(request), domain="edge_controller")
+
+
+async def _decide(
+    request: Request, user: User, packet_id: str, decision: Decision, comment: str
+) -> ReviewItem:
+    """Record ``user``'s decision on a held record; raises :class:`ReviewError`."""
+    now = get_deps(request).now()
+    return await run_db(
+        request,
+        lambda conn: decide(
+            conn, packet_id, decision, user=user.username, comment=comment, now=now
+        ),
+    )
+
+
+def _render_list(request: Request, template: str, user: User, **context: Any) -> Response:
+    """A page listing review items: each with its flags in words, the waiting limit."""
+    lang = language(request)
+    return render_page(
+        request,
+        template,
+        user=user,
+        flag_words=lambda item: _flag_words(item.flags, lang),
+        warn_above=get_deps(request).review.warn_above,
+        **context,
+    )
+
+
 @router.get("/reviews", response_class=HTMLResponse, include_in_schema=False)
 async def reviews_page(request: Request, user: Supervisor) -> Response:
     items = await run_db(request, held_items)
-    lang = language(request)
-    deps = get_deps(request)
-    return get_renderer(request).page(
-        request,
-        "reviews.html.j2",
-        user=user,
-        items=items,
-        flag_words=lambda item: _flag_words(item.flags, lang),
-        warn_above=deps.review.warn_above,
-    )
+    return _render_list(request, "reviews.html.j2", user, items=items)
 
 
 @router.get("/reviews/day", response_class=HTMLResponse, include_in_schema=False)
@@ -126,18 +141,15 @@ async def reviews_day_page(
         return held_items(conn), decided_between(conn, start, end)
 
     waiting, decided = await run_db(request, read)
-    lang = language(request)
-    return get_renderer(request).page(
+    return _render_list(
         request,
         "reviews_day.html.j2",
-        user=user,
+        user,
         day=chosen,
         waiting=waiting,
         decided=decided,
         approved=sum(item.state == "approved" for item in decided),
         rejected=sum(item.state == "rejected" for item in decided),
-        flag_words=lambda item: _flag_words(item.flags, lang),
-        warn_above=deps.review.warn_above,
     )
 
 
@@ -154,7 +166,7 @@ async def _detail_page(
     if item is None or manifest is None:
         raise HTTPException(status_code=404, detail="no such review")
     lang = language(request)
-    response = get_renderer(request).page(
+    response = render_page(
         request,
         "review.html.j2",
         user=user,
@@ -197,23 +209,16 @@ async def review_decision_form(
     user: Supervisor,
     packet_id: str,
     *,
-    decision: Annotated[Literal["approved", "rejected"], Form()],
+    decision: Annotated[Decision, Form()],
     comment: Annotated[str, Form(max_length=2000)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    now = get_deps(request).now()
     try:
-        await run_db(
-            request,
-            lambda conn: decide(
-                conn, packet_id, decision, user=user.username, comment=comment, now=now
-            ),
-        )
+        await _decide(request, user, packet_id, decision, comment)
     except ReviewError as err:
-        message = translate(err.message, language(request), domain="edge_controller")
         return await _detail_page(
-            request, user, packet_id, error=message, status=_error_status(err)
+            request, user, packet_id, error=_error_text(request, err), status=_error_status(err)
         )
     return RedirectResponse("/reviews", status_code=303)
 
@@ -256,24 +261,18 @@ async def api_review_decision(
     user: Supervisor,
     packet_id: str,
     *,
-    decision: Annotated[Literal["approved", "rejected"], Body()],
+    decision: Annotated[Decision, Body()],
     comment: Annotated[str, Body(max_length=2000)] = "",
     x_csrf_token: Annotated[str, Header(max_length=200)] = "",
 ) -> JSONResponse:
     check_csrf(request, x_csrf_token)
-    now = get_deps(request).now()
     try:
-        item = await run_db(
-            request,
-            lambda conn: decide(
-                conn, packet_id, decision, user=user.username, comment=comment, now=now
-            ),
-        )
+        item = await _decide(request, user, packet_id, decision, comment)
     except ReviewError as err:
         return JSONResponse(
             {
                 "code": err.code,
-                "detail": translate(err.message, language(request), domain="edge_controller"),
+                "detail": _error_text(request, err),
             },
             status_code=_error_status(err),
         )

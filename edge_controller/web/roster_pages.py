@@ -14,24 +14,22 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from edge_controller.audit_log import audit_entries
 from edge_controller.roster.importer import MAX_FILE_BYTES, ImportOutcome, import_file
 from edge_controller.web.auth import User, check_csrf
 from edge_controller.web.context import (
-    current_supervisor,
-    current_user,
+    CurrentUser,
+    Supervisor,
     get_deps,
-    get_renderer,
     language,
+    render_page,
     run_db,
 )
 
 pages_router = APIRouter(include_in_schema=False)
-CurrentUser = Annotated[User, Depends(current_user)]
-Supervisor = Annotated[User, Depends(current_supervisor)]
 RECENT_IMPORTS = 5
 
 
@@ -80,7 +78,7 @@ async def _page(
     request: Request, user: User, outcome: ImportOutcome | None = None, status: int = 200
 ) -> Response:
     villages, imports = await run_db(request, roster_overview)
-    return get_renderer(request).page(
+    return render_page(
         request,
         "roster.html.j2",
         user=user,

@@ -1,10 +1,14 @@
 """Run the dashboard inside the edge service's asyncio loop (uvicorn, no threads).
 
-The service mounts the web layer with one call and stops it with another::
+The service builds the dashboard's :class:`~edge_controller.web.deps.WebDeps` (see
+:mod:`edge_controller.ingest.dashboard`), mounts the web layer with one call and
+stops it with another::
 
-    dashboard = await start_dashboard_for_service(self, web_config)
+    dashboard = await start_dashboard(deps)
     ...
     await dashboard.stop()
+
+The web package never imports the service.
 
 The socket is bound here (so a busy port is an ``OSError`` at start, and port 0 gives a
 free one, see :attr:`Dashboard.port`); uvicorn's own signal handling is off, the
@@ -17,31 +21,22 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from fastapi import FastAPI
 
 from edge_controller.config.web import WebConfig
-from edge_controller.planning.calendar import CalendarConfig
-from edge_controller.planning.coverage import CoverageConfig
-from edge_controller.planning.schedule import ScheduleConfig
-from edge_controller.upstream.status import UpstreamCollector
+from edge_controller.errors import EdgeError
 from edge_controller.web.app import create_app
-from edge_controller.web.deps import (
-    PowerView,
-    Source,
-    UpstreamView,
-    WebDeps,
-    unknown_power,
-    unknown_upstream,
-)
-from edge_controller.web.upstream_data import upstream_view_of
-
-if TYPE_CHECKING:
-    from edge_controller.ingest.service import EdgeService
+from edge_controller.web.deps import WebDeps
 
 STARTUP_TIMEOUT = 30.0
+
+
+class DashboardStartError(EdgeError, RuntimeError):
+    """The dashboard server stopped while starting."""
+
+    code = "dashboard.start"
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -82,7 +77,7 @@ class Dashboard:
         while not self._server.started:
             if self._task.done():
                 self._task.result()  # raises what stopped it
-                raise RuntimeError("the dashboard stopped while starting")
+                raise DashboardStartError("the dashboard stopped while starting")
             if loop.time() > deadline:
                 raise TimeoutError("the dashboard did not start")
             await asyncio.sleep(0.02)
@@ -91,7 +86,9 @@ class Dashboard:
         try:
             await self._server.serve(sockets=[self._socket])
         except SystemExit as err:  # uvicorn exits on a failed start; keep the loop alive
-            raise RuntimeError(f"the dashboard could not start ({err})") from err
+            raise DashboardStartError(
+                "the dashboard could not start ({reason})", reason=str(err)
+            ) from err
 
     async def stop(self) -> None:
         self._server.should_exit = True
@@ -101,68 +98,8 @@ class Dashboard:
         self._socket.close()
 
 
-async def start_dashboard(app: FastAPI, config: WebConfig) -> Dashboard:
-    dashboard = Dashboard(app, config)
+async def start_dashboard(deps: WebDeps) -> Dashboard:
+    """Serve the dashboard for ``deps`` on ``deps.web`` (call it inside the running loop)."""
+    dashboard = Dashboard(create_app(deps), deps.web)
     await dashboard.start()
     return dashboard
-
-
-def deps_for_service(
-    service: EdgeService,
-    web: WebConfig,
-    *,
-    power: Source[PowerView] = unknown_power,
-    upstream: Source[UpstreamView] = unknown_upstream,
-    coverage: CoverageConfig | None = None,
-    schedule: ScheduleConfig | None = None,
-    calendar: CalendarConfig | None = None,
-) -> WebDeps:
-    """The deps of a dashboard running in ``service``'s loop.
-
-    Coverage, schedule and calendar settings come from the arguments, else from the
-    edge config's ``[coverage]``, ``[schedule]`` and ``[calendar]`` sections.
-    """
-    config: Any = service.config
-
-    def booths() -> Any:  # called on the service's loop: no lock needed
-        return service.monitor.snapshot(service.clock())
-
-    def live_power() -> PowerView:
-        watcher = getattr(service, "power", None)
-        message = watcher.last_message if watcher is not None else None
-        if message is None:
-            return PowerView()
-        return PowerView(
-            state=message.state,
-            battery_charge_percent=message.battery_charge_pct,
-            runtime_seconds=message.runtime_left_s,
-        )
-
-    def live_upstream() -> UpstreamView:
-        return upstream_view_of(getattr(service, "forwarder", None))
-
-    return WebDeps(
-        database_path=config.database.path,
-        booths=booths,
-        power=live_power if power is unknown_power else power,
-        upstream=live_upstream if upstream is unknown_upstream else upstream,
-        rejections=service.rejections.as_dict,
-        message_rejections=service.message_rejections.as_dict,
-        office_name=config.office_name,
-        timezone=config.timezone,
-        software_version=config.software_version,
-        queue_config=config.queue,
-        coverage=coverage or config.coverage,
-        schedule=schedule or config.schedule,
-        calendar=calendar or config.calendar,
-        web=web,
-        collectors=(UpstreamCollector(lambda: getattr(service.forwarder, "last_status", None)),),
-        review=config.review,
-    )
-
-
-async def start_dashboard_for_service(
-    service: EdgeService, web: WebConfig, **deps_overrides: Any
-) -> Dashboard:
-    """The one call the service makes (from inside its running loop)."""
-    return await start_dashboard(create_app(deps_for_service(service, web, **deps_overrides)), web)

@@ -11,22 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from edge_controller.training import OperatorPractice, operator_practice
-from edge_controller.web.api_models import ErrorOut
-from edge_controller.web.auth import User
-from edge_controller.web.context import current_user, get_renderer, run_db
+from edge_controller.web.api_models import ApiOut, api_v1_router
+from edge_controller.web.context import CurrentUser, render_page, run_db
 
 pages_router = APIRouter(include_in_schema=False)
-api_router = APIRouter(
-    prefix="/api/v1",
-    tags=["training"],
-    responses={401: {"model": ErrorOut, "description": "Not logged in."}},
-)
-CurrentUser = Annotated[User, Depends(current_user)]
+api_router = api_v1_router("training")
 OperatorQuery = Annotated[
     str | None, Query(min_length=1, max_length=64, description="One operator's card id.")
 ]
@@ -41,16 +35,10 @@ async def training_page(
     request: Request, user: CurrentUser, operator: OperatorQuery = None
 ) -> Response:
     operators = await _practice(request, operator)
-    return get_renderer(request).page(
-        request, "training.html.j2", user=user, operators=operators, chosen=operator
-    )
+    return render_page(request, "training.html.j2", user=user, operators=operators, chosen=operator)
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class PracticeSessionOut(_Out):
+class PracticeSessionOut(ApiOut):
     result_id: str
     booth_id: str
     finished_at: dt.datetime
@@ -62,7 +50,7 @@ class PracticeSessionOut(_Out):
     score: int = Field(description="Overall result, 0–100.")
 
 
-class OperatorPracticeOut(_Out):
+class OperatorPracticeOut(ApiOut):
     operator_id: str
     sessions: int
     residents_completed: int
@@ -75,7 +63,7 @@ class OperatorPracticeOut(_Out):
     history: list[PracticeSessionOut] = Field(description="The sessions, oldest first.")
 
 
-class TrainingOut(_Out):
+class TrainingOut(ApiOut):
     operators: list[OperatorPracticeOut]
 
 

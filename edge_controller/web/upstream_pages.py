@@ -7,28 +7,22 @@ Login required.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import Annotated
 
 from babel.dates import get_day_names
 from babel.numbers import format_decimal
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from edge_controller.web.api_models import ErrorOut
-from edge_controller.web.auth import User
-from edge_controller.web.context import current_user, get_renderer, language
+from edge_controller.web.api_models import ApiOut, api_v1_router
+from edge_controller.web.context import CurrentUser, language, render_page
 from edge_controller.web.upstream_data import UpstreamPage, upstream_page
 from ektp.i18n import N_
 
 pages_router = APIRouter(include_in_schema=False)
-api_router = APIRouter(
-    prefix="/api/v1",
-    tags=["upstream"],
-    responses={401: {"model": ErrorOut, "description": "Not logged in."}},
-)
-CurrentUser = Annotated[User, Depends(current_user)]
+api_router = api_v1_router("upstream")
 STATE_LABELS = {
     "starting": N_("starting"),
     "idle": N_("idle: everything is sent"),
@@ -77,7 +71,7 @@ def age_parts(seconds: float | None) -> tuple[str, float] | None:
 @pages_router.get("/upstream", response_class=HTMLResponse)
 async def upstream_html(request: Request, user: CurrentUser) -> Response:
     page = await upstream_page(request)
-    return get_renderer(request).page(
+    return render_page(
         request,
         "upstream.html.j2",
         user=user,
@@ -88,11 +82,7 @@ async def upstream_html(request: Request, user: CurrentUser) -> Response:
     )
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class BandwidthCapOut(_Out):
+class BandwidthCapOut(ApiOut):
     bytes_per_second: float | None = Field(description="The cap in force now; None: no cap.")
     in_office_hours: bool
     link_capacity_kbit: float | None
@@ -103,7 +93,7 @@ class BandwidthCapOut(_Out):
     office_weekdays: list[int] = Field(description="0 = Monday … 6 = Sunday.")
 
 
-class UpstreamOut(_Out):
+class UpstreamOut(ApiOut):
     state: str = Field(
         description="starting, idle, sending, backing_off, stopped, or not_configured / "
         "unknown when no forwarder runs."
@@ -148,18 +138,7 @@ def upstream_out(page: UpstreamPage) -> UpstreamOut:
         last_forwarded_at=page.last_success_at,
         receipts_stored=page.receipts_stored,
         next_attempt_at=page.next_attempt_at,
-        bandwidth_cap=None
-        if cap is None
-        else BandwidthCapOut(
-            bytes_per_second=cap.bytes_per_second,
-            in_office_hours=cap.in_office_hours,
-            link_capacity_kbit=cap.link_capacity_kbit,
-            office_hours_share=cap.office_hours_share,
-            off_hours_share=cap.off_hours_share,
-            office_start=cap.office_start,
-            office_end=cap.office_end,
-            office_weekdays=cap.office_weekdays,
-        ),
+        bandwidth_cap=None if cap is None else BandwidthCapOut(**dataclasses.asdict(cap)),
         packets_by_state=page.packets_by_state,
         bytes_sent_since_start=page.bytes_sent_since_start,
         detail=page.last_error,

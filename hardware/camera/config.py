@@ -12,6 +12,7 @@ from hardware.camera.emulated import EmulatedCamera
 from hardware.camera.images import load_image_files
 from hardware.camera.opencv_backend import OpenCvCamera
 from hardware.camera.picamera2_backend import Picamera2Camera
+from hardware.config_types import Duration
 
 
 class _SizeFields(BaseModel):
@@ -19,7 +20,7 @@ class _SizeFields(BaseModel):
 
     width: int | None = Field(None, gt=0, description="Frame width in pixels (with height).")
     height: int | None = Field(None, gt=0, description="Frame height in pixels (with width).")
-    read_timeout: float = Field(2.0, gt=0, description="Seconds to wait for one frame.")
+    read_timeout: Duration = Field(2.0, description="Seconds to wait for one frame.")
 
     @model_validator(mode="after")
     def _both_or_neither(self) -> Self:
@@ -48,7 +49,7 @@ class OpenCvCameraConfig(_SizeFields):
         0, description="Camera index (0 = /dev/video0), device path, or video file path."
     )
     fps: float | None = Field(None, gt=0, description="Frame rate to ask the camera for.")
-    open_timeout: float = Field(10.0, gt=0, description="Seconds to wait for the camera to open.")
+    open_timeout: Duration = Field(10.0, description="Seconds to wait for the camera to open.")
 
 
 class EmulatedCameraConfig(_SizeFields):

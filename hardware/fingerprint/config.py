@@ -12,23 +12,25 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hardware.fingerprint.simulated_sensor import SensorSettings
 
+ModuleWord = Annotated[int, Field(ge=0, le=0xFFFFFFFF)]
+"""A 32-bit value the sensor module keeps (its address, its password)."""
+
+EmulatedDelay = Annotated[float, Field(ge=0, le=10)]
+"""Seconds one emulated sensor step takes, before the speed factor."""
+
 
 class _FingerprintSettings(BaseModel):
     """What both backends need: how to address the sensor and how long to wait."""
 
     model_config = ConfigDict(extra="forbid")
 
-    address: int = Field(
+    address: ModuleWord = Field(
         default=0xFFFFFFFF,
-        ge=0,
-        le=0xFFFFFFFF,
         title="Module address",
         description="32-bit address of the sensor module; FFFFFFFF unless it was changed.",
     )
-    password: int = Field(
+    password: ModuleWord = Field(
         default=0,
-        ge=0,
-        le=0xFFFFFFFF,
         title="Module password",
         description="32-bit password of the sensor module; 0 when none is set.",
     )
@@ -92,17 +94,17 @@ class EmulatedFingerprintConfig(_FingerprintSettings):
         title="Speed factor",
         description="Divides every emulated delay: 1 is real time, 20 is twenty times faster.",
     )
-    capture_seconds: float = Field(
-        default=0.5, ge=0, le=10, description="Time to take an image with a finger present."
+    capture_seconds: EmulatedDelay = Field(
+        default=0.5, description="Time to take an image with a finger present."
     )
-    no_finger_seconds: float = Field(
-        default=0.05, ge=0, le=10, description="Time to answer 'no finger' to a capture."
+    no_finger_seconds: EmulatedDelay = Field(
+        default=0.05, description="Time to answer 'no finger' to a capture."
     )
-    image2tz_seconds: float = Field(
-        default=0.3, ge=0, le=10, description="Time to turn an image into a template."
+    image2tz_seconds: EmulatedDelay = Field(
+        default=0.3, description="Time to turn an image into a template."
     )
-    search_seconds: float = Field(
-        default=0.05, ge=0, le=10, description="Time to search the template library."
+    search_seconds: EmulatedDelay = Field(
+        default=0.05, description="Time to search the template library."
     )
     wire_time: bool = Field(
         default=True,

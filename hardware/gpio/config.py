@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Literal, Self
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -12,6 +13,34 @@ from hardware.gpio.factory import RealFactoryName, mock_pin_factory, real_pin_fa
 from hardware.gpio.generator import EmulatedGeneratorContact, GeneratorContact
 
 BcmPin = Annotated[int, Field(ge=0, le=27)]
+
+
+class _RealHeader(BaseModel):
+    """Fields of a signal on the Pi's real header (mixed in before its pins)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["real"] = Field("real", description="Drive the Pi's real GPIO pins.")
+    pin_factory: RealFactoryName = Field(
+        "default", description="gpiozero pin library; default tries lgpio first, like gpiozero."
+    )
+
+    def open_pin_factory(self, device: str) -> Any:
+        return real_pin_factory(self.pin_factory, device=device)
+
+
+class _MockHeader(BaseModel):
+    """Fields of a signal on gpiozero's MockFactory (mixed in before its pins)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["emulated"] = Field("emulated", description="Use gpiozero's MockFactory.")
+    mock_revision: str = Field(
+        "d04170", pattern=r"^[0-9a-fA-F]{6,8}$", description="Pi board revision to mimic (hex)."
+    )
+
+    def open_pin_factory(self, device: str) -> Any:
+        return mock_pin_factory(self.mock_revision)
 
 
 class BoothGpioPins(BaseModel):
@@ -37,22 +66,12 @@ class BoothGpioPins(BaseModel):
         return self
 
 
-class RealBoothGpioConfig(BoothGpioPins):
+class RealBoothGpioConfig(_RealHeader, BoothGpioPins):
     """The booth's GPIO on the Raspberry Pi's header."""
 
-    backend: Literal["real"] = Field("real", description="Drive the Pi's real GPIO pins.")
-    pin_factory: RealFactoryName = Field(
-        "default", description="gpiozero pin library; default tries lgpio first, like gpiozero."
-    )
 
-
-class EmulatedBoothGpioConfig(BoothGpioPins):
+class EmulatedBoothGpioConfig(_MockHeader, BoothGpioPins):
     """The booth's GPIO on gpiozero's MockFactory."""
-
-    backend: Literal["emulated"] = Field("emulated", description="Use gpiozero's MockFactory.")
-    mock_revision: str = Field(
-        "d04170", pattern=r"^[0-9a-fA-F]{6,8}$", description="Pi board revision to mimic (hex)."
-    )
 
 
 BoothGpioConfig = Annotated[
@@ -74,27 +93,29 @@ class GeneratorContactPins(BaseModel):
     )
 
 
-class RealGeneratorContactConfig(GeneratorContactPins):
+class RealGeneratorContactConfig(_RealHeader, GeneratorContactPins):
     """The generator contact on the edge controller's real GPIO header."""
 
     backend: Literal["real"] = Field("real", description="Read the Pi's real GPIO pin.")
-    pin_factory: RealFactoryName = Field(
-        "default", description="gpiozero pin library; default tries lgpio first, like gpiozero."
-    )
 
 
-class EmulatedGeneratorContactConfig(GeneratorContactPins):
+class EmulatedGeneratorContactConfig(_MockHeader, GeneratorContactPins):
     """The generator contact on gpiozero's MockFactory."""
-
-    backend: Literal["emulated"] = Field("emulated", description="Use gpiozero's MockFactory.")
-    mock_revision: str = Field(
-        "d04170", pattern=r"^[0-9a-fA-F]{6,8}$", description="Pi board revision to mimic (hex)."
-    )
 
 
 GeneratorContactConfig = Annotated[
     RealGeneratorContactConfig | EmulatedGeneratorContactConfig, Field(discriminator="backend")
 ]
+
+
+@contextmanager
+def _closed_on_failure(factory: Any) -> Iterator[None]:
+    """Release the pin factory when claiming the pins fails, whatever the failure."""
+    try:
+        yield
+    except BaseException:
+        factory.close()
+        raise
 
 
 def open_booth_gpio(
@@ -103,13 +124,9 @@ def open_booth_gpio(
     on_call_button: Callable[[], None] | None = None,
 ) -> BoothGpio:
     """Claim the booth's pins on the configured factory (DeviceUnavailable if impossible)."""
-    if isinstance(config, EmulatedBoothGpioConfig):
-        factory = mock_pin_factory(config.mock_revision)
-        kind: type[BoothGpio] = EmulatedBoothGpio
-    else:
-        factory = real_pin_factory(config.pin_factory, device="gpio")
-        kind = BoothGpio
-    try:
+    kind = EmulatedBoothGpio if isinstance(config, EmulatedBoothGpioConfig) else BoothGpio
+    factory = config.open_pin_factory("gpio")
+    with _closed_on_failure(factory):
         return kind(
             factory,
             green_led_pin=config.green_led_pin,
@@ -119,9 +136,6 @@ def open_booth_gpio(
             call_button_bounce_s=config.call_button_bounce_s,
             on_call_button=on_call_button,
         )
-    except BaseException:
-        factory.close()
-        raise
 
 
 def open_generator_contact(
@@ -130,13 +144,10 @@ def open_generator_contact(
     on_change: Callable[[bool], None] | None = None,
 ) -> GeneratorContact:
     """Claim the generator contact's pin (DeviceUnavailable if impossible)."""
-    if isinstance(config, EmulatedGeneratorContactConfig):
-        factory = mock_pin_factory(config.mock_revision)
-        kind: type[GeneratorContact] = EmulatedGeneratorContact
-    else:
-        factory = real_pin_factory(config.pin_factory, device="generator")
-        kind = GeneratorContact
-    try:
+    emulated = isinstance(config, EmulatedGeneratorContactConfig)
+    kind = EmulatedGeneratorContact if emulated else GeneratorContact
+    factory = config.open_pin_factory("generator")
+    with _closed_on_failure(factory):
         return kind(
             factory,
             contact_pin=config.contact_pin,
@@ -144,6 +155,3 @@ def open_generator_contact(
             bounce_s=config.bounce_s,
             on_change=on_change,
         )
-    except BaseException:
-        factory.close()
-        raise

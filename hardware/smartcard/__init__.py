@@ -13,14 +13,7 @@ from hardware.smartcard.config import (
     RealSmartCardConfig,
     SmartCardConfig,
 )
-from hardware.smartcard.emulated import EmulatedSmartCardReader
-from hardware.smartcard.operator_cert import (
-    CardNotGenuine,
-    CertifiedOperator,
-    OperatorCardIssuer,
-    verify_card_signature,
-    verify_operator_certificate,
-)
+from hardware.smartcard.emulated import CardIssuer, EmulatedSmartCardReader
 from hardware.smartcard.pcsc_backend import PcscSmartCardReader
 from hardware.smartcard.reader import (
     CardEvent,
@@ -32,24 +25,28 @@ from hardware.smartcard.reader import (
 )
 
 
-def open_smartcard(config: RealSmartCardConfig | EmulatedSmartCardConfig) -> SmartCardReader:
-    """The reader backend the configuration names."""
+def open_smartcard(
+    config: RealSmartCardConfig | EmulatedSmartCardConfig, *, card_issuer: CardIssuer | None = None
+) -> SmartCardReader:
+    """The reader backend the configuration names.
+
+    ``card_issuer`` (emulation only) issues each blank operator card put in the
+    emulated reader, as the office does before handing a card over.
+    """
     if isinstance(config, EmulatedSmartCardConfig):
-        return EmulatedSmartCardReader(config)
+        return EmulatedSmartCardReader(config, card_issuer=card_issuer)
     return PcscSmartCardReader(config.reader_name_contains, config.timeout)
 
 
 __all__ = [
     "CardEvent",
     "CardInfo",
-    "CardNotGenuine",
+    "CardIssuer",
     "CardObserver",
     "CardProgram",
-    "CertifiedOperator",
     "EmulatedSmartCardConfig",
     "EmulatedSmartCardReader",
     "OperatorCard",
-    "OperatorCardIssuer",
     "OperatorIdentity",
     "PcscSmartCardReader",
     "RealSmartCardConfig",
@@ -58,6 +55,4 @@ __all__ = [
     "SmartCardConfig",
     "SmartCardReader",
     "open_smartcard",
-    "verify_card_signature",
-    "verify_operator_certificate",
 ]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from hardware.errors import DeviceProtocolError
+
 
 class StatusWord(IntEnum):
     """The ISO 7816-4 status words Rekam's cards answer with."""
@@ -45,8 +47,13 @@ def tries_left_from_status(status: int) -> int | None:
     return None
 
 
-class MalformedApdu(ValueError):
-    """The bytes are not a well-formed command APDU (the card answers 67 00)."""
+class MalformedApdu(DeviceProtocolError):
+    """The bytes are not a well-formed command APDU (the card answers 67 00).
+
+    A :class:`~hardware.errors.DeviceProtocolError`, so also a ``ValueError``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, device="smartcard")
 
 
 @dataclass(frozen=True)

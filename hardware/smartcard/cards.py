@@ -36,7 +36,7 @@ RESIDENT_AID = bytes.fromhex("F052454B414D4B5450")  # F0 "REKAMKTP"
 EF_OPERATOR_ID = 0x0101
 EF_OPERATOR_NAME = 0x0102
 EF_OPERATOR_PUBLIC_KEY = 0x0103
-EF_OPERATOR_CERTIFICATE = 0x0104  # DER X.509 written by the office (operator_cert)
+EF_OPERATOR_CERTIFICATE = 0x0104  # DER X.509 written by the office
 EF_NIK = 0x0101
 EF_RESIDENT_NAME = 0x0102
 EF_TEMPLATE_1 = 0x0201
@@ -194,7 +194,7 @@ class OperatorCard(CardProgram):
     (EF 0101, 0102) and INTERNAL AUTHENTICATE need the PIN verified first.
     A card is blank until the office issues it: :meth:`install_certificate` writes
     the office's certificate for its key (EF 0104, no PIN needed), as the office's
-    personalisation does (``hardware.smartcard.operator_cert.OperatorCardIssuer``).
+    personalisation does (``ektp.pki.OperatorCardIssuer``, outside the hardware layer).
     """
 
     aid = OPERATOR_AID

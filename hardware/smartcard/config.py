@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hardware.config_types import Duration
+
 DEBIAN_VPCD_PORT = 35963
 DEBIAN_VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 PCSCD_PID_FILE = Path("/run/pcscd/pcscd.pid")
@@ -27,11 +29,8 @@ class RealSmartCardConfig(BaseModel):
             "Use the first PC/SC reader whose name contains this text; empty: the first reader."
         ),
     )
-    timeout: float = Field(
-        default=10.0,
-        gt=0,
-        title="Timeout",
-        description="Seconds any one card or reader call may take.",
+    timeout: Duration = Field(
+        default=10.0, title="Timeout", description="Seconds any one card or reader call may take."
     )
 
 
@@ -63,20 +62,16 @@ class EmulatedSmartCardConfig(BaseModel):
             "Debian's vpcd listens on all interfaces; off, the vpcd port is reachable from the LAN."
         ),
     )
-    timeout: float = Field(
-        default=10.0,
-        gt=0,
-        title="Timeout",
-        description="Seconds any one card or reader call may take.",
+    timeout: Duration = Field(
+        default=10.0, title="Timeout", description="Seconds any one card or reader call may take."
     )
     pcscd_path: str = Field(
         default="pcscd",
         title="pcscd program",
         description="The pcscd executable to start if none runs.",
     )
-    pcscd_start_timeout: float = Field(
+    pcscd_start_timeout: Duration = Field(
         default=30.0,
-        gt=0,
         title="pcscd start timeout",
         description="Seconds to wait for pcscd to be ready.",
     )
@@ -103,7 +98,8 @@ class EmulatedSmartCardConfig(BaseModel):
         description=(
             "An office CA directory (ca.key, ca.crt) that issues each blank operator card "
             "put in this emulated reader, as the office does before handing a card over; "
-            "for tests and the demo. Empty: cards go in as they are."
+            "for tests and the demo (the booth builds the issuer and hands it to the reader). "
+            "Empty: cards go in as they are."
         ),
     )
     allow_debian_vpcd: bool = Field(

@@ -4,28 +4,37 @@
 running one, see ``hardware.smartcard.pcscd``), then behaves exactly as
 ``PcscSmartCardReader`` on that reader: every APDU goes pyscard → pcscd →
 vpcd → the card program. Test controls: :meth:`insert_card`,
-:meth:`remove_card`, :meth:`fail_next_command`. With ``operator_card_issuer_dir``
-configured, a blank operator card is issued by that office CA as it goes in.
+:meth:`remove_card`, :meth:`fail_next_command`. Given a ``card_issuer`` (the office's
+personalisation, built outside the hardware layer from ``operator_card_issuer_dir``),
+a blank operator card is issued as it goes in.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from hardware.base import SelfTestResult
 from hardware.errors import DeviceError
 from hardware.smartcard.cards import CardProgram, OperatorCard
 from hardware.smartcard.config import EmulatedSmartCardConfig
-from hardware.smartcard.operator_cert import OperatorCardIssuer
 from hardware.smartcard.pcsc_backend import PcscSmartCardReader
 from hardware.smartcard.pcscd import PcscdService, VpcdEndpoint
 from hardware.smartcard.vpcd import CommandFault, VpcdCardSlot
+
+CardIssuer = Callable[[OperatorCard], object]
+"""Writes the office's certificate on a blank operator card (the office's personalisation)."""
 
 
 class EmulatedSmartCardReader(PcscSmartCardReader):
     """A vpcd reader in pcscd with card programs the test inserts and removes."""
 
-    def __init__(self, config: EmulatedSmartCardConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: EmulatedSmartCardConfig | None = None,
+        *,
+        card_issuer: CardIssuer | None = None,
+    ) -> None:
         self.config = config or EmulatedSmartCardConfig()
         self._pcscd = PcscdService(self.config)
         self.endpoint: VpcdEndpoint = self._pcscd.ensure_running()
@@ -39,7 +48,7 @@ class EmulatedSmartCardReader(PcscSmartCardReader):
             netns_pid=self.endpoint.netns_pid,
             connect_timeout=self.config.timeout,
         )
-        self._issuer: OperatorCardIssuer | None = None
+        self._card_issuer = card_issuer
 
     @property
     def started_pcscd(self) -> bool:
@@ -54,22 +63,15 @@ class EmulatedSmartCardReader(PcscSmartCardReader):
         """Put a card program in the reader (replacing any card there).
 
         With ``wait`` (default), return once pcscd reports the card present. A blank
-        operator card is first issued by the configured ``operator_card_issuer_dir``.
+        operator card is first issued by the reader's ``card_issuer``, if it has one.
         """
-        if isinstance(card, OperatorCard) and card.certificate is None:
-            issuer = self._card_issuer()
-            if issuer is not None:
-                issuer.personalise(card)
+        issuer = self._card_issuer
+        if isinstance(card, OperatorCard) and card.certificate is None and issuer is not None:
+            issuer(card)
         self.remove_card(wait=wait)
         self._slot.insert(card)
         if wait:
             self.wait_for_card(self.config.timeout)
-
-    def _card_issuer(self) -> OperatorCardIssuer | None:
-        directory = self.config.operator_card_issuer_dir
-        if directory is not None and self._issuer is None:
-            self._issuer = OperatorCardIssuer.from_ca_directory(directory)
-        return self._issuer
 
     def remove_card(self, *, wait: bool = True) -> None:
         """Take the card out of the reader.

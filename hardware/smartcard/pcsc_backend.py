@@ -20,7 +20,6 @@ from hardware.smartcard.cards import (
     OPERATOR_AID,
     RESIDENT_AID,
 )
-from hardware.smartcard.operator_cert import CardNotGenuine
 from hardware.smartcard.pcsc_link import DEVICE, PcscLink
 from hardware.smartcard.reader import (
     CardInfo,
@@ -111,14 +110,10 @@ class PcscSmartCardReader(SmartCardReader):
             raise CardError("The operator card's public key has the wrong size.", device=DEVICE)
         return key
 
-    def read_operator_certificate(self) -> bytes:
+    def read_operator_certificate(self) -> bytes | None:
         card = self._start_operator()
         certificate = card.read_file_if_present(EF_OPERATOR_CERTIFICATE, "certificate")
-        if not certificate:
-            raise CardNotGenuine(
-                "The operator card holds no certificate from the office.", reason="no_certificate"
-            )
-        return certificate
+        return certificate or None
 
     def logout(self) -> None:
         self._link.disconnect(reset=True)

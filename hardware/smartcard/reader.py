@@ -110,11 +110,9 @@ class SmartCardReader(Device):
         """The operator card's Ed25519 public key (32 raw bytes); no PIN needed."""
 
     @abstractmethod
-    def read_operator_certificate(self) -> bytes:
-        """The office's certificate (DER) on the operator card; no PIN needed.
-
-        CardNotGenuine (reason "no_certificate") when the card holds none.
-        """
+    def read_operator_certificate(self) -> bytes | None:
+        """The office's certificate (DER) on the operator card, None when the card holds
+        none (a blank card); no PIN needed. Checking it is the booth's job (``ektp.pki``)."""
 
     @abstractmethod
     def logout(self) -> None:

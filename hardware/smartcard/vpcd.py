@@ -32,8 +32,11 @@ CONTROL_GET_ATR = 0x04
 CommandFault = Literal["disconnect", "stall"]
 
 
-class _ConnectionClosed(Exception):
-    """The peer (or our own remove()) closed the connection."""
+class _ConnectionClosed(DeviceUnavailable):
+    """The peer (or our own remove()) closed the connection (ends the serving thread)."""
+
+    def __init__(self, message: str = "the link between the virtual card and vpcd closed") -> None:
+        super().__init__(message, device="smartcard")
 
 
 def _receive_exactly(sock: socket.socket, size: int) -> bytes:

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from hardware.config_types import Duration, TcpPort
 from hardware.ups.device import NutUps, Ups
 from hardware.ups.emulated import EmulatedUps
 
@@ -17,11 +18,11 @@ class NutUpsConfig(BaseModel):
 
     backend: Literal["real"] = Field("real", description="Read a real UPS through NUT's upsd.")
     host: str = Field("127.0.0.1", description="Host where upsd listens.")
-    port: int = Field(3493, ge=1, le=65535, description="upsd's TCP port.")
+    port: TcpPort = Field(3493, description="upsd's TCP port.")
     ups_name: str = Field("ups", min_length=1, description="The UPS's name in upsd's ups.conf.")
     username: str | None = Field(None, description="upsd.users login, if upsd requires one.")
     password: SecretStr | None = Field(None, description="Password of that login.")
-    timeout: float = Field(5.0, gt=0, description="Seconds to wait for upsd on each call.")
+    timeout: Duration = Field(5.0, description="Seconds to wait for upsd on each call.")
 
 
 class EmulatedUpsConfig(BaseModel):
@@ -36,9 +37,9 @@ class EmulatedUpsConfig(BaseModel):
     initial_status: str = Field("OL", min_length=1, description="ups.status at start.")
     initial_charge: float = Field(100.0, ge=0, le=100, description="battery.charge at start (%).")
     initial_runtime: int = Field(1800, ge=0, description="battery.runtime at start (seconds).")
-    timeout: float = Field(5.0, gt=0, description="Seconds to wait for upsd on each call.")
-    startup_timeout: float = Field(
-        20.0, gt=0, description="Seconds to wait for the driver and upsd to start."
+    timeout: Duration = Field(5.0, description="Seconds to wait for upsd on each call.")
+    startup_timeout: Duration = Field(
+        20.0, description="Seconds to wait for the driver and upsd to start."
     )
     upsd_path: str = Field("/lib/nut/upsd", description="The upsd program.")
     driver_path: str = Field("/lib/nut/dummy-ups", description="The dummy-ups driver program.")

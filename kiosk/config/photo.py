@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 BackgroundColour = Literal["white", "red", "blue"]
 """The background a resident's photo must have: white, or red / blue by birth year."""
+
+PortraitShare = Annotated[float, Field(gt=0.0, lt=1.0)]
+"""A share of the frame or portrait, strictly between 0 and 1."""
+
+HsvLevel = Annotated[int, Field(ge=0, le=255)]
+"""An HSV saturation or brightness on OpenCV's 0–255 scale."""
+
+Luminance = Annotated[float, Field(ge=0, le=255)]
+"""A mean luminance on the 0–255 scale."""
 
 
 class PhotoQualityConfig(BaseModel):
@@ -29,29 +38,23 @@ class PhotoQualityConfig(BaseModel):
         le=2160,
         description="Frames taller than this are scaled down to it before face detection.",
     )
-    min_face_share_detected: float = Field(
+    min_face_share_detected: PortraitShare = Field(
         default=0.12,
-        gt=0.0,
-        lt=1.0,
         description=(
             "Smallest face (as a share of the frame height) the detector looks for; smaller "
             "faces, e.g. far behind the resident, are not counted."
         ),
     )
-    face_min_share: float = Field(
+    face_min_share: PortraitShare = Field(
         default=0.32,
-        gt=0.0,
-        lt=1.0,
         description=(
             "Smallest height of the detected face box as a share of the 3:4 portrait "
             "height. The box runs from the forehead to the chin, about 0.55 of the head, "
             "so 0.40 means the head fills about 70% of the photo."
         ),
     )
-    face_max_share: float = Field(
+    face_max_share: PortraitShare = Field(
         default=0.50,
-        gt=0.0,
-        lt=1.0,
         description="Largest face box height as a share of the 3:4 portrait height.",
     )
     centre_tolerance: float = Field(
@@ -84,26 +87,22 @@ class PhotoQualityConfig(BaseModel):
             "the background beside and above the head."
         ),
     )
-    background_min_share: float = Field(
+    background_min_share: PortraitShare = Field(
         default=0.03,
-        gt=0.0,
-        lt=1.0,
         description="Least share of the portrait that must show background to judge it.",
     )
-    white_max_saturation: int = Field(
+    white_max_saturation: HsvLevel = Field(
         default=45,
-        ge=0,
-        le=255,
         description="Largest HSV saturation (0–255) of a white background.",
     )
-    white_min_value: int = Field(
-        default=170, ge=0, le=255, description="Least HSV brightness (0–255) of a white background."
+    white_min_value: HsvLevel = Field(
+        default=170, description="Least HSV brightness (0–255) of a white background."
     )
-    colour_min_saturation: int = Field(
-        default=100, ge=0, le=255, description="Least HSV saturation of a red or blue background."
+    colour_min_saturation: HsvLevel = Field(
+        default=100, description="Least HSV saturation of a red or blue background."
     )
-    colour_min_value: int = Field(
-        default=70, ge=0, le=255, description="Least HSV brightness of a red or blue background."
+    colour_min_value: HsvLevel = Field(
+        default=70, description="Least HSV brightness of a red or blue background."
     )
     red_max_hue_distance: int = Field(
         default=12,
@@ -123,11 +122,11 @@ class PhotoQualityConfig(BaseModel):
             "160 pixels square."
         ),
     )
-    exposure_min_mean: float = Field(
-        default=80.0, ge=0, le=255, description="Least mean luminance (0–255) of the face."
+    exposure_min_mean: Luminance = Field(
+        default=80.0, description="Least mean luminance (0–255) of the face."
     )
-    exposure_max_mean: float = Field(
-        default=205.0, ge=0, le=255, description="Largest mean luminance (0–255) of the face."
+    exposure_max_mean: Luminance = Field(
+        default=205.0, description="Largest mean luminance (0–255) of the face."
     )
     max_clipped_share: float = Field(
         default=0.08,
@@ -141,16 +140,12 @@ class PhotoQualityConfig(BaseModel):
     jpeg_quality: int = Field(
         default=92, ge=50, le=100, description="JPEG quality of the portrait."
     )
-    portrait_face_share: float = Field(
+    portrait_face_share: PortraitShare = Field(
         default=0.40,
-        gt=0.0,
-        lt=1.0,
         description="Face box height as a share of the saved portrait's height.",
     )
-    portrait_face_centre_y: float = Field(
+    portrait_face_centre_y: PortraitShare = Field(
         default=0.42,
-        gt=0.0,
-        lt=1.0,
         description="Height of the face box centre in the saved portrait, from the top.",
     )
 

@@ -21,6 +21,7 @@ from ektp.i18n import N_
 from ektp.kk import Kk, parse_kk
 from ektp.nik import Nik, format_masked, parse_nik
 from ektp.regions import RegionTable
+from ektp.resident import mask_name
 from kiosk.flow.errors import FlowError, WrongStep
 from kiosk.flow.ports import AuditSink, CheckIn, Clock, Roster, RosterEntry, Ticket, TicketDesk
 from kiosk.flow.ports import monotonic as default_clock
@@ -36,15 +37,6 @@ class CheckInStep(StrEnum):
     TICKET = "ticket"
     ALREADY_RECORDED = "already_recorded"
     SEE_OPERATOR = "see_operator"
-
-
-def mask_name(name: str) -> str:
-    """Show enough of a name to confirm it, not enough to read it off a stranger's screen."""
-    words = []
-    for word in name.split():
-        keep = 2 if len(word) > 3 else 1
-        words.append(word[:keep] + "*" * (len(word) - keep))
-    return " ".join(words)
 
 
 @dataclass

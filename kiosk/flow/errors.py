@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from ektp.errors import RekamError
+from kiosk.errors import KioskError
 
 
-class FlowError(RekamError):
+class FlowError(KioskError):
     """A step that cannot be taken now, with a sentence for the screen."""
 
     code = "flow"
-    domain = "kiosk"
 
 
 class WrongStep(FlowError, RuntimeError):

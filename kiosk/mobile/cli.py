@@ -8,8 +8,7 @@ import datetime as dt
 from ektp.i18n import translate
 from kiosk.config.booth import BoothConfig
 from kiosk.mobile.duty import MSG_NOT_AWAY, MobileDuty, MobileDutyRefused, duty_banner
-from kiosk.mobile.tickets import MobileStore
-from kiosk.outbox.store import Outbox
+from kiosk.outbox.store import Outbox, SendableKind
 from kiosk.uplink.roster_feed import RosterFeed
 
 
@@ -46,12 +45,9 @@ def run_mobile_command(config: BoothConfig, args: argparse.Namespace) -> int:
             else:
                 with Outbox(config.outbox_path) as outbox:
                     waiting = outbox.depth()
+                    events = outbox.sendables.sendables_waiting(SendableKind.MOBILE_TICKET)
                 print(duty_banner(current, now, waiting, args.lang))
-                store = MobileStore.in_data_dir(config.data_dir)
-                try:
-                    print(f"events for the office: {store.waiting_events()}")
-                finally:
-                    store.close()
+                print(f"events for the office: {events}")
     except MobileDutyRefused as err:
         print(err.localized(args.lang))
         return 1

@@ -29,13 +29,10 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from ektp.errors import RekamError
 from ektp.i18n import N_, translate
-from ektp.timezones import TimezoneName
+from kiosk.config.mobile import MobileSettings
+from kiosk.errors import KioskError
 from kiosk.uplink.roster_feed import RosterFeed
 
 log = logging.getLogger(__name__)
@@ -59,46 +56,10 @@ MSG_NOT_AWAY = N_("The booth is not on mobile duty.")
 MSG_BANNER = N_("Mobile duty: {days} days {hours} hours · {waiting} records waiting")
 
 
-class MobileSettings(BaseModel):
-    """``[mobile]``: when a booth may leave for mobile duty, and its local tickets."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    max_roster_age_hours: float = Field(
-        default=24.0,
-        gt=0,
-        description="Refuse to leave when a village's roster copy is older than this.",
-    )
-    min_free_disk_mb: int = Field(
-        default=1024,
-        ge=0,
-        description="Refuse to leave with less free space than this on the data disk "
-        "(a week of records is ~60 KB each, plus room for the audit log).",
-    )
-    ticket_prefix: str = Field(
-        default="M",
-        pattern=r"^[A-Z]{1,3}$",
-        description="Letters of the booth's own ticket numbers on duty (M-001), apart "
-        "from the office queue's.",
-    )
-    office_timezone: TimezoneName = Field(
-        default="Asia/Makassar",
-        description="IANA time zone of the office (WITA is Asia/Makassar): the day a local "
-        "ticket belongs to, so numbers restart at the office's midnight whatever zone the "
-        "booth's system clock is set to.",
-    )
-
-    def office_now(self, utc_now: dt.datetime | None = None) -> dt.datetime:
-        """Now (or ``utc_now``) on the office's clock."""
-        moment = utc_now if utc_now is not None else dt.datetime.now(dt.UTC)
-        return moment.astimezone(ZoneInfo(self.office_timezone))
-
-
-class MobileDutyRefused(RekamError):
+class MobileDutyRefused(KioskError):
     """The booth may not start (or end) mobile duty; the message says why, for a person."""
 
     code = "mobile.refused"
-    domain = "kiosk"
 
 
 @dataclass(frozen=True)

@@ -2,18 +2,20 @@
 
 :class:`MobileTicketDesk` is the flows' :class:`~kiosk.flow.ports.TicketDesk` away
 from the office: numbers ``M-001``, ``M-002``, … per local day, priority first,
-everything in ``<data_dir>/mobile/tickets.sqlite`` (WAL, ``synchronous=FULL``) so a
-restart in the field keeps the queue. Each check-in and each call is also kept as a
+the queue in ``<data_dir>/mobile/tickets.sqlite`` (:func:`ektp.sqlite_store.open_durable`)
+so a restart in the field keeps it. Each check-in and each call is also a
 ``booths/<id>/events`` message (kinds ``check_in`` / ``ticket_called``, names
 :data:`MOBILE_CHECK_IN` / :data:`MOBILE_TICKET_CALLED`, a unique event id each),
 which the office queue ignores and the edge's statistics take
 (:mod:`edge_controller.mobile.stats`).
 
-:class:`MobileEventSender` delivers the kept events once the booth is back: it
-publishes each QoS 1 and marks it delivered only when the broker answers that a
-subscriber took it (MQTT v5 reason 0; reason 16 "no matching subscribers" means the
-edge is not listening yet, so the event stays and goes again later). The edge ignores
-an event id it has seen, so a re-send changes nothing.
+Those messages go to the booth's outbox (``send``, a
+:class:`~kiosk.outbox.records.Sendable` of kind ``mobile_ticket``) inside the ticket's
+transaction, before the number is shown: a full outbox refuses the check-in. The
+uplink delivers them once the booth is back, oldest first, keeping each until the
+broker says a subscriber took it; the edge ignores an event id it has seen, so a
+re-send changes nothing. Events kept by an older version in this file's ``events``
+table move to the outbox with :meth:`MobileStore.hand_over_kept_events`.
 """
 
 from __future__ import annotations
@@ -28,50 +30,53 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ektp.messages import EventMessage, MessageError, encode_message
-from ektp.mqtt_client import MqttClient, MqttError
+from ektp.messages import EventMessage, encode_message
+from ektp.sqlite_store import Migration, open_durable
 from ektp.topics import Topic, booth_topic
+from kiosk.flow.errors import FlowError
 from kiosk.flow.ports import CheckIn, Ticket
+from kiosk.outbox.errors import MSG_OUTBOX_FULL, OutboxFull
+from kiosk.outbox.records import Send, Sendable, SendableKind
 
 log = logging.getLogger(__name__)
 
 MOBILE_CHECK_IN = "mobile_check_in"
 MOBILE_TICKET_CALLED = "mobile_ticket_called"
-NO_MATCHING_SUBSCRIBERS = 16
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS tickets (
-    request_id TEXT PRIMARY KEY,
-    day TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    number TEXT NOT NULL,
-    checkin TEXT NOT NULL,               -- the CheckIn as JSON (stays on the booth)
-    priority INTEGER NOT NULL,
-    issued_at TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'called')),
-    UNIQUE (day, seq)
-);
-CREATE TABLE IF NOT EXISTS events (
-    event_id TEXT PRIMARY KEY,
-    body BLOB NOT NULL,                  -- the EventMessage, canonical JSON
-    created_at TEXT NOT NULL,
-    delivered INTEGER NOT NULL DEFAULT 0
-);
-"""
+MIGRATIONS = (
+    Migration(
+        "mobile tickets and the events kept for the office",
+        """
+        CREATE TABLE IF NOT EXISTS tickets (
+            request_id TEXT PRIMARY KEY,
+            day TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            number TEXT NOT NULL,
+            checkin TEXT NOT NULL,               -- the CheckIn as JSON (stays on the booth)
+            priority INTEGER NOT NULL,
+            issued_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting', 'called')),
+            UNIQUE (day, seq)
+        );
+        CREATE TABLE IF NOT EXISTS events (      -- older versions only: see hand_over_kept_events
+            event_id TEXT PRIMARY KEY,
+            body BLOB NOT NULL,                  -- the EventMessage, canonical JSON
+            created_at TEXT NOT NULL,
+            delivered INTEGER NOT NULL DEFAULT 0
+        );
+        """,
+    ),
+)
 
 
 class MobileStore:
-    """The SQLite file behind the desk and the sender (thread-safe, one connection)."""
+    """The SQLite file behind the desk (thread-safe, one connection)."""
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.executescript(_SCHEMA)
+        self._conn = open_durable(path, migrations=MIGRATIONS, row_factory=sqlite3.Row)
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> MobileStore:
@@ -87,22 +92,38 @@ class MobileStore:
         with self._lock, _transaction(self._conn) as conn:
             yield conn
 
-    def pending_events(self, limit: int = 200) -> list[tuple[str, bytes]]:
+    def hand_over_kept_events(self, send: Send) -> int:
+        """Move events an older version kept here to the outbox; how many moved.
+
+        A full outbox stops the move (the booth's uplink has raised the alert); what is
+        left moves at the next start.
+        """
         with self._lock:
             rows = self._conn.execute(
-                "SELECT event_id, body FROM events WHERE delivered = 0 ORDER BY rowid LIMIT ?",
-                (limit,),
+                "SELECT event_id, body FROM events WHERE delivered = 0 ORDER BY rowid"
             ).fetchall()
-        return [(row[0], bytes(row[1])) for row in rows]
+        for moved, (event_id, body) in enumerate(rows):
+            event = EventMessage.model_validate_json(bytes(body))
+            try:
+                send(mobile_sendable(event))
+            except OutboxFull:
+                log.exception("mobile: %d kept events wait for room in the outbox", len(rows))
+                return moved  # the rest stay here for the next start
+            with self._lock:
+                self._conn.execute(
+                    "UPDATE events SET delivered = 1 WHERE event_id = ?", (event_id,)
+                )
+        return len(rows)
 
-    def mark_delivered(self, event_id: str) -> None:
-        with self._lock:
-            self._conn.execute("UPDATE events SET delivered = 1 WHERE event_id = ?", (event_id,))
 
-    def waiting_events(self) -> int:
-        with self._lock:
-            row = self._conn.execute("SELECT COUNT(*) FROM events WHERE delivered = 0").fetchone()
-        return int(row[0])
+def mobile_sendable(event: EventMessage) -> Sendable:
+    """A mobile check-in or call as an outbox record (the edge counts each id once)."""
+    return Sendable(
+        kind=SendableKind.MOBILE_TICKET,
+        record_id=str(event.event_id),
+        topic=booth_topic(event.booth_id, Topic.EVENTS),
+        payload=encode_message(event),
+    )
 
 
 def _local_now() -> dt.datetime:
@@ -118,11 +139,13 @@ class MobileTicketDesk:
         store: MobileStore,
         *,
         booth_id: str,
+        send: Send,
         prefix: str = "M",
         clock: Callable[[], dt.datetime] = _local_now,
     ) -> None:
         self._store = store
         self._booth_id = booth_id
+        self._send = send
         self._prefix = prefix
         self._clock = clock
         """Aware local time; its calendar date is the ticket day (numbers restart daily)."""
@@ -167,7 +190,7 @@ class MobileTicketDesk:
                     now.isoformat(),
                 ),
             )
-            _keep_event(conn, event)
+            self._keep(event)  # durable before the number is shown
         return Ticket(number=number, checkin=checkin, issued_at=now)
 
     def call_next(self, booth_id: str) -> Ticket | None:
@@ -183,8 +206,7 @@ class MobileTicketDesk:
             conn.execute(
                 "UPDATE tickets SET state = 'called' WHERE request_id = ?", (row["request_id"],)
             )
-            _keep_event(
-                conn,
+            self._keep(
                 EventMessage(
                     booth_id=self._booth_id,
                     event_id=uuid.uuid4(),
@@ -192,59 +214,25 @@ class MobileTicketDesk:
                     kind="ticket_called",
                     name=MOBILE_TICKET_CALLED,
                     data={"request_id": row["request_id"], "number": row["number"]},
-                ),
+                )
             )
         stored = json.loads(row["checkin"])
         checkin = CheckIn(**{**stored, "documents": tuple(stored["documents"])})
         issued = dt.datetime.fromisoformat(row["issued_at"])
         return Ticket(number=row["number"], checkin=checkin, issued_at=issued)
 
+    def _keep(self, event: EventMessage) -> None:
+        """Into the outbox, inside the ticket's transaction; a full outbox refuses."""
+        try:
+            self._send(mobile_sendable(event))
+        except OutboxFull as err:
+            raise FlowError(MSG_OUTBOX_FULL, code="outbox_full") from err
+
     @property
     def waiting(self) -> int:
         with self._store.transaction() as conn:
             row = conn.execute("SELECT COUNT(*) FROM tickets WHERE state = 'waiting'").fetchone()
         return int(row[0])
-
-
-class MobileEventSender:
-    """Delivers the kept events through the booth's MQTT client, in a background thread."""
-
-    def __init__(self, store: MobileStore, client: MqttClient, booth_id: str) -> None:
-        self._store = store
-        self._client = client
-        self._topic = booth_topic(booth_id, Topic.EVENTS)
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self, interval: float = 2.0) -> None:
-        def loop() -> None:
-            while not self._stopped.wait(interval):
-                if self._client.connected.is_set():
-                    self.send_pending()
-
-        self._thread = threading.Thread(target=loop, name="mobile-events", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        if self._thread is not None:
-            self._thread.join(10)
-            self._thread = None
-
-    def send_pending(self) -> int:
-        """Send what waits; the number the edge's side took. Stops at the first failure."""
-        delivered = 0
-        for event_id, body in self._store.pending_events():
-            try:
-                reason = self._client.publish_and_wait(self._topic, body)
-            except (MqttError, MessageError) as err:
-                log.info("mobile: events wait for the office (%s)", getattr(err, "code", err))
-                return delivered
-            if reason == NO_MATCHING_SUBSCRIBERS:
-                return delivered  # the edge is not listening yet: keep them
-            self._store.mark_delivered(event_id)
-            delivered += 1
-        return delivered
 
 
 def _checkin_dict(checkin: CheckIn) -> dict[str, object]:
@@ -259,13 +247,6 @@ def _checkin_dict(checkin: CheckIn) -> dict[str, object]:
         "language": checkin.language,
         "priority": checkin.priority,
     }
-
-
-def _keep_event(conn: sqlite3.Connection, event: EventMessage) -> None:
-    conn.execute(
-        "INSERT INTO events (event_id, body, created_at) VALUES (?, ?, ?)",
-        (str(event.event_id), encode_message(event), event.at.isoformat()),
-    )
 
 
 @contextlib.contextmanager

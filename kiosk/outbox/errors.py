@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ektp.errors import RekamError
+from ektp.i18n import N_
 
 
 class OutboxError(RekamError):
@@ -28,3 +29,15 @@ class UnknownPacket(OutboxError, LookupError):
     """No packet with this id was ever stored here."""
 
     code = "outbox_unknown"
+
+
+class OutboxFull(OutboxError):
+    """The outbox holds as many unsent records as it may: new work is refused."""
+
+    code = "outbox_full"
+
+
+MSG_OUTBOX_FULL = N_(
+    "This booth holds too many messages the office has not received. Please see an operator."
+)
+"""What a resident or operator reads when a full outbox refuses new work."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, NamedTuple
 
 from ektp.i18n import N_
+from ektp.sqlite_store import Migration
 from kiosk.outbox.errors import OutboxError
 
 MAX_META_BYTES = 4096
@@ -61,12 +63,51 @@ class TransitionReport(NamedTuple):
     """Ids this outbox has never held: left alone, for the caller to log."""
 
 
-SCHEMA_VERSION = 1
-"""The schema this code writes (``PRAGMA user_version``)."""
+class SendableKind(StrEnum):
+    """What a record besides a sealed packet is (packets have their own table and life)."""
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    # version 0 -> 1
-    (
+    EVENT = "event"
+    """A ``booths/<id>/events`` message: check-in, ticket call, card delivery, audit."""
+    MOBILE_TICKET = "mobile_ticket"
+    """A mobile-duty check-in or call, for the edge's statistics (also on ``events``)."""
+    TRAINING_RESULT = "training_result"
+    """A practice session's score, on ``booths/<id>/training``."""
+
+
+@dataclass(frozen=True)
+class Sendable:
+    """One message to publish QoS 1, kept until the edge acknowledged its id.
+
+    ``record_id`` is stable (the event's or result's own id): storing the same id
+    again is a no-op, and the receiver counts each id once (delivery is at least once).
+    """
+
+    kind: SendableKind
+    record_id: str
+    topic: str
+    payload: bytes = field(repr=False)
+
+
+Send = Callable[[Sendable], object]
+"""Keeps a message durably for the edge: ``BoothUplink.send`` (also wakes the uplink and
+alerts when the outbox is full) or ``outbox.sendables.enqueue``."""
+
+
+@dataclass(frozen=True)
+class StoredSendable:
+    """A sendable as kept in the outbox, with its place in the sending order."""
+
+    seq: int
+    sendable: Sendable
+    created_at: float
+    attempts: int
+    sent_at: float | None = None
+    """When the broker last took it (PUBACK); None while never sent since a reconnect."""
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        "sealed packets",
         """
         CREATE TABLE packets (
             packet_id    TEXT PRIMARY KEY NOT NULL,
@@ -83,11 +124,30 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             purged_at    REAL,
             attempts     INTEGER NOT NULL DEFAULT 0,
             CHECK ((state = 'purged') = (sealed IS NULL))
-        )
+        );
+        CREATE INDEX packets_by_state ON packets (state, created_at);
         """,
-        "CREATE INDEX packets_by_state ON packets (state, created_at)",
+    ),
+    Migration(
+        "events, mobile tickets and training results waiting for the broker",
+        """
+        CREATE TABLE sendables (
+            seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+            record_id  TEXT NOT NULL UNIQUE,
+            kind       TEXT NOT NULL
+                       CHECK (kind IN ('event', 'mobile_ticket', 'training_result')),
+            topic      TEXT NOT NULL,
+            payload    BLOB NOT NULL,
+            created_at REAL NOT NULL,
+            attempts   INTEGER NOT NULL DEFAULT 0,
+            sent_at    REAL                  -- the broker took it; kept until the edge acks
+        );
+        """,
     ),
 )
+
+SCHEMA_VERSION = len(MIGRATIONS)
+"""The schema this code writes (``PRAGMA user_version``)."""
 
 SET_ACKED = "UPDATE packets SET state = 'acked', acked_at = :at WHERE packet_id = :packet_id"
 SET_FORWARDED = (

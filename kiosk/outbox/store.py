@@ -10,6 +10,10 @@ A packet moves only forwards through ``sealed → sent → acked → forwarded �
 - ``purge()`` drops the sealed bytes of packets forwarded longer ago than the
   retention period and keeps a tombstone row (id, hash, size, metadata, times).
 
+Beside the packets, the same file keeps every other message the booth must deliver
+(``outbox.sendables``, :mod:`kiosk.outbox.sendables`: events, mobile tickets, training
+results), each committed before the action is shown as done.
+
 The blob is opaque: the outbox never looks inside it. The metadata is a small JSON
 object for the screens and the health report (packet id, created time, kelurahan,
 size) — never biometric data, which lives only inside the sealed blob.
@@ -35,9 +39,11 @@ from pathlib import Path
 from typing import Any
 
 from ektp.i18n import N_
+from ektp.sqlite_store import SchemaTooNew, SqliteStoreError, open_durable
 from kiosk.outbox.errors import (
     InvalidTransition,
     OutboxError,
+    OutboxFull,
     PacketConflict,
     UnknownPacket,
 )
@@ -51,11 +57,15 @@ from kiosk.outbox.records import (
     UNACKED,
     OutboxRecord,
     PacketState,
+    Sendable,
+    SendableKind,
+    StoredSendable,
     TransitionReport,
     check_packet_id,
     encode_meta,
     record_from_row,
 )
+from kiosk.outbox.sendables import DEFAULT_MAX_SENDABLES, SendableQueue
 
 __all__ = [
     "MAX_META_BYTES",
@@ -63,9 +73,13 @@ __all__ = [
     "InvalidTransition",
     "Outbox",
     "OutboxError",
+    "OutboxFull",
     "OutboxRecord",
     "PacketConflict",
     "PacketState",
+    "Sendable",
+    "SendableKind",
+    "StoredSendable",
     "TransitionReport",
     "UnknownPacket",
 ]
@@ -85,66 +99,36 @@ class Outbox:
         *,
         clock: Callable[[], float] = time.time,
         busy_timeout_s: float = 10.0,
+        max_sendables: int = DEFAULT_MAX_SENDABLES,
     ) -> None:
         self.path = Path(path)
         self._clock = clock
         self._lock = threading.RLock()
         self._closed = False
         try:
-            self._conn = sqlite3.connect(
+            self._conn = open_durable(
                 self.path,
-                timeout=busy_timeout_s,
-                isolation_level=None,  # we issue BEGIN/COMMIT ourselves
-                check_same_thread=False,  # shared under self._lock
+                migrations=MIGRATIONS,
+                busy_timeout_seconds=busy_timeout_s,
+                incremental_vacuum=True,
             )
-        except sqlite3.Error as err:
+        except SchemaTooNew as err:
+            raise OutboxError(
+                N_("The outbox was written by a newer version (schema {found})"),
+                code="outbox_schema",
+                found=err.params.get("found"),
+            ) from err
+        except SqliteStoreError as err:
             raise OutboxError(
                 N_("Cannot open the outbox at {path}"), code="outbox_open", path=str(path)
             ) from err
-        try:
-            self._configure(busy_timeout_s)
-            self._migrate()
-        except sqlite3.Error as err:
-            self._conn.close()
-            raise OutboxError(
-                N_("Cannot open the outbox at {path}"), code="outbox_open", path=str(path)
-            ) from err
-        except BaseException:
-            self._conn.close()
-            raise
-        _fsync_directory(self.path.parent)
-
-    # -- set-up -----------------------------------------------------------------
-
-    def _configure(self, busy_timeout_s: float) -> None:
-        conn = self._conn
-        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-        # auto_vacuum only takes effect before the first table exists; harmless after.
-        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise OutboxError(
-                N_("The outbox at {path} cannot use write-ahead logging"),
-                code="outbox_open",
-                path=str(self.path),
-            )
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-
-    def _migrate(self) -> None:
-        with self._transaction() as conn:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise OutboxError(
-                    N_("The outbox was written by a newer version (schema {found})"),
-                    code="outbox_schema",
-                    found=version,
-                )
-            for step in MIGRATIONS[version:]:
-                for statement in step:
-                    conn.execute(statement)
-            if version != SCHEMA_VERSION:
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        self.sendables = SendableQueue(
+            transaction=self._transaction,
+            reading=self._reading,
+            clock=clock,
+            max_sendables=max_sendables,
+        )
+        """Events, mobile tickets and training results waiting for the broker."""
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -375,17 +359,3 @@ class Outbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the database file's directory entry durable (first creation)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some file systems refuse fsync on directories; SQLite still syncs its files
-    finally:
-        os.close(fd)

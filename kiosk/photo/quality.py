@@ -8,8 +8,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from kiosk.config.photo import BackgroundColour, PhotoQualityConfig
-from kiosk.photo import checks
-from kiosk.photo.checks import CheckResult
+from kiosk.photo.checks import (
+    CheckResult,
+    background,
+    background_mask,
+    exposure,
+    eyes_level,
+    face_centred,
+    face_count,
+    face_size,
+    sharpness,
+)
 from kiosk.photo.detect import Box, FaceDetector, portrait_area, to_gray
 from kiosk.photo.portrait import encode_jpeg, portrait_crop
 
@@ -65,7 +74,7 @@ class PhotoQualityChecker:
             raise ValueError("frame must be a BGR uint8 array of shape (height, width, 3)")
         gray = to_gray(frame)
         faces = self._detector.faces(gray)
-        counted = checks.face_count(len(faces))
+        counted = face_count(len(faces))
         if not counted.ok:
             return Assessment(False, (counted,), faces[0] if faces else None, 0.0)
         face = faces[0]
@@ -73,18 +82,18 @@ class PhotoQualityChecker:
         config = self.config
         results = [
             counted,
-            checks.face_size(face, portrait, config),
-            checks.face_centred(face, portrait, config),
-            checks.eyes_level(self._detector.eye_tilt_degrees(gray, face), config),
-            *checks.background(
+            face_size(face, portrait, config),
+            face_centred(face, portrait, config),
+            eyes_level(self._detector.eye_tilt_degrees(gray, face), config),
+            *background(
                 frame,
-                checks.background_mask(frame.shape, face, portrait),
+                background_mask(frame.shape, face, portrait),
                 portrait,
                 required_background,
                 config,
             ),
-            checks.sharpness(gray, face, config),
-            checks.exposure(gray, face, config),
+            sharpness(gray, face, config),
+            exposure(gray, face, config),
         ]
         return Assessment(
             ok=all(r.ok for r in results),

@@ -34,8 +34,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from ektp.errors import RekamError
 from ektp.i18n import N_
+from kiosk.errors import KioskError
 from kiosk.flow.capture import SESSION_STEPS, CaptureFlow, CaptureStep
 from kiosk.flow.fingers import FingerprintCapture, FingerResult, FingerSensor, FingerState
 from kiosk.flow.ports import CheckIn, Ticket
@@ -46,11 +46,10 @@ FORMAT_VERSION = 1
 PARKED_FILE_NAME = "parked-session.bin"
 
 
-class ParkingError(RekamError):
+class ParkingError(KioskError):
     """A parked session cannot be stored or opened (never says what it holds)."""
 
     code = "parking"
-    domain = "kiosk"
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,14 @@ The guarantee is structural. A practice session is its own
 
 None of these holds a reference to the outbox, the uplink or the office queue, so no
 code path in the practice flow can write there. Only the finished score leaves the
-booth, on ``booths/<id>/training`` (:mod:`kiosk.training.store`).
+booth: the :class:`TrainingDesk` hands it to the outbox's message table (never as a
+packet) for ``booths/<id>/training`` (:mod:`kiosk.training.store`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -36,9 +38,13 @@ from kiosk.config.booth import BoothConfig
 from kiosk.flow.capture import CaptureFlow
 from kiosk.flow.ports import AuditSink, CheckIn, Ticket, TicketDesk
 from kiosk.flow.session import OutboxWriter, SealedRecord, Sealer
+from kiosk.outbox.errors import OutboxFull
+from kiosk.outbox.records import Send
 from kiosk.training.score import DEFAULT_TARGET_SECONDS, TrainingScorer
-from kiosk.training.store import TrainingResultSender, TrainingResultStore
-from kiosk.uplink.client import BoothUplink
+from kiosk.training.store import TrainingResultStore, training_sendable
+
+log = logging.getLogger(__name__)
+
 
 PRACTICE_REGION = "999999"
 """No such province: a practice NIK can never be a resident's."""
@@ -180,7 +186,7 @@ class TrainingDesk:
         documents_for: Callable[[str], Sequence[str]],
         audit: AuditSink,
         store: TrainingResultStore,
-        sender: TrainingResultSender | None = None,
+        send: Send | None = None,
         clock: Callable[[], float] = time.monotonic,
         target_seconds: float = DEFAULT_TARGET_SECONDS,
     ) -> None:
@@ -189,7 +195,7 @@ class TrainingDesk:
         self._documents_for = documents_for
         self._audit = audit
         self.store = store
-        self._sender = sender
+        self._send = send
         self._clock = clock
         self._target_seconds = target_seconds
         self.session: TrainingSession | None = None
@@ -239,8 +245,10 @@ class TrainingDesk:
             finished_at=dt.datetime.now(dt.UTC),
         )
         self.store.add(result)
-        if self._sender is not None:
-            self._sender.wake()
+        try:
+            self._hand_over(result)
+        except OutboxFull:
+            log.exception("practice result %s waits on the booth", result.result_id)
         self._audit.append(
             "training.finished",
             operator=session.operator_id,
@@ -250,9 +258,20 @@ class TrainingDesk:
         self.last_result = result
         return result
 
+    def hand_over_kept(self) -> int:
+        """Send results kept but never handed to the outbox (older versions, a crash)."""
+        kept = self.store.never_handed_over() if self._send is not None else []
+        for result in kept:
+            self._hand_over(result)
+        return len(kept)
+
+    def _hand_over(self, result: TrainingResultMessage) -> None:
+        if self._send is None:
+            return  # no way to the edge (a demo): the booth's history keeps it
+        self._send(training_sendable(result))
+        self.store.mark_handed_over(str(result.result_id), time.time())
+
     def close(self) -> None:
-        if self._sender is not None:
-            self._sender.stop()
         self.store.close()
 
 
@@ -262,22 +281,20 @@ def open_training_desk(
     make_flow: FlowFactory,
     documents_for: Callable[[str], Sequence[str]],
     audit: AuditSink,
-    uplink: BoothUplink | None,
+    send: Send,
 ) -> TrainingDesk:
-    """The booth's training desk: results in ``<data_dir>/training.sqlite``, sent to the
-    edge over the uplink's connection (when the booth has an edge). ``close()`` it."""
-    store = TrainingResultStore.in_data_dir(config.data_dir)
-    sender = None
-    if uplink is not None:
-        sender = TrainingResultSender(
-            store, uplink.client.publish_and_wait, booth_id=config.booth_id
-        )
-        sender.start()
-    return TrainingDesk(
+    """The booth's training desk: results in ``<data_dir>/training.sqlite`` for its
+    history, and through ``send`` into the outbox for the edge. ``close()`` it."""
+    desk = TrainingDesk(
         booth_id=config.booth_id,
         make_flow=make_flow,
         documents_for=documents_for,
         audit=audit,
-        store=store,
-        sender=sender,
+        store=TrainingResultStore.in_data_dir(config.data_dir),
+        send=send,
     )
+    try:
+        desk.hand_over_kept()
+    except OutboxFull:
+        log.exception("practice results wait on the booth")
+    return desk

@@ -1,48 +1,52 @@
-"""Practice results kept on the booth until the edge has them — apart from the outbox.
+"""Practice results: kept on the booth for its history, sent through the outbox.
 
 A finished practice session is a :class:`~ektp.messages.TrainingResultMessage`. It is
-committed to its own small SQLite file (``training.sqlite`` in the data dir, WAL,
-synchronous=FULL) and published QoS 1 on ``booths/<id>/training`` by
-:class:`TrainingResultSender`. A result counts as sent only when the broker answers
-"delivered" (MQTT v5 reason 0); "no matching subscribers" (16: the edge is not
-listening), a refusal or no connection leave it for the next try. The edge stores a
-re-send once (by ``result_id``). The enrollment outbox never sees any of it.
+kept in its own small SQLite file (``training.sqlite`` in the data dir, opened with
+:func:`ektp.sqlite_store.open_durable`) for the booth's own history, and handed to the
+booth's outbox as a :class:`~kiosk.outbox.records.Sendable` of kind
+``training_result`` (:func:`training_sendable`) for ``booths/<id>/training``. The
+uplink publishes it QoS 1 and keeps it until the broker says a subscriber took it
+(MQTT v5 reason 0; 16, "no matching subscribers", keeps it for later). The edge stores
+a re-send once (by ``result_id``). It never becomes a sealed packet.
 """
 
 from __future__ import annotations
 
-import logging
-import sqlite3
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from ektp.messages import TrainingResultMessage, encode_message
-from ektp.mqtt_client import MqttError
+from ektp.sqlite_store import Migration, open_durable
 from ektp.topics import Topic, booth_topic
+from kiosk.outbox.records import Sendable, SendableKind
 
-log = logging.getLogger(__name__)
+MIGRATIONS = (
+    Migration(
+        "practice results",
+        "CREATE TABLE IF NOT EXISTS training_results (result_id TEXT PRIMARY KEY,"
+        " operator_id TEXT NOT NULL, finished_at TEXT NOT NULL, message TEXT NOT NULL,"
+        " sent_at REAL)",  # sent_at: written by older versions only (they sent from here)
+    ),
+)
 
-DELIVERED = 0
-Publish = Callable[[str, bytes], int]
-"""``MqttClient.publish_and_wait``-like: publish QoS 1, return the broker's reason code."""
+
+def training_sendable(result: TrainingResultMessage) -> Sendable:
+    """A practice result as an outbox record, keyed by its ``result_id``."""
+    return Sendable(
+        kind=SendableKind.TRAINING_RESULT,
+        record_id=str(result.result_id),
+        topic=booth_topic(result.booth_id, Topic.TRAINING),
+        payload=encode_message(result),
+    )
 
 
 class TrainingResultStore:
-    """Durable practice results; thread-safe."""
+    """Durable practice results (the booth's history); thread-safe."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS training_results (result_id TEXT PRIMARY KEY,"
-            " operator_id TEXT NOT NULL, finished_at TEXT NOT NULL, message TEXT NOT NULL,"
-            " sent_at REAL)"
-        )
+        self._db = open_durable(self.path, migrations=MIGRATIONS)
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> TrainingResultStore:
@@ -60,12 +64,20 @@ class TrainingResultStore:
                 ),
             )
 
-    def unsent(self) -> list[TrainingResultMessage]:
+    def never_handed_over(self) -> list[TrainingResultMessage]:
+        """Results an older version kept here unsent (it sent them from this file)."""
         with self._lock:
             rows = self._db.execute(
                 "SELECT message FROM training_results WHERE sent_at IS NULL ORDER BY finished_at"
             ).fetchall()
         return [TrainingResultMessage.model_validate_json(row[0]) for row in rows]
+
+    def mark_handed_over(self, result_id: str, now: float) -> None:
+        """The result is in the outbox now: this file no longer needs to send it."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE training_results SET sent_at = ? WHERE result_id = ?", (now, result_id)
+            )
 
     def results(self, operator_id: str | None = None) -> list[TrainingResultMessage]:
         """Every result kept here (newest last), optionally for one operator."""
@@ -77,74 +89,6 @@ class TrainingResultStore:
             ).fetchall()
         return [TrainingResultMessage.model_validate_json(row[0]) for row in rows]
 
-    def mark_sent(self, result_id: str, now: float | None = None) -> None:
-        with self._lock:
-            self._db.execute(
-                "UPDATE training_results SET sent_at = ? WHERE result_id = ?",
-                (time.time() if now is None else now, result_id),
-            )
-
     def close(self) -> None:
         with self._lock:
             self._db.close()
-
-
-class TrainingResultSender:
-    """Publishes unsent results from a background thread (``start``/``wake``/``stop``)."""
-
-    def __init__(
-        self,
-        store: TrainingResultStore,
-        publish: Publish,
-        *,
-        booth_id: str,
-        retry_seconds: float = 5.0,
-    ) -> None:
-        self._store = store
-        self._publish = publish
-        self._topic = booth_topic(booth_id, Topic.TRAINING)
-        self._retry_seconds = retry_seconds
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stopping.clear()
-            self._thread = threading.Thread(target=self._run, name="training-sender", daemon=True)
-            self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._stopping.set()
-            self._wake.set()
-            self._thread.join(timeout=15)
-            self._thread = None
-
-    def send_pending(self) -> int:
-        """Publish what is unsent; returns how many the broker delivered."""
-        delivered = 0
-        for result in self._store.unsent():
-            try:
-                code = self._publish(self._topic, encode_message(result))
-            except MqttError as err:
-                log.info("practice result %s not sent yet: %s", result.result_id, err.code)
-                return delivered
-            if code != DELIVERED:
-                log.info("practice result %s not delivered (reason %s)", result.result_id, code)
-                return delivered
-            self._store.mark_sent(str(result.result_id))
-            delivered += 1
-        return delivered
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                self.send_pending()
-            except sqlite3.Error:
-                log.exception("practice results could not be read")
-            self._wake.wait(self._retry_seconds)
-            self._wake.clear()

@@ -8,23 +8,17 @@ real or emulated devices from the booth config) and run it on the asyncio loop::
     asyncio.run(app.async_run(async_lib="asyncio"))
 
 ``kiosk.ui.booth_app`` does that for a booth config (``--kiosk`` for full screen, no cursor).
-``python -m kiosk.ui.app --demo`` starts it with in-memory roster and tickets and fake
-devices (``kiosk.ui.demo``) — a development convenience only.
+``python -m demo.kiosk_fakes`` starts it with in-memory roster and tickets and fake
+devices (``demo.kiosk_fakes``) — a development convenience only, outside the product.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import logging
-import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
-
-if __name__ == "__main__":
-    # Run as the entry point: our argparse owns the command line, not Kivy's.
-    os.environ.setdefault("KIVY_NO_ARGS", "1")
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kivy.app import App
 from kivy.clock import Clock, mainthread
@@ -38,12 +32,12 @@ from ektp.services import document_name, service_name
 from kiosk.flow.capture import CaptureFlow, CaptureStep
 from kiosk.flow.checkin import CheckInFlow, CheckInStep
 from kiosk.handover import HandoverFlow, HandoverStep
-from kiosk.power.policy import MSG_ON_BATTERY, MSG_SHUTTING_DOWN
 from kiosk.ui.describe import describe_error
 from kiosk.ui.health_corner import DeviceCheck, HealthRefresher
+from kiosk.ui.kiosk_mode import Heartbeat
 from kiosk.ui.ports import FramePreview
-from kiosk.ui.screens import SCREEN_CLASSES
-from kiosk.ui.status import BoothStatus, PowerState, notice_lines
+from kiosk.ui.screens import CAPTURE_SCREENS, CHECKIN_SCREENS, SCREEN_CLASSES
+from kiosk.ui.status import BoothStatus, notice_lines, power_notice
 from kiosk.ui.texts import DEVICE_NAMES, SPOKEN_PROMPTS, tr, words
 from kiosk.ui.widgets import hand, numpad, signature  # noqa: F401 - registers kv classes
 from kiosk.ui.widgets.banners import HealthPopup
@@ -57,30 +51,6 @@ KV_DIR = Path(__file__).resolve().parent / "kv"
 BASE_SIZE = (800, 480)
 T = TypeVar("T")
 MSG_OFFLINE = N_("Office server unreachable: work continues here. Records waiting: {count}.")
-
-CHECKIN_SCREENS = {
-    CheckInStep.WELCOME: "welcome",
-    CheckInStep.SERVICE: "service",
-    CheckInStep.NIK: "nik",
-    CheckInStep.KK: "kk",
-    CheckInStep.CONFIRM: "confirm",
-    CheckInStep.DOCUMENTS: "documents",
-    CheckInStep.TICKET: "ticket",
-    CheckInStep.ALREADY_RECORDED: "already_recorded",
-    CheckInStep.SEE_OPERATOR: "see_operator",
-}
-CAPTURE_SCREENS = {
-    CaptureStep.LOCKED: "lock",
-    CaptureStep.PIN: "pin",
-    CaptureStep.READY: "ready",
-    CaptureStep.DOCUMENTS: "checklist",
-    CaptureStep.PHOTO: "photo",
-    CaptureStep.FINGERPRINTS: "fingers",
-    CaptureStep.SIGNATURE: "signature",
-    CaptureStep.REVIEW: "review",
-    CaptureStep.SAVED: "saved",
-}
-
 
 class KioskApp(App):
     """The booth UI. Every collaborator is injected; the app owns no device."""
@@ -139,9 +109,9 @@ class KioskApp(App):
             else None
         )
         self.training: TrainingMode | None = None
+        """Set by the booth wiring when the booth offers practice sessions."""
         self.dismiss_review_notice: Callable[[], None] | None = None
         """Set by the booth wiring: closes the supervisor-rejection notice."""
-        """Set by the booth wiring when the booth offers practice sessions."""
         self._spoken: tuple[str, str] | None = None
         self._jobs: set[asyncio.Future[Any]] = set()
 
@@ -384,50 +354,3 @@ class KioskApp(App):
             for name, health in sorted(self.status.devices.items())
         ]
         HealthPopup(lines=lines).open()
-
-
-def power_notice(status: BoothStatus) -> str | None:
-    """The power banner's msgid: the power policy's notice, else one for the bare state."""
-    if status.power_notice is not None:
-        return status.power_notice
-    return {
-        PowerState.ON_BATTERY: MSG_ON_BATTERY,
-        PowerState.LOW_BATTERY: MSG_SHUTTING_DOWN,
-    }.get(status.power)
-
-
-class Heartbeat(Protocol):
-    """A service manager's keep-alive (``kiosk.ui.kiosk_mode.SystemdNotifier`` fits)."""
-
-    interval_seconds: float | None
-
-    def ready(self) -> None: ...
-
-    def alive(self) -> None: ...
-
-
-def build_demo_app(**kwargs: Any) -> KioskApp:
-    from kiosk.ui.demo import build_demo  # noqa: PLC0415 - the demo's fakes stay out of the booth
-
-    return KioskApp(**build_demo(), demo_controls=True, **kwargs)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--demo",
-        action="store_true",
-        help="in-memory roster and tickets, fake devices (development only; the booth "
-        "wires real or emulated devices through kiosk.booth)",
-    )
-    args = parser.parse_args(argv)
-    if not args.demo:
-        parser.error("run the booth through kiosk.booth; this entry only has --demo")
-    logging.basicConfig(level=logging.INFO)
-    app = build_demo_app()
-    asyncio.run(app.async_run(async_lib="asyncio"))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

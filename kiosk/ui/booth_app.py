@@ -20,61 +20,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import cv2
-import numpy as np
-
 from ektp.messages import EventMessage
-from hardware.camera import Camera
 from hardware.errors import DeviceError
 from kiosk.booth import Booth, build_booth
 from kiosk.config.booth import BoothConfig, load_booth_config
+from kiosk.config.voice import VoiceConfig
 from kiosk.flow.ports import Roster, TicketDesk
 from kiosk.handover import HandoverFlow
 from kiosk.ui.kiosk_mode import SystemdNotifier, configure_kivy
+from kiosk.ui.preview import CameraPreview
 from kiosk.ui.status import BoothStatus, DeviceHealth
-from kiosk.voice import EspeakSpeaker, VoiceConfig
+from kiosk.voice import EspeakSpeaker
 
 if TYPE_CHECKING:
     from kiosk.ui.app import KioskApp
 
 log = logging.getLogger(__name__)
-
-
-class CameraPreview:
-    """Keeps the newest camera frame (RGB) from a background thread; never blocks the UI."""
-
-    def __init__(self, camera: Camera, interval: float = 0.1) -> None:
-        self._camera = camera
-        self._interval = interval
-        self._latest: np.ndarray | None = None
-        self.camera_problem: str | None = None
-        """Why the last frame could not be read (None: it was read, or none tried yet)."""
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="camera-preview", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def latest_frame(self) -> np.ndarray | None:
-        return self._latest
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=2)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                if not self._camera.started:
-                    self._camera.start()
-                frame = self._camera.read_frame(1.0)
-            except DeviceError as err:
-                self._latest = None
-                self.camera_problem = str(err)
-                continue
-            self.camera_problem = None
-            self._latest = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
 
 
 @dataclass

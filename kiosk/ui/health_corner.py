@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from kivy.clock import Clock
 
+from kiosk.ui.preview import CameraPreview
 from kiosk.ui.status import BoothStatus, DeviceHealth
 
 if TYPE_CHECKING:
     from kiosk.booth import Booth
-    from kiosk.ui.booth_app import CameraPreview
 
 log = logging.getLogger(__name__)
 

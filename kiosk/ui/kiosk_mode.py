@@ -13,8 +13,19 @@ import logging
 import os
 import socket
 from collections.abc import Mapping
+from typing import Protocol
 
 log = logging.getLogger(__name__)
+
+
+class Heartbeat(Protocol):
+    """A service manager's keep-alive (:class:`SystemdNotifier` fits)."""
+
+    interval_seconds: float | None
+
+    def ready(self) -> None: ...
+
+    def alive(self) -> None: ...
 
 
 def configure_kivy(*, kiosk: bool, size: tuple[int, int] | None = None) -> None:

@@ -1,8 +1,22 @@
-"""What the screens need beyond the flows: a live camera preview for the photo step."""
+"""What the screens need beyond the flows: the app as the screens see it, and a live
+camera preview for the photo step.
+
+The screens never import the app (``kiosk.ui.app`` imports them): they reach the running
+app through :class:`ScreenHost`, the part of ``KioskApp`` they use. Nothing here imports
+Kivy or any module of ``kiosk.ui`` that does.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
+
+from kiosk.flow.capture import CaptureFlow
+from kiosk.flow.checkin import CheckInFlow
+from kiosk.handover import HandoverFlow
+from kiosk.training.session import TrainingDesk
+
+T = TypeVar("T")
 
 
 class FramePreview(Protocol):
@@ -14,3 +28,68 @@ class FramePreview(Protocol):
     """
 
     def latest_frame(self) -> Any | None: ...
+
+
+class TrainingSwitch(Protocol):
+    """Practice sessions on this booth (``kiosk.ui.screens.training.TrainingMode``)."""
+
+    @property
+    def desk(self) -> TrainingDesk: ...
+
+    def log_in(
+        self, app: ScreenHost, pin: str, on_error: Callable[[BaseException], None]
+    ) -> None: ...
+
+    def finish(self, app: ScreenHost) -> None: ...
+
+    def close_result(self, app: ScreenHost) -> None: ...
+
+
+class ScreenHost(Protocol):
+    """The running app as the screens use it (``kiosk.ui.app.KioskApp`` is one)."""
+
+    lang: str
+    scale: float
+    side: str
+    busy_message: str
+    training_active: bool
+    checkin: CheckInFlow
+    capture: CaptureFlow | None
+    handover: HandoverFlow | None
+    preview: FramePreview | None
+
+    @property
+    def training(self) -> TrainingSwitch | None: ...
+
+    @property
+    def busy(self) -> bool: ...
+
+    @property
+    def screens(self) -> Any:
+        """The Kivy ScreenManager."""
+
+    def tr(self, _lang: str, message: str) -> str: ...
+
+    def describe(self, err: BaseException) -> str: ...
+
+    def service_words(self, service: str) -> str: ...
+
+    def document_words(self, document: str) -> str: ...
+
+    def set_language(self, lang: str) -> None: ...
+
+    def sync(self) -> None: ...
+
+    def open_resident_side(self) -> None: ...
+
+    def close_handover(self) -> None: ...
+
+    def card_inserted(self) -> None: ...
+
+    def run_blocking(
+        self,
+        busy_message: str,
+        work: Callable[[], T],
+        on_done: Callable[[T], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None: ...

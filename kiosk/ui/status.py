@@ -8,17 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from kiosk.mobile.duty import DutyState, duty_banner
+from kiosk.power.banner import BannerPower as PowerState
+from kiosk.power.banner import bare_state_notice
 from kiosk.uplink.review_notices import piling_up_text, rejection_text
-
-
-class PowerState(StrEnum):
-    MAINS = "mains"
-    GENERATOR = "generator"
-    ON_BATTERY = "on_battery"
-    LOW_BATTERY = "low_battery"
 
 
 @dataclass
@@ -36,8 +30,8 @@ class BoothStatus:
     power: PowerState = PowerState.MAINS
     battery_minutes_left: int | None = None
     power_notice: str | None = None
-    """The power banner's msgid, from ``kiosk.power.policy.PowerPolicy.notice()`` (None: no policy
-    has spoken, the banner follows ``power``)."""
+    """The power banner's msgid, from ``kiosk.power.policy.PowerPolicy.notice()`` (None: no
+    policy has spoken, the banner follows ``power``)."""
     devices: dict[str, DeviceHealth] = field(default_factory=dict)
     mobile_duty: DutyState | None = None
     """The booth is away on mobile duty (kiosk.mobile.duty): since when, which villages."""
@@ -62,3 +56,10 @@ def notice_lines(status: BoothStatus, language: str, now: dt.datetime | None = N
     if status.reviews_piling_up is not None:
         lines.append(piling_up_text(status.reviews_piling_up, language))
     return lines
+
+
+def power_notice(status: BoothStatus) -> str | None:
+    """The power banner's msgid: the power policy's notice, else one for the bare state."""
+    if status.power_notice is not None:
+        return status.power_notice
+    return bare_state_notice(status.power)

@@ -3,7 +3,7 @@
 :class:`BoothUplink` runs in its own background thread; the kiosk UI only calls
 non-blocking methods (:meth:`~BoothUplink.wake`, :meth:`~BoothUplink.send_event`,
 :meth:`~BoothUplink.ticket_for`). It connects with the booth's certificate through
-:class:`ektp.mqtt_client.MqttClient` (retained ``booths/<id>/status``:
+:class:`ektp.mqtt.client.MqttClient` (retained ``booths/<id>/status``:
 ``online`` on connect, last will ``offline``) and:
 
 * subscribes to ``booths/<id>/acks`` and ``office/queue`` before sending anything;
@@ -20,14 +20,19 @@ non-blocking methods (:meth:`~BoothUplink.wake`, :meth:`~BoothUplink.send_event`
   ``health_interval_seconds`` and on every connect (outbox depth, disk free, CPU
   temperature, device states from the caller's ``device_health``).
 
-A check-in's ticket number comes back on the retained ``office/queue``: see
-:mod:`edge_controller.queue` for the contract, and :func:`check_in_event` /
-:meth:`BoothUplink.ticket_for` for the booth's half.
+Events and every other message besides packets (mobile tickets, training results)
+are kept in the outbox (``outbox.sendables``) before :meth:`~BoothUplink.send`
+returns and published QoS 1 oldest first (reason 16, nobody subscribed, keeps them
+for later); like packets, at most ``max_in_flight`` wait for the edge's ack, each is
+deleted only when the edge acknowledges its id (``message_ids`` in the ack), and goes
+again after a reconnect or ``ack_timeout_seconds``. A check-in's ticket number comes
+back on the retained ``office/queue``: see :mod:`edge_controller.queue` for the
+contract, and :mod:`kiosk.uplink.events` / :meth:`BoothUplink.ticket_for` for the
+booth's half.
 """
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import logging
 import queue
@@ -50,59 +55,27 @@ from ektp.messages import (
     encode_message,
     parse_message,
 )
-from ektp.mqtt_client import (
-    MqttClient,
-    MqttClientConfig,
-    MqttError,
-    MqttNotConnected,
-    ReceivedMessage,
-)
+from ektp.mqtt.client import MqttClient
+from ektp.mqtt.config import MqttClientConfig
+from ektp.mqtt.errors import MqttError, MqttNotConnected
+from ektp.mqtt.message import ReceivedMessage
 from ektp.topics import OFFICE_QUEUE, Topic, booth_topic
 from kiosk.config.booth import EdgeLink, UplinkSettings
-from kiosk.outbox.store import InvalidTransition, Outbox, OutboxError, UnknownPacket
+from kiosk.outbox.store import (
+    InvalidTransition,
+    Outbox,
+    OutboxError,
+    OutboxFull,
+    Sendable,
+    UnknownPacket,
+)
+from kiosk.uplink.events import OUTBOX_FULL_EVENT, audit_event, event_sendable
 
 log = logging.getLogger(__name__)
 
 THERMAL_ZONE = Path("/sys/class/thermal/thermal_zone0/temp")
-MAX_PENDING_EVENTS = 1000
-
-
-def check_in_event(
-    booth_id: str,
-    *,
-    nik: str,
-    kk: str,
-    kelurahan: str,
-    service: str,
-    priority: bool = False,
-    at: dt.datetime | None = None,
-) -> EventMessage:
-    """A check-in for the edge queue; its ``event_id`` is the request id."""
-    return EventMessage(
-        booth_id=booth_id,
-        event_id=uuid.uuid4(),
-        at=at or dt.datetime.now(dt.UTC),
-        kind="check_in",
-        name="check_in",
-        data={
-            "nik": nik,
-            "kk": kk,
-            "kelurahan": kelurahan,
-            "service": service,
-            "priority": priority,
-        },
-    )
-
-
-def call_next_event(booth_id: str, at: dt.datetime | None = None) -> EventMessage:
-    """The operator at this booth calls the next ticket."""
-    return EventMessage(
-        booth_id=booth_id,
-        event_id=uuid.uuid4(),
-        at=at or dt.datetime.now(dt.UTC),
-        kind="ticket_called",
-        name="call_next",
-    )
+NO_MATCHING_SUBSCRIBERS = 16
+"""MQTT v5 PUBACK reason: the broker took it but nobody listens (the edge is not up)."""
 
 
 def _norm(packet_id: str) -> str:
@@ -155,7 +128,7 @@ class BoothUplink:
         """Packet id → the edge's refusal code (kept in the outbox, not re-sent)."""
         self._awaiting: dict[str, tuple[str, float]] = {}  # normalised id → (id, sent at)
         self._acks: queue.Queue[AckMessage] = queue.Queue()
-        self._events: collections.deque[EventMessage] = collections.deque(maxlen=MAX_PENDING_EVENTS)
+        self._full_reported = False
         self._latest_queue: QueueMessage | None = None
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -203,9 +176,37 @@ class BoothUplink:
         self._wake.set()
 
     def send_event(self, event: EventMessage) -> None:
-        """Queue an event for the edge (sent in order once connected; kept in memory)."""
-        self._events.append(event)
+        """Keep an event durably for the edge (sent in order once connected).
+
+        Returns once it is on disk. Raises :class:`~kiosk.outbox.errors.OutboxFull`
+        (after reporting it as an ``audit`` event ``outbox_full``) when the outbox holds
+        as many unsent messages as it may: the caller refuses the work.
+        """
+        self.send(event_sendable(event))
+
+    def send(self, sendable: Sendable) -> None:
+        """Keep any message for the broker durably (see :meth:`send_event`)."""
+        try:
+            self.outbox.sendables.enqueue(sendable)
+        except OutboxFull as err:
+            self._report_full(err)
+            raise
+        self._full_reported = False
         self._wake.set()
+
+    def _report_full(self, err: OutboxFull) -> None:
+        log.error("outbox full: refusing new work (%s)", err.english())
+        if self._full_reported:
+            return
+        self._full_reported = True
+        at = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
+        alert = audit_event(self.booth_id, OUTBOX_FULL_EVENT, at, waiting=err.params["count"])
+        self.outbox.sendables.enqueue(event_sendable(alert), beyond_cap=True)
+        self._wake.set()
+
+    def messages_waiting(self) -> int:
+        """Events, mobile tickets and training results the broker has not taken yet."""
+        return self.outbox.sendables.sendables_waiting()
 
     @property
     def latest_queue(self) -> QueueMessage | None:
@@ -299,6 +300,7 @@ class BoothUplink:
         if self._reconnected.is_set():
             self._reconnected.clear()
             self._awaiting.clear()  # everything unacked goes again
+            self.outbox.sendables.send_all_again()
             self._next_health = 0.0
         self._send_events()
         self._send_packets()
@@ -310,6 +312,8 @@ class BoothUplink:
                 ack = self._acks.get_nowait()
             except queue.Empty:
                 return
+            if ack.message_ids:
+                self.outbox.sendables.acknowledged(str(i) for i in ack.message_ids)
             ids = []
             for packet_uuid in ack.packet_ids:
                 original, _ = self._awaiting.pop(str(packet_uuid), (str(packet_uuid), 0.0))
@@ -324,23 +328,27 @@ class BoothUplink:
                 if original not in self.rejected:
                     self.rejected[original] = refused.code
                     log.error("the edge refused packet %s: %s", original, refused.code)
-                    self._events.append(self._rejected_event(original, refused.code))
-
-    def _rejected_event(self, packet_id: str, code: str) -> EventMessage:
-        return EventMessage(
-            booth_id=self.booth_id,
-            event_id=uuid.uuid4(),
-            at=dt.datetime.fromtimestamp(self._clock(), dt.UTC),
-            kind="audit",
-            name="packet_rejected",
-            data={"packet_id": packet_id, "code": code},
-        )
+                    at = dt.datetime.fromtimestamp(self._clock(), dt.UTC)
+                    alert = audit_event(
+                        self.booth_id, "packet_rejected", at, packet_id=original, code=refused.code
+                    )
+                    self.outbox.sendables.enqueue(event_sendable(alert), beyond_cap=True)
 
     def _send_events(self) -> None:
-        topic = booth_topic(self.booth_id, Topic.EVENTS)
-        while self._events:
-            self.client.publish_and_wait(topic, encode_message(self._events[0]))
-            self._events.popleft()
+        """Publish the kept messages that are due, oldest first (see the module)."""
+        queue_ = self.outbox.sendables
+        due = self._clock() - self.settings.ack_timeout_seconds
+        room = self.settings.max_in_flight - queue_.in_flight(sent_after=due)
+        if room <= 0:
+            return  # the edge's acks wake the loop again
+        for stored in queue_.pending_sendables(room, sent_before=due):
+            queue_.sendable_attempted(stored.seq)
+            message = stored.sendable
+            reason = self.client.publish_and_wait(message.topic, message.payload)
+            if reason == NO_MATCHING_SUBSCRIBERS:
+                log.debug("nobody takes %s yet: kept for later", message.topic)
+                return  # the edge is not listening: keep it (and the order)
+            queue_.sendable_published(stored.seq)  # kept until the edge acks its id
 
     def _send_packets(self) -> None:
         now = self._clock()

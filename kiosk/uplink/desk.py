@@ -14,10 +14,12 @@ import uuid
 from collections.abc import Callable, Sequence
 
 from ektp.i18n import N_
-from ektp.messages import QueueTicket
+from ektp.messages import EventMessage, QueueTicket
 from kiosk.flow.errors import FlowError
 from kiosk.flow.ports import CheckIn, Roster, Ticket
-from kiosk.uplink.client import BoothUplink, call_next_event, check_in_event
+from kiosk.outbox.errors import MSG_OUTBOX_FULL, OutboxFull
+from kiosk.uplink.client import BoothUplink
+from kiosk.uplink.events import call_next_event, check_in_event
 
 
 class EdgeTicketDesk:
@@ -45,7 +47,7 @@ class EdgeTicketDesk:
             service=checkin.service,
             priority=checkin.priority,
         )
-        self._uplink.send_event(event)
+        self._send(event)
         ticket = self._wait_for_ticket(event.event_id)
         if ticket is None:
             raise FlowError(
@@ -59,6 +61,13 @@ class EdgeTicketDesk:
             issued_at=ticket.checked_in_at,
             estimated_wait_minutes=max(1, round(wait)) if wait is not None else None,
         )
+
+    def _send(self, event: EventMessage) -> None:
+        """Keep the event durably for the edge; a full outbox refuses in plain words."""
+        try:
+            self._uplink.send_event(event)
+        except OutboxFull as err:
+            raise FlowError(MSG_OUTBOX_FULL, code="outbox_full") from err
 
     def _wait_for_ticket(self, request_id: uuid.UUID) -> QueueTicket | None:
         """The ticket the edge gave this check-in (matched by request id), waiting for it."""
@@ -75,7 +84,7 @@ class EdgeTicketDesk:
 
     def call_next(self, booth_id: str) -> Ticket | None:
         before = self._called_here()
-        self._uplink.send_event(call_next_event(booth_id))
+        self._send(call_next_event(booth_id))
         sent_at = time.monotonic()
         while time.monotonic() < sent_at + self._timeout:
             now = self._called_here()

@@ -20,7 +20,9 @@ from ektp.messages import (
     ReviewDecisionsMessage,
     parse_message,
 )
-from ektp.mqtt_client import MqttClient, MqttError, ReceivedMessage
+from ektp.mqtt.client import MqttClient
+from ektp.mqtt.errors import MqttError
+from ektp.mqtt.message import ReceivedMessage
 from ektp.topics import OFFICE_REVIEWS, Topic, booth_topic
 from kiosk.audit import AuditLog
 

@@ -29,7 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ektp.messages import MessageError, RosterDigest, parse_message, roster_key
-from ektp.mqtt_client import MqttClient, MqttError, ReceivedMessage
+from ektp.mqtt.client import MqttClient
+from ektp.mqtt.errors import MqttError
+from ektp.mqtt.message import ReceivedMessage
 from ektp.topics import OFFICE_ROSTER_PREFIX, TopicError, parse_topic, roster_topic
 from kiosk.flow.ports import RosterEntry
 

@@ -9,14 +9,22 @@ import asyncio
 import base64
 import hashlib
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from central.receipt import RECEIPT_HEADER, load_receipt_public_key, parse_wire, verify_receipt
 from edge_controller.ingest.db import connect
+from ektp.packet import SealedPacket
+from ektp.receipts import (
+    RECEIPT_HEADER,
+    SignedReceipt,
+    load_receipt_public_key,
+    parse_wire,
+    verify_receipt,
+)
 from tests.edge_controller.upstream.upstream_fixtures import (
     CentralProcess,
     Pki,
@@ -59,6 +67,25 @@ def post_whole(client: httpx.Client, url: str, packet_id: str, data: bytes) -> h
     )
 
 
+def verify_packet_receipt(
+    pki: Pki,
+    packet: SealedPacket,
+    body: bytes,
+    signature: bytes,
+    kind: Literal["enrollment", "telemetry"],
+) -> SignedReceipt:
+    """Check central's receipt for ``packet`` against the office's receipt key."""
+    return verify_receipt(
+        body,
+        signature,
+        load_receipt_public_key(pki.receipt_public.read_bytes()),
+        packet_id=str(packet.packet_id),
+        sha256=hashlib.sha256(packet.data).hexdigest(),
+        size=len(packet.data),
+        kind=kind,
+    )
+
+
 def test_a_client_without_an_office_certificate_is_refused(office):
     pki, central = office
     with http_client(pki, with_cert=False) as client, pytest.raises(httpx.HTTPError):
@@ -88,27 +115,11 @@ def test_the_receipt_is_signed_by_central_over_id_hash_and_time(office):
         response = post_whole(client, central.url, str(packet.packet_id), packet.data)
     assert response.status_code == 201
     body, signature = parse_wire(response.headers[RECEIPT_HEADER])
-    signed = verify_receipt(
-        body,
-        signature,
-        load_receipt_public_key(pki.receipt_public.read_bytes()),
-        packet_id=str(packet.packet_id),
-        sha256=hashlib.sha256(packet.data).hexdigest(),
-        size=len(packet.data),
-        kind="enrollment",
-    )
+    signed = verify_packet_receipt(pki, packet, body, signature, "enrollment")
     assert signed.receipt.received_at.tzinfo is not None
     forged = body.replace(b'"kind":"enrollment"', b'"kind":"telemetry"')
     with pytest.raises(ValueError, match="signature"):
-        verify_receipt(
-            forged,
-            signature,
-            load_receipt_public_key(pki.receipt_public.read_bytes()),
-            packet_id=str(packet.packet_id),
-            sha256=hashlib.sha256(packet.data).hexdigest(),
-            size=len(packet.data),
-            kind="telemetry",
-        )
+        verify_packet_receipt(pki, packet, forged, signature, "telemetry")
 
 
 def test_a_tampered_packet_is_refused_and_not_stored(office):

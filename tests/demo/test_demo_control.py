@@ -22,8 +22,10 @@ import httpx
 import pytest
 from demo_fixtures import orphaned_daemons, processes_mentioning
 
-from edge_controller.pki import OfficeCA, dev_issue_identity
-from ektp.mqtt_client import MqttClient, MqttClientConfig, ReceivedMessage
+from ektp.mqtt.client import MqttClient
+from ektp.mqtt.config import MqttClientConfig
+from ektp.mqtt.message import ReceivedMessage
+from ektp.pki import OfficeCA, dev_issue_identity
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 300.0

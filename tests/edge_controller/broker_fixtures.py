@@ -18,15 +18,18 @@ from typing import Any
 
 import pytest
 
-from edge_controller.broker.files import BrokerConfig, MosquittoProcess
-from edge_controller.pki import (
+from edge_controller.broker.process import MosquittoProcess
+from edge_controller.config.broker import BrokerConfig
+from ektp.mqtt.client import MqttClient
+from ektp.mqtt.config import MqttClientConfig
+from ektp.mqtt.message import ReceivedMessage
+from ektp.pki import (
     EDGE_IDENTITY,
     IssuedIdentity,
     OfficeCA,
     dev_issue_booth,
     dev_issue_identity,
 )
-from ektp.mqtt_client import MqttClient, MqttClientConfig, ReceivedMessage
 
 CONNECT_TIMEOUT = 30.0
 """Generous: the test machine has two loaded cores."""

@@ -20,13 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from edge_controller.booths.monitor import register_booth_key
 from edge_controller.config.edge import EdgeConfig
+from edge_controller.ingest.build import build_edge_service
 from edge_controller.ingest.db import connect
-from edge_controller.ingest.service import EdgeService
+from edge_controller.ingest.pipeline import BeforeCommit
 from ektp.kk import build_kk
 from ektp.nik import Sex, build_nik
 from ektp.packet import SealedPacket, seal
@@ -155,6 +157,23 @@ def make_booth(office: Office, root: Path, booth_id: str) -> BoothKit:
     return BoothKit(booth_id, office, directory, key, Outbox(directory / "outbox.sqlite"))
 
 
+@pytest.fixture
+def booth(office: Office, tmp_path: Path) -> Iterator[BoothKit]:
+    """Booth ``booth-01`` of the office: its signing key and outbox, closed at the end."""
+    kit = make_booth(office, tmp_path, "booth-01")
+    yield kit
+    kit.close()
+
+
+@pytest.fixture
+def booths(office: Office, tmp_path: Path) -> Iterator[dict[str, BoothKit]]:
+    """Booths ``booth-01`` and ``booth-02`` of the office, by id, closed at the end."""
+    kits = {name: make_booth(office, tmp_path, name) for name in ("booth-01", "booth-02")}
+    yield kits
+    for kit in kits.values():
+        kit.close()
+
+
 def edge_config(office: Office, root: Path, **overrides: Any) -> EdgeConfig:
     """An edge config for this office (database under ``root``); overrides by section."""
     issued = office.identity("edge")
@@ -188,9 +207,9 @@ def register(config: EdgeConfig, *booths: BoothKit) -> None:
 class RunningEdge:
     """The edge service on its own asyncio loop in a thread (in-process tests)."""
 
-    def __init__(self, config: EdgeConfig) -> None:
+    def __init__(self, config: EdgeConfig, *, before_commit: BeforeCommit | None = None) -> None:
         self.config = config
-        self.service = EdgeService(config)
+        self.service = build_edge_service(config, before_commit=before_commit)
         self.error: BaseException | None = None
         self._thread = threading.Thread(target=self._main, name="edge-service", daemon=True)
         self._thread.start()
@@ -245,13 +264,24 @@ def _toml(value: Any) -> str:
 
 
 class EdgeProcess:
-    """``python -m edge_controller.cli run --config FILE`` as a real child process."""
+    """``python -m edge_controller.cli run --config FILE`` as a real child process.
 
-    def __init__(self, config_path: Path, log_path: Path) -> None:
+    ``command`` replaces ``edge_controller.cli run`` (e.g. the paused edge of
+    :mod:`tests.edge_controller.paused_edge`, which takes the same ``--config``).
+    """
+
+    def __init__(
+        self,
+        config_path: Path,
+        log_path: Path,
+        *,
+        command: tuple[str, ...] = ("edge_controller.cli", "run"),
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.log_path = log_path
         self._log = log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "edge_controller.cli", "run", "--config", str(config_path)],
+            [sys.executable, "-m", *command, "--config", str(config_path), *extra_args],
             cwd=REPO,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -7,6 +7,7 @@ command that only records that it ran (never a real poweroff).
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator
@@ -15,18 +16,22 @@ from typing import Any, TypeVar
 
 import pytest
 
+from edge_controller.ingest.db import connect
 from edge_controller.power import PowerConfig, PowerWatcher
 from ektp.messages import PowerMessage, StatusMessage, parse_message
-from ektp.mqtt_client import MqttClient, ReceivedMessage
+from ektp.mqtt.client import MqttClient
+from ektp.mqtt.message import ReceivedMessage
 from ektp.topics import OFFICE_POWER
 from hardware.gpio import (
     EmulatedGeneratorContact,
     EmulatedGeneratorContactConfig,
     open_generator_contact,
 )
-from hardware.ups import EmulatedUps, EmulatedUpsConfig, open_ups
-from kiosk.power.policy import BoothPowerGuard, PowerPolicy
+from hardware.ups import EmulatedUps
+from kiosk.power.guard import BoothPowerGuard
+from kiosk.power.policy import PowerPolicy
 from tests.edge_controller.broker_fixtures import CONNECT_TIMEOUT, Office
+from tests.hardware.ups_fixtures import running_emulated_ups
 
 T = TypeVar("T")
 WAIT = 30.0
@@ -69,15 +74,20 @@ def fast_power_config(record: Path, **overrides: Any) -> PowerConfig:
     return PowerConfig.model_validate(values)
 
 
+@pytest.fixture(name="edge_conn")
+def edge_conn_fixture(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    """An edge database of the watcher's own (its outage log), apart from any edge service's."""
+    conn = connect(tmp_path / "watcher.sqlite3", check_same_thread=False)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
 @pytest.fixture(name="power_ups")
 def power_ups_fixture() -> Iterator[EmulatedUps]:
     """A private upsd serving UPS ``dummy`` on mains (OL, 100 %, 1800 s)."""
-    ups = open_ups(EmulatedUpsConfig(timeout=5.0, startup_timeout=30.0))
-    assert isinstance(ups, EmulatedUps)
-    try:
-        yield ups
-    finally:
-        ups.close()
+    yield from running_emulated_ups(timeout=5.0)
 
 
 @pytest.fixture(name="generator_contact")

@@ -15,33 +15,21 @@ from edge_controller.booths.monitor import (
     apply_alert_changes,
     open_alerts,
 )
-from edge_controller.config.edge import HealthConfig
+from edge_controller.config.health import HealthConfig
 from edge_controller.ingest.db import connect
 from ektp.messages import DeviceHealth, HealthMessage, StatusMessage, encode_message
-from ektp.mqtt_client import MqttClient
-from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
+from ektp.mqtt.client import MqttClient
+from tests.edge_controller.broker_fixtures import Office, office, wait_for
 from tests.edge_controller.ingest_fixtures import (
     BoothKit,
     RunningEdge,
+    booth,
     edge_config,
-    make_booth,
     register,
     running_edge,
 )
 
 T0 = 1_773_100_000.0
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path)
-
-
-@pytest.fixture
-def booth(office: Office, tmp_path: Path) -> Iterator[BoothKit]:
-    kit = make_booth(office, tmp_path, "booth-01")
-    yield kit
-    kit.close()
 
 
 @pytest.fixture

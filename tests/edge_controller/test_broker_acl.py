@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from ektp.mqtt_client import NOT_AUTHORIZED, MqttNotAuthorized
-from tests.edge_controller.broker_fixtures import Inbox, Office, running_office
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path)
+from ektp.mqtt.errors import NOT_AUTHORIZED, MqttNotAuthorized
+from tests.edge_controller.broker_fixtures import Inbox, Office, office
 
 
 def test_booth_status_reaches_the_edge(office: Office) -> None:

@@ -8,27 +8,22 @@ import socket
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ektp.mqtt_client import MqttClient, MqttError, MqttNotConnected
+from ektp.mqtt.client import MqttClient
+from ektp.mqtt.errors import MqttError, MqttNotConnected
 from tests.edge_controller.broker_fixtures import (
     CONNECT_TIMEOUT,
     Inbox,
     Office,
-    running_office,
+    office,
     wait_for,
 )
 
 ONLINE = {"v": 1, "state": "online"}
 OFFLINE = {"v": 1, "state": "offline"}
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path)
 
 
 def retained_status(office: Office, booth_id: str) -> object:
@@ -67,7 +62,8 @@ def test_killed_booth_process_leaves_retained_offline(office: Office, tmp_path: 
     script = textwrap.dedent(
         f"""
         import time
-        from ektp.mqtt_client import MqttClient, MqttClientConfig
+        from ektp.mqtt.client import MqttClient
+        from ektp.mqtt.config import MqttClientConfig
         client = MqttClient(MqttClientConfig.model_validate_json({config.model_dump_json()!r}))
         client.start()
         client.wait_until_connected(60)

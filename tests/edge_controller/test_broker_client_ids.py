@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import paho.mqtt.client as paho
@@ -19,17 +18,13 @@ from broker_fixtures import (
     OBSERVER_IDENTITY,
     Inbox,
     Office,
-    running_office,
+    office,
     wait_for,
 )
 
-from edge_controller.broker.files import render_mosquitto_conf
-from ektp.mqtt_client import MqttClient, MqttNotAuthorized
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path)
+from edge_controller.config.mosquitto import render_mosquitto_conf
+from ektp.mqtt.client import MqttClient
+from ektp.mqtt.errors import MqttNotAuthorized
 
 
 class ConnectionLog:

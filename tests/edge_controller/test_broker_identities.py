@@ -5,19 +5,13 @@ from __future__ import annotations
 import socket
 import ssl
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from edge_controller.pki import OfficeCA, dev_issue_booth
-from ektp.mqtt_client import MqttNotConnected
-from tests.edge_controller.broker_fixtures import Office, running_office
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path)
+from ektp.mqtt.errors import MqttNotConnected
+from ektp.pki import OfficeCA, dev_issue_booth
+from tests.edge_controller.broker_fixtures import Office, office
 
 
 def mqtt5_connect_packet(client_id: str) -> bytes:

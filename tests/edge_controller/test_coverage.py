@@ -18,9 +18,9 @@ from edge_db_fixtures import (
     insert_residents,
 )
 
+from edge_controller.config.coverage import CoverageConfig
 from edge_controller.planning.calendar import WorkingCalendar
 from edge_controller.planning.coverage import (
-    CoverageConfig,
     ProjectionStatus,
     coverage_report,
     residents_not_recorded,

@@ -11,19 +11,18 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from broker_fixtures import Office, running_office
+from broker_fixtures import Office, office
 from edge_db_fixtures import VillageCount, insert_residents, synthetic_roster
 from ingest_fixtures import RunningEdge
 from web_fixtures import SUPERVISOR, log_in
 
 from edge_controller.cli import main
-from edge_controller.config.edge import EdgeConfig, load_edge_config
+from edge_controller.config import EdgeConfig, load_edge_config
 from edge_controller.config.example import example_config, uncomment_settings
 from edge_controller.ingest.db import connect
 from edge_controller.web.auth import add_user
@@ -35,11 +34,6 @@ VILLAGES = (
     VillageCount("Gunung Tabur", rt_count=4, wajib_ktp=40),
 )
 REPORT_DAY = "2012-03-21"  # a Wednesday; nothing recorded yet
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path)
 
 
 def office_edge_toml(office: Office, root: Path) -> str:

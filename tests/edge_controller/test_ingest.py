@@ -10,13 +10,14 @@ import pytest
 
 from edge_controller.booths.monitor import register_booth_key
 from edge_controller.ingest.checks import count_packets, stored_packet
-from ektp.mqtt_client import MqttClient
+from ektp.mqtt.client import MqttClient
 from ektp.packet import seal
-from tests.edge_controller.broker_fixtures import Inbox, Office, running_office, wait_for
+from tests.edge_controller.broker_fixtures import Inbox, Office, office, wait_for
 from tests.edge_controller.ingest_fixtures import (
     CENTRAL_KEY,
     BoothKit,
     RunningEdge,
+    booths,
     edge_config,
     make_biometrics,
     make_booth,
@@ -24,19 +25,6 @@ from tests.edge_controller.ingest_fixtures import (
     register,
     running_edge,
 )
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path)
-
-
-@pytest.fixture
-def booths(office: Office, tmp_path: Path) -> Iterator[dict[str, BoothKit]]:
-    kits = {name: make_booth(office, tmp_path, name) for name in ("booth-01", "booth-02")}
-    yield kits
-    for kit in kits.values():
-        kit.close()
 
 
 @pytest.fixture

@@ -1,22 +1,20 @@
 """Ack only after commit: SIGKILL the real edge process between receive and commit.
 
-The edge runs as ``python -m edge_controller.cli run --config FILE``. Its test hook
-pauses the ingest after a packet was verified and before it is committed; the test
-kills the process there. The booth never got an ack, so its uplink re-sends; the
-restarted edge stores the packet once and acks it.
+The first edge runs as ``python -m tests.edge_controller.paused_edge``: the real
+service with a ``before_commit`` hook injected into its ingest pipeline, which pauses
+after a packet was verified and before it is committed; the test kills the process
+there. The booth never got an ack, so its uplink re-sends; the restarted edge
+(``python -m edge_controller.cli run --config FILE``) stores the packet once and acks it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from edge_controller.ingest.checks import count_packets
 from edge_controller.ingest.db import connect
 from kiosk.outbox.store import PacketState
-from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
+from tests.edge_controller.broker_fixtures import Office, office, wait_for
 from tests.edge_controller.ingest_fixtures import (
     EdgeProcess,
     edge_config,
@@ -26,11 +24,6 @@ from tests.edge_controller.ingest_fixtures import (
 )
 
 SERVING = "edge controller serving"
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path)
 
 
 def stored(database: Path) -> int:
@@ -46,21 +39,16 @@ def test_edge_killed_between_receive_and_commit_stores_the_resent_packet_once(
 ) -> None:
     booth = make_booth(office, tmp_path, "booth-01")
     marker = tmp_path / "paused"
-    paused = edge_config(
-        office,
-        tmp_path,
-        ingest={"test_hook_before_commit": "pause", "test_hook_marker_path": str(marker)},
+    config = edge_config(office, tmp_path)
+    register(config, booth)
+    config_path = write_edge_toml(config, tmp_path / "edge.toml")
+    database = config.database.path
+    first = EdgeProcess(
+        config_path,
+        tmp_path / "edge1.log",
+        command=("tests.edge_controller.paused_edge",),
+        extra_args=("--marker", str(marker)),
     )
-    register(paused, booth)
-    normal = paused.model_copy(
-        update={
-            "ingest": paused.ingest.model_copy(
-                update={"test_hook_before_commit": "off", "test_hook_marker_path": None}
-            )
-        }
-    )
-    database = paused.database.path
-    first = EdgeProcess(write_edge_toml(paused, tmp_path / "paused.toml"), tmp_path / "edge1.log")
     second: EdgeProcess | None = None
     uplink = booth.uplink(ack_timeout_seconds=3.0)
     try:
@@ -73,9 +61,7 @@ def test_edge_killed_between_receive_and_commit_stores_the_resent_packet_once(
 
         assert stored(database) == 0
         assert booth.outbox.depth() == 1  # not acked: the booth still holds it
-        second = EdgeProcess(
-            write_edge_toml(normal, tmp_path / "normal.toml"), tmp_path / "edge2.log"
-        )
+        second = EdgeProcess(config_path, tmp_path / "edge2.log")
         assert second.wait_for_log(SERVING), second.log_text()
 
         assert uplink.drain(timeout=90), second.log_text()

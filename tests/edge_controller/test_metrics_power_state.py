@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from broker_fixtures import Office, running_office
+from broker_fixtures import Office, office
 from ingest_fixtures import RunningEdge, edge_config, running_edge
 from power_fixtures import fast_power_config, wait_until
 from prometheus_client.parser import text_string_to_metric_families
@@ -22,11 +22,6 @@ from edge_controller.config.edge import EdgeConfig
 from edge_controller.ingest.db import connect
 from edge_controller.web.auth import add_user
 from hardware.ups import EmulatedUps
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path)
 
 
 @pytest.fixture

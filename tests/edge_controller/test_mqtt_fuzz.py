@@ -3,16 +3,20 @@ wrong shape, oversized payloads, another booth's valid packet, truncated or bit-
 sealed packets — the edge refuses it with a reason, stores nothing, and keeps serving.
 
 One real broker (TLS, ACL) and one real edge service serve the whole module; each
-example is published by a real booth client. The checks at the end are what an office
-would notice: the edge still acks a good packet, its store holds only good packets,
-and every refusal is counted under a code.
+example is published by a real booth client. Each test checks its own outcome, as an
+office would notice it: every example is refused (counted under a code and logged once)
+and stores nothing, and afterwards the edge still acks a good packet from the same booth.
+Any one test can run alone (``-k``).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ektp.messages import StatusMessage
-from ektp.mqtt_client import MqttClient, MqttNotAuthorized
+from ektp.mqtt.client import MqttClient
+from ektp.mqtt.errors import MqttNotAuthorized
 from tests.edge_controller.broker_fixtures import (
     CONNECT_TIMEOUT,
     Inbox,
@@ -41,10 +46,11 @@ from tests.edge_controller.ingest_fixtures import (
 EDGE_PACKET_LIMIT = 64 * 1024
 BOOTH = "booth-01"
 OTHER = "booth-02"
+EXAMPLE_TIMEOUT = 15.0  # for one example's refusal (short: hypothesis re-runs failures)
 FUZZ = settings(
     max_examples=25,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    suppress_health_check=[HealthCheck.too_slow],
     derandomize=True,
 )
 
@@ -57,12 +63,32 @@ json_values = st.recursive(
 )
 
 
-class Sent:
-    """What the fuzzers published, to compare with what the edge counted."""
+@dataclass(frozen=True)
+class Tally:
+    """What the fuzzers sent and what the edge did about it, at one instant."""
+
+    sent_enrollments: int
+    sent_messages: int
+    refused_packets: int
+    refused_messages: int
+    refusals_logged: int
+    stored_packets: int
+    stored_recordings: int
+
+
+class RefusalLog(logging.Handler):
+    """Counts the edge's warnings that refuse something from the fuzzing booth."""
 
     def __init__(self) -> None:
-        self.enrollments = 0
-        self.messages = 0
+        super().__init__(logging.WARNING)
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("refused") and BOOTH in message:
+            with self._lock:
+                self.count += 1
 
 
 def booth_client(office: Office) -> MqttClient:
@@ -88,15 +114,17 @@ class World:
         self.acks = Inbox()
         self.client = booth_client(office)
         self.client.subscribe(f"booths/{BOOTH}/acks", self.acks)
-        self.sent = Sent()
-        self.good = booths[BOOTH].seal()  # the packet the edge must still take at the end
+        self.sent_enrollments = 0
+        self.sent_messages = 0
+        self.good_packets_acked = 0
+        self.refusal_log = RefusalLog()
 
     def publish(self, kind: str, payload: bytes) -> None:
         self.client.publish_and_wait(f"booths/{BOOTH}/{kind}", payload, timeout=30)
         if kind == "enrollments":
-            self.sent.enrollments += 1
+            self.sent_enrollments += 1
         else:
-            self.sent.messages += 1
+            self.sent_messages += 1
 
     def rejections(self) -> Counter[str]:
         """Refusals by code: packets (``packet.*``) and messages (``message.*``)."""
@@ -112,6 +140,61 @@ class World:
         finally:
             conn.close()
 
+    def tally(self) -> Tally:
+        counts = self.rejections()
+        return Tally(
+            sent_enrollments=self.sent_enrollments,
+            sent_messages=self.sent_messages,
+            refused_packets=sum(n for c, n in counts.items() if not c.startswith("message.")),
+            refused_messages=sum(n for c, n in counts.items() if c.startswith("message.")),
+            refusals_logged=self.refusal_log.count,
+            stored_packets=self.stored(),
+            stored_recordings=self.stored("recordings"),
+        )
+
+    def assert_all_refused_since(self, before: Tally, timeout: float = 60.0) -> None:
+        """Everything published since ``before`` was refused (counted under a code and
+        logged, once each), nothing was stored, and the edge still runs."""
+        sent = self.sent_enrollments - before.sent_enrollments
+        sent += self.sent_messages - before.sent_messages
+        assert sent > 0, "the test published nothing"
+
+        def refused() -> tuple[int, int, int]:
+            now = self.tally()
+            return (
+                now.refused_packets - before.refused_packets,
+                now.refused_messages - before.refused_messages,
+                now.refusals_logged - before.refusals_logged,
+            )
+
+        expected = (
+            self.sent_enrollments - before.sent_enrollments,
+            self.sent_messages - before.sent_messages,
+            sent,
+        )
+        assert wait_for(lambda: refused() == expected, timeout), (refused(), expected)
+        assert all(code.count(".") == 1 for code in self.rejections()), self.rejections()
+        after = self.tally()
+        assert (after.stored_packets, after.stored_recordings) == (
+            before.stored_packets,
+            before.stored_recordings,
+        )
+        assert self.edge.error is None, self.edge.error
+        assert self.edge.service.ready.is_set()
+
+    def assert_still_acks_a_good_packet(self) -> None:
+        """A valid packet from the same booth is still committed and acked."""
+        stored = self.stored()
+        good = self.booths[BOOTH].seal()
+        self.client.publish_and_wait(f"booths/{BOOTH}/enrollments", good.data, timeout=30)
+
+        def acked() -> bool:
+            return any(str(good.packet_id) in ack["packet_ids"] for ack in self.acks.payloads())
+
+        assert wait_for(acked, timeout=60), f"packet {good.packet_id} was not acked"
+        assert self.stored() == stored + 1
+        self.good_packets_acked += 1
+
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
@@ -123,9 +206,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     register(config, *booths.values())
     edges = running_edge(config)
     edge = next(edges)
+    world = World(office, edge, booths)
+    edge_log = logging.getLogger("edge_controller")
+    edge_log.addHandler(world.refusal_log)
     try:
-        yield World(office, edge, booths)
+        yield world
     finally:
+        edge_log.removeHandler(world.refusal_log)
         for generator in (edges, offices):
             next(generator, None)  # runs the fixture's clean-up
         for kit in booths.values():
@@ -138,86 +225,103 @@ def flip_bit(data: bytes, position: int) -> bytes:
     return bytes(damaged)
 
 
-@FUZZ
-@given(payload=st.binary(max_size=2048))
-def test_random_bytes_as_an_enrollment_are_refused(world: World, payload: bytes) -> None:
-    world.publish("enrollments", payload)
+def assert_every_example_is_refused(
+    world: World, examples: st.SearchStrategy[Any], payload_of: Callable[[Any], bytes]
+) -> None:
+    """Publish ``payload_of(example)`` for each hypothesis example as an enrollment: the
+    edge refuses every one (each example checked on its own, then all together), and
+    still acks a good packet afterwards."""
+    before = world.tally()
+
+    @FUZZ
+    @given(example_value=examples)
+    def publish(example_value: Any) -> None:
+        example = world.tally()
+        world.publish("enrollments", payload_of(example_value))
+        world.assert_all_refused_since(example, EXAMPLE_TIMEOUT)
+
+    publish()
+    world.assert_all_refused_since(before)
+    world.assert_still_acks_a_good_packet()
 
 
-@FUZZ
-@given(value=json_values)
-def test_json_of_the_wrong_shape_as_an_enrollment_is_refused(world: World, value: Any) -> None:
-    world.publish("enrollments", json.dumps(value).encode())
+def test_random_bytes_as_an_enrollment_are_refused(world: World) -> None:
+    assert_every_example_is_refused(world, st.binary(max_size=2048), lambda payload: payload)
 
 
-@FUZZ
-@given(data=st.data())
-def test_truncated_or_bit_flipped_sealed_packets_are_refused(world: World, data: Any) -> None:
-    packet = world.booths[BOOTH].seal().data
-    if data.draw(st.booleans(), label="truncate"):
-        payload = packet[: data.draw(st.integers(0, len(packet) - 1), label="length")]
-    else:
-        payload = flip_bit(packet, data.draw(st.integers(0, len(packet) * 8 - 1), label="bit"))
-    world.publish("enrollments", payload)
+def test_json_of_the_wrong_shape_as_an_enrollment_is_refused(world: World) -> None:
+    assert_every_example_is_refused(world, json_values, lambda value: json.dumps(value).encode())
+
+
+def test_truncated_or_bit_flipped_sealed_packets_are_refused(world: World) -> None:
+    def damaged_packet(data: Any) -> bytes:
+        packet = world.booths[BOOTH].seal().data
+        if data.draw(st.booleans(), label="truncate"):
+            return packet[: data.draw(st.integers(0, len(packet) - 1), label="length")]
+        bit = data.draw(st.integers(0, len(packet) * 8 - 1), label="bit")
+        return flip_bit(packet, bit)
+
+    assert_every_example_is_refused(world, st.data(), damaged_packet)
 
 
 def test_another_booths_valid_packet_is_refused(world: World) -> None:
+    before = world.tally()
     world.publish("enrollments", world.booths[OTHER].seal().data)
+    world.assert_all_refused_since(before)
     # and a booth cannot publish under another booth's topic at all (the broker's ACL)
     with pytest.raises(MqttNotAuthorized):
         world.client.publish_and_wait(
             f"booths/{OTHER}/enrollments", world.booths[OTHER].seal().data, timeout=30
         )
+    world.assert_still_acks_a_good_packet()
 
 
 def test_an_enrollment_over_the_edges_limit_is_refused(world: World) -> None:
+    before = world.tally()
     world.publish("enrollments", world.booths[BOOTH].seal(photo_bytes=EDGE_PACKET_LIMIT).data)
+    world.assert_all_refused_since(before)
+    world.assert_still_acks_a_good_packet()
 
 
-@FUZZ
-@given(
-    kind=st.sampled_from(["status", "health", "events"]),
-    payload=st.one_of(
-        st.binary(max_size=1024),
-        json_values.map(lambda v: json.dumps(v).encode()),
-        st.fixed_dictionaries(
-            {"v": st.just(1), "booth_id": st.sampled_from([BOOTH, OTHER])},
-            optional={"state": json_values, "at": json_values, "devices": json_values},
-        ).map(lambda v: json.dumps(v).encode()),
-    ),
-)
-def test_bad_status_health_and_events_are_refused(world: World, kind: str, payload: bytes) -> None:
-    world.publish(kind, payload)
+def test_bad_status_health_and_events_are_refused(world: World) -> None:
+    before = world.tally()
+
+    @FUZZ
+    @given(
+        kind=st.sampled_from(["status", "health", "events"]),
+        payload=st.one_of(
+            st.binary(max_size=1024),
+            json_values.map(lambda v: json.dumps(v).encode()),
+            st.fixed_dictionaries(
+                {"v": st.just(1), "booth_id": st.sampled_from([BOOTH, OTHER])},
+                optional={"state": json_values, "at": json_values, "devices": json_values},
+            ).map(lambda v: json.dumps(v).encode()),
+        ),
+    )
+    def publish(kind: str, payload: bytes) -> None:
+        example = world.tally()
+        world.publish(kind, payload)
+        world.assert_all_refused_since(example, EXAMPLE_TIMEOUT)
+
+    publish()
+    world.assert_all_refused_since(before)
+    world.assert_still_acks_a_good_packet()
 
 
 @pytest.mark.parametrize("kind", ["status", "health", "events"])
 def test_oversized_messages_are_refused(world: World, kind: str) -> None:
+    before = world.tally()
     world.publish(kind, b'{"v": 1, "pad": "' + b"x" * (128 * 1024) + b'"}')
+    world.assert_all_refused_since(before)
+    world.assert_still_acks_a_good_packet()
 
 
-def test_after_the_fuzzing_the_edge_serves_and_stored_nothing_bad(world: World) -> None:
-    """Runs last in this module: the sum of everything above (and two more of its own)."""
+def test_the_edge_stores_only_the_good_packets_it_acked(world: World) -> None:
+    """Whatever ran before in this module (or alone): a bad enrollment and a bad health
+    message are refused, a good packet is acked, and the store holds only the good ones."""
+    before = world.tally()
     world.publish("enrollments", b"\x00not a packet")
     world.publish("health", b"[]")
-    sent = world.sent
-
-    def counted() -> tuple[int, int]:
-        counts = world.rejections()
-        packets = sum(n for code, n in counts.items() if not code.startswith("message."))
-        messages = sum(n for code, n in counts.items() if code.startswith("message."))
-        return packets, messages
-
-    sent_counts = (sent.enrollments, sent.messages)
-    assert wait_for(lambda: counted() == sent_counts, timeout=60), (counted(), sent_counts)
-    assert all(code.count(".") == 1 for code in world.rejections()), world.rejections()
-    assert world.stored() == 0
-    assert world.stored("recordings") == 0
-    assert world.edge.service.ready.is_set()
-
-    world.client.publish_and_wait(f"booths/{BOOTH}/enrollments", world.good.data, timeout=30)
-
-    def acked() -> bool:
-        return any(str(world.good.packet_id) in ack["packet_ids"] for ack in world.acks.payloads())
-
-    assert wait_for(acked, timeout=60)
-    assert world.stored() == 1
+    world.assert_all_refused_since(before)
+    world.assert_still_acks_a_good_packet()
+    assert world.stored() == world.good_packets_acked

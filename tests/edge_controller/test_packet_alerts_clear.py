@@ -15,6 +15,7 @@ from broker_fixtures import Inbox, Office, office, wait_for
 from ingest_fixtures import (
     BoothKit,
     RunningEdge,
+    booths,
     edge_config,
     make_booth,
     register,
@@ -23,15 +24,7 @@ from ingest_fixtures import (
 
 from edge_controller.booths.monitor import register_booth_key
 
-__all__ = ["office"]
-
-
-@pytest.fixture(name="booths")
-def booths_fixture(office: Office, tmp_path: Path) -> Iterator[dict[str, BoothKit]]:
-    kits = {name: make_booth(office, tmp_path, name) for name in ("booth-01", "booth-02")}
-    yield kits
-    for kit in kits.values():
-        kit.close()
+__all__ = ["booths", "office"]
 
 
 @contextlib.contextmanager

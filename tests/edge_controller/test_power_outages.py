@@ -11,10 +11,10 @@ from edge_db_fixtures import edge_db_fixture
 from edge_controller.power import (
     POWER_REFUSAL_EVENT,
     OutageLog,
-    PowerState,
     daily_report,
     weekly_report,
 )
+from ektp.power import PowerState
 from kiosk.power.policy import POWER_REFUSAL_EVENT as BOOTH_REFUSAL_EVENT
 
 __all__ = ["edge_db_fixture"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from broker_fixtures import CONNECT_TIMEOUT, Inbox, Office, office
 from ingest_fixtures import RunningEdge, edge_config
 from power_fixtures import (
     RunningWatcher,
+    edge_conn_fixture,
     fast_power_config,
     power_ups_fixture,
     recorded,
@@ -32,20 +33,11 @@ from edge_controller.ingest.db import connect
 from edge_controller.power import OutageLog, PowerAlert, PowerWatcher
 from edge_controller.web.auth import add_user
 from ektp.messages import StatusMessage
-from ektp.mqtt_client import MqttClient
+from ektp.mqtt.client import MqttClient
 from ektp.topics import OFFICE_POWER
 from hardware.ups import EmulatedUps, NutUps
 
-__all__ = ["office", "power_ups_fixture", "run_watcher_fixture"]
-
-
-@pytest.fixture(name="edge_conn")
-def edge_conn_fixture(tmp_path: Path) -> Iterator[sqlite3.Connection]:
-    conn = connect(tmp_path / "watcher.sqlite3", check_same_thread=False)
-    try:
-        yield conn
-    finally:
-        conn.close()
+__all__ = ["edge_conn_fixture", "office", "power_ups_fixture", "run_watcher_fixture"]
 
 
 class PowerListener:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from broker_fixtures import Office, office
 from power_fixtures import (
     RunningWatcher,
     SimulatedBooth,
+    edge_conn_fixture,
     fast_power_config,
     generator_contact_fixture,
     power_ups_fixture,
@@ -21,21 +22,17 @@ from power_fixtures import (
     wait_until,
 )
 
-from edge_controller.ingest.db import connect
 from edge_controller.power import OutageLog, PowerAlert, PowerWatcher, build_power_watcher
 from hardware.gpio import EmulatedGeneratorContact
 from hardware.ups import EmulatedUps
 
-__all__ = ["generator_contact_fixture", "office", "power_ups_fixture", "run_watcher_fixture"]
-
-
-@pytest.fixture(name="edge_conn")
-def edge_conn_fixture(tmp_path: Path) -> Iterator[sqlite3.Connection]:
-    conn = connect(tmp_path / "edge.sqlite3", check_same_thread=False)
-    try:
-        yield conn
-    finally:
-        conn.close()
+__all__ = [
+    "edge_conn_fixture",
+    "generator_contact_fixture",
+    "office",
+    "power_ups_fixture",
+    "run_watcher_fixture",
+]
 
 
 def test_mains_battery_generator_mains(

@@ -10,7 +10,7 @@ from power_fixtures import recorded, recorder_command
 
 from edge_controller.power import BoothPresence, ShutdownSequencer
 from ektp.messages import StatusMessage, encode_message
-from ektp.mqtt_client import ReceivedMessage
+from ektp.mqtt.message import ReceivedMessage
 
 
 def status(booth_id: str, state: str) -> ReceivedMessage:

@@ -12,9 +12,9 @@ from edge_controller.power import (
     HysteresisRules,
     PowerChange,
     PowerSample,
-    PowerState,
     PowerStateMachine,
 )
+from ektp.power import PowerState
 
 RULES = HysteresisRules(
     hold_polls=3, hold_seconds=10.0, low_battery_confirm_polls=2, shutdown_runtime_s=120

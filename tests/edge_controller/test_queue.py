@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from edge_controller.config.edge import QueueConfig
+from edge_controller.config.queue import QueueConfig
 from edge_controller.ingest.db import connect
 from edge_controller.queue import OfficeQueue, QueueEventError
 from ektp.messages import EventMessage
-from kiosk.uplink.client import call_next_event, check_in_event
-from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
+from kiosk.uplink.events import call_next_event, check_in_event
+from tests.edge_controller.broker_fixtures import Office, office, wait_for
 from tests.edge_controller.ingest_fixtures import (
     WITA,
     BoothKit,
@@ -159,11 +159,6 @@ def test_check_in_without_a_valid_nik_is_refused(conn: sqlite3.Connection) -> No
 
 
 # --- through the broker: booths learn their ticket from the retained office/queue ---
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path)
 
 
 def test_booths_learn_their_tickets_over_mqtt_and_a_restart_keeps_the_queue(

@@ -24,13 +24,13 @@ from edge_controller.audit_log import audit_entries, verify_audit_chain
 from edge_controller.config.web import WebConfig
 from edge_controller.ingest.checks import stored_packet
 from edge_controller.ingest.db import connect
-from edge_controller.review.key import load_or_create_review_key
 from edge_controller.web.app import create_app
 from edge_controller.web.auth import add_user
 from edge_controller.web.deps import WebDeps
 from ektp.i18n_build import compile_catalogs
 from ektp.packet import PacketError, SealedPacket, open_sealed, open_thumbnail, seal
 from ektp.packet_models import PHOTO_PART
+from ektp.pki.review_key import load_or_create_review_key
 from ektp.record import ReviewFlag
 from kiosk.audit import AuditLog
 from kiosk.sealing import make_thumbnail

@@ -27,9 +27,10 @@ from edge_controller.roster.publisher import (
     pending_updates,
     recorded_villages_since,
 )
-from edge_controller.roster.store import import_roster, mask_name, record_enrollment
+from edge_controller.roster.store import import_roster, record_enrollment
 from ektp.messages import RosterDigest, parse_message, roster_key
-from ektp.mqtt_client import ReceivedMessage
+from ektp.mqtt.message import ReceivedMessage
+from ektp.resident import mask_name
 from tests.edge_controller.broker_fixtures import Inbox, Office, running_office, wait_for
 from tests.edge_controller.ingest_fixtures import (
     RunningEdge,

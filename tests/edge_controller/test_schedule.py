@@ -9,11 +9,13 @@ import re
 import pytest
 from edge_db_fixtures import NumberMaker, SyntheticResident
 
+from edge_controller.config.schedule import ScheduleConfig
 from edge_controller.planning.calendar import WorkingCalendar
-from edge_controller.planning.schedule import ScheduleConfig, plan_for_residents
+from edge_controller.planning.schedule import plan_for_residents
 from edge_controller.planning.schedule_print import render_invitations_html, render_schedule_html
-from edge_controller.roster.store import CardStatus, Resident
+from edge_controller.roster.store import Resident
 from ektp.nik import Sex
+from ektp.resident import CardStatus
 
 FRIDAY = dt.date(2012, 3, 2)
 HOLIDAY = dt.date(2012, 3, 6)  # a Tuesday

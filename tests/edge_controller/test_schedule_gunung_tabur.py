@@ -26,9 +26,10 @@ from edge_db_fixtures import (
     synthetic_roster,
 )
 
+from edge_controller.config.schedule import ScheduleConfig
 from edge_controller.ingest.db import connect
 from edge_controller.planning.calendar import WorkingCalendar
-from edge_controller.planning.schedule import ScheduleConfig, SchedulePlan, plan_schedule
+from edge_controller.planning.schedule import SchedulePlan, plan_schedule
 from edge_controller.roster.store import not_recorded, record_enrollment
 
 START = dt.date(2012, 3, 1)  # the office's own first day

@@ -116,7 +116,7 @@ def test_practice_result_reaches_the_edge_and_nothing_else_does(
 
     assert wait_for(lambda: practised(edge) == [(OPERATOR_ID, "booth-07", score)], timeout=30)
     assert booth.training is not None
-    assert wait_for(lambda: booth.training is not None and not booth.training.store.unsent())
+    assert wait_for(lambda: booth.outbox.sendables.sendables_waiting() == 0)
     assert booth.outbox.depth() == 0
     assert counts(edge) == before  # no recording, packet, ticket or queue event
 

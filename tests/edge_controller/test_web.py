@@ -47,16 +47,8 @@ def test_the_tv_display_health_and_metrics_need_no_login(anonymous: TestClient) 
 
 
 def test_right_password_logs_in_and_returns_to_the_page_asked_for(anonymous: TestClient) -> None:
-    token = csrf_from(anonymous.get("/login?next=/coverage").text)
-    response = anonymous.post(
-        "/login",
-        data={
-            "username": "camat",
-            "password": SUPERVISOR[1],
-            "csrf_token": token,
-            "next": "/coverage",
-        },
-        follow_redirects=False,
+    response = log_in(
+        anonymous, *SUPERVISOR, next_page="/coverage", login_page="/login?next=/coverage"
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/coverage"
@@ -81,17 +73,7 @@ def test_a_user_name_is_locked_after_repeated_wrong_passwords(anonymous: TestCli
 
 
 def test_a_login_never_redirects_to_another_site(anonymous: TestClient) -> None:
-    token = csrf_from(anonymous.get("/login").text)
-    response = anonymous.post(
-        "/login",
-        data={
-            "username": "camat",
-            "password": SUPERVISOR[1],
-            "csrf_token": token,
-            "next": "//evil.example/x",
-        },
-        follow_redirects=False,
-    )
+    response = log_in(anonymous, *SUPERVISOR, next_page="//evil.example/x")
     assert response.headers["location"] == "/"
 
 
@@ -326,7 +308,7 @@ def test_bad_query_parameters_are_answered_422(supervisor: TestClient) -> None:
         assert supervisor.get(path, params=params).status_code == 422, (path, params)
 
 
-def test_power_and_upstream_show_their_placeholders(supervisor: TestClient) -> None:
+def test_power_and_upstream_are_unknown_without_ups_or_forwarder(supervisor: TestClient) -> None:
     assert "Belum diukur" in supervisor.get("/power").text
     assert supervisor.get("/api/v1/power").json()["state"] == "unknown"
     assert supervisor.get("/api/v1/upstream").json()["pending_packets"] == 0

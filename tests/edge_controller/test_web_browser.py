@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from broker_fixtures import Office, running_office
+from broker_fixtures import Office, office
 from edge_db_fixtures import VillageCount, insert_residents, synthetic_roster
 from ingest_fixtures import (
     BoothKit,
     RunningEdge,
+    booth,
     edge_config,
     kk_for,
-    make_booth,
     nik_for,
     register,
 )
@@ -49,18 +49,6 @@ CHROMIUM_ARGS = [
 ]
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 TIMEOUT = 45.0
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path)
-
-
-@pytest.fixture
-def booth(office: Office, tmp_path: Path) -> Iterator[BoothKit]:
-    kit = make_booth(office, tmp_path, "booth-01")
-    yield kit
-    kit.close()
 
 
 def seed(database: Path) -> None:

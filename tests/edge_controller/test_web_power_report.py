@@ -29,8 +29,9 @@ from web_fixtures import (
     web_office,
 )
 
-from edge_controller.power import OutageLog, PowerState
+from edge_controller.power import OutageLog
 from edge_controller.web.app import SESSION_COOKIE
+from ektp.power import PowerState
 
 __all__ = ["anonymous", "supervisor", "web_app", "web_office"]
 

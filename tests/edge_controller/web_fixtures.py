@@ -23,7 +23,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from edge_controller.booths.monitor import BoothMonitor
-from edge_controller.config.edge import HealthConfig, QueueConfig
+from edge_controller.config.health import HealthConfig
+from edge_controller.config.queue import QueueConfig
 from edge_controller.config.web import WebConfig
 from edge_controller.ingest.db import connect
 from edge_controller.queue import OfficeQueue
@@ -146,11 +147,19 @@ def seed_office(root: Path) -> Office:
     return Office(path, BoothMonitor(HealthConfig(heartbeat_timeout_seconds=600)))
 
 
-def log_in(client: TestClient, username: str, password: str) -> Any:
-    token = csrf_from(client.get("/login").text)
+def log_in(
+    client: TestClient,
+    username: str,
+    password: str,
+    *,
+    next_page: str = "/",
+    login_page: str = "/login",
+) -> Any:
+    """Submit the login form found on ``login_page``, asking to go on to ``next_page``."""
+    token = csrf_from(client.get(login_page).text)
     return client.post(
         "/login",
-        data={"username": username, "password": password, "csrf_token": token, "next": "/"},
+        data={"username": username, "password": password, "csrf_token": token, "next": next_page},
         follow_redirects=False,
     )
 

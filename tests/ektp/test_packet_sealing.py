@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -16,16 +17,23 @@ from ektp.packet import (
     _SIGNATURE_CONTEXT,
     SealedPacket,
     open_sealed,
-    public_key_id,
     seal,
     verify,
 )
+from ektp.packet_keys import public_key_id
 from ektp.packet_models import PacketError, template_part
 from ektp.record import FINGER_ORDER, EnrollmentRecord, Finger
 
 
 def envelope_of(packet: bytes) -> dict[str, object]:
     return json.loads(packet)
+
+
+def refusal(booth_key: Ed25519PrivateKey, packet: bytes, **checks: Any) -> PacketError:
+    """The error ``verify`` refuses ``packet`` with (it must refuse it)."""
+    with pytest.raises(PacketError) as caught:
+        verify(packet, booth_public_key=booth_key.public_key(), **checks)
+    return caught.value
 
 
 def resigned(
@@ -97,17 +105,14 @@ def test_forged_manifest_signed_by_another_key_is_refused(
     manifest = manifest_of(sealed.data)
     manifest["record"]["nik"] = "6403061408850123"  # type: ignore[index]
     forged = resigned(envelope_of(sealed.data), manifest, Ed25519PrivateKey.generate())
-    with pytest.raises(PacketError) as caught:
-        verify(forged, booth_public_key=booth_key.public_key())
-    assert caught.value.code == "packet.bad_signature"
+    assert refusal(booth_key, forged).code == "packet.bad_signature"
 
 
 def test_packet_for_another_booth_topic_is_refused(
     sealed: SealedPacket, booth_key: Ed25519PrivateKey
 ) -> None:
-    with pytest.raises(PacketError) as caught:
-        verify(sealed.data, booth_public_key=booth_key.public_key(), expected_booth_id="booth-02")
-    assert caught.value.code == "packet.booth_mismatch"
+    refused = refusal(booth_key, sealed.data, expected_booth_id="booth-02")
+    assert refused.code == "packet.booth_mismatch"
 
 
 @pytest.mark.parametrize("version", [0, 2, "1", True, None])
@@ -116,9 +121,7 @@ def test_unknown_envelope_version_is_refused(
 ) -> None:
     envelope = envelope_of(sealed.data)
     envelope["v"] = version
-    with pytest.raises(PacketError) as caught:
-        verify(canonical_json(envelope), booth_public_key=booth_key.public_key())
-    assert caught.value.code == "packet.unknown_version"
+    assert refusal(booth_key, canonical_json(envelope)).code == "packet.unknown_version"
 
 
 def test_unknown_manifest_version_is_refused_even_when_signed(
@@ -127,9 +130,7 @@ def test_unknown_manifest_version_is_refused_even_when_signed(
     manifest = manifest_of(sealed.data)
     manifest["v"] = 2
     packet = resigned(envelope_of(sealed.data), manifest, booth_key)
-    with pytest.raises(PacketError) as caught:
-        verify(packet, booth_public_key=booth_key.public_key())
-    assert caught.value.code == "packet.unknown_version"
+    assert refusal(booth_key, packet).code == "packet.unknown_version"
 
 
 @pytest.mark.parametrize(
@@ -148,9 +149,7 @@ def test_signed_manifest_with_wrong_schema_is_refused(
     manifest = manifest_of(sealed.data)
     change(manifest)  # type: ignore[operator]
     packet = resigned(envelope_of(sealed.data), manifest, booth_key)
-    with pytest.raises(PacketError) as caught:
-        verify(packet, booth_public_key=booth_key.public_key())
-    assert caught.value.code == "packet.manifest_schema"
+    assert refusal(booth_key, packet).code == "packet.manifest_schema"
 
 
 @pytest.mark.parametrize(
@@ -167,9 +166,7 @@ def test_envelope_with_wrong_schema_is_refused(
 ) -> None:
     envelope = envelope_of(sealed.data)
     change(envelope)  # type: ignore[operator]
-    with pytest.raises(PacketError) as caught:
-        verify(canonical_json(envelope), booth_public_key=booth_key.public_key())
-    assert caught.value.code == "packet.schema"
+    assert refusal(booth_key, canonical_json(envelope)).code == "packet.schema"
 
 
 def test_a_second_blob_not_in_the_manifest_is_refused(
@@ -177,27 +174,22 @@ def test_a_second_blob_not_in_the_manifest_is_refused(
 ) -> None:
     envelope = envelope_of(sealed.data)
     envelope["blobs"]["thumbnail"] = "AAAA"  # type: ignore[index]
-    with pytest.raises(PacketError) as caught:
-        verify(canonical_json(envelope), booth_public_key=booth_key.public_key())
-    assert caught.value.code == "packet.manifest_schema"
+    assert refusal(booth_key, canonical_json(envelope)).code == "packet.manifest_schema"
 
 
 def test_same_meaning_in_other_spelling_is_refused(
     sealed: SealedPacket, booth_key: Ed25519PrivateKey
 ) -> None:
     pretty = json.dumps(envelope_of(sealed.data), indent=1).encode()
-    with pytest.raises(PacketError) as caught:
-        verify(pretty, booth_public_key=booth_key.public_key())
-    assert caught.value.code == "packet.not_canonical"
+    assert refusal(booth_key, pretty).code == "packet.not_canonical"
 
 
 def test_oversize_packet_is_refused_before_parsing(
     sealed: SealedPacket, booth_key: Ed25519PrivateKey
 ) -> None:
-    with pytest.raises(PacketError) as caught:
-        verify(sealed.data, booth_public_key=booth_key.public_key(), max_size=len(sealed.data) - 1)
-    assert caught.value.code == "packet.oversize"
-    assert str(len(sealed.data)) in caught.value.localized("id")
+    refused = refusal(booth_key, sealed.data, max_size=len(sealed.data) - 1)
+    assert refused.code == "packet.oversize"
+    assert str(len(sealed.data)) in refused.localized("id")
 
 
 def test_not_json_and_cut_short(sealed: SealedPacket, booth_key: Ed25519PrivateKey) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from hardware.smartcard import EmulatedSmartCardConfig, EmulatedSmartCardReader
+from hardware.smartcard import CardProgram, EmulatedSmartCardConfig, EmulatedSmartCardReader
 from hardware.smartcard.pcscd import VpcdEndpoint
 
 
@@ -41,3 +41,11 @@ def wait_until(condition: Callable[[], bool], timeout: float = 15.0) -> bool:
             return condition()
         time.sleep(0.05)
     return True
+
+
+def take_out_and_insert(reader: EmulatedSmartCardReader, card: CardProgram) -> None:
+    """Take the card out, wait until pcscd sees it gone, insert ``card``, wait until seen."""
+    reader.remove_card()
+    reader.wait_for_removal(timeout=15)
+    reader.insert_card(card)
+    reader.wait_for_card(timeout=15)

@@ -14,15 +14,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from smartcard_fixtures import emulated_reader, smartcard_config
 
-from hardware.smartcard import (
+from ektp.pki import (
     CardNotGenuine,
-    EmulatedSmartCardConfig,
-    EmulatedSmartCardReader,
-    OperatorCard,
     OperatorCardIssuer,
     verify_card_signature,
     verify_operator_certificate,
 )
+from hardware.smartcard import EmulatedSmartCardConfig, EmulatedSmartCardReader, OperatorCard
 
 PIN = "2468"
 
@@ -94,11 +92,15 @@ def test_an_issued_card_proves_itself_and_names_its_operator(
     assert "Gunung Tabur" in certified.issuer
 
 
-def test_a_blank_card_has_no_certificate(emulated_reader: EmulatedSmartCardReader) -> None:
+def test_a_blank_card_has_no_certificate(
+    emulated_reader: EmulatedSmartCardReader, office: OperatorCardIssuer
+) -> None:
     emulated_reader.insert_card(operator_card())
+    assert emulated_reader.read_operator_certificate() is None
     with pytest.raises(CardNotGenuine) as refused:
-        emulated_reader.read_operator_certificate()
+        prove(emulated_reader, office)
     assert refused.value.reason == "no_certificate"
+    assert emulated_reader.pin_tries_left() == 3  # refused before the PIN was sent
 
 
 def test_a_card_from_another_office_or_self_signed_is_unknown(
@@ -181,12 +183,9 @@ def test_a_certificate_that_is_not_an_operator_card_is_refused(
 def test_the_emulated_reader_issues_blank_cards_like_the_office(
     smartcard_config: EmulatedSmartCardConfig, office: OperatorCardIssuer, tmp_path: Path
 ) -> None:
-    config = smartcard_config.model_copy(
-        update={"operator_card_issuer_dir": tmp_path / "office-ca"}
-    )
     already_issued = operator_card()
     make_ca(tmp_path / "elsewhere", "Elsewhere").personalise(already_issued)
-    with EmulatedSmartCardReader(config) as reader:
+    with EmulatedSmartCardReader(smartcard_config, card_issuer=office.personalise) as reader:
         reader.insert_card(operator_card())
         assert prove(reader, office) == "OPR-0042"
 

@@ -11,6 +11,7 @@ from pydantic import TypeAdapter, ValidationError
 from smartcard_fixtures import (
     emulated_reader,
     smartcard_config,
+    take_out_and_insert,
     wait_until,
 )
 
@@ -146,10 +147,7 @@ def test_block_survives_taking_the_card_out(emulated_reader: EmulatedSmartCardRe
     with pytest.raises(PinBlocked):
         emulated_reader.verify_pin("9999")
 
-    emulated_reader.remove_card()
-    emulated_reader.wait_for_removal(timeout=15)
-    emulated_reader.insert_card(card)
-    emulated_reader.wait_for_card(timeout=15)
+    take_out_and_insert(emulated_reader, card)
     with pytest.raises(PinBlocked):
         emulated_reader.verify_pin("1234")
 
@@ -254,10 +252,7 @@ def test_card_dropping_the_link_mid_command_is_a_typed_error(
     with pytest.raises(CardError, match="stopped answering"):
         emulated_reader.verify_pin("1234")
 
-    emulated_reader.remove_card()
-    emulated_reader.wait_for_removal(timeout=15)
-    emulated_reader.insert_card(operator_card())
-    emulated_reader.wait_for_card(timeout=15)
+    take_out_and_insert(emulated_reader, operator_card())
     emulated_reader.verify_pin("1234")
 
 
@@ -272,10 +267,7 @@ def test_card_that_never_answers_times_out_instead_of_hanging(
         with pytest.raises(DeviceTimeout, match="did not finish"):
             reader.verify_pin("1234")
 
-        reader.remove_card()  # frees pcscd's reader thread
-        reader.wait_for_removal(timeout=15)
-        reader.insert_card(operator_card())
-        reader.wait_for_card(timeout=15)
+        take_out_and_insert(reader, operator_card())  # taking it out frees pcscd's reader thread
         reader.verify_pin("1234")
 
 

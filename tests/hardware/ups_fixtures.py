@@ -18,8 +18,9 @@ from hardware.ups import EmulatedUps, EmulatedUpsConfig, open_ups
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
-def _open_emulated_ups() -> Iterator[EmulatedUps]:
-    ups = open_ups(EmulatedUpsConfig(timeout=10.0, startup_timeout=30.0))
+def running_emulated_ups(timeout: float = 10.0) -> Iterator[EmulatedUps]:
+    """Generator body for a UPS fixture: a private upsd serving UPS ``dummy``, closed after."""
+    ups = open_ups(EmulatedUpsConfig(timeout=timeout, startup_timeout=30.0))
     assert isinstance(ups, EmulatedUps)
     try:
         yield ups
@@ -30,13 +31,13 @@ def _open_emulated_ups() -> Iterator[EmulatedUps]:
 @pytest.fixture(name="emulated_ups")
 def emulated_ups_fixture() -> Iterator[EmulatedUps]:
     """A private upsd serving UPS ``dummy`` on mains (OL, 100 %, 1800 s), for one test."""
-    yield from _open_emulated_ups()
+    yield from running_emulated_ups()
 
 
 @pytest.fixture(name="untouched_ups", scope="module")
 def untouched_ups_fixture() -> Iterator[EmulatedUps]:
     """Like ``emulated_ups`` but shared by a module's tests that never change its state."""
-    yield from _open_emulated_ups()
+    yield from running_emulated_ups()
 
 
 @contextlib.contextmanager

@@ -11,9 +11,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from edge_controller.pki import OfficeCA
 from ektp.kk import build_kk
 from ektp.nik import Sex, build_nik
+from ektp.pki import OfficeCA
 from kiosk.booth import Booth, build_booth
 from kiosk.config.booth import load_booth_config
 

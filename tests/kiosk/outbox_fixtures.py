@@ -61,13 +61,20 @@ class KilledWriter:
     """What one writer process said before it was killed."""
 
     committed: list[str] = field(default_factory=list)
+    events: list[tuple[str, str]] = field(default_factory=list)
+    """``(kind, event_id)`` of every event it reported kept."""
     returncode: int | None = None
     stderr: str = ""
     was_ready: bool = False
 
 
 def run_writer_and_kill(
-    db: Path, rng: random.Random, *, early_kill: bool, max_delay_s: float = 0.04
+    db: Path,
+    rng: random.Random,
+    *,
+    early_kill: bool,
+    max_delay_s: float = 0.04,
+    mode: tuple[str, ...] = (),
 ) -> KilledWriter:
     """Start a writer, SIGKILL it after a random delay, and collect its report.
 
@@ -76,12 +83,11 @@ def run_writer_and_kill(
     from the writer's ``ready`` line, so the kill lands among commits.
     """
     proc = subprocess.Popen(
-        [sys.executable, str(WRITER_SCRIPT), str(db)],
+        [sys.executable, str(WRITER_SCRIPT), str(db), *mode],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     assert proc.stdout is not None
-    result = KilledWriter()
     buffer = b""
     try:
         if not early_kill:
@@ -100,13 +106,29 @@ def run_writer_and_kill(
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
         rest, err = proc.communicate(timeout=60)
-    buffer += rest
-    result.returncode = proc.returncode
-    result.stderr = err.decode(errors="replace")
-    for line in buffer.split(b"\n")[:-1]:  # a line without its newline was not finished
+    return parse_report(buffer + rest, proc.returncode, err)
+
+
+def run_writer_to_end(db: Path, mode: tuple[str, ...], timeout: float = 180.0) -> KilledWriter:
+    """Run a writer that ends by itself (``drain``) and collect its report."""
+    proc = subprocess.run(
+        [sys.executable, str(WRITER_SCRIPT), str(db), *mode],
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+    return parse_report(proc.stdout, proc.returncode, proc.stderr)
+
+
+def parse_report(stdout: bytes, returncode: int | None, stderr: bytes) -> KilledWriter:
+    result = KilledWriter(returncode=returncode, stderr=stderr.decode(errors="replace"))
+    for line in stdout.split(b"\n")[:-1]:  # a line without its newline was not finished
         text = line.decode()
         if text == "ready":
             result.was_ready = True
         elif text.startswith("committed "):
             result.committed.append(text.removeprefix("committed "))
+        elif text.startswith("event "):
+            _, kind, event_id = text.split(" ")
+            result.events.append((kind, event_id))
     return result

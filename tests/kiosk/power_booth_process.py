@@ -26,14 +26,15 @@ from ektp.photo_rule import required_background
 from hardware.camera.scenes import portrait_frame
 from hardware.smartcard import OperatorCard
 from kiosk.booth import Booth, build_booth
-from kiosk.config.booth import load_booth_config
+from kiosk.config.booth import BoothPowerSettings, load_booth_config
 from kiosk.flow.capture import CaptureStep
 from kiosk.flow.errors import FlowError
 from kiosk.flow.ports import InMemoryTicketDesk
 from kiosk.headless import HeadlessRunner, signature_png
 from kiosk.keys import load_or_create_signing_key
+from kiosk.power.guard import guard_booth
 from kiosk.power.parking import ParkedSessionStore, resume_parked
-from kiosk.power.policy import BoothPowerSettings, PowerPolicy, guard_booth
+from kiosk.power.policy import PowerPolicy
 from kiosk.script import ScriptResident, load_script
 
 

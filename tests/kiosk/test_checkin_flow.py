@@ -9,8 +9,9 @@ import pytest
 from booth_fixtures import resident_kk, resident_nik
 
 from ektp.errors import ValidationError
+from ektp.resident import mask_name
 from kiosk.audit import AuditLog
-from kiosk.flow.checkin import CheckInFlow, CheckInStep, mask_name
+from kiosk.flow.checkin import CheckInFlow, CheckInStep
 from kiosk.flow.errors import FlowError
 from kiosk.flow.ports import InMemoryRoster, InMemoryTicketDesk, RosterEntry
 

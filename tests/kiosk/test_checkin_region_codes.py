@@ -11,13 +11,7 @@ from __future__ import annotations
 import pytest
 from booth_fixtures import resident_kk, resident_nik
 
-from ektp.errors import ValidationError
-from ektp.record import ReviewFlag
-from kiosk.flow.capture import CaptureFlow, CaptureStep
-from kiosk.flow.checkin import CheckInFlow, CheckInStep
-from kiosk.flow.ports import InMemoryRoster, InMemoryTicketDesk, RosterEntry
-from kiosk.headless import signature_png
-from kiosk.ui.demo import (
+from demo.kiosk_fakes import (
     DEMO_PIN,
     AuditList,
     FakeCardLogin,
@@ -26,6 +20,12 @@ from kiosk.ui.demo import (
     FakeSealer,
     MemoryOutbox,
 )
+from ektp.errors import ValidationError
+from ektp.record import ReviewFlag
+from kiosk.flow.capture import CaptureFlow, CaptureStep
+from kiosk.flow.checkin import CheckInFlow, CheckInStep
+from kiosk.flow.ports import InMemoryRoster, InMemoryTicketDesk, RosterEntry
+from kiosk.headless import signature_png
 
 BORN_AND_SERIAL = "170890" + "0001"  # a man born 17-08-1990, serial 1
 TANJUNG_REDEB = "640305"  # Kabupaten Berau: a real district, not this office's (640306)

@@ -48,6 +48,17 @@ def enrolled_card(sensor: EmulatedFingerprintSensor, nik: str) -> ResidentEktpCa
     return ResidentEktpCard(nik, RESIDENT, (templates[0], templates[1]))
 
 
+def publishing_flow(booth: Booth) -> tuple[HandoverFlow, list[EventMessage]]:
+    """A hand-over flow on the booth's devices and the events it publishes, in order."""
+    sensor, reader = devices(booth)
+    published: list[EventMessage] = []
+    flow = HandoverFlow(
+        booth_id="booth-01", reader=reader, sensor=sensor, audit=booth.audit,
+        publish=published.append, finger_timeout=10,
+    )  # fmt: skip
+    return flow, published
+
+
 def audit_events(booth: Booth) -> list[str]:
     return [entry.event for entry in booth.audit.entries()]
 
@@ -55,11 +66,7 @@ def audit_events(booth: Booth) -> list[str]:
 def test_the_right_person_gets_the_card(booth: Booth) -> None:
     sensor, reader = devices(booth)
     nik = resident_nik(11)
-    published: list[EventMessage] = []
-    flow = HandoverFlow(
-        booth_id="booth-01", reader=reader, sensor=sensor, audit=booth.audit,
-        publish=published.append, finger_timeout=10,
-    )  # fmt: skip
+    flow, published = publishing_flow(booth)
     card = enrolled_card(sensor, nik)
     reader.insert_card(card)
     flow.start("OP-0007")
@@ -93,11 +100,7 @@ def test_the_right_person_gets_the_card(booth: Booth) -> None:
 def test_a_stranger_fails_after_four_tries_and_nothing_is_delivered(booth: Booth) -> None:
     sensor, reader = devices(booth)
     nik = resident_nik(12)
-    published: list[EventMessage] = []
-    flow = HandoverFlow(
-        booth_id="booth-01", reader=reader, sensor=sensor, audit=booth.audit,
-        publish=published.append, finger_timeout=10,
-    )  # fmt: skip
+    flow, published = publishing_flow(booth)
     reader.insert_card(enrolled_card(sensor, nik))
     flow.start("OP-0007")
     flow.read_card()

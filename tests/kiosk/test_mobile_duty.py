@@ -22,11 +22,13 @@ from edge_controller.mobile.stats import mobile_statistics
 from edge_controller.roster.publisher import pending_updates
 from kiosk.booth import build_booth
 from kiosk.config.booth import load_booth_config
+from kiosk.config.mobile import MobileSettings
 from kiosk.flow.ports import CheckIn
 from kiosk.headless import HeadlessRunner
 from kiosk.keys import load_or_create_signing_key, public_key_pem
-from kiosk.mobile.duty import MobileDuty, MobileDutyRefused, MobileSettings, duty_banner
-from kiosk.mobile.tickets import MobileEventSender, MobileStore, MobileTicketDesk
+from kiosk.mobile.duty import MobileDuty, MobileDutyRefused, duty_banner
+from kiosk.mobile.tickets import MobileStore, MobileTicketDesk
+from kiosk.outbox.store import SendableKind
 from kiosk.script import EnrollmentScript
 from kiosk.uplink.roster_feed import RosterFeed
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
@@ -158,12 +160,13 @@ def test_a_mobile_day_without_the_edge_merges_back_once(
         assert done.ticket == "M-001"  # the booth's own number
         assert booth.outbox.depth() == 1  # sealed and waiting for the office
 
-        store = MobileStore.in_data_dir(config.data_dir)
+        kept = booth.outbox.sendables
         assert booth.uplink is not None
         assert wait_for(lambda: booth.uplink is not None and booth.uplink.connected, 30)
-        sender = MobileEventSender(store, booth.uplink.client, "booth-01")
-        assert sender.send_pending() == 0  # the broker is there, the edge is not: kept
-        assert store.waiting_events() == 2  # the check-in and the call
+        # the broker is there, the edge is not: the check-in and the call are tried, kept
+        assert wait_for(lambda: any(m.attempts for m in kept.pending_sendables()), 30)
+        assert kept.sendables_waiting(SendableKind.MOBILE_TICKET) == 2
+        sent_before = [m.sendable for m in kept.pending_sendables()]
 
         # back at the office: the edge comes up
         edge_cfg = edge_config(office, tmp_path / "edge")
@@ -176,7 +179,7 @@ def test_a_mobile_day_without_the_edge_merges_back_once(
             conn.close()
         with contextlib.contextmanager(running_edge)(edge_cfg) as edge:
             assert wait_for(lambda: booth.outbox.depth() == 0, timeout=60)
-            assert wait_for(lambda: store.waiting_events() == 0, timeout=60)
+            assert wait_for(lambda: kept.sendables_waiting() == 0, timeout=60)
 
             def served() -> list[tuple[str, int, int]]:
                 db = edge.db()
@@ -188,13 +191,18 @@ def test_a_mobile_day_without_the_edge_merges_back_once(
             assert wait_for(lambda: served() == [("Tasuk", 1, 1)], timeout=30)
 
             # everything sent again (a lost acknowledgement), then one new check-in
-            with store.transaction() as db:
-                db.execute("UPDATE events SET delivered = 0")
+            for message in sent_before:
+                kept.enqueue(message)
             extra = residents[-1]
-            MobileTicketDesk(store, booth_id="booth-01").issue(walk_in(extra))
-            assert sender.send_pending() == 3
+            store = MobileStore.in_data_dir(config.data_dir)
+            try:
+                MobileTicketDesk(store, booth_id="booth-01", send=booth.uplink.send).issue(
+                    walk_in(extra)
+                )
+            finally:
+                store.close()
+            assert wait_for(lambda: kept.sendables_waiting() == 0, timeout=60)
             assert wait_for(lambda: len(served()) == 2, timeout=30)
             assert sorted(served()) == [("Birang", 1, 0), ("Tasuk", 1, 1)]
-        store.close()
     finally:
         booth.close()

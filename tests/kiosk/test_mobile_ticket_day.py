@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from kiosk.config.mobile import MobileSettings
 from kiosk.flow.ports import CheckIn
-from kiosk.mobile.duty import MobileSettings
 from kiosk.mobile.tickets import MobileStore, MobileTicketDesk
+from kiosk.outbox.store import Outbox, Sendable, SendableKind
 
 
 def resident(nik: str) -> CheckIn:
@@ -34,15 +35,22 @@ def test_the_morning_ticket_is_the_first_of_the_office_day(tmp_path: Path) -> No
     settings = MobileSettings()  # the office is in WITA (Asia/Makassar) unless told otherwise
     utc_clock = [dt.datetime(2026, 11, 23, 15, 30, tzinfo=dt.UTC)]  # 23:30 WITA, Monday
     store = MobileStore.in_data_dir(tmp_path)
+    outbox = Outbox(tmp_path / "outbox.sqlite")
     try:
         desk = MobileTicketDesk(
-            store, booth_id="booth-01", clock=lambda: settings.office_now(utc_clock[0])
+            store,
+            booth_id="booth-01",
+            send=outbox.sendables.enqueue,
+            clock=lambda: settings.office_now(utc_clock[0]),
         )
         evening = desk.issue(resident("6403060101900001"))
         utc_clock[0] = dt.datetime(2026, 11, 23, 23, 30, tzinfo=dt.UTC)  # 07:30 WITA Tuesday
         morning = desk.issue(resident("6403060101900002"))
         later = desk.issue(resident("6403060101900003"))
+        # each check-in waits in the outbox for the office
+        assert outbox.sendables.sendables_waiting(SendableKind.MOBILE_TICKET) == 3
     finally:
+        outbox.close()
         store.close()
 
     assert evening.number == "M-001"
@@ -55,15 +63,18 @@ def test_the_morning_ticket_is_the_first_of_the_office_day(tmp_path: Path) -> No
 def test_an_office_in_wib_numbers_by_its_own_midnight(tmp_path: Path) -> None:
     settings = MobileSettings(office_timezone="Asia/Jakarta")
     store = MobileStore.in_data_dir(tmp_path)
+    outbox = Outbox(tmp_path / "outbox.sqlite")
     try:
         desk = MobileTicketDesk(
             store,
             booth_id="booth-01",
+            send=outbox.sendables.enqueue,
             # 23:30 UTC is 06:30 WIB the next day
             clock=lambda: settings.office_now(dt.datetime(2026, 11, 23, 23, 30, tzinfo=dt.UTC)),
         )
         ticket = desk.issue(resident("6403060101900001"))
     finally:
+        outbox.close()
         store.close()
     assert ticket.issued_at.date() == dt.date(2026, 11, 24)
     assert ticket.issued_at.utcoffset() == dt.timedelta(hours=7)
@@ -72,3 +83,30 @@ def test_an_office_in_wib_numbers_by_its_own_midnight(tmp_path: Path) -> None:
 def test_a_misspelt_time_zone_is_refused_with_the_reason() -> None:
     with pytest.raises(ValidationError, match="unknown time zone 'Asia/Makasar'"):
         MobileSettings(office_timezone="Asia/Makasar")
+
+
+def test_events_an_older_version_kept_move_to_the_outbox_once(tmp_path: Path) -> None:
+    settings = MobileSettings()
+    store = MobileStore.in_data_dir(tmp_path)
+    kept_here: list[Sendable] = []
+    try:  # an older version kept each check-in's event in this file and sent it from here
+        desk = MobileTicketDesk(
+            store,
+            booth_id="booth-01",
+            send=kept_here.append,
+            clock=lambda: settings.office_now(dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)),
+        )
+        desk.issue(resident("6403060101900001"))
+        (old,) = kept_here
+        with store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO events (event_id, body, created_at) VALUES (?, ?, ?)",
+                (old.record_id, old.payload, "2026-11-23T09:00:00+08:00"),
+            )
+        with Outbox(tmp_path / "outbox.sqlite") as outbox:
+            assert store.hand_over_kept_events(outbox.sendables.enqueue) == 1
+            assert store.hand_over_kept_events(outbox.sendables.enqueue) == 0
+            (moved,) = outbox.sendables.pending_sendables()
+            assert moved.sendable == old
+    finally:
+        store.close()

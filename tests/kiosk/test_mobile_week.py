@@ -35,16 +35,18 @@ from mobile_week_fixtures import (
 
 from demo.roster import SyntheticResident, VillageCount, insert_residents, synthetic_roster
 from edge_controller.booths.monitor import register_booth_key
+from edge_controller.config.coverage import CoverageConfig
 from edge_controller.ingest.db import connect
 from edge_controller.mobile.stats import MobileDay, mobile_statistics
 from edge_controller.planning.calendar import WorkingCalendar
-from edge_controller.planning.coverage import CoverageConfig, coverage_report
+from edge_controller.planning.coverage import coverage_report
 from edge_controller.roster.store import load_residents
 from kiosk.booth import build_booth
 from kiosk.config.booth import load_booth_config
 from kiosk.keys import load_or_create_signing_key, public_key_pem
 from kiosk.mobile.duty import MobileDuty, duty_banner
 from kiosk.mobile.tickets import MobileStore, MobileTicketDesk
+from kiosk.outbox.store import Outbox, SendableKind
 from kiosk.uplink.roster_feed import RosterFeed
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
 from tests.edge_controller.ingest_fixtures import REPO, edge_config, running_edge
@@ -150,8 +152,14 @@ def test_a_week_away_drains_completely_once(
     duty.start(villages, RosterFeed.in_data_dir(config.data_dir), leaving)
     clock = BoothClock(leaving)
     store = MobileStore.in_data_dir(config.data_dir)
-    desk = MobileTicketDesk(store, booth_id="booth-01", clock=clock)
+    outbox = Outbox(config.outbox_path)  # the booth's outbox file, a second connection
+    desk = MobileTicketDesk(store, booth_id="booth-01", send=outbox.sendables.enqueue, clock=clock)
     booth = build_booth(config, tickets=desk, guard_power=False)
+    kept = booth.outbox.sendables
+
+    def waiting_events() -> int:
+        return kept.sendables_waiting(SendableKind.MOBILE_TICKET)
+
     try:
         sealer = booth_sealer(booth)
         waiting = {
@@ -171,7 +179,8 @@ def test_a_week_away_drains_completely_once(
         assert booth.uplink is not None
         assert not booth.uplink.connected
         assert booth.outbox.depth() == len(recorded) == 300
-        assert store.waiting_events() == 600  # each check-in and each call
+        assert waiting_events() == 600  # each check-in and each call
+        sent_before = [m.sendable for m in kept.pending_sendables(limit=1000)]
         state = duty.state
         assert state is not None
         back = dt.datetime.combine(today, dt.time(9, 0), OFFICE_TZ)
@@ -184,7 +193,7 @@ def test_a_week_away_drains_completely_once(
         office.broker.start()
         with contextlib.contextmanager(running_edge)(edge_cfg) as edge:
             assert wait_for(lambda: booth.outbox.depth() == 0, LONG), booth.outbox.counts()
-            assert wait_for(lambda: store.waiting_events() == 0, LONG), store.waiting_events()
+            assert wait_for(lambda: waiting_events() == 0, LONG), waiting_events()
 
             def served_and_waiting() -> tuple[int, int]:
                 db = edge.db()
@@ -201,16 +210,16 @@ def test_a_week_away_drains_completely_once(
 
             # a second reconnect after lost replies: everything goes again, nothing changes
             assert lose_acks(config.outbox_path) == 150
-            with store.transaction() as db:
-                db.execute("UPDATE events SET delivered = 0")
+            for message in sent_before:
+                kept.enqueue(message)
             office.broker.restart()
             assert wait_for(lambda: booth.outbox.depth() == 0, LONG), booth.outbox.counts()
-            assert wait_for(lambda: store.waiting_events() == 0, LONG), store.waiting_events()
+            assert wait_for(lambda: waiting_events() == 0, LONG), waiting_events()
             # one check-in more at the office: the edge takes events in order, so once it
             # has this one it has handled every re-sent one before it
             clock.now = back + dt.timedelta(minutes=30)
             desk.issue(walk_in(waiting["Birang"][0]))
-            assert wait_for(lambda: store.waiting_events() == 0, LONG), store.waiting_events()
+            assert wait_for(lambda: waiting_events() == 0, LONG), waiting_events()
             assert wait_for(lambda: served_and_waiting()[1] >= 301, LONG)
             assert served_and_waiting() == (300, 301)
             again = edge_tables(edge_db)
@@ -226,6 +235,7 @@ def test_a_week_away_drains_completely_once(
             assert_edge_has_the_week_once(edge_db, recorded, days, baseline)
     finally:
         booth.close()
+        outbox.close()
         store.close()
 
 

@@ -16,8 +16,8 @@ import pytest
 from booth_fixtures import BoothSetup, booth_setup, emulated_booth, office_card_issuer
 from cryptography import x509
 
-from edge_controller.pki import OfficeCA
-from hardware.smartcard import EmulatedSmartCardReader, OperatorCard, OperatorCardIssuer
+from ektp.pki import OfficeCA, OperatorCardIssuer
+from hardware.smartcard import EmulatedSmartCardReader, OperatorCard
 from kiosk.booth import Booth
 from kiosk.devices import SmartCardLogin
 from kiosk.flow.capture import CaptureStep

@@ -12,14 +12,9 @@ from ektp.messages import EventMessage, PowerMessage
 from kiosk.flow.capture import CaptureFlow, CaptureStep
 from kiosk.flow.errors import FlowError
 from kiosk.flow.ports import InMemoryTicketDesk
-from kiosk.power.policy import (
-    MSG_BATTERY_SHORT,
-    MSG_ON_BATTERY,
-    MSG_SHUTTING_DOWN,
-    POWER_REFUSAL_EVENT,
-    BoothPowerGuard,
-    PowerPolicy,
-)
+from kiosk.power.banner import MSG_BATTERY_SHORT, MSG_ON_BATTERY, MSG_SHUTTING_DOWN
+from kiosk.power.guard import BoothPowerGuard
+from kiosk.power.policy import POWER_REFUSAL_EVENT, PowerPolicy
 from kiosk.ui.status import BoothStatus
 from kiosk.ui.status import PowerState as Banner
 from tests.edge_controller.power_fixtures import recorded, recorder_command

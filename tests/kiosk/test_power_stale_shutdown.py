@@ -2,9 +2,8 @@
 broker still holds the edge's last ``SHUTDOWN`` (retained) from the outage.
 
 Real mosquitto with the office's TLS identities; the booth side is the kiosk's own
-:class:`~kiosk.power.policy.BoothPowerGuard` built by :func:`~kiosk.power.policy.guard_booth`
-from the
-booth's ``[power]`` settings; the shutdown command is a recorder.
+:class:`~kiosk.power.guard.BoothPowerGuard` built by :func:`~kiosk.power.guard.guard_booth`
+from the booth's ``[power]`` settings; the shutdown command is a recorder.
 """
 
 from __future__ import annotations
@@ -18,13 +17,14 @@ from typing import Any
 
 import pytest
 
+from demo.kiosk_fakes import AuditList
 from ektp.messages import PowerMessage, encode_message
 from ektp.topics import OFFICE_POWER
 from kiosk.config.booth import BoothPowerSettings
 from kiosk.flow.capture import CaptureFlow
 from kiosk.flow.ports import InMemoryTicketDesk
-from kiosk.power.policy import PowerPolicy, guard_booth, run_inline
-from kiosk.ui.demo import AuditList
+from kiosk.power.guard import guard_booth, run_inline
+from kiosk.power.policy import PowerPolicy
 from kiosk.ui.status import BoothStatus
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
 from tests.edge_controller.power_fixtures import recorded, recorder_command
@@ -82,7 +82,7 @@ def test_a_stale_retained_shutdown_is_ignored_and_a_fresh_one_obeyed(
     edge.publish_and_wait(OFFICE_POWER, power("SHUTDOWN", minutes_ago=20), retain=True)
     record = tmp_path / "poweroff.txt"
 
-    with caplog.at_level(logging.WARNING, logger="kiosk.power.policy"):
+    with caplog.at_level(logging.WARNING, logger="kiosk.power.guard"):
         booth = StartingBooth(office, record, BoothPowerSettings())  # default age limit
         assert wait_for(lambda: "ignored SHUTDOWN" in caplog.text, WAIT_S), caplog.text
     assert "more than the 300 s allowed" in caplog.text

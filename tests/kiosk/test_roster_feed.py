@@ -18,7 +18,8 @@ from booth_fixtures import write_booth_config
 
 from demo.roster import VillageCount, insert_residents, synthetic_roster
 from edge_controller.ingest.db import connect
-from edge_controller.roster.store import mask_name, record_enrollment
+from edge_controller.roster.store import record_enrollment
+from ektp.resident import mask_name
 from kiosk.audit import AuditLog
 from kiosk.booth import build_booth
 from kiosk.config.booth import load_booth_config

@@ -14,6 +14,7 @@ from kiosk.config.booth import load_booth_config
 from kiosk.flow.capture import CaptureStep
 from kiosk.flow.ports import CheckIn, InMemoryTicketDesk
 from kiosk.headless import HeadlessRunner, signature_png
+from kiosk.outbox.store import Outbox, SendableKind
 from kiosk.script import EnrollmentScript, ScriptResident
 from kiosk.training.score import summarize
 from kiosk.training.session import is_practice_nik
@@ -140,13 +141,19 @@ def test_practice_leaves_no_trace_and_is_scored(
     assert summary.retries > 0
     assert 0 < result.score < 100
 
-    # Kept for the edge in its own store (no edge here: still unsent), not the outbox.
+    # Kept in the booth's history, and for the edge (no edge here: still waiting) as a
+    # message in the outbox — never as a sealed packet.
     booth.close()
     store = TrainingResultStore.in_data_dir(booth_setup.data_dir)
     try:
-        assert [r.result_id for r in store.unsent()] == [result.result_id]
+        assert [r.result_id for r in store.results()] == [result.result_id]
     finally:
         store.close()
+    with Outbox(booth_setup.data_dir / "outbox.sqlite") as outbox:
+        assert outbox.depth() == 0
+        (waiting,) = outbox.sendables.pending_sendables()
+        assert waiting.sendable.kind is SendableKind.TRAINING_RESULT
+        assert waiting.sendable.record_id == str(result.result_id)
 
 
 def test_practice_residents_are_fictitious() -> None:

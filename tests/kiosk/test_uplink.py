@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ektp.packet import seal
-from kiosk.outbox.store import PacketState
+from kiosk.outbox.store import Outbox, OutboxFull, PacketState
+from kiosk.uplink.client import BoothUplink
+from kiosk.uplink.events import call_next_event, check_in_event
 from tests.edge_controller.broker_fixtures import (
     OBSERVER_IDENTITY,
     Inbox,
@@ -21,9 +24,11 @@ from tests.edge_controller.ingest_fixtures import (
     BoothKit,
     RunningEdge,
     edge_config,
+    kk_for,
     make_biometrics,
     make_booth,
     make_record,
+    nik_for,
     register,
     running_edge,
 )
@@ -135,3 +140,55 @@ def test_booth_reports_health_with_its_outbox_depth(
     assert report["booth_id"] == "booth-01"
     assert report["outbox_depth"] == 0
     assert report["disk_free_bytes"] > 0
+
+
+def test_events_kept_while_the_broker_is_down_arrive_in_order_once_back(
+    office: Office, edge: RunningEdge, booth: BoothKit
+) -> None:
+    uplink = booth.uplink()
+    uplink.start()
+    assert wait_for(lambda: uplink.connected, timeout=30)
+    office.broker.stop()
+    assert wait_for(lambda: not uplink.connected, timeout=30)
+
+    sent = []
+    for serial in range(1, 6):
+        event = check_in_event(
+            "booth-01",
+            nik=nik_for(serial),
+            kk=kk_for(serial),
+            kelurahan="Sambakungan",
+            service="new_recording",
+        )
+        uplink.send_event(event)  # on disk when it returns, although nobody can take it
+        sent.append(str(event.event_id))
+    assert uplink.messages_waiting() == 5
+
+    office.broker.start()
+    assert wait_for(lambda: uplink.messages_waiting() == 0, timeout=60)  # the edge acked each
+    conn = edge.db()
+    try:
+        query = "SELECT request_id FROM queue_tickets ORDER BY ticket_id"
+        tickets = [row[0] for row in conn.execute(query)]
+    finally:
+        conn.close()
+    assert tickets == sent  # one ticket each, numbered in the order the booth kept them
+
+
+def test_a_full_outbox_refuses_an_event_and_says_so(
+    office: Office, booth: BoothKit, tmp_path: Path
+) -> None:
+    outbox = Outbox(tmp_path / "small.sqlite", max_sendables=3)
+    uplink = BoothUplink("booth-01", booth.link(), outbox)  # never started: nothing drains
+    try:
+        for _ in range(3):
+            uplink.send_event(call_next_event("booth-01"))
+        with pytest.raises(OutboxFull):
+            uplink.send_event(call_next_event("booth-01"))
+        with pytest.raises(OutboxFull):
+            uplink.send_event(call_next_event("booth-01"))
+        kept = [json.loads(m.sendable.payload) for m in outbox.sendables.pending_sendables()]
+        assert [e["name"] for e in kept] == ["call_next"] * 3 + ["outbox_full"]  # one alert
+        assert kept[-1]["kind"] == "audit"
+    finally:
+        outbox.close()

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from ektp.i18n import translate
-from kiosk.voice import EspeakSpeaker, VoiceConfig
+from kiosk.config.voice import VoiceConfig
+from kiosk.voice import EspeakSpeaker
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 

@@ -21,7 +21,7 @@ import pytest
 from cryptography import x509
 from provisioning_cli_fixtures import central_public_key_file
 
-from edge_controller.pki import OfficeCA
+from ektp.pki import OfficeCA
 from provisioning.cli import main as provision
 from provisioning.inventory import OfficeSettings
 from provisioning.office import EDGE_ETC, OfficeDirectory, init_office

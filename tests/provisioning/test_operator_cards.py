@@ -13,8 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from hardware.smartcard import CardNotGenuine
-from hardware.smartcard.operator_cert import verify_operator_certificate
+from ektp.pki import CardNotGenuine, verify_operator_certificate
 from kiosk.config.booth import BoothConfig
 from kiosk.operator_trust import OperatorCardTrust
 from provisioning.cli import main

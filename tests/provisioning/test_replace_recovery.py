@@ -29,11 +29,12 @@ from edge_controller.booths.keys import (
     booth_key_ring,
     register_booth_key,
 )
-from edge_controller.broker.files import BrokerConfig, MosquittoProcess
+from edge_controller.broker.process import MosquittoProcess
+from edge_controller.config.broker import BrokerConfig
 from edge_controller.ingest.checks import CODE_KEY_RETIRED, count_packets, stored_packet
 from edge_controller.ingest.db import connect
-from edge_controller.pki import EDGE_IDENTITY, IssuedIdentity, OfficeCA
 from ektp.packet import SealedPacket, seal, verify
+from ektp.pki import EDGE_IDENTITY, IssuedIdentity, OfficeCA
 from kiosk.config.booth import BoothConfig
 from kiosk.keys import load_or_create_signing_key, public_key_pem
 from kiosk.outbox.store import Outbox

@@ -1,7 +1,12 @@
-"""One thin screen class per screen; the name is the ScreenManager's screen name."""
+"""One thin screen class per screen; the name is the ScreenManager's screen name.
+
+``CHECKIN_SCREENS`` and ``CAPTURE_SCREENS`` name the screen that shows each flow step.
+"""
 
 from __future__ import annotations
 
+from kiosk.flow.capture import CaptureStep
+from kiosk.flow.checkin import CheckInStep
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.screens.operator_fingers import FingersScreen
 from kiosk.ui.screens.operator_handover import HandoverScreen
@@ -46,4 +51,26 @@ SCREEN_CLASSES: dict[str, type[KioskScreen]] = {
     "saved": SavedScreen,
     "handover": HandoverScreen,
     "training_result": TrainingResultScreen,
+}
+CHECKIN_SCREENS = {
+    CheckInStep.WELCOME: "welcome",
+    CheckInStep.SERVICE: "service",
+    CheckInStep.NIK: "nik",
+    CheckInStep.KK: "kk",
+    CheckInStep.CONFIRM: "confirm",
+    CheckInStep.DOCUMENTS: "documents",
+    CheckInStep.TICKET: "ticket",
+    CheckInStep.ALREADY_RECORDED: "already_recorded",
+    CheckInStep.SEE_OPERATOR: "see_operator",
+}
+CAPTURE_SCREENS = {
+    CaptureStep.LOCKED: "lock",
+    CaptureStep.PIN: "pin",
+    CaptureStep.READY: "ready",
+    CaptureStep.DOCUMENTS: "checklist",
+    CaptureStep.PHOTO: "photo",
+    CaptureStep.FINGERPRINTS: "fingers",
+    CaptureStep.SIGNATURE: "signature",
+    CaptureStep.REVIEW: "review",
+    CaptureStep.SAVED: "saved",
 }

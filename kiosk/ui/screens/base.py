@@ -1,17 +1,17 @@
-"""What every screen shares: the app, an error line that follows the language, refresh."""
+"""What every screen shares: the app (as a :class:`~kiosk.ui.ports.ScreenHost`), an error
+line that follows the language, refresh."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from kivy.app import App
 from kivy.properties import StringProperty
 from kivy.uix.screenmanager import Screen
 
 from ektp.errors import RekamError
-
-if TYPE_CHECKING:
-    from kiosk.ui.app import KioskApp
+from kiosk.flow.session import Enrollment
+from kiosk.ui.ports import ScreenHost
 
 
 class KioskScreen(Screen):
@@ -27,8 +27,8 @@ class KioskScreen(Screen):
         self._error: BaseException | None = None
 
     @property
-    def app(self) -> KioskApp:
-        return cast("KioskApp", App.get_running_app())
+    def app(self) -> ScreenHost:
+        return cast("ScreenHost", App.get_running_app())
 
     def t(self, message: str) -> str:
         return self.app.tr(self.app.lang, message)
@@ -43,6 +43,11 @@ class KioskScreen(Screen):
 
     def fill(self) -> None:
         """Read the flow's state into this screen's properties."""
+
+    def enrollment(self) -> Enrollment | None:
+        """The recording the operator is capturing, if any."""
+        capture = self.app.capture
+        return capture.enrollment if capture else None
 
     def show_error(self, err: BaseException | None) -> None:
         self._error = err

@@ -35,8 +35,7 @@ class FingersScreen(KioskScreen):
         super().on_pre_enter(*args)
 
     def fill(self) -> None:
-        capture = self.app.capture
-        enrollment = capture.enrollment if capture else None
+        enrollment = self.enrollment()
         if enrollment is None:
             return
         lang = self.app.lang

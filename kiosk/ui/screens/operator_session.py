@@ -10,9 +10,10 @@ from kivy.properties import ListProperty, ObjectProperty, StringProperty
 
 from ektp.i18n import N_
 from ektp.nik import format_masked
-from kiosk.flow.checkin import mask_name
+from ektp.resident import mask_name
 from kiosk.flow.errors import FlowError
 from kiosk.flow.fingers import FingerState
+from kiosk.flow.session import Enrollment
 from kiosk.ui.screens.base import KioskScreen
 from kiosk.ui.texts import (
     EXCEPTION_REASONS,
@@ -31,10 +32,7 @@ MSG_NOT_IN_ROSTER = N_("(not in the roster)")
 MSG_DOCUMENTS_MISSING = N_("Documents still to check: {missing}.")
 
 
-def _resident_line(app: Any) -> str:
-    enrollment = app.capture.enrollment if app.capture else None
-    if enrollment is None:
-        return ""
+def _resident_line(app: Any, enrollment: Enrollment) -> str:
     checkin = enrollment.ticket.checkin
     name = mask_name(checkin.name) if checkin.name else app.tr(app.lang, MSG_NOT_IN_ROSTER)
     return f"{enrollment.ticket.number}  ·  {name}  ·  NIK {format_masked(checkin.nik)}"
@@ -77,10 +75,10 @@ class ChecklistScreen(KioskScreen):
         super().on_pre_enter(*args)
 
     def fill(self) -> None:
-        enrollment = self.app.capture.enrollment if self.app.capture else None
+        enrollment = self.enrollment()
         if enrollment is None:
             return
-        self.resident_text = _resident_line(self.app)
+        self.resident_text = _resident_line(self.app, enrollment)
         self.service_text = self.app.service_words(enrollment.ticket.checkin.service)
         box = self.ids.checklist
         shown = {d for d, t in self._toggles.items() if t.state == "down"}
@@ -128,12 +126,11 @@ class ReviewScreen(KioskScreen):
     finger_lines = ListProperty([])
 
     def fill(self) -> None:
-        capture = self.app.capture
-        enrollment = capture.enrollment if capture else None
+        enrollment = self.enrollment()
         if enrollment is None:
             return
         lang = self.app.lang
-        self.resident_text = _resident_line(self.app)
+        self.resident_text = _resident_line(self.app, enrollment)
         results = enrollment.fingers.results
         captured = sum(1 for r in results.values() if r.state is FingerState.CAPTURED)
         self.summary_text = self.t(MSG_FINGERS_SUMMARY).format(

@@ -10,7 +10,7 @@ it, shows the result and gives the screens back to the recording flow.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kivy.properties import ListProperty, StringProperty
 
@@ -18,10 +18,8 @@ from ektp.i18n import N_
 from kiosk.flow.capture import CaptureFlow, CaptureStep
 from kiosk.training.score import step_averages, summarize
 from kiosk.training.session import TrainingDesk, TrainingSession
+from kiosk.ui.ports import ScreenHost
 from kiosk.ui.screens.base import KioskScreen
-
-if TYPE_CHECKING:
-    from kiosk.ui.app import KioskApp
 
 RESULT_SCREEN = "training_result"
 MSG_STARTING = N_("Starting the practice session…")
@@ -55,7 +53,7 @@ class TrainingMode:
         self.recording = recording
         self._card_present = card_present
 
-    def log_in(self, app: KioskApp, pin: str, on_error: Callable[[BaseException], None]) -> None:
+    def log_in(self, app: ScreenHost, pin: str, on_error: Callable[[BaseException], None]) -> None:
         """The operator chose "Latihan" at the PIN pad: VERIFY off the UI thread, then enter."""
         app.run_blocking(
             app.tr(app.lang, MSG_STARTING),
@@ -64,7 +62,7 @@ class TrainingMode:
             on_error,
         )
 
-    def enter(self, app: KioskApp, session: TrainingSession) -> None:
+    def enter(self, app: ScreenHost, session: TrainingSession) -> None:
         if self.recording.step is not CaptureStep.LOCKED:
             self.recording.lock("training")
         app.capture = session.flow
@@ -72,7 +70,7 @@ class TrainingMode:
         app.side = "operator"
         app.sync()
 
-    def finish(self, app: KioskApp) -> None:
+    def finish(self, app: ScreenHost) -> None:
         """End the practice (from any screen), show its result, give the screens back."""
         if self.desk.session is None:
             return
@@ -82,7 +80,7 @@ class TrainingMode:
         app.side = "operator"
         app.screens.current = RESULT_SCREEN
 
-    def close_result(self, app: KioskApp) -> None:
+    def close_result(self, app: ScreenHost) -> None:
         """Back to the recording side: the PIN pad if the card is still in, else locked."""
         try:
             present = self._card_present()

@@ -1,9 +1,10 @@
 """The short chaos run of the suite: the real ``rekam-chaos`` with 100 enrollments on 3 booths
 and 30 SIGKILLs of booths, edge, broker and central, with links cut in between.
 
-Nothing committed at a booth may be lost, duplicated or corrupted at central, and the
-harness must leave nothing running — after a normal end, after Ctrl-C, and even when
-it is itself killed with SIGKILL.
+Nothing committed at a booth may be lost, duplicated or corrupted at central; every
+event of every enrollment (check-in, ticket call, card delivery) reaches the edge
+exactly once; and the harness must leave nothing running — after a normal end, after
+Ctrl-C, and even when it is itself killed with SIGKILL.
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ def test_short_storm_loses_duplicates_and_corrupts_nothing(tmp_path: Path) -> No
     assert report["drained"], context
     assert (report["lost"], report["duplicated"], report["corrupted"]) == (0, 0, 0), context
     assert report["stored_at_central"] == report["committed_packets"] >= 100, context
+    events = (report["events_lost"], report["events_duplicated"], report["events_unexpected"])
+    assert events == (0, 0, 0), context
+    assert report["events_at_edge"] == report["events_expected"] == 3 * 100, context
     assert process.returncode == 0, err[-3000:]
     assert nothing_left_running(workdir) == []
 

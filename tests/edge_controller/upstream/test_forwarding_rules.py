@@ -7,15 +7,16 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
-from central.receipt import Receipt, load_receipt_private_key, receipt_key_id, sign_receipt
 from edge_controller.ingest.db import connect
 from edge_controller.upstream import store
 from edge_controller.upstream.forwarder import Forwarder
 from edge_controller.upstream.pacing import TokenBucket, allowed_rate
 from edge_controller.upstream.status import UpstreamCollector
+from ektp.receipts import Receipt, load_receipt_private_key, receipt_key_id, sign_receipt
 from tests.edge_controller.upstream.upstream_fixtures import (
     WITA,
     commit_packets,
+    edge_backlog,
     edge_rows,
     free_port,
     make_packets,
@@ -83,9 +84,7 @@ def _forward_with_receipt(db: Path, pki, item: store.OutgoingItem, at: dt.dateti
 
 def test_packet_bytes_are_purged_after_retention_and_the_receipt_kept(tmp_path: Path):
     pki = make_pki(tmp_path)
-    db = tmp_path / "edge.sqlite3"
-    packets = make_packets(pki, 2, photo_bytes=500)
-    commit_packets(db, pki, packets)
+    db, packets = edge_backlog(pki, tmp_path, 2, 500)
     conn = connect(db)
     old_item, new_item = store.next_batch(conn, 10, dt.datetime.now(dt.UTC))
     conn.close()

@@ -1,7 +1,7 @@
 """Acceptance: records reach central completely and once over a weak, failing link.
 
 Central runs as a real HTTPS process (mutual TLS); the link is the shaping proxy of
-:mod:`edge_controller.upstream.shaping_proxy` (rate, delay, loss as retransmission
+:mod:`demo.shaping_proxy` (rate, delay, loss as retransmission
 stalls; ``cut()`` drops every connection). After each fault: every packet at central
 exactly once with the right bytes, every receipt stored at the edge, and at most one
 chunk sent twice per packet.
@@ -19,16 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from edge_controller.upstream.shaping_proxy import LinkShape, shaped_link
+from demo.shaping_proxy import LinkShape, shaped_link
 from ektp.packet import SealedPacket
 from tests.edge_controller.upstream.upstream_fixtures import (
     REPO,
     CentralProcess,
     Pki,
-    commit_packets,
+    edge_backlog,
     edge_rows,
     forwarded_ids,
-    make_packets,
     make_pki,
     run_forwarder,
     upstream_config,
@@ -78,9 +77,7 @@ def resent_at_edge(db: Path) -> dict[str, int]:
 
 
 def test_slow_lossy_link_delivers_everything_once(pki: Pki, central: CentralProcess, tmp_path):
-    db = tmp_path / "edge.sqlite3"
-    packets = make_packets(pki, 5, photo_bytes=12_000)
-    commit_packets(db, pki, packets)
+    db, packets = edge_backlog(pki, tmp_path, 5, 12_000)
     shape = LinkShape(rate_bps=1_000_000, rtt_seconds=0.3, loss=0.02)
     with shaped_link("127.0.0.1", central.port, shape) as link:
         config = upstream_config(pki, link.proxy.port, chunk_bytes=CHUNK)
@@ -94,9 +91,7 @@ def test_slow_lossy_link_delivers_everything_once(pki: Pki, central: CentralProc
 
 
 def test_link_cut_mid_batch_resumes_without_resending(pki: Pki, central: CentralProcess, tmp_path):
-    db = tmp_path / "edge.sqlite3"
-    packets = make_packets(pki, 6, photo_bytes=20_000)
-    commit_packets(db, pki, packets)
+    db, packets = edge_backlog(pki, tmp_path, 6, 20_000)
     shape = LinkShape(rate_bps=1_000_000, rtt_seconds=0.05)
     with shaped_link("127.0.0.1", central.port, shape) as link:
         cut_done = threading.Event()
@@ -118,9 +113,7 @@ def test_link_cut_mid_batch_resumes_without_resending(pki: Pki, central: Central
 
 
 def test_central_killed_mid_batch(pki: Pki, central: CentralProcess, tmp_path):
-    db = tmp_path / "edge.sqlite3"
-    packets = make_packets(pki, 6, photo_bytes=20_000)
-    commit_packets(db, pki, packets)
+    db, packets = edge_backlog(pki, tmp_path, 6, 20_000)
     shape = LinkShape(rate_bps=1_000_000, rtt_seconds=0.05)
     restarted = threading.Event()
 
@@ -145,9 +138,7 @@ def test_central_killed_mid_batch(pki: Pki, central: CentralProcess, tmp_path):
 
 
 def test_edge_forwarder_killed_mid_batch(pki: Pki, central: CentralProcess, tmp_path):
-    db = tmp_path / "edge.sqlite3"
-    packets = make_packets(pki, 6, photo_bytes=20_000)
-    commit_packets(db, pki, packets)
+    db, packets = edge_backlog(pki, tmp_path, 6, 20_000)
     shape = LinkShape(rate_bps=1_000_000, rtt_seconds=0.05)
     with shaped_link("127.0.0.1", central.port, shape) as link:
         config = upstream_config(pki, link.proxy.port, chunk_bytes=CHUNK)

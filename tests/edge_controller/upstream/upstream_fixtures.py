@@ -34,18 +34,15 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from edge_controller.config.upstream import UpstreamConfig
 from edge_controller.ingest.checks import Incoming, check_packet, commit_checked
 from edge_controller.ingest.db import connect
-from edge_controller.pki import OfficeCA, dev_issue_identity
 from edge_controller.upstream.forwarder import Forwarder
-from ektp.kk import build_kk
-from ektp.nik import Sex, build_nik
 from ektp.packet import SealedPacket, seal
 from ektp.packet_models import PHOTO_PART, SIGNATURE_PART
-from ektp.record import FINGER_ORDER, EnrollmentRecord, FingerCapture, QualityScores
-from ektp.services import Document, ServiceType
+from ektp.pki import OfficeCA, dev_issue_identity
+from ektp.record import EnrollmentRecord
+from tests.edge_controller.ingest_fixtures import make_record as make_booth_record
 
 REPO = Path(__file__).resolve().parents[3]
 WITA = ZoneInfo("Asia/Makassar")
-DISTRICT = "640306"
 BOOTH = "booth-01"
 START_TIMEOUT = 30.0
 DRAIN_TIMEOUT = 60.0
@@ -132,24 +129,10 @@ def make_pki(root: Path) -> Pki:
 
 
 def make_record(serial: int) -> EnrollmentRecord:
+    """The ingest tests' record for ``BOOTH``, captured from 09:00 plus ``serial`` minutes."""
     started = dt.datetime(2026, 3, 10, 9, 0, tzinfo=WITA) + dt.timedelta(minutes=serial)
-    return EnrollmentRecord.model_validate(
-        {
-            "nik": build_nik(DISTRICT, dt.date(1990, 2, 14), Sex.FEMALE, serial),
-            "kk": build_kk(DISTRICT, dt.date(2010, 1, 1), serial),
-            "name": "Siti Aminah",
-            "kelurahan": "Sambakungan",
-            "service": ServiceType.NEW_RECORDING,
-            "operator_id": "op-0001",
-            "booth_id": BOOTH,
-            "documents_checked": (Document.KK,),
-            "capture_started_at": started,
-            "captured_at": started + dt.timedelta(minutes=8),
-            "quality": QualityScores(
-                fingers=tuple(FingerCapture(finger=f, quality=80) for f in FINGER_ORDER),
-                signature_captured=True,
-            ),
-        }
+    return make_booth_record(
+        BOOTH, serial, capture_started_at=started, captured_at=started + dt.timedelta(minutes=8)
     )
 
 
@@ -166,6 +149,16 @@ def make_packets(
         )
         for serial in range(first, first + count)
     ]
+
+
+def edge_backlog(
+    pki: Pki, root: Path, count: int, photo_bytes: int
+) -> tuple[Path, list[SealedPacket]]:
+    """An edge database under ``root`` holding ``count`` committed packets, waiting to go."""
+    db = root / "edge.sqlite3"
+    packets = make_packets(pki, count, photo_bytes=photo_bytes)
+    commit_packets(db, pki, packets)
+    return db, packets
 
 
 def commit_packets(db_path: Path, pki: Pki, packets: list[SealedPacket]) -> None:

@@ -10,23 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 from typing import Any
 
-from booth_ui_fixtures import RESIDENT_KELURAHAN, RESIDENT_NAME, resident
+from booth_ui_fixtures import resident
 from scenario_booth import CARD_EVENTS, follow_finger_prompts, log_in, sit_in_front_of_camera
 
-from kiosk.config.booth import load_booth_config
-from kiosk.flow.ports import InMemoryRoster, RosterEntry
-from kiosk.ui.booth_app import BoothUi, build_booth_ui
-
-
-def build(config_path: Path) -> BoothUi:
-    nik, kk = resident()
-    roster = InMemoryRoster([RosterEntry(nik, kk, RESIDENT_NAME, RESIDENT_KELURAHAN)])
-    ui = build_booth_ui(load_booth_config(config_path), roster=roster)
-    ui.booth.reader.add_card_observer(CARD_EVENTS.append)
-    return ui
+from kiosk.ui.booth_app import BoothUi
 
 
 def check_in_without_screen(ui: BoothUi) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiosk.ui.demo import DEMO_KK, DEMO_REGION, demo_residents
+from demo.kiosk_fakes import DEMO_KK, DEMO_REGION, demo_residents
 
 WRONG_MONTH_NIK = DEMO_REGION + "141390" + "0001"  # month 13
 

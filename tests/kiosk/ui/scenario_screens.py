@@ -10,8 +10,8 @@ import asyncio
 import dataclasses
 from typing import Any
 
+from demo.kiosk_fakes import DEMO_KK, DEMO_REGION, demo_residents
 from hardware.errors import PinError
-from kiosk.ui.demo import DEMO_KK, DEMO_REGION, demo_residents
 from kiosk.ui.status import PowerState
 
 WRONG_DAY_NIK = DEMO_REGION + "320390" + "0001"  # day 32
@@ -247,9 +247,9 @@ def training_mode(d: Any) -> Any:
     import tempfile  # noqa: PLC0415
     from pathlib import Path  # noqa: PLC0415
 
+    from demo.kiosk_fakes import DEMO_REGION  # noqa: PLC0415
     from kiosk.training.session import TrainingDesk, capture_flow_factory  # noqa: PLC0415
     from kiosk.training.store import TrainingResultStore  # noqa: PLC0415
-    from kiosk.ui.demo import DEMO_REGION  # noqa: PLC0415
     from kiosk.ui.screens.training import TrainingMode  # noqa: PLC0415
 
     app, parts = d.app, d.parts

@@ -3,7 +3,7 @@ through the office power messages, and the health corner following a sensor that
 
 Runs inside ``status_corner_driver.py`` (one Kivy process). The booth is built from its
 config on emulated devices; the power messages go through the kiosk's real
-:class:`~kiosk.power.policy.BoothPowerGuard` (the booth of this config has no edge, so the
+:class:`~kiosk.power.guard.BoothPowerGuard` (the booth of this config has no edge, so the
 scenario plays the edge's ``office/power`` messages); the sensor breaks the way
 ``python -m demo control break-sensor`` breaks it (the emulator's ``disconnect`` fault).
 """
@@ -21,7 +21,8 @@ from booth_ui_fixtures import RESIDENT_KELURAHAN, RESIDENT_NAME, resident
 from ektp.messages import PowerMessage
 from kiosk.config.booth import BoothPowerSettings, load_booth_config
 from kiosk.flow.ports import InMemoryRoster, RosterEntry
-from kiosk.power.policy import BoothPowerGuard, PowerPolicy
+from kiosk.power.guard import BoothPowerGuard
+from kiosk.power.policy import PowerPolicy
 from kiosk.ui.booth_app import BoothUi, build_booth_ui
 
 NO_SUCH_DISTRICT_NIK = "640300" + "170890" + "0001"  # Berau, district 00

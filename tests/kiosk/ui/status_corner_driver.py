@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -29,48 +28,23 @@ def main() -> int:
     args = parser.parse_args()
     width, height = 800, 480
 
-    from kivy.config import Config  # noqa: PLC0415 - must precede the Window
+    from ui_driver import Driver, configure_window, run_app_with_scenario  # noqa: PLC0415
 
-    Config.set("graphics", "width", str(width))
-    Config.set("graphics", "height", str(height))
-    Config.set("graphics", "resizable", "0")
-    Config.set("graphics", "position", "custom")
-    Config.set("graphics", "left", "0")
-    Config.set("graphics", "top", "0")
-    Config.set("kivy", "exit_on_escape", "0")
-
+    configure_window(width, height)  # before anything opens the Window
     import scenario_status_corner  # noqa: PLC0415 - beside this script
-    from ui_driver import Driver  # noqa: PLC0415
 
     ui = scenario_status_corner.build(args.booth_config)
     ui.start()
     app = ui.app
     report: dict[str, Any] = {"size": [width, height]}
 
-    async def drive() -> None:
-        try:
-            await asyncio.sleep(0.2)
-            while app.root is None:
-                await asyncio.sleep(0.05)
-            driver = Driver(app, ui, args.out)
-            await driver.frames(3)
-            await asyncio.wait_for(
-                scenario_status_corner.run(driver, report, args.record), SCENARIO_TIMEOUT_S
-            )
-            report["ok"] = True
-        except BaseException:
-            report["ok"] = False
-            report["error"] = traceback.format_exc()
-        finally:
-            app.stop()
-
-    async def both() -> None:
-        task = asyncio.ensure_future(drive())
-        await app.async_run(async_lib="asyncio")
-        await task
+    async def scenario(driver: Driver) -> None:
+        await asyncio.wait_for(
+            scenario_status_corner.run(driver, report, args.record), SCENARIO_TIMEOUT_S
+        )
 
     try:
-        asyncio.run(both())
+        run_app_with_scenario(app, ui, args.out, scenario, report)
     finally:
         ui.close()
     args.report.write_text(json.dumps(report, indent=1, ensure_ascii=False, default=str))

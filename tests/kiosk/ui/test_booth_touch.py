@@ -17,7 +17,7 @@ from booth_ui_fixtures import (
     resident,
     write_ui_booth_config,
 )
-from ui_fixtures import run_driver, xvfb_display
+from ui_fixtures import run_booth_scenario
 
 from ektp.packet import open_sealed, verify
 from ektp.packet_models import PHOTO_PART, SIGNATURE_PART, template_part
@@ -31,11 +31,7 @@ def booth_run(
     tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path
 ) -> tuple[dict[str, Any], BoothSetup]:
     setup = write_ui_booth_config(tmp_path_factory.mktemp("booth-ui"), speed=20.0)
-    with xvfb_display() as display:
-        report = run_driver(
-            "booth", display, artifacts_dir / "screens", (800, 480),
-            booth_config=setup.config_path,
-        )  # fmt: skip
+    report = run_booth_scenario("booth", setup.config_path, artifacts_dir)
     assert report["ok"], (report.get("error"), report.get("card_events"))
     return report, setup
 

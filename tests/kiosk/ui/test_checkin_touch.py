@@ -10,8 +10,8 @@ import pytest
 from scenario_journey import WRONG_MONTH_NIK
 from ui_fixtures import run_driver, xvfb_display
 
+from demo.kiosk_fakes import demo_residents
 from ektp.nik import NikError, parse_nik
-from kiosk.ui.demo import demo_residents
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
-from demo_fixtures import orphaned_daemons
 from ui_fixtures import xvfb_display
+
+from tests.demo.demo_fixtures import orphaned_daemons
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -10,53 +10,23 @@ Screenshots: ``artifacts/screens/status_corner/``.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from booth_ui_fixtures import write_ui_booth_config
-from ui_fixtures import DRIVER_TIMEOUT_S, REPO, xvfb_display
+from ui_fixtures import run_kivy_script, xvfb_display
 
 DRIVER = Path(__file__).resolve().parent / "status_corner_driver.py"
 
 
 def run_status_corner(display: str, config: Path, record: Path, out_dir: Path) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="kivy-home-") as home:
-        shader_cache = Path(home) / "mesa"
-        shader_cache.mkdir()
-        report_path = Path(home) / "report.json"
-        env = {
-            **os.environ,
-            "DISPLAY": display,
-            "KIVY_HOME": home,
-            "MESA_SHADER_CACHE_DIR": str(shader_cache),
-            "KIVY_NO_ARGS": "1",
-            "KIVY_LOG_MODE": "PYTHON",
-            "PYTHONPATH": str(REPO),
-        }
-        command = [sys.executable, str(DRIVER), "--booth-config", str(config)]
-        command += ["--record", str(record), "--out", str(out_dir), "--report", str(report_path)]
-        completed = subprocess.run(
-            command,
-            env=env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=DRIVER_TIMEOUT_S,
-            check=False,
-        )
-        if completed.returncode != 0 or not report_path.exists():
-            raise AssertionError(
-                f"status corner driver failed (exit {completed.returncode}):\n"
-                f"{completed.stdout[-3000:]}\n{completed.stderr[-6000:]}"
-            )
-        report: dict[str, Any] = json.loads(report_path.read_text())
+    arguments = ["--booth-config", str(config), "--record", str(record), "--out", str(out_dir)]
+    with tempfile.TemporaryDirectory(prefix="status-corner-report-") as report_dir:
+        report_path = Path(report_dir) / "report.json"
+        report = run_kivy_script(DRIVER, arguments, display, report_path, "status corner driver")
     assert report["ok"], report.get("error")
     return report
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from booth_ui_fixtures import OPERATOR_ID, OPERATOR_NAME, write_ui_booth_config
-from ui_fixtures import run_driver, xvfb_display
+from ui_fixtures import run_booth_scenario
 
 PRACTICE_SCREENS = {"ready", "checklist", "photo", "fingers", "signature", "review", "saved"}
 
@@ -17,11 +17,7 @@ PRACTICE_SCREENS = {"ready", "checklist", "photo", "fingers", "signature", "revi
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory, artifacts_dir: Path) -> dict[str, Any]:
     setup = write_ui_booth_config(tmp_path_factory.mktemp("training-ui"), speed=20.0)
-    with xvfb_display() as display:
-        found = run_driver(
-            "training", display, artifacts_dir / "screens", (800, 480),
-            booth_config=setup.config_path,
-        )  # fmt: skip
+    found = run_booth_scenario("training", setup.config_path, artifacts_dir)
     assert found["ok"], found.get("error")
     return found
 

@@ -6,7 +6,7 @@
 Started by the tests through ``ui_fixtures.run_driver`` (one subprocess per scenario:
 Kivy's Window is global to a process). Touches are MotionEvents posted to Kivy's event
 loop, the way an input provider posts a finger on the touchscreen. ``journey`` and
-``screens`` run the app over the in-memory fakes of ``kiosk.ui.demo``; ``booth`` and
+``screens`` run the app over the in-memory fakes of ``demo.kiosk_fakes``; ``booth`` and
 ``frames`` run it over a real booth (``kiosk.ui.booth_app.build_booth_ui``) on emulated
 devices, which the scenario drives through their test controls like the people would.
 """
@@ -20,7 +20,7 @@ import json
 import os
 import tempfile
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -174,16 +174,8 @@ class Driver:
         return problems
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("scenario", choices=("journey", "screens", *BOOTH_SCENARIOS))
-    parser.add_argument("--booth-config", type=Path, help="booth scenarios: the booth's TOML")
-    parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--report", type=Path, required=True)
-    parser.add_argument("--size", default="800x480")
-    args = parser.parse_args()
-    width, height = (int(v) for v in args.size.split("x"))
-
+def configure_window(width: int, height: int) -> None:
+    """Fix the Window at ``width`` x ``height`` in the top-left corner; call before it opens."""
     from kivy.config import Config  # noqa: PLC0415 - must precede the Window
 
     Config.set("graphics", "width", str(width))
@@ -194,47 +186,28 @@ def main() -> int:
     Config.set("graphics", "top", "0")
     Config.set("kivy", "exit_on_escape", "0")
 
-    import scenario_booth  # noqa: PLC0415 - beside this script
-    import scenario_frames  # noqa: PLC0415
-    import scenario_journey  # noqa: PLC0415
-    import scenario_screens  # noqa: PLC0415
-    import scenario_training  # noqa: PLC0415
 
-    from kiosk.ui.app import KioskApp  # noqa: PLC0415
-    from kiosk.ui.demo import build_demo_parts  # noqa: PLC0415
+def run_app_with_scenario(
+    app: Any,
+    parts: Any,
+    out_dir: Path,
+    scenario: Callable[[Driver], Awaitable[None]],
+    report: dict[str, Any],
+) -> None:
+    """Run ``app`` on asyncio while ``scenario`` drives it; set ``report["ok"]`` (and the error).
 
-    scenarios = {
-        "journey": scenario_journey.run,
-        "screens": scenario_screens.run,
-        "booth": scenario_booth.run,
-        "frames": scenario_frames.run,
-        "training": scenario_training.run,
-    }
-    closing: list[Any] = []
-    if args.scenario in BOOTH_SCENARIOS:
-        builders = {
-            "booth": scenario_booth.build,
-            "frames": scenario_frames.build,
-            "training": scenario_training.build,
-        }
-        parts = builders[args.scenario](args.booth_config)
-        parts.start()
-        closing.append(parts.close)
-        app = parts.app
-    else:
-        parts = build_demo_parts(device_delay=0.05)
-        app = KioskApp(**parts.kwargs)
-    report: dict[str, Any] = {"size": [width, height]}
+    The scenario starts once the app has a root widget and has drawn a few frames; the app
+    stops when the scenario ends, however it ends.
+    """
 
     async def drive() -> None:
         try:
             await asyncio.sleep(0.2)
             while app.root is None:
                 await asyncio.sleep(0.05)
-            driver = Driver(app, parts, args.out)
+            driver = Driver(app, parts, out_dir)
             await driver.frames(3)
-            report["window"] = list(driver.window.size)
-            await asyncio.wait_for(scenarios[args.scenario](driver, report), SCENARIO_TIMEOUT_S)
+            await scenario(driver)
             report["ok"] = True
         except BaseException:
             report["ok"] = False
@@ -247,8 +220,59 @@ def main() -> int:
         await app.async_run(async_lib="asyncio")
         await task
 
+    asyncio.run(both())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("scenario", choices=("journey", "screens", *BOOTH_SCENARIOS))
+    parser.add_argument("--booth-config", type=Path, help="booth scenarios: the booth's TOML")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--report", type=Path, required=True)
+    parser.add_argument("--size", default="800x480")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.split("x"))
+
+    configure_window(width, height)
+
+    import scenario_booth  # noqa: PLC0415 - beside this script
+    import scenario_frames  # noqa: PLC0415
+    import scenario_journey  # noqa: PLC0415
+    import scenario_screens  # noqa: PLC0415
+    import scenario_training  # noqa: PLC0415
+
+    from demo.kiosk_fakes import build_demo_parts  # noqa: PLC0415
+    from kiosk.ui.app import KioskApp  # noqa: PLC0415
+
+    scenarios = {
+        "journey": scenario_journey.run,
+        "screens": scenario_screens.run,
+        "booth": scenario_booth.run,
+        "frames": scenario_frames.run,
+        "training": scenario_training.run,
+    }
+    closing: list[Any] = []
+    if args.scenario in BOOTH_SCENARIOS:
+        builders = {
+            "booth": scenario_booth.build,
+            "frames": scenario_booth.build,  # the booth scenario's booth
+            "training": scenario_training.build,
+        }
+        parts: Any = builders[args.scenario](args.booth_config)
+        parts.start()
+        closing.append(parts.close)
+        app = parts.app
+    else:
+        parts = build_demo_parts(device_delay=0.05)
+        app = KioskApp(**parts.kwargs)
+    report: dict[str, Any] = {"size": [width, height]}
+
+    async def scenario(driver: Driver) -> None:
+        report["window"] = list(driver.window.size)
+        await asyncio.wait_for(scenarios[args.scenario](driver, report), SCENARIO_TIMEOUT_S)
+
     try:
-        asyncio.run(both())
+        run_app_with_scenario(app, parts, args.out, scenario, report)
     finally:
         for close in closing:
             close()

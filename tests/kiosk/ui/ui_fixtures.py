@@ -3,7 +3,7 @@
 Kivy keeps one global Window per process, so each test module runs the real app in
 its own subprocess (``ui_driver.py``) on a private Xvfb display and reads back a JSON
 report (and screenshots). The journey and screens scenarios give the app in-memory
-roster/tickets and the simple fakes of ``kiosk.ui.demo``; the booth scenarios run a real
+roster/tickets and the simple fakes of ``demo.kiosk_fakes``; the booth scenarios run a real
 booth on emulated devices (fingerprint emulator on a pty, card through pcscd, camera).
 """
 
@@ -62,6 +62,45 @@ def xvfb_display(width: int = 1280, height: int = 800) -> Iterator[str]:
             process.wait()
 
 
+def run_kivy_script(
+    script: Path, arguments: list[str], display: str, report_path: Path, what: str
+) -> dict[str, Any]:
+    """Run ``script`` (a Kivy app driver) on ``display`` with a private Kivy home.
+
+    The script writes its JSON report to ``report_path``; return that report. Raise with
+    the script's output when it fails or writes none (``what`` names it in the message).
+    """
+    with tempfile.TemporaryDirectory(prefix="kivy-home-") as home:
+        shader_cache = Path(home) / "mesa"
+        shader_cache.mkdir()
+        env = {
+            **os.environ,
+            "DISPLAY": display,
+            "KIVY_HOME": home,
+            "MESA_SHADER_CACHE_DIR": str(shader_cache),
+            "KIVY_NO_ARGS": "1",
+            "KIVY_LOG_MODE": "PYTHON",
+            "PYTHONPATH": str(REPO),
+        }
+        report_path.unlink(missing_ok=True)
+        completed = subprocess.run(
+            [sys.executable, str(script), *arguments, "--report", str(report_path)],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=DRIVER_TIMEOUT_S,
+            check=False,
+        )
+    if completed.returncode != 0 or not report_path.exists():
+        raise AssertionError(
+            f"{what} failed (exit {completed.returncode}):\n"
+            f"{completed.stdout[-3000:]}\n{completed.stderr[-6000:]}"
+        )
+    report: dict[str, Any] = json.loads(report_path.read_text())
+    return report
+
+
 def run_driver(
     scenario: str,
     display: str,
@@ -75,44 +114,16 @@ def run_driver(
     ``booth_config``: the booth scenarios run a real booth built from this file.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="kivy-home-") as home:
-        shader_cache = Path(home) / "mesa"
-        shader_cache.mkdir()
-        env = {
-            **os.environ,
-            "DISPLAY": display,
-            "KIVY_HOME": home,
-            "MESA_SHADER_CACHE_DIR": str(shader_cache),
-            "KIVY_NO_ARGS": "1",
-            "KIVY_LOG_MODE": "PYTHON",
-            "PYTHONPATH": str(REPO),
-        }
-        report_path = out_dir / f"{scenario}-{size[0]}x{size[1]}.json"
-        report_path.unlink(missing_ok=True)
-        completed = subprocess.run(
-            [
-                sys.executable,
-                str(DRIVER),
-                scenario,
-                "--out",
-                str(out_dir),
-                "--report",
-                str(report_path),
-                "--size",
-                f"{size[0]}x{size[1]}",
-                *(["--booth-config", str(booth_config)] if booth_config else []),
-            ],
-            env=env,
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=DRIVER_TIMEOUT_S,
-            check=False,
+    arguments = [scenario, "--out", str(out_dir), "--size", f"{size[0]}x{size[1]}"]
+    if booth_config:
+        arguments += ["--booth-config", str(booth_config)]
+    report_path = out_dir / f"{scenario}-{size[0]}x{size[1]}.json"
+    return run_kivy_script(DRIVER, arguments, display, report_path, f"UI driver {scenario}")
+
+
+def run_booth_scenario(scenario: str, booth_config: Path, artifacts_dir: Path) -> dict[str, Any]:
+    """Run a booth scenario at 800x480 on its own Xvfb; screenshots go to ``screens/``."""
+    with xvfb_display() as display:
+        return run_driver(
+            scenario, display, artifacts_dir / "screens", (800, 480), booth_config=booth_config
         )
-    if completed.returncode != 0 or not report_path.exists():
-        raise AssertionError(
-            f"UI driver {scenario} failed (exit {completed.returncode}):\n"
-            f"{completed.stdout[-3000:]}\n{completed.stderr[-6000:]}"
-        )
-    report: dict[str, Any] = json.loads(report_path.read_text())
-    return report

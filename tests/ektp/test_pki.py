@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from edge_controller.pki import (
+from ektp.pki import (
     CertificateRequestError,
     InvalidIdentityError,
     OfficeCA,

@@ -1,33 +1,12 @@
-"""A small MQTT v5 client over paho-mqtt 2 for the edge and the booths alike.
-
-It connects with the identity's client certificate (client id = certificate CN),
-keeps a retained availability message on ``status_topic`` (last will ``offline``,
-``online`` published on every connect), reconnects by itself with backoff and
-re-subscribes after each reconnect.
-
-Nothing is dropped silently: :meth:`MqttClient.publish_and_wait` raises
-:class:`MqttNotConnected` while the client is offline (the caller's outbox keeps
-the record) and returns only once the broker has answered, with the MQTT v5
-reason code; a refusal by the ACL (135) raises :class:`MqttNotAuthorized`.
-
-Callbacks run on paho's network thread: keep them short, and never call
-``publish_and_wait`` or ``subscribe`` from inside one (hand work to your own
-thread or event loop, e.g. with ``loop.call_soon_threadsafe``).
-
-Payloads are JSON dicts here; their schemas live in :mod:`ektp.messages`.
-This module imports nothing of the kiosk or of the edge's own logic.
-"""
+"""One connection to the office broker (see :mod:`ektp.mqtt` for the rules)."""
 
 from __future__ import annotations
 
-import json
 import logging
 import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as paho
@@ -36,117 +15,27 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
-from pydantic import BaseModel, ConfigDict, Field
 
-from ektp.errors import RekamError
 from ektp.i18n import N_
+from ektp.mqtt.config import MqttClientConfig
+from ektp.mqtt.errors import (
+    NOT_AUTHORIZED,
+    MqttError,
+    MqttNotAuthorized,
+    MqttNotConnected,
+    MqttRefused,
+    MqttTimeout,
+)
+from ektp.mqtt.message import (
+    OFFLINE_PAYLOAD,
+    ONLINE_PAYLOAD,
+    ConnectionCallback,
+    MessageCallback,
+    ReceivedMessage,
+    encode_payload,
+)
 
 log = logging.getLogger(__name__)
-
-NOT_AUTHORIZED = 135
-ONLINE_PAYLOAD: Mapping[str, Any] = {"v": 1, "state": "online"}
-OFFLINE_PAYLOAD: Mapping[str, Any] = {"v": 1, "state": "offline"}
-
-
-class MqttClientConfig(BaseModel):
-    """How one identity (a booth or the edge) reaches the office broker."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    host: str = Field(
-        default="127.0.0.1", description="Broker address (as named in its certificate)."
-    )
-    port: int = Field(default=8883, ge=1, le=65535, description="Broker TLS port.")
-    identity: str = Field(description="This client's certificate CN; also its MQTT client id.")
-    ca_cert_path: Path = Field(description="The office CA certificate (verifies the broker).")
-    cert_path: Path = Field(description="This client's certificate, signed by the office CA.")
-    key_path: Path = Field(description="This client's private key (mode 0600, never leaves it).")
-    client_id: str | None = Field(
-        default=None,
-        description="MQTT client id; None uses the identity (the broker's ACL "
-        "goes by the certificate CN whatever the client id).",
-    )
-    status_topic: str | None = Field(
-        default=None,
-        description="Retained availability topic (booths/<id>/status for a booth); "
-        "last will 'offline', 'online' on connect. None for no availability message.",
-    )
-    keepalive_seconds: int = Field(
-        default=30,
-        ge=5,
-        description="MQTT keepalive; the broker publishes the will after ~1.5x this.",
-    )
-    reconnect_min_delay_seconds: int = Field(default=1, ge=1, description="First reconnect delay.")
-    reconnect_max_delay_seconds: int = Field(
-        default=30, ge=1, description="Reconnect delay ceiling (the delay doubles up to it)."
-    )
-    session_expiry_seconds: int = Field(
-        default=0,
-        ge=0,
-        description="Keep the session (subscriptions, queued QoS 1) this long "
-        "while disconnected; 0 starts clean on every connect.",
-    )
-    max_inflight_messages: int = Field(
-        default=20, ge=1, description="QoS 1 messages awaiting PUBACK."
-    )
-
-
-class MqttError(RekamError):
-    """Root of the MQTT client's errors."""
-
-    code = "mqtt"
-
-
-class MqttNotConnected(MqttError, ConnectionError):
-    """Not connected (or the connection dropped before the broker confirmed): not sent."""
-
-    code = "mqtt_not_connected"
-
-
-class MqttTimeout(MqttError, TimeoutError):
-    """The broker did not answer in time; the message may or may not have arrived."""
-
-    code = "mqtt_timeout"
-
-
-class MqttRefused(MqttError):
-    """The broker answered with a failure reason code (``reason_code``)."""
-
-    code = "mqtt_refused"
-
-    def __init__(self, message: str, *, reason_code: int, **params: Any) -> None:
-        self.reason_code = reason_code
-        super().__init__(message, reason_code=reason_code, **params)
-
-
-class MqttNotAuthorized(MqttRefused, PermissionError):
-    """The broker's ACL refused this publish or subscription (reason code 135)."""
-
-    code = "mqtt_not_authorized"
-
-
-@dataclass(frozen=True)
-class ReceivedMessage:
-    topic: str
-    payload: bytes
-    qos: int
-    retain: bool
-
-    def json(self) -> Any:
-        """The payload parsed as JSON (raises ``ValueError`` when it is not)."""
-        return json.loads(self.payload)
-
-
-MessageCallback = Callable[[ReceivedMessage], None]
-ConnectionCallback = Callable[[bool], None]
-
-
-def encode_payload(payload: Mapping[str, Any] | bytes | str) -> bytes:
-    if isinstance(payload, bytes):
-        return payload
-    if isinstance(payload, str):
-        return payload.encode("utf-8")
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 class MqttClient:

@@ -10,8 +10,8 @@ and the signature is Ed25519 by central's receipt key over
 ``b"rekam/central/v1/receipt\\0" + body``. On the wire (the ``Rekam-Receipt``
 header, and ``GET /receipts/<id>``) it travels as ``<base64 body>.<base64 signature>``.
 
-Both sides import this module: central signs, the edge verifies and keeps the
-receipt. It depends only on :mod:`ektp` (it belongs to the wire contract).
+Both sides import this module (it belongs to the wire contract): central signs, the
+edge verifies and keeps the receipt.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import hashlib
 import uuid
 from dataclasses import dataclass
 from typing import Literal
@@ -29,6 +28,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from ektp._json import JsonProblem, canonical_json, strict_loads
+from ektp.errors import RekamError
+from ektp.key_ids import raw_key_id
 
 RECEIPT_VERSION = 1
 RECEIPT_CONTEXT = b"rekam/central/v1/receipt\x00"
@@ -38,14 +39,15 @@ ITEM_KINDS: tuple[ItemKind, ...] = ("enrollment", "telemetry")
 _FIELDS = frozenset({"v", "packet_id", "kind", "sha256", "size", "received_at", "central_key_id"})
 
 
-class ReceiptError(ValueError):
+class ReceiptError(RekamError, ValueError):
     """A receipt that does not parse, does not match its packet, or is not central's."""
+
+    code = "receipt"
 
 
 def receipt_key_id(public_key: Ed25519PublicKey) -> str:
-    """First 16 bytes (hex) of SHA-256 of central's raw receipt public key."""
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:32]
+    """The id of central's receipt key (:func:`ektp.key_ids.raw_key_id`)."""
+    return raw_key_id(public_key)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ directory); the public key is written beside it (``<name>.pub.pem``) for provisi
 to put in each booth's configuration (``[edge] review_public_key_path``). Only the
 thumbnail is sealed for this key; the biometrics stay sealed for central.
 
-``python -m edge_controller.review.key PATH`` creates the key if needed and prints the
+``python -m ektp.pki.review_key PATH`` creates the key if needed and prints the
 public key PEM.
 """
 
@@ -63,7 +63,7 @@ def load_or_create_review_key(key_path: Path) -> X25519PrivateKey:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m edge_controller.review.key PATH", file=sys.stderr)
+        print("usage: python -m ektp.pki.review_key PATH", file=sys.stderr)
         return 2
     key_path = Path(args[0])
     load_or_create_review_key(key_path)

@@ -1,22 +1,28 @@
-"""Fakes for ``python -m kiosk.ui.app --demo`` — a development convenience, not the booth.
+"""Fakes for the touchscreen app — a development convenience and test scaffolding, not the booth.
+
+    python -m demo.kiosk_fakes        # the booth's screens over these fakes, in a window
 
 The booth wires real or emulated devices (fingerprint over UART/pty, card via pcscd,
 camera, outbox, sealer) through ``kiosk.booth``. Here every collaborator is in memory
 and every device is a few lines that sleep and answer, so the screens can be tried on
-a laptop. Nothing here seals or encrypts anything.
+a laptop (and the UI tests drive them). Nothing here seals or encrypts anything.
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import datetime as dt
 import hashlib
 import json
+import logging
+import os
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,6 +35,9 @@ from kiosk.flow.ports import InMemoryRoster, InMemoryTicketDesk, RosterEntry
 from kiosk.flow.session import OperatorIdentity, SealedRecord
 from kiosk.handover import HandoverFlow
 from kiosk.ui.status import BoothStatus, DeviceHealth
+
+if TYPE_CHECKING:
+    from kiosk.ui.app import KioskApp
 
 DEMO_REGION = "640305"  # Gunung Tabur, Berau
 DEMO_KK = DEMO_REGION + "0103150007"
@@ -310,3 +319,27 @@ def build_demo_parts(
 def build_demo() -> dict[str, Any]:
     """The keyword arguments of ``KioskApp`` for the demo."""
     return build_demo_parts().kwargs
+
+
+def build_fake_app(**kwargs: Any) -> KioskApp:
+    """The booth's app over the fakes, with the demo controls."""
+    from kiosk.ui.app import KioskApp  # noqa: PLC0415 - imports Kivy's window
+
+    return KioskApp(**build_demo(), demo_controls=True, **kwargs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="The booth's screens over in-memory roster and tickets and fake devices "
+        "(development only; the booth wires real or emulated devices through kiosk.booth)."
+    )
+    parser.parse_args(argv)
+    os.environ.setdefault("KIVY_NO_ARGS", "1")  # our argparse owns the command line
+    logging.basicConfig(level=logging.INFO)
+    app = build_fake_app()
+    asyncio.run(app.async_run(async_lib="asyncio"))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
