@@ -27,20 +27,39 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # System packages by role. The dev role (a developer machine or CI) gets everything,
 # because the tests and the demo run the real broker, pcscd, upsd, sshd and Xvfb.
 COMMON_PKGS="python3 python3-venv python3-dev gcc git gettext sqlite3 procps iproute2 socat"
-BOOTH_PKGS="pcscd libpcsclite-dev swig pcsc-tools libcap-dev libgl1 libegl1 libgles2 libmtdev1 libsdl2-2.0-0 espeak-ng nut-client mosquitto-clients"
+BOOTH_PKGS="pcscd libpcsclite-dev swig pcsc-tools libcap-dev libgl1 libegl1 libgles2 libmtdev1 libsdl2-2.0-0 espeak-ng nut-client mosquitto-clients opensc opensc-pkcs11"
 # The edge installs the whole project, pyscard included: it builds from source (swig,
 # the PC/SC headers, gcc and python3-dev from COMMON_PKGS).
 EDGE_PKGS="mosquitto mosquitto-clients nut-server nut-client openssl swig libpcsclite-dev"
 # Raspberry Pi OS only (booth role): libcamera's Python bindings exist only as this
-# package, so the booth's venv sees the system site-packages; lgpio likewise.
+# package, so the booth's venv sees the system site-packages; lgpio likewise. Required on
+# a Pi; elsewhere installed if apt offers them, else skipped with one line (below).
 PI_PKGS="python3-picamera2 python3-lgpio"
-DEV_PKGS="vsmartcard-vpcd xvfb xdotool x11-apps x11-utils xauth openssh-server openssh-client imagemagick chromium"
+DEV_PKGS="debootstrap zstd qemu-user-static binfmt-support vsmartcard-vpcd yubico-piv-tool xvfb xdotool x11-apps x11-utils xauth openssh-server openssh-client imagemagick chromium"
 
 case "$ROLE" in
-    booth) PKGS="$COMMON_PKGS $BOOTH_PKGS $PI_PKGS" ;;
+    booth) PKGS="$COMMON_PKGS $BOOTH_PKGS" ;;
     edge)  PKGS="$COMMON_PKGS $EDGE_PKGS" ;;
     dev)   PKGS="$COMMON_PKGS $BOOTH_PKGS $EDGE_PKGS $DEV_PKGS" ;;
 esac
+
+is_raspberry_pi() {
+    [ -f /etc/rpi-issue ] || grep -qas "Raspberry Pi" /proc/device-tree/model
+}
+apt_offers() {  # every package named has an installation candidate
+    for p in "$@"; do
+        apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [^(]' || return 1
+    done
+}
+PI_EXTRA="pi"  # pip extra: picamera2 and lgpio, satisfied by the apt packages
+if [ "$ROLE" = "booth" ]; then
+    if is_raspberry_pi || apt_offers $PI_PKGS; then
+        PKGS="$PKGS $PI_PKGS"  # on a Pi a failed install stops setup: they are required
+    else
+        PI_EXTRA=""
+        echo "setup: not Raspberry Pi OS: skipping python3-picamera2, python3-lgpio and the pip extra 'pi' (the OpenCV/emulated camera and gpiozero's other pin factories still work)"
+    fi
+fi
 
 install_system_packages() {
     local missing=()
@@ -59,7 +78,7 @@ install_system_packages() {
 install_python() {
     local extras="dev"
     local venv_flags=()
-    if [ "$ROLE" = "booth" ]; then extras="pi"; venv_flags=(--system-site-packages); fi
+    if [ "$ROLE" = "booth" ]; then extras="$PI_EXTRA"; venv_flags=(--system-site-packages); fi
     if [ "$ROLE" = "edge" ]; then extras=""; fi
     if [ ! -x .venv/bin/python ]; then
         python3 -m venv ${venv_flags[@]+"${venv_flags[@]}"} .venv

@@ -44,8 +44,8 @@ DISTRICT = "640306"
 SENSOR_CALLS = ("enroll_finger", "capture_template", "compare", "wait_for_finger",
                 "wait_for_lift", "search_library")  # fmt: skip
 CAMERA_CALLS = ("start", "read_frame")
-READER_CALLS = ("verify_pin", "read_operator", "wait_for_card", "card_present", "insert_card",
-                "read_operator_certificate", "sign_challenge")  # fmt: skip
+READER_CALLS = ("read_operator_certificate", "verify_pin", "sign_challenge", "logout",
+                "wait_for_card", "card_present", "insert_card")  # fmt: skip
 
 
 class DeviceClock:

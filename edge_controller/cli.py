@@ -63,6 +63,7 @@ from ektp.pki import (
     dev_issue_booth,
     dev_issue_identity,
 )
+from ektp.regions import RegionTable
 
 log = logging.getLogger("rekam-edge")
 
@@ -257,6 +258,7 @@ def _roster(args: argparse.Namespace) -> int:
             at=dt.datetime.now(config.timezone),
             skip_bad_rows=args.skip_bad_rows,
             known_kelurahan=args.kelurahan,
+            regions=RegionTable.from_config(config.region),
         )
     finally:
         conn.close()

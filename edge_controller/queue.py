@@ -10,6 +10,10 @@ Booth → edge, on ``booths/<id>/events`` (:class:`~ektp.messages.EventMessage`)
 * **call next** — ``kind="ticket_called"``, ``name="call_next"``, empty ``data``:
   the booth's current ticket (if any) is done, and the next waiting ticket is
   called to this booth.
+* **call for an operator** — ``kind="audit"``, ``name="call_operator"``: the resident
+  pressed the booth's call button. The queue page shows it (:class:`OperatorCall`, read
+  from the received-events log) until the same booth next calls a ticket or hands a
+  card over — the operator came.
 
 Edge → booths, retained ``office/queue`` (:class:`~ektp.messages.QueueMessage`),
 republished after every change: ``waiting`` in serving order and ``called``
@@ -45,11 +49,13 @@ from edge_controller.config.queue import QueueConfig
 from edge_controller.ingest.db import transaction
 from ektp.errors import ValidationError
 from ektp.i18n import N_
-from ektp.messages import EventMessage, QueueMessage, QueueTicket
+from ektp.messages import OPERATOR_CALL_EVENT, EventMessage, QueueMessage, QueueTicket
 
 CHECK_IN_NAME = "check_in"
 CALL_NEXT_NAME = "call_next"
 MSG_BAD_CHECK_IN = N_("The check-in cannot be queued: {detail}")
+OPERATOR_ACTS = ("ticket_called", "card_delivered")
+"""Event kinds by which the operator of a booth answers its call."""
 
 
 class QueueEventError(ValidationError):
@@ -70,12 +76,22 @@ class QueueEntry:
 
 
 @dataclass(frozen=True)
+class OperatorCall:
+    """A booth whose resident asks for an operator (the call button), not yet answered."""
+
+    booth_id: str
+    asked_at: dt.datetime  # the first press since the operator last acted
+    presses: int
+
+
+@dataclass(frozen=True)
 class QueueSnapshot:
     at: dt.datetime
     waiting: tuple[QueueEntry, ...]
     called: dict[str, QueueEntry]
     service_minutes: dict[str, float]  # per booth, moving average
     active_booths: int
+    operator_calls: tuple[OperatorCall, ...] = ()
 
 
 def find_ticket(
@@ -249,7 +265,31 @@ class OfficeQueue:
             )
             for row in self._called_rows(day)
         }
-        return QueueSnapshot(now, waiting, called, service, active)
+        return QueueSnapshot(now, waiting, called, service, active, self.operator_calls(now))
+
+    def operator_calls(self, now: dt.datetime) -> tuple[OperatorCall, ...]:
+        """Today's calls for an operator that no later act of the same booth answered."""
+        day = now.astimezone(self.timezone).date()
+        since = dt.datetime.combine(day, dt.time(0), self.timezone)
+        rows = self.conn.execute(
+            "SELECT booth_id, kind, name, happened_at FROM booth_events"
+            " WHERE kind IN ('audit', ?, ?) AND received_at >= ? ORDER BY booth_id",
+            (*OPERATOR_ACTS, since.astimezone(dt.UTC).isoformat()),  # as received_at is kept
+        ).fetchall()
+        calls: dict[str, list[dt.datetime]] = {}
+        answered: dict[str, dt.datetime] = {}
+        for booth_id, kind, name, happened_at in rows:
+            at = dt.datetime.fromisoformat(happened_at)
+            if kind in OPERATOR_ACTS:
+                answered[booth_id] = max(at, answered.get(booth_id, at))
+            elif name == OPERATOR_CALL_EVENT:
+                calls.setdefault(booth_id, []).append(at)
+        open_calls = []
+        for booth_id, times in sorted(calls.items()):
+            since_act = [at for at in times if booth_id not in answered or at > answered[booth_id]]
+            if since_act:
+                open_calls.append(OperatorCall(booth_id, min(since_act), len(since_act)))
+        return tuple(open_calls)
 
     def estimated_wait_minutes(self, position: int, now: dt.datetime) -> float:
         """Minutes until the ticket at ``position`` (1 = next) is likely called."""

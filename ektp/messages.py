@@ -118,6 +118,11 @@ class EventMessage(WireMessage):
 POWER_REFUSAL_EVENT = "power.capture_refused"
 """The ``audit`` event a booth sends when power policy refused a new capture."""
 
+OPERATOR_CALL_EVENT = "call_operator"
+"""The ``audit`` event a booth sends when its resident presses the call button: the
+dashboard's queue page shows the call until the booth next calls a ticket. An ``audit``
+kind, not a new one, so that every edge speaking version 1 accepts (and acks) it."""
+
 
 class PowerMessage(WireMessage):
     """``office/power`` (retained)."""
@@ -366,3 +371,21 @@ MESSAGE_TYPES[Topic.REVIEWS] = ReviewDecisionsMessage
 MESSAGE_TYPES[Topic.REVIEW_BACKLOG] = ReviewBacklogMessage
 SIZE_LIMITS[Topic.REVIEWS] = 256 * 1024
 SIZE_LIMITS[Topic.REVIEW_BACKLOG] = 4 * 1024
+
+
+class CrlMessage(WireMessage):
+    """``office/crl`` (retained): the office CA's certificate revocation list, as PEM.
+
+    Booths check it is signed by their office CA and newer (``crl_number``) than the
+    one they have before they install it (``kiosk.uplink.crl_feed``).
+    """
+
+    at: AwareDatetime = Field(description="When the edge published it.")
+    crl_number: int = Field(ge=0, description="The CRL's CRLNumber (grows with each CRL).")
+    crl_pem: str = Field(
+        min_length=1, max_length=512 * 1024, description="The CRL (PEM, 'X509 CRL')."
+    )
+
+
+MESSAGE_TYPES[Topic.CRL] = CrlMessage
+SIZE_LIMITS[Topic.CRL] = 640 * 1024

@@ -1,12 +1,17 @@
 """Region codes (Kemendagri): province (2 digits), regency (4), district (6), village (10).
 
 A :class:`RegionTable` answers "is this code known?" for the NIK and KK checks and
-"is this resident from our own district?" for the supervisor flags. The bundled table
-(``ektp/region_codes.json``) has all 38 provinces, the regencies of Kalimantan Timur and
-the districts of Kabupaten Berau; an office adds its own lists with an extra JSON file
-of the same shape. Where the table does not claim to be complete (the ``complete``
-section), an unknown regency or district is accepted: we only reject what we know is
-wrong.
+"is this resident from our own district?" for the supervisor flags. Its data is the
+official table in ``ektp/region_data/`` (every province, regency, district and village
+of the decree named in its ``index.json``, built by ``scripts/build_region_table.py``).
+Each office loads what its ``[region]`` section chooses: every province and regency,
+plus the districts and villages of its own regency, province or the whole country
+(``checked``). A code is refused only where the table claims completeness: under a
+regency whose districts are loaded, a district not in the list does not exist. Outside
+that, an unknown district is accepted: NIKs keep the codes of the year they were issued,
+and a district later moved to a new regency keeps its old code in old NIKs. Papua's
+provinces (renumbered in 2022) are never complete, for the same reason. An office adds
+what the decree no longer lists (retired codes) with an extra JSON file.
 """
 
 from __future__ import annotations
@@ -14,38 +19,69 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-BUNDLED_TABLE = "region_codes.json"
+TABLE_PACKAGE_DIR = "region_data"
+DEFAULT_OFFICE_DISTRICT = "640306"
 _LEVELS = {"provinces": 2, "regencies": 4, "districts": 6, "villages": 10}
 NO_SUCH_NUMBER = "00"
 """A regency or district number that no region has (numbering starts at 01)."""
 
+Checked = Literal["regency", "province", "country"]
+
 
 class RegionConfig(BaseModel):
-    """The office's region settings (a section of the kiosk and edge configs)."""
+    """The office's region settings (``[region]`` of booth.toml and edge.toml)."""
 
     model_config = ConfigDict(extra="forbid")
 
     office_district_code: str = Field(
-        default="640306",
+        default=DEFAULT_OFFICE_DISTRICT,
         pattern=r"^[0-9]{6}$",
-        description="The 6-digit district (kecamatan) code of this office; Gunung Tabur is 640306.",
+        description="The 6-digit district (kecamatan) code of this office; Gunung Tabur is "
+        "640306. Its first 2 digits are the office's province, its first 4 its regency.",
+    )
+    checked: Checked = Field(
+        default="regency",
+        description='Where district codes are checked against the official table: "regency" '
+        '(the office\'s regency), "province" (every regency of its province) or "country". '
+        "Elsewhere a district code is accepted unchecked (old NIKs keep retired codes).",
+    )
+    table_dir: Path | None = Field(
+        default=None,
+        description="Another official table in the layout of ektp/region_data (e.g. a newer "
+        "decree, built by scripts/build_region_table.py); none = the one shipped.",
     )
     extra_regions_file: Path | None = Field(
         default=None,
-        description="Optional JSON file with more regions, same shape as ektp/region_codes.json.",
+        description="Optional JSON file with more regions (e.g. retired codes still in old "
+        "NIKs): provinces/regencies/districts/villages of code → name, and 'complete'.",
     )
 
 
 def _frozen(mapping: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType(dict(mapping))
+
+
+def _read_json(table_dir: Path | None, name: str) -> dict[str, Any]:
+    if table_dir is not None:
+        text = (table_dir / name).read_text("utf-8")
+    else:
+        text = resources.files("ektp").joinpath(TABLE_PACKAGE_DIR, name).read_text("utf-8")
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"regions: {name} is not a JSON object")
+    return data
+
+
+def _with_source(table: RegionTable, source: str) -> RegionTable:
+    return replace(table, source=source)
 
 
 @dataclass(frozen=True)
@@ -59,6 +95,8 @@ class RegionTable:
     complete_provinces: frozenset[str] = frozenset()
     complete_regencies: frozenset[str] = frozenset()
     office_district_code: str | None = None
+    source: str = ""
+    """Where the codes come from (decree, package, date built)."""
 
     # --- building -------------------------------------------------------------------
     @classmethod
@@ -89,17 +127,63 @@ class RegionTable:
         )
 
     @classmethod
+    def official(
+        cls,
+        office_district_code: str | None = None,
+        *,
+        checked: Checked = "regency",
+        table_dir: Path | None = None,
+    ) -> RegionTable:
+        """The official table as an office loads it (see :class:`RegionConfig`)."""
+        scope_code = office_district_code or DEFAULT_OFFICE_DISTRICT
+        index = _read_json(table_dir, "index.json")
+        renumbered = set(index.get("renumbered_provinces", ()))
+        provinces: dict[str, str] = dict(index["provinces"])
+        regencies: dict[str, str] = dict(index["regencies"])
+        wanted = sorted(provinces) if checked == "country" else [scope_code[:2]]
+        prefix = scope_code[:4] if checked == "regency" else ""
+        districts: dict[str, str] = {}
+        villages: dict[str, str] = {}
+        for province in wanted:
+            if province not in provinces:
+                raise ValueError(f"regions: the official table has no province {province}")
+            data = _read_json(table_dir, f"{province}.json")
+            districts.update((c, n) for c, n in data["districts"].items() if c.startswith(prefix))
+            villages.update((c, n) for c, n in data["villages"].items() if c.startswith(prefix))
+        loaded_regencies = {code for code in regencies if code[:2] in wanted}
+        if prefix:
+            loaded_regencies &= {prefix}
+        table = cls.from_mapping(
+            {
+                "provinces": provinces,
+                "regencies": regencies,
+                "districts": districts,
+                "villages": villages,
+                "complete": {
+                    "regencies_of_provinces": sorted(set(provinces) - renumbered),
+                    "districts_of_regencies": sorted(
+                        code for code in loaded_regencies if code[:2] not in renumbered
+                    ),
+                },
+            },
+            office_district_code=office_district_code,
+        )
+        return _with_source(table, f"{index['source']}; built on {index['built_on']}")
+
+    @classmethod
     def bundled(cls, *, office_district_code: str | None = None) -> RegionTable:
-        """The table shipped with Rekam."""
-        text = resources.files("ektp").joinpath(BUNDLED_TABLE).read_text("utf-8")
-        return cls.from_mapping(json.loads(text), office_district_code=office_district_code)
+        """The shipped official table, checked for the office's regency (Berau by default)."""
+        return cls.official(office_district_code)
 
     @classmethod
     def from_config(cls, config: RegionConfig) -> RegionTable:
-        table = cls.bundled(office_district_code=config.office_district_code)
+        table = cls.official(
+            config.office_district_code, checked=config.checked, table_dir=config.table_dir
+        )
         if config.extra_regions_file is not None:
             extra = json.loads(config.extra_regions_file.read_text("utf-8"))
-            table = table.merged(cls.from_mapping(extra))
+            sources = f"{table.source}; plus {config.extra_regions_file}"
+            table = _with_source(table.merged(cls.from_mapping(extra)), sources)
         return table
 
     def merged(self, other: RegionTable) -> RegionTable:
@@ -112,6 +196,7 @@ class RegionTable:
             complete_provinces=self.complete_provinces | other.complete_provinces,
             complete_regencies=self.complete_regencies | other.complete_regencies,
             office_district_code=other.office_district_code or self.office_district_code,
+            source=self.source,
         )
 
     # --- questions ------------------------------------------------------------------

@@ -14,6 +14,7 @@ topic                           from → to        retained  QoS
 ``office/roster/<kelurahan>``   edge → booths    yes       1
 ``booths/<id>/reviews``         edge → booth     yes       1
 ``office/reviews``              edge → booths    yes       1
+``office/crl``                  edge → booths    yes       1
 ==============================  ===============  ========  =====
 """
 
@@ -58,13 +59,14 @@ class Topic(StrEnum):
     REVIEWS = "reviews"  # booths/<id>/reviews: supervisor decisions on the booth's records
     REVIEW_BACKLOG = "review_backlog"  # office/reviews: how many records wait for review
     TRAINING = "training"
+    CRL = "crl"  # office/crl: the office CA's revocation list (operator cards, booths)
 
 
 BOOTH_TOPICS = frozenset({Topic.STATUS, Topic.HEALTH, Topic.ENROLLMENTS, Topic.ACKS, Topic.EVENTS})
 BOOTH_TOPICS |= {Topic.TRAINING}  # practice results (kiosk.training.session), never enrollments
 RETAINED = frozenset({Topic.STATUS, Topic.HEALTH, Topic.POWER, Topic.QUEUE, Topic.ROSTER})
 BOOTH_TOPICS |= {Topic.REVIEWS}  # supervisor decisions on the booth's records (edge → booth)
-RETAINED |= {Topic.REVIEWS, Topic.REVIEW_BACKLOG}
+RETAINED |= {Topic.REVIEWS, Topic.REVIEW_BACKLOG, Topic.CRL}
 QOS = 1  # every topic: at-least-once; the enrollments also go through the outbox
 
 OFFICE_POWER = "office/power"
@@ -72,6 +74,7 @@ OFFICE_QUEUE = "office/queue"
 OFFICE_ROSTER_PREFIX = "office/roster/"
 OFFICE_ALL = "office/#"
 OFFICE_REVIEWS = "office/reviews"
+OFFICE_CRL = "office/crl"
 
 
 def validate_booth_id(booth_id: str) -> str:
@@ -142,6 +145,8 @@ def parse_topic(topic: str) -> ParsedTopic:
         return ParsedTopic(Topic.QUEUE)
     elif topic == OFFICE_REVIEWS:
         return ParsedTopic(Topic.REVIEW_BACKLOG)
+    elif topic == OFFICE_CRL:
+        return ParsedTopic(Topic.CRL)
     elif (
         len(parts) == 3
         and topic.startswith(OFFICE_ROSTER_PREFIX)

@@ -1,6 +1,7 @@
 """``rekam-hw``: the technician's hardware tool.
 
 rekam-hw selftest [--config FILE] [--emulated] [--json]
+rekam-hw emulate {fingerprint,smartcard,ups,camera} [options]
 rekam-hw --print-default-config
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from hardware.config import HardwareConfig
+from hardware.emulate import DEVICES, run_emulated
 from hardware.errors import DeviceError
 from hardware.selftest import run_selftest
 
@@ -63,11 +65,22 @@ def main(argv: list[str] | None = None) -> int:
     selftest.add_argument("--emulated", action="store_true", help="check emulated devices")
     selftest.add_argument("--json", action="store_true", help="print JSON instead of a table")
     selftest.add_argument("--timeout", type=float, default=30.0, help="seconds per device")
+    emulate = sub.add_parser(
+        "emulate",
+        help="run one emulated device until SIGTERM/SIGINT",
+        description="Start one emulated device on its own, print one line 'ready: ...' "
+        "saying where to reach it, and run until SIGTERM or Ctrl-C.",
+    )
+    devices = emulate.add_subparsers(dest="device", metavar="DEVICE", required=True)
+    for name, entry in DEVICES.items():
+        entry.add_arguments(devices.add_parser(name, help=entry.help))
     args = parser.parse_args(argv)
 
     if args.print_default_config:
         print(default_config_toml(), end="")
         return 0
+    if args.command == "emulate":
+        return run_emulated(DEVICES[args.device], args)
     if args.command != "selftest":
         parser.print_help()
         return 2

@@ -14,6 +14,7 @@ from typing import Any
 
 from ektp.nik import parse_nik
 from ektp.photo_rule import required_background
+from ektp.regions import RegionTable
 from ektp.services import ServiceType
 from hardware.camera import Camera, open_camera
 from hardware.fingerprint import FingerprintSensor, open_fingerprint
@@ -37,8 +38,10 @@ from kiosk.power.guard import guard_booth
 from kiosk.power.parking import ParkedSessionStore, resume_parked
 from kiosk.power.policy import PowerPolicy
 from kiosk.sealing import PacketSealer, edge_review_key
+from kiosk.signals import BoothSignals, open_booth_signals
 from kiosk.training.session import TrainingDesk, capture_flow_factory, open_training_desk
 from kiosk.uplink.client import BoothUplink
+from kiosk.uplink.crl_feed import CrlFeed
 from kiosk.uplink.desk import EdgeTicketDesk
 from kiosk.uplink.review_notices import ReviewNotices
 from kiosk.uplink.roster_feed import RosterFeed
@@ -65,6 +68,7 @@ class Booth:
     reviews: ReviewNotices | None = None
     training: TrainingDesk | None = None
     mobile: MobileDuty | None = None
+    signals: BoothSignals | None = None
 
     def follow_card_events(self, dispatch: Callable[[Callable[[], None]], None]) -> None:
         """Card insertions and removals reach the capture flow through ``dispatch``.
@@ -148,6 +152,8 @@ def build_booth(
         outbox = stack.enter_context(Outbox(config.outbox_path))
         audit = AuditLog(config.audit_path)
         stack.callback(audit.close)
+        signals = stack.enter_context(open_booth_signals(config))  # LEDs, buzzer, call button
+        device_health = signals.watch_health(DeviceHealthProbe((sensor, reader)))
         feed: RosterFeed | None = None
         uplink = None
         send: Send = outbox.sendables.enqueue  # everything to send waits in the outbox
@@ -157,7 +163,7 @@ def build_booth(
                 config.edge,
                 outbox,
                 settings=config.uplink,
-                device_health=DeviceHealthProbe((sensor, reader)),
+                device_health=device_health,
             )
             send = uplink.send
         duty = MobileDuty(config.data_dir, config.mobile)
@@ -215,11 +221,15 @@ def build_booth(
             documents_for=documents_for,
             services=[str(s) for s in office.services.enabled_services()],
             idle_seconds=config.timeouts.resident_idle_seconds,
+            regions=RegionTable.from_config(config.region),
         )
         edge_ca = config.edge.ca_cert_path if config.edge is not None else None
-        card_login = SmartCardLogin(
-            reader, OperatorCardTrust.for_booth(config.operator_cards, edge_ca), audit=audit
-        )
+        trust = OperatorCardTrust.for_booth(config.operator_cards, edge_ca)
+        card_login = SmartCardLogin(reader, trust, audit=audit)
+        if uplink is not None and trust.crl_path is not None:  # revocations over MQTT
+            crl_feed = CrlFeed(trust)
+            crl_feed.attach(uplink.client)
+            stack.callback(crl_feed.close)
         capture = CaptureFlow(
             booth_id=config.booth_id,
             login=card_login,
@@ -228,7 +238,7 @@ def build_booth(
             sensor=sensor,
             sealer=sealer,
             outbox=writer,
-            audit=audit,
+            audit=signals.watch_flow(audit),
             fingers=[str(f) for f in office.finger_order()],
             required_background=background_for,
             office_district_code=office.district_code,
@@ -271,8 +281,15 @@ def build_booth(
             training=training,
             reviews=reviews,
             mobile=duty,
+            signals=signals,
         )
         if uplink is not None and guard_power:
             _guard_power(booth, uplink)
+        signals.follow(  # without an edge: no power news, no call to send, own device checks
+            step=str(capture.step),
+            power=booth.power,
+            send=send if uplink is not None else None,
+            check_devices=uplink is None,
+        )
         booth._resources = stack.pop_all()
         return booth

@@ -28,16 +28,18 @@ CHALLENGE_BYTES = 32
 
 
 class SmartCardLogin:
-    """Operator login that proves the card is the office's, then trusts who it names.
+    """Operator login with a PIV card: prove the card is the office's, then trust who
+    its certificate names.
 
-    1. The card's certificate must be issued by an office CA the booth trusts, be an
-       operator certificate, be valid now and not revoked — checked *before* the PIN
-       is sent, so a card the office never issued never sees an operator's PIN.
-    2. VERIFY the PIN on the card (the card counts the tries).
-    3. The card signs a fresh random challenge; the signature must verify with the
-       key in the certificate (a copied certificate without the card's key fails).
-    4. The operator id and name come from the certificate; the card's own identity
-       files must agree with it.
+    1. The certificate in the card's PIV Authentication slot (GET DATA, no PIN) must be
+       issued by an office CA the booth trusts, be an operator certificate, be valid now
+       and not revoked — checked *before* the PIN is sent, so a card the office never
+       issued never sees an operator's PIN.
+    2. VERIFY the PIN on the card (the card counts the tries; PinError / PinBlocked).
+    3. The card signs a fresh random challenge (GENERAL AUTHENTICATE, ECDSA P-256 in
+       slot 9A); the signature must verify with the key in the certificate (a copied
+       certificate without the card's key fails).
+    4. The operator id and name come from the certificate.
 
     A refused card is reset (its verified PIN no longer counts), audited as
     ``operator.card_refused`` with the reason and certificate serial (never a PIN or
@@ -60,7 +62,7 @@ class SmartCardLogin:
         try:
             certified = self._certified_operator()
             self._reader.verify_pin(pin)
-            self._prove_key_and_identity(certified)
+            self._prove_key(certified)
         except CardNotGenuine as err:
             self._refuse(err)
             raise OperatorCardRefused(err) from err
@@ -76,16 +78,9 @@ class SmartCardLogin:
         certificate = self._reader.read_operator_certificate()
         return verify_operator_certificate(certificate, issuers, revoked_serials=revoked)
 
-    def _prove_key_and_identity(self, certified: CertifiedOperator) -> None:
+    def _prove_key(self, certified: CertifiedOperator) -> None:
         challenge = self._random_bytes(CHALLENGE_BYTES)
         verify_card_signature(certified, challenge, self._reader.sign_challenge(challenge))
-        on_card = self._reader.read_operator()
-        if (on_card.operator_id, on_card.name) != (certified.operator_id, certified.name):
-            raise CardNotGenuine(
-                "The card's identity files do not match its certificate.",
-                reason="data_mismatch",
-                serial=certified.serial,
-            )
 
     def _refuse(self, err: CardNotGenuine) -> None:
         serial = f"{err.serial:x}" if err.serial is not None else None

@@ -295,7 +295,7 @@ class Provisioner:
             ca.revoke(int(entry.cert_serial, 16))
             notes.append(f"certificate {entry.cert_serial} revoked")
         if sync_crl(self.office):
-            notes.append("new CRL in edge/tls/crl.pem: install it on the edge, restart mosquitto")
+            notes.append("new CRL in edge/tls/crl.pem: `office crl --edge-ssh H` reloads the edge")
         self.office.save_inventory(self.inventory)
         outcome = self.add(
             booth_id,
@@ -322,6 +322,7 @@ class Provisioner:
                 **self._booth_vars(booth_id, entry.host, entry.port),
                 "rekam_release_version": release.version,
                 "rekam_release_tarball": str(release.tarball.resolve()),
+                "rekam_crl_pem": self.office.load_ca().crl_path.read_text(encoding="ascii"),
             }
             run = self.runner.run(
                 "booth_update.yml",

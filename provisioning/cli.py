@@ -8,11 +8,18 @@
                                                  [--old-outbox F]
     rekam-provision [--office DIR] booth update (--all | booth-NN ...) [--release SOURCE_DIR]
     rekam-provision [--office DIR] booth status
+    rekam-provision [--office DIR] booth revoke booth-NN [--edge-ssh H[:P] --edge-host-key K]
+    rekam-provision [--office DIR] office crl --edge-ssh H[:P] --edge-host-key SHA256:...
     rekam-provision [--office DIR] operator issue --operator-id ID --name NAME
                                    --card-public-key FILE --out CERT.der|pem [--days N]
     rekam-provision [--office DIR] operator revoke (--serial S | --operator-id ID)
+    rekam-provision [--office DIR] operator enrol --operator-id ID --name NAME [--reader R]
+    rekam-provision [--office DIR] operator certify-key --operator-id ID --name NAME
+    rekam-provision edge install ...          (the edge box over SSH)
+    rekam-provision lab up|status|shell|down|rehearse ...   (throwaway machines, root only)
 
 Every operation is idempotent: run it again and it reports that nothing changed.
+Messages are in Indonesian; ``--lang en`` (before the area) shows them in English.
 Exit status: 0 success, 1 a booth failed (self-test, rollback, unreachable), 2 usage.
 """
 
@@ -23,10 +30,14 @@ import sys
 from pathlib import Path
 
 from ektp.errors import RekamError
+from ektp.i18n import LANGUAGES, N_
 from provisioning.booth_ops import Provisioner
-from provisioning.errors import HostKeyError, ProvisioningError
+from provisioning.crl import add_crl_parsers, run_crl_command
+from provisioning.edge_cli import add_edge_parser, run_edge
+from provisioning.errors import HostKeyError
 from provisioning.hostkeys import keys_from_known_hosts, pin_by_fingerprint
 from provisioning.inventory import OfficeSettings
+from provisioning.lab.cli import add_lab_parser, run_lab
 from provisioning.office import OfficeDirectory, edge_install_hint, init_office
 from provisioning.operator_cli import add_operator_parser, run_operator
 from provisioning.outcome import Outcome
@@ -36,7 +47,23 @@ from provisioning.report import (
     outcome_table,
     selftest_table,
     status_table,
+    tr,
 )
+
+MSG_NO_PINNED_KEY = N_(
+    "No pinned host key for {host}: pass --host-key with the fingerprint shown on the "
+    "unit's console (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`) or "
+    "--known-hosts FILE."
+)
+MSG_OFFICE_IN = N_("Office {name} in {root}:")
+MSG_CREATED = N_("created")
+MSG_KEPT = N_("kept")
+MSG_OFFICE_UNCHANGED = N_("Nothing changed: the office was already set up.")
+MSG_OFFICE_CHANGED = N_("{count} item(s) created or updated.")
+MSG_SELFTEST_ON = N_("Hardware self-test on {booth_id}:")
+MSG_PLANNED_ON = N_("System steps planned on {booth_id} (check mode, not applied):")
+MSG_NAME_BOOTHS = N_("name the booths to update, or --all")
+MSG_RELEASE = N_("Release {version} ({tarball})")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,10 +79,16 @@ def _parser() -> argparse.ArgumentParser:
         help="the office directory (CA, inventory, edge files); default ./rekam-office",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
-    areas = parser.add_subparsers(dest="area", metavar="{office,booth,operator}")
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default="id",
+        help="language of the messages: id (Bahasa Indonesia, the default) or en",
+    )
+    areas = parser.add_subparsers(dest="area", metavar="{office,booth,operator,edge,lab}")
 
     office = areas.add_parser("office", help="the office: CA, edge broker files, inventory")
-    office_cmds = office.add_subparsers(dest="command", metavar="{init}")
+    office_cmds = office.add_subparsers(dest="command", metavar="{init,crl}")
     init = office_cmds.add_parser(
         "init",
         help="create the office CA, the edge's broker certificate and config, "
@@ -108,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     booth = areas.add_parser("booth", help="add, replace, update, or check booths")
-    cmds = booth.add_subparsers(dest="command", metavar="{add,replace,update,status}")
+    cmds = booth.add_subparsers(dest="command", metavar="{add,replace,update,status,revoke}")
     add = cmds.add_parser(
         "add",
         help="turn a fresh Raspberry Pi into a booth (packages, Rekam, identity, "
@@ -165,7 +198,10 @@ def _parser() -> argparse.ArgumentParser:
         help=status_help,
         description=f"Show {status_help} (read-only: runs the self-test, changes nothing).",
     )
+    add_crl_parsers(office_cmds, cmds)  # office crl, booth revoke
     add_operator_parser(areas)
+    add_edge_parser(areas)
+    add_lab_parser(areas)
     return parser
 
 
@@ -196,11 +232,7 @@ def _host_keys(args: argparse.Namespace, provisioner: Provisioner) -> list[str]:
     for entry in provisioner.inventory.booths.values():
         if (entry.host, entry.port) == (args.host, args.port) and entry.host_keys:
             return entry.host_keys
-    raise HostKeyError(
-        f"No pinned host key for {args.host}: pass --host-key with the fingerprint shown on "
-        "the unit's console (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`) or "
-        "--known-hosts FILE."
-    )
+    raise HostKeyError(MSG_NO_PINNED_KEY, host=args.host)
 
 
 def _office_init(args: argparse.Namespace, office: OfficeDirectory) -> int:
@@ -225,28 +257,33 @@ def _office_init(args: argparse.Namespace, office: OfficeDirectory) -> int:
         broker_names=["localhost", *args.broker_name],
         broker_ips=["127.0.0.1"],
     )
-    rows = "\n".join(f"  {'created' if c else 'kept   '}  {what}" for what, c in result.steps)
-    print(f"Office {args.name} in {office.root}:\n{rows}")
+    lang = args.lang
+    created, kept = tr(MSG_CREATED, lang), tr(MSG_KEPT, lang)
+    width = max(len(created), len(kept))
+    rows = "\n".join(
+        f"  {(created if c else kept).ljust(width)}  {what}" for what, c in result.steps
+    )
+    print(tr(MSG_OFFICE_IN, lang, name=args.name, root=office.root) + "\n" + rows)
     print(
-        "Nothing changed: the office was already set up."
+        tr(MSG_OFFICE_UNCHANGED, lang)
         if result.changed == 0
-        else f"{result.changed} item(s) created or updated.\n{edge_install_hint(office)}"
+        else tr(MSG_OFFICE_CHANGED, lang, count=result.changed) + "\n" + edge_install_hint(office)
     )
     return 0
 
 
-def _finish(outcomes: list[Outcome], provisioner: Provisioner) -> int:
+def _finish(outcomes: list[Outcome], provisioner: Provisioner, lang: str) -> int:
     for outcome in outcomes:
         if outcome.selftest:
-            print(f"\nHardware self-test on {outcome.booth_id}:\n{selftest_table(outcome)}")
+            heading = tr(MSG_SELFTEST_ON, lang, booth_id=outcome.booth_id)
+            print(f"\n{heading}\n{selftest_table(outcome, lang)}")
         if outcome.planned_steps:
             steps = "\n".join(f"  - {step}" for step in outcome.planned_steps)
-            print(
-                f"\nSystem steps planned on {outcome.booth_id} (check mode, not applied):\n{steps}"
-            )
-    print("\n" + outcome_table(outcomes))
-    print(change_summary(outcomes, plan_system=provisioner.settings.plan_system_changes))
-    commands = edge_key_commands(outcomes, provisioner.office)
+            print(f"\n{tr(MSG_PLANNED_ON, lang, booth_id=outcome.booth_id)}\n{steps}")
+    print("\n" + outcome_table(outcomes, lang))
+    plan_system = provisioner.settings.plan_system_changes
+    print(change_summary(outcomes, plan_system=plan_system, lang=lang))
+    commands = edge_key_commands(outcomes, provisioner.office, lang)
     if commands:
         print("\n" + commands)
     return 1 if any(o.failed for o in outcomes) else 0
@@ -259,7 +296,7 @@ def _booth(args: argparse.Namespace, office: OfficeDirectory) -> int:
             keys = _host_keys(args, provisioner)
             release = provisioner.release(args.release)
             outcome = provisioner.add(args.booth_id, args.host, args.port, keys, release=release)
-            return _finish([outcome], provisioner)
+            return _finish([outcome], provisioner, args.lang)
         if args.command == "replace":
             keys = _host_keys(args, provisioner)
             outcome = provisioner.replace(
@@ -270,19 +307,19 @@ def _booth(args: argparse.Namespace, office: OfficeDirectory) -> int:
                 old_outbox=args.old_outbox,
                 release=provisioner.release(args.release),
             )
-            return _finish([outcome], provisioner)
+            return _finish([outcome], provisioner, args.lang)
         if args.command == "update":
             ids = sorted(provisioner.inventory.booths) if args.all else args.booth_ids
             if not ids:
-                print("rekam-provision: name the booths to update, or --all", file=sys.stderr)
+                print(f"rekam-provision: {tr(MSG_NAME_BOOTHS, args.lang)}", file=sys.stderr)
                 return 2
             for booth_id in ids:
                 provisioner.inventory.booth(booth_id)
             release = provisioner.release(args.release)
-            print(f"Release {release.version} ({release.tarball})")
-            return _finish(provisioner.update(ids, release), provisioner)
+            print(tr(MSG_RELEASE, args.lang, version=release.version, tarball=release.tarball))
+            return _finish(provisioner.update(ids, release), provisioner, args.lang)
         outcomes = provisioner.status()
-        print("\n" + status_table(provisioner.inventory, outcomes))
+        print("\n" + status_table(provisioner.inventory, outcomes, args.lang))
         return 1 if any(o.failed for o in outcomes) else 0
 
 
@@ -294,15 +331,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     office = OfficeDirectory(args.office)
     try:
+        if getattr(args, "crl_command", None):
+            return run_crl_command(args, office)
         if args.area == "office":
             return _office_init(args, office)
         if args.area == "operator":
             return run_operator(args, office)
+        if args.area == "edge":
+            return run_edge(args, office)
+        if args.area == "lab":
+            return run_lab(args)
         return _booth(args, office)
-    except ProvisioningError as err:  # our root: a sentence for the technician
-        print(f"rekam-provision: {err}", file=sys.stderr)
+    except RekamError as err:  # our root and ektp's: a sentence in the technician's language
+        print(f"rekam-provision: {err.localized(args.lang)}", file=sys.stderr)
         return 1
-    except (RekamError, FileNotFoundError) as err:  # ektp/certificate errors, a missing file
+    except FileNotFoundError as err:  # a missing file
         print(f"rekam-provision: {err}", file=sys.stderr)
         return 1
 

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from ektp.pki import validate_booth_id
-from provisioning.errors import UnknownBooth
+from provisioning.errors import MSG_UNKNOWN_BOOTH, UnknownBooth
 
 
 class _Model(BaseModel):
@@ -138,7 +138,7 @@ class Inventory(_Model):
         try:
             return self.booths[booth_id]
         except KeyError:
-            raise UnknownBooth(f"{booth_id} is not in the inventory") from None
+            raise UnknownBooth(MSG_UNKNOWN_BOOTH, booth_id=booth_id) from None
 
     def add_booth(self, booth_id: str, entry: BoothEntry) -> None:
         validate_booth_id(booth_id)

@@ -36,7 +36,7 @@ from ektp.pki import EDGE_IDENTITY, OfficeCA, dev_issue_identity
 from ektp.pki.review_key import load_or_create_review_key, public_key_path
 from hardware.config import HardwareConfig
 from kiosk.config.booth import BoothConfig
-from provisioning.errors import OfficeError
+from provisioning.errors import MSG_NO_OFFICE, MSG_OTHER_OFFICE, OfficeError
 from provisioning.inventory import Inventory, OfficeSettings, load_inventory, save_inventory
 from provisioning.layout import BoothLayout
 from provisioning.tomlwrite import dumps
@@ -112,10 +112,7 @@ class OfficeDirectory:
 
     def load_inventory(self) -> Inventory:
         if not self.inventory_path.exists():
-            raise OfficeError(
-                f"No office in {self.root}: run `rekam-provision office init` first "
-                "(or pass --office DIR)."
-            )
+            raise OfficeError(MSG_NO_OFFICE, root=self.root)
         return load_inventory(self.inventory_path)
 
     def save_inventory(self, inventory: Inventory) -> bool:
@@ -248,6 +245,7 @@ def edge_config_toml(settings: OfficeSettings) -> str:
             },
             "review": {"key_path": str(EDGE_ETC / "review" / "review.key")},
             "web": {"host": "0.0.0.0"},  # the office PCs open the dashboard
+            "crl": {"path": str(tls / "crl.pem")},  # published to the booths on office/crl
         }
     )
     return render_edge_toml(
@@ -281,10 +279,7 @@ def init_office(
     if office.inventory_path.exists():
         inventory = office.load_inventory()
         if inventory.office != settings:
-            raise OfficeError(
-                f"{office.inventory_path} already describes an office with other settings; "
-                "edit it, or use another --office directory."
-            )
+            raise OfficeError(MSG_OTHER_OFFICE, inventory=office.inventory_path)
     else:
         inventory = Inventory(office=settings)
     created_ca = not (office.ca_dir / "ca.key").exists()

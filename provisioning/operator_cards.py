@@ -1,7 +1,9 @@
 """Operator cards at the office: issue a card's certificate, revoke it, keep the register.
 
-An operator card makes its Ed25519 key pair itself and only ever shows its PUBLIC
-key (the personalisation tool reads it from the card). ``operator issue`` signs an
+An operator card is a PIV card: it makes its ECC P-256 key pair itself (slot 9A) and
+only ever shows its PUBLIC key. ``operator enrol`` (:mod:`provisioning.operator_enrol`)
+does the whole personalisation through a USB reader; for a card personalised with
+another tool (yubico-piv-tool, piv-tool), ``operator issue`` signs an
 operator certificate for that key with the office CA
 (:meth:`ektp.pki.OperatorCardIssuer.certificate_for`, the same
 certificate booths check at login), writes it for the personalisation tool, and
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from ektp.pki import OperatorCardIssuer, PkiError
@@ -31,7 +33,7 @@ REGISTER_FILE = "operator-cards.json"
 CERTIFICATES_DIR = "operator-cards"
 """A PEM copy of every operator certificate issued, ``<operator id>-<serial hex>.crt``."""
 MAX_CARD_DAYS = 3650
-_RAW_KEY_LENGTH = 32
+_POINT_LENGTH = 65  # an uncompressed P-256 point: 04 X Y
 _OPERATOR_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -82,16 +84,22 @@ class OperatorRegister:
 
 
 def read_card_public_key(path: Path) -> bytes:
-    """The card's raw Ed25519 public key from ``path``: PEM or DER SubjectPublicKeyInfo,
-    32 raw bytes, or those bytes as 64 hex digits."""
+    """The card's P-256 public key from the file ``path`` (see :func:`parse_card_public_key`)."""
     try:
         data = path.read_bytes()
     except OSError as err:
         raise OperatorCardError(f"Cannot read the card's public key {path}: {err}.") from err
+    return parse_card_public_key(data, str(path))
+
+
+def parse_card_public_key(data: bytes, source: str) -> bytes:
+    """A card's P-256 public key as its uncompressed point, from PEM or DER
+    SubjectPublicKeyInfo (``yubico-piv-tool -a generate`` writes PEM), the 65-byte point, or
+    those bytes as 130 hex digits; ``source`` names where it came from in errors."""
     text = data.strip()
-    if re.fullmatch(rb"[0-9A-Fa-f]{64}", text):
+    if re.fullmatch(rb"[0-9A-Fa-f]{130}", text):
         return bytes.fromhex(text.decode("ascii"))
-    if len(data) == _RAW_KEY_LENGTH:
+    if len(data) == _POINT_LENGTH and data[0] == 0x04:
         return data
     try:
         key = (
@@ -101,14 +109,16 @@ def read_card_public_key(path: Path) -> bytes:
         )
     except (ValueError, TypeError) as err:
         raise OperatorCardError(
-            f"{path} is not a public key (expected PEM, DER, 32 raw bytes or 64 hex digits)."
+            f"{source} is not a public key (expected PEM, DER, a 65-byte point or 130 hex digits)."
         ) from err
-    if not isinstance(key, ed25519.Ed25519PublicKey):
-        raise OperatorCardError(f"{path} is not an Ed25519 key; operator cards use Ed25519.")
-    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise OperatorCardError(f"{source} is not a P-256 key; operator cards use ECC P-256.")
+    return key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
 
 
-def _check_operator(operator_id: str, name: str, days: int) -> None:
+def check_operator(operator_id: str, name: str, days: int) -> None:
     if not _OPERATOR_ID.fullmatch(operator_id):
         raise OperatorCardError(
             f"Operator id {operator_id!r} is not valid: 1-64 letters, digits, '.', '_' or '-', "
@@ -140,12 +150,13 @@ def issue_operator_card(
     name: str,
     days: int,
 ) -> tuple[IssuedCard, bytes]:
-    """Certify a card's raw Ed25519 ``public_key`` for an operator; (record, DER certificate)."""
-    _check_operator(operator_id, name, days)
+    """Certify a card's P-256 ``public_key`` (uncompressed point) for an operator;
+    (record, DER certificate)."""
+    check_operator(operator_id, name, days)
     try:
-        ed25519.Ed25519PublicKey.from_public_bytes(public_key)
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), public_key)
     except ValueError as err:
-        raise OperatorCardError("The card's public key is not a valid Ed25519 key.") from err
+        raise OperatorCardError("The card's public key is not a valid P-256 key.") from err
     register = OperatorRegister(office)
     cards = register.cards()
     der = _issuer(office).certificate_for(public_key, operator_id=operator_id, name=name, days=days)

@@ -125,7 +125,13 @@ def _top(module: str) -> str:
 
 def _allowed_for_provisioning(target: str) -> bool:
     return _top(target) in ("ektp", "provisioning") or target.startswith(
-        ("kiosk.config", "edge_controller.config", "hardware.config")
+        (
+            "kiosk.config",
+            "edge_controller.config",
+            "hardware.config",
+            "hardware.smartcard",  # operator enrol: the technician's USB card reader
+            "hardware.errors",
+        )
     )
 
 
@@ -145,7 +151,8 @@ RULES = {
     "kiosk": "kiosk imports only ektp and hardware (never edge_controller or central)",
     "provisioning": "provisioning imports only ektp and the config models of kiosk, "
     "edge_controller and the booth's devices (kiosk.config*, edge_controller.config*, "
-    "hardware.config)",
+    "hardware.config) and the smart-card reader for operator enrol (hardware.smartcard*, "
+    "hardware.errors)",
 }
 
 

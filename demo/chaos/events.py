@@ -23,13 +23,13 @@ The verdict, per event of every committed enrollment:
 
 from __future__ import annotations
 
-import json
-import os
 import sqlite3
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from demo.chaos.evidence import JsonLinesJournal, read_json_lines
 
 EVENTS_JOURNAL_NAME = "events.jsonl"
 EVENT_KINDS = ("check_in", "ticket_called", "card_delivered")
@@ -48,45 +48,21 @@ class KeptEvent:
     event_id: str
 
 
-class EventJournal:
-    """Append-only, fsynced; a line torn by a kill is not a promise and is dropped."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        if path.exists():
-            data = path.read_bytes()
-            if data and not data.endswith(b"\n"):
-                with path.open("r+b") as handle:
-                    handle.truncate(data.rfind(b"\n") + 1)
-                    os.fsync(handle.fileno())
+class EventJournal(JsonLinesJournal):
+    """The events a booth kept (see the module docstring)."""
 
     def entries(self) -> list[KeptEvent]:
         return read_event_journal(self.path)
 
     def append(self, entry: KeptEvent) -> None:
-        line = json.dumps(
-            {"serial": entry.serial, "kind": entry.kind, "event_id": entry.event_id},
-            separators=(",", ":"),
-        )
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line.encode() + b"\n")
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        self.append_line({"serial": entry.serial, "kind": entry.kind, "event_id": entry.event_id})
 
 
 def read_event_journal(path: Path) -> list[KeptEvent]:
-    if not path.exists():
-        return []
-    entries = []
-    for line in path.read_bytes().split(b"\n"):
-        try:
-            item = json.loads(line)
-        except ValueError:
-            continue  # empty or torn by a kill mid-write
-        entries.append(KeptEvent(int(item["serial"]), str(item["kind"]), str(item["event_id"])))
-    return entries
+    return [
+        KeptEvent(int(str(item["serial"])), str(item["kind"]), str(item["event_id"]))
+        for item in read_json_lines(path)
+    ]
 
 
 def _read_only(path: Path) -> sqlite3.Connection:

@@ -53,8 +53,9 @@ class CentralRow:
     path: Path
 
 
-class Journal:
-    """Append-only, fsynced, torn-tail tolerant (see the module docstring)."""
+class JsonLinesJournal:
+    """Append-only JSON lines, fsynced; a line torn by a kill is not a promise: it is cut
+    off when the journal is reopened and skipped when read."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -70,19 +71,8 @@ class Journal:
                 handle.flush()
                 os.fsync(handle.fileno())
 
-    def entries(self) -> list[JournalEntry]:
-        return read_journal(self.path)
-
-    def append(self, entry: JournalEntry) -> None:
-        line = json.dumps(
-            {
-                "serial": entry.serial,
-                "packet_id": entry.packet_id,
-                "sha256": entry.sha256,
-                "recovered": entry.recovered,
-            },
-            separators=(",", ":"),
-        )
+    def append_line(self, item: dict[str, object]) -> None:
+        line = json.dumps(item, separators=(",", ":"))
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, line.encode() + b"\n")
@@ -91,25 +81,46 @@ class Journal:
             os.close(fd)
 
 
-def read_journal(path: Path) -> list[JournalEntry]:
+def read_json_lines(path: Path) -> list[dict[str, object]]:
     """Every complete line of a journal (a torn last line is not a promise yet)."""
     if not path.exists():
         return []
-    entries = []
+    items = []
     for line in path.read_bytes().split(b"\n"):
         try:
-            item = json.loads(line)
+            items.append(json.loads(line))
         except ValueError:
             continue  # empty or torn by a kill mid-write
-        entries.append(
-            JournalEntry(
-                int(item["serial"]),
-                str(item["packet_id"]),
-                str(item["sha256"]),
-                bool(item.get("recovered", False)),
-            )
+    return items
+
+
+class Journal(JsonLinesJournal):
+    """The booth's committed packets (see the module docstring)."""
+
+    def entries(self) -> list[JournalEntry]:
+        return read_journal(self.path)
+
+    def append(self, entry: JournalEntry) -> None:
+        self.append_line(
+            {
+                "serial": entry.serial,
+                "packet_id": entry.packet_id,
+                "sha256": entry.sha256,
+                "recovered": entry.recovered,
+            }
         )
-    return entries
+
+
+def read_journal(path: Path) -> list[JournalEntry]:
+    return [
+        JournalEntry(
+            int(str(item["serial"])),
+            str(item["packet_id"]),
+            str(item["sha256"]),
+            bool(item.get("recovered", False)),
+        )
+        for item in read_json_lines(path)
+    ]
 
 
 @contextmanager

@@ -4,7 +4,9 @@
 the same files, :mod:`edge_controller.config.mosquitto`); ``rekam-edge run`` starts one when
 the config has a ``[broker]`` section. It copies the TLS files into its own runtime
 directory so that mosquitto, which drops from root to user ``mosquitto`` before reading
-its key, can read them (group-readable key, 0640).
+its key, can read them (group-readable key, 0640). With ``persistence`` on, mosquitto
+keeps its database in the configured ``persistence_directory`` (made and handed to the
+broker's account if needed), so retained messages survive a restart of the broker.
 """
 
 from __future__ import annotations
@@ -22,10 +24,13 @@ import time
 from pathlib import Path
 from typing import IO
 
+from cryptography import x509
+
 from edge_controller.config.broker import BrokerConfig
 from edge_controller.config.mosquitto import write_broker_files
 from ektp.errors import RekamError
 from ektp.i18n import N_
+from ektp.pki import crl_signed_by_one_of
 
 RELOAD_LOG_LINE = "Reloading config."
 
@@ -34,6 +39,25 @@ class BrokerStartError(RekamError, RuntimeError):
     """mosquitto exited or did not accept TLS connections in time."""
 
     code = "broker_start"
+
+
+def check_crl(crl_path: Path, ca_cert_path: Path) -> None:
+    """Raise BrokerStartError unless ``crl_path`` is a CRL signed by the office CA.
+
+    mosquitto 2.0.11 reloading a ``crlfile`` it cannot parse logs the error and goes
+    on WITHOUT a CRL: every revoked certificate gets in again. Never reload with one.
+    """
+    try:
+        crl = x509.load_pem_x509_crl(crl_path.read_bytes())
+        issuers = x509.load_pem_x509_certificates(ca_cert_path.read_bytes())
+    except (OSError, ValueError) as err:
+        raise BrokerStartError(
+            N_("{path} is not a readable revocation list"), path=str(crl_path)
+        ) from err
+    if not crl_signed_by_one_of(crl, issuers):
+        raise BrokerStartError(
+            N_("{path} is not the office CA's revocation list"), path=str(crl_path)
+        )
 
 
 def _require_traversable(directory: Path, uid: int, gid: int) -> None:
@@ -145,11 +169,14 @@ class MosquittoProcess:
                 os.chown(target, 0, account[1])
             update[field] = target
         if self.config.persistence:
-            persist = runtime / "persist"
-            persist.mkdir(exist_ok=True)
+            # the configured directory, not the runtime one: retained messages and
+            # queued QoS 1 messages must outlive this object (and the machine's reboot)
+            persist = self.config.persistence_directory
+            persist.mkdir(parents=True, exist_ok=True)
             if account:
-                os.chown(persist, account[0], account[1])
-            update["persistence_directory"] = persist
+                _require_traversable(persist, *account)
+                if persist.stat().st_uid != account[0]:
+                    os.chown(persist, account[0], account[1])
         # mosquitto flushes a log file line by line, but not stdout into a pipe or file.
         self.log_path.touch()
         if account:
@@ -253,8 +280,12 @@ class MosquittoProcess:
         """Copy the TLS files again, SIGHUP, and wait until mosquitto is reloading.
 
         mosquitto 2.0 then re-reads its config, ACL, certificates and CRL before it
-        serves the next connection (its loop is single-threaded).
+        serves the next connection (its loop is single-threaded); connected clients
+        stay connected. A CRL that is not the office CA's is refused first
+        (:func:`check_crl`): mosquitto would drop it and admit revoked clients.
         """
+        if self.config.crl_path is not None:
+            check_crl(self.config.crl_path, self.config.ca_cert_path)  # mosquitto fails open
         self._prepare()
         if not self.running:
             return

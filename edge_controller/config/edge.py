@@ -19,6 +19,7 @@ from pydantic import Field
 from edge_controller.config.broker import BrokerConfig
 from edge_controller.config.calendar import CalendarConfig
 from edge_controller.config.coverage import CoverageConfig
+from edge_controller.config.crl import CrlPublishConfig
 from edge_controller.config.database import DatabaseConfig
 from edge_controller.config.health import HealthConfig
 from edge_controller.config.power import PowerConfig
@@ -30,6 +31,7 @@ from edge_controller.config.section import ConfigSection
 from edge_controller.config.upstream import UpstreamConfig
 from edge_controller.config.web import WebConfig
 from ektp.mqtt.config import MqttClientConfig
+from ektp.regions import RegionConfig
 from ektp.timezones import TimezoneName
 
 
@@ -92,6 +94,10 @@ class EdgeConfig(ConfigSection):
     roster: RosterPublishConfig = Field(
         default_factory=RosterPublishConfig, description="Roster digests sent to the booths."
     )
+    crl: CrlPublishConfig = Field(
+        default_factory=CrlPublishConfig,
+        description="The office CRL the edge publishes on office/crl (revoked cards).",
+    )
     power: PowerConfig | None = Field(
         default=None,
         description="Watch the UPS (NUT) and the generator, publish office/power, shut down.",
@@ -121,6 +127,11 @@ class EdgeConfig(ConfigSection):
         default_factory=CalendarConfig,
         description="The days the office records: weekly days off and holidays (schedule "
         "and coverage projection skip the others).",
+    )
+    region: RegionConfig = Field(
+        default_factory=RegionConfig,
+        description="The office's district and how much of the official Kemendagri region "
+        "table checks the NIKs and KKs of an imported roster.",
     )
 
     @property

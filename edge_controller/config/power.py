@@ -41,6 +41,35 @@ class PowerConfig(ConfigSection):
         description="On battery with less runtime left than this counts as low battery "
         "(shut down) even before the UPS says LB; None: wait for LB.",
     )
+    low_battery_charge_pct: float | None = Field(
+        30.0,
+        ge=0,
+        le=100,
+        description="For a UPS that reports no battery.runtime: on battery with less "
+        "charge than this (%) counts as low battery (shut down) even before it says LB; "
+        "None: wait for LB.",
+    )
+    capture_margin_charge_pct: float | None = Field(
+        50.0,
+        ge=0,
+        le=100,
+        description="For a UPS that reports no battery.runtime: on battery with less "
+        "charge than this (%), booths start no new capture.",
+    )
+    ups_power_off: bool = Field(
+        True,
+        description="On a decided shutdown, once the booths are down and before the edge "
+        "halts, ask the UPS to turn off after ups_off_delay_s and on again when the mains "
+        "returns (NUT's shutdown.return, else load.off.delay), so the office comes back "
+        "by itself. The UPS login needs 'instcmds = all' and 'actions = SET' in upsd.users.",
+    )
+    ups_off_delay_s: int = Field(
+        120,
+        ge=20,
+        le=3600,
+        description="Seconds from that command to the UPS output going off: longer than "
+        "the edge needs to halt.",
+    )
     republish_s: Duration = Field(
         30.0, description="Re-publish office/power this often (fresh runtime left)."
     )

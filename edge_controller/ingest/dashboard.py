@@ -77,4 +77,5 @@ def dashboard_deps(
         web=web,
         collectors=(UpstreamCollector(latest_upstream_status),),
         review=config.review,
+        region=config.region,
     )

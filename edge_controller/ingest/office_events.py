@@ -3,7 +3,8 @@
 :class:`OfficeEvents` applies each :class:`~ektp.messages.EventMessage` on the
 database thread — a capture refused for power goes to the outage log, a booth back
 from mobile duty to the mobile statistics, check-ins and ticket calls to the
-:class:`~edge_controller.queue.OfficeQueue` — and stores practice results. The
+:class:`~edge_controller.queue.OfficeQueue`, a call for an operator nowhere else than the
+received-events log (the queue page reads it there) — and stores practice results. The
 retained ``office/queue`` is republished after every queue change and after every
 reconnect (:meth:`OfficeEvents.request_queue_publish`).
 """
@@ -27,6 +28,7 @@ from edge_controller.power import OutageLog
 from edge_controller.queue import OfficeQueue, QueueEventError
 from edge_controller.training import store_training_result
 from ektp.messages import (
+    OPERATOR_CALL_EVENT,
     POWER_REFUSAL_EVENT,
     AckMessage,
     EventMessage,
@@ -130,6 +132,10 @@ class OfficeEvents:
                     event.booth_id, str(event.event_id), event.at, state
                 )
             )
+            return
+        if event.kind == "audit" and event.name == OPERATOR_CALL_EVENT:
+            # kept in booth_events above: the queue page shows it until the booth next acts
+            log.info("booth %s asks for an operator", event.booth_id)
             return
         if is_mobile_event(event):  # a booth back from mobile duty: statistics only
             now = self._now()

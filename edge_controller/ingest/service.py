@@ -36,6 +36,7 @@ from edge_controller.booths.monitor import (
     open_alerts,
     registered_booths,
 )
+from edge_controller.broker.crl_publisher import CrlPublisher
 from edge_controller.broker.process import MosquittoProcess
 from edge_controller.config.edge import EdgeConfig
 from edge_controller.config.web import WebConfig
@@ -171,8 +172,12 @@ class EdgeService:
         try:
             await self.events.open()
             self.monitor.know(await parts.db.run(registered_booths))
+            crl = self._crl_publisher()
             parts.reconnects.bind(
-                self._loop, self.events.request_queue_publish, self.roster_publisher.republish_all
+                self._loop,
+                self.events.request_queue_publish,
+                self.roster_publisher.republish_all,
+                *([crl.republish] if crl else []),
             )
             await self._connect_and_subscribe()
             tasks = [
@@ -183,6 +188,7 @@ class EdgeService:
                     self.roster_publisher.run(parts.db.run, self.client), name="roster"
                 ),
                 asyncio.create_task(parts.review_publisher().run(), name="reviews"),
+                *([asyncio.create_task(crl.run(), name="crl")] if crl else []),
             ]
             if parts.open_power is not None:
                 self.power = parts.open_power()
@@ -197,6 +203,14 @@ class EdgeService:
             await self._stop.wait()
         finally:
             await self._shut_down(tasks)
+
+    def _crl_publisher(self) -> CrlPublisher | None:
+        """Publishes the office CRL on office/crl, when the edge knows where it lies."""
+        config, broker = self.config.crl, self.config.broker
+        path = config.path or (broker.crl_path if broker is not None else None)
+        if path is None:
+            return None
+        return CrlPublisher(path, self.client, check_interval_s=config.check_interval_s)
 
     async def _start_forwarder(self, forwarder: Forwarder) -> asyncio.Task[None]:
         await forwarder.start()

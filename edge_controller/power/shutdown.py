@@ -8,12 +8,16 @@ edge is going down, and a forced shutdown is never called off):
 2. wait until no booth is online any more — presence from the retained
    ``booths/<id>/status`` (``offline`` is published by a booth going down, or by the
    broker as its last will) — but never longer than ``booth_offline_wait_s``;
-3. run the edge's own shutdown command (``systemctl poweroff`` on a Pi; in tests a
+3. ask the UPS to turn off after a delay and on again when the mains returns
+   (``power_off_ups``: :func:`edge_controller.power.ups_off.power_cycle_ups`), so the
+   office comes back by itself — NUT's upsmon primary does the same last;
+4. run the edge's own shutdown command (``systemctl poweroff`` on a Pi; in tests a
    command that only appends a line to a file).
 
 When the power comes back before step 3 the watcher cancels the sequence (the edge
 stays up) and :meth:`ShutdownSequencer.rearm` lets a later outage run it again; once
-the command has started, nothing calls it off.
+the UPS has been asked to turn off, nothing calls it off. A UPS command that fails is
+logged and reported; the edge halts anyway.
 
 :class:`BoothPresence` keeps the booths' last status from ``booths/+/status``.
 """
@@ -29,6 +33,7 @@ from dataclasses import dataclass
 
 from ektp.messages import MessageError, StatusMessage, parse_message
 from ektp.mqtt.message import ReceivedMessage
+from hardware.errors import DeviceError
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +80,10 @@ class ShutdownReport:
     command: tuple[str, ...]
     command_returncode: int | None
     command_error: str | None
+    ups_command: str | None = None
+    """What the UPS was asked to do (``shutdown.return``); None when it was not asked."""
+    ups_error: str | None = None
+    """Why the UPS could not be asked (unreachable, refused, no such command)."""
 
 
 class ShutdownSequencer:
@@ -89,6 +98,7 @@ class ShutdownSequencer:
         booth_offline_wait_s: float,
         command_timeout_s: float = 30.0,
         poll_s: float = 0.1,
+        power_off_ups: Callable[[], Awaitable[str]] | None = None,
     ) -> None:
         if not command:
             raise ValueError("the shutdown command is empty")
@@ -98,6 +108,7 @@ class ShutdownSequencer:
         self.booth_offline_wait_s = booth_offline_wait_s
         self.command_timeout_s = command_timeout_s
         self.poll_s = poll_s
+        self._power_off_ups = power_off_ups
         self.report: ShutdownReport | None = None
         self.runs = 0
         """How many sequences started (a re-armed sequencer can run again)."""
@@ -150,6 +161,7 @@ class ShutdownSequencer:
         if still_online:
             log.warning("power: booths still online after %.0f s: %s", waited, still_online)
         self._command_started = True  # a cancel decided before this line lands before it
+        ups_command, ups_error = await self._ask_ups()
         returncode, error = await self._run_command()
         self.report = ShutdownReport(
             reason=reason,
@@ -159,8 +171,21 @@ class ShutdownSequencer:
             command=self.command,
             command_returncode=returncode,
             command_error=error,
+            ups_command=ups_command,
+            ups_error=ups_error,
         )
         return self.report
+
+    async def _ask_ups(self) -> tuple[str | None, str | None]:
+        if self._power_off_ups is None:
+            return None, None
+        try:
+            sent = await self._power_off_ups()
+        except DeviceError as err:
+            log.error("power: the UPS was not asked to turn off and come back: %s", err)
+            return None, f"{type(err).__name__}: {err}"
+        log.warning("power: asked the UPS to turn off and come back (%s)", sent)
+        return sent, None
 
     async def _wait_for_booths(self) -> tuple[str, ...]:
         deadline = time.monotonic() + self.booth_offline_wait_s

@@ -10,7 +10,8 @@ States (:class:`ektp.power.PowerState`, shared with the booths):
 ``GENERATOR``    the UPS is on line and the transfer switch says the genset feeds it;
 ``ON_BATTERY``   the UPS runs from its battery (``OB``);
 ``LOW_BATTERY``  on battery and the UPS says ``LB``, or the runtime left is below the
-                 shutdown margin: time to shut everything down;
+                 shutdown margin (for a UPS that reports no runtime: the charge is below
+                 the charge margin): time to shut everything down;
 ``SHUTDOWN``     the shutdown was decided. It holds through battery, low-battery and
                  unknown readings; only power that is back (``MAINS`` or ``GENERATOR``,
                  held like any other change) leaves it. NUT's upsmon never calls off a
@@ -72,10 +73,21 @@ class HysteresisRules:
     low_battery_confirm_polls: int = 2
     shutdown_runtime_s: int | None = 120
     """On battery with less runtime than this counts as LOW_BATTERY (None: only ``LB``)."""
+    shutdown_charge_pct: float | None = None
+    """For a UPS without ``battery.runtime``: on battery with less charge than this (%)
+    counts as LOW_BATTERY (None: only ``LB``)."""
 
     def __post_init__(self) -> None:
         if self.hold_polls < 1 or self.low_battery_confirm_polls < 1 or self.hold_seconds < 0:
             raise ValueError("hold_polls and low_battery_confirm_polls must be >= 1")
+
+
+def below_margin(sample: PowerSample, runtime_s: int | None, charge_pct: float | None) -> bool:
+    """Less runtime left than ``runtime_s``; for a UPS that reports no runtime, less
+    charge than ``charge_pct``. A margin of None is never crossed."""
+    if sample.runtime_s is not None:
+        return runtime_s is not None and sample.runtime_s < runtime_s
+    return charge_pct is not None and sample.charge is not None and sample.charge < charge_pct
 
 
 def classify(sample: PowerSample, rules: HysteresisRules) -> PowerState:
@@ -84,12 +96,9 @@ def classify(sample: PowerSample, rules: HysteresisRules) -> PowerState:
     if status is None or not ({"OL", "OB"} & status):
         return PowerState.UNKNOWN
     if "OB" in status:
-        low_runtime = (
-            rules.shutdown_runtime_s is not None
-            and sample.runtime_s is not None
-            and sample.runtime_s < rules.shutdown_runtime_s
-        )
-        if "LB" in status or low_runtime:
+        if "LB" in status or below_margin(
+            sample, rules.shutdown_runtime_s, rules.shutdown_charge_pct
+        ):
             return PowerState.LOW_BATTERY
         return PowerState.ON_BATTERY
     return PowerState.GENERATOR if sample.generator_running else PowerState.MAINS

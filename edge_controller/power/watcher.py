@@ -33,12 +33,20 @@ import logging
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Collection
+from functools import partial
 
 from edge_controller.config.power import PowerConfig
 from edge_controller.power.alerts import PowerAlert, UnknownStateAlert
 from edge_controller.power.outages import OutageLog
 from edge_controller.power.shutdown import BOOTH_STATUS_FILTER, BoothPresence, ShutdownSequencer
-from edge_controller.power.state import HysteresisRules, PowerChange, PowerSample, PowerStateMachine
+from edge_controller.power.state import (
+    HysteresisRules,
+    PowerChange,
+    PowerSample,
+    PowerStateMachine,
+    below_margin,
+)
+from edge_controller.power.ups_off import power_cycle_ups
 from ektp.messages import PowerMessage, encode_message
 from ektp.mqtt.client import MqttClient
 from ektp.mqtt.errors import MqttError
@@ -51,8 +59,6 @@ from hardware.ups.protocol import NutServerError
 
 log = logging.getLogger(__name__)
 
-"""States the ``office/power`` schema can carry (UNKNOWN is not one of them today)."""
-
 NO_CAPTURE_STATES = frozenset({PowerState.LOW_BATTERY, PowerState.SHUTDOWN})
 
 Publisher = Callable[[PowerMessage], Awaitable[None]]
@@ -62,14 +68,8 @@ def mqtt_publisher(client: MqttClient, timeout: float = 10.0) -> Publisher:
     """Publish retained QoS 1 on ``office/power`` through ``client`` (off the event loop)."""
 
     async def publish(message: PowerMessage) -> None:
-        await asyncio.to_thread(
-            client.publish_and_wait,
-            OFFICE_POWER,
-            encode_message(message),
-            qos=1,
-            retain=True,
-            timeout=timeout,
-        )
+        send = partial(client.publish_and_wait, qos=1, retain=True, timeout=timeout)
+        await asyncio.to_thread(send, OFFICE_POWER, encode_message(message))
 
     return publish
 
@@ -106,6 +106,7 @@ class PowerWatcher:
                 hold_seconds=config.hold_seconds,
                 low_battery_confirm_polls=config.low_battery_confirm_polls,
                 shutdown_runtime_s=config.shutdown_runtime_s,
+                shutdown_charge_pct=config.low_battery_charge_pct,
             )
         )
         self.outages = outages
@@ -120,6 +121,9 @@ class PowerWatcher:
             publish_shutdown=self._publish_now,
             booth_offline_wait_s=config.booth_offline_wait_s,
             command_timeout_s=config.command_timeout_s,
+            power_off_ups=partial(power_cycle_ups, ups, config.ups_off_delay_s)
+            if config.ups_power_off
+            else None,
         )
         self.unknown_alert = UnknownStateAlert(
             self.machine.rules, on_alert=on_alert, wall_clock=wall_clock
@@ -262,8 +266,8 @@ class PowerWatcher:
         elif state in NO_CAPTURE_STATES:
             self._captures_blocked = True
         elif state is PowerState.ON_BATTERY and sample is not None:
-            runtime = sample.runtime_s
-            if runtime is not None and runtime < self.config.capture_margin_s:
+            margins = self.config.capture_margin_s, self.config.capture_margin_charge_pct
+            if below_margin(sample, *margins):
                 self._captures_blocked = True  # latched until mains or the generator is back
         return not self._captures_blocked
 

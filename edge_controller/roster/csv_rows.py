@@ -212,7 +212,7 @@ def _delimiter(text: str) -> str:
 
 
 def check_rows(
-    data: bytes, *, known_kelurahan: Collection[str] | None, today: dt.date
+    data: bytes, *, known_kelurahan: Collection[str] | None, today: dt.date, regions: RegionTable
 ) -> tuple[list[RosterRow], list[RowProblem], int]:
     """Parse and check every row: (good rows, problems, number of data rows read)."""
     text = _decode(data)
@@ -223,7 +223,8 @@ def check_rows(
             raise RosterFileError(MSG_NO_HEADER, code="roster.empty")
         columns = _map_columns(header)
         canonical = {_key(name): name.strip() for name in known_kelurahan or ()}
-        checker = _RowChecker(columns, canonical if known_kelurahan is not None else None, today)
+        kelurahan = canonical if known_kelurahan is not None else None
+        checker = _RowChecker(columns, kelurahan, today, regions)
         rows_read = 0
         for cells in reader:
             if not any(cell.strip() for cell in cells):
@@ -261,11 +262,12 @@ class _RowChecker:
         columns: dict[str, tuple[int, str]],
         kelurahan: dict[str, str] | None,
         today: dt.date,
+        regions: RegionTable,
     ) -> None:
         self.columns = columns
         self.kelurahan = kelurahan
         self.today = today
-        self.regions = RegionTable.bundled()  # a region code that does not exist is a bad row
+        self.regions = regions  # a region code the table refuses is a bad row
         self.rows: list[RosterRow] = []
         self.problems: list[RowProblem] = []
         self._first_line: dict[str, int] = {}

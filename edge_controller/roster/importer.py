@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from edge_controller.roster.csv_rows import RosterFileError
 from edge_controller.roster.store import ImportAudit, RosterImportReport, import_roster
 from ektp.i18n import N_, translate
+from ektp.regions import RegionTable
 
 DOMAIN = "edge_controller"
 MAX_FILE_BYTES = 32 * 1024 * 1024
@@ -92,6 +93,7 @@ def import_file(
     at: dt.datetime,
     skip_bad_rows: bool = False,
     known_kelurahan: Collection[str] | None = None,
+    regions: RegionTable | None = None,
 ) -> ImportOutcome:
     """Check and import ``data``; the outcome is ready to show. Never half-imports."""
     if len(data) > MAX_FILE_BYTES:
@@ -111,6 +113,7 @@ def import_file(
             known_kelurahan=known_kelurahan,
             today=at.date(),
             audit=ImportAudit(by=imported_by, file_name=file_name, at=at),
+            regions=regions,
         )
     except RosterFileError as err:
         return ImportOutcome(False, [err.localized(language)], [])

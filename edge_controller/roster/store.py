@@ -31,6 +31,7 @@ from edge_controller.ingest.db import transaction
 from edge_controller.roster.csv_rows import RowProblem, check_rows
 from ektp.eligibility import is_wajib_ktp
 from ektp.nik import Sex
+from ektp.regions import RegionTable
 from ektp.resident import CardStatus, format_rt, mask_name
 
 DIGEST_VERSION = 1
@@ -141,6 +142,7 @@ def import_roster(
     skip_bad_rows: bool = False,
     today: dt.date | None = None,
     audit: ImportAudit | None = None,
+    regions: RegionTable | None = None,
 ) -> RosterImportReport:
     """Import a roster CSV (a file path or the uploaded bytes) in one transaction.
 
@@ -148,11 +150,15 @@ def import_roster(
     regard to case; the configured spelling is stored). Raises
     :class:`edge_controller.roster.csv_rows.RosterFileError` when the file itself is unusable
     (not UTF-8, no header, a required column missing). With ``audit``, an entry
-    ``roster.imported`` (who, which file, the counts) commits with the rows.
+    ``roster.imported`` (who, which file, the counts) commits with the rows. ``regions``
+    is the office's region table (a NIK or KK of a code it refuses is a bad row).
     """
     data = source.read_bytes() if isinstance(source, Path) else source
     rows, problems, rows_read = check_rows(
-        data, known_kelurahan=known_kelurahan, today=today or dt.date.today()
+        data,
+        known_kelurahan=known_kelurahan,
+        today=today or dt.date.today(),
+        regions=regions or RegionTable.bundled(),
     )
     if problems and not skip_bad_rows:
         return RosterImportReport(rows_read, 0, 0, 0, tuple(problems), imported=False)

@@ -37,6 +37,7 @@ from edge_controller.ingest.db import connect
 from edge_controller.planning.calendar import WorkingCalendar
 from edge_controller.queue import OfficeQueue, QueueSnapshot
 from edge_controller.upstream.status import UpstreamStatus
+from ektp.regions import RegionConfig
 
 T = TypeVar("T")
 Source = Callable[[], T | Awaitable[T]]
@@ -123,6 +124,8 @@ class WebDeps:
     collectors: tuple[Collector, ...] = ()
     """More Prometheus collectors for /metrics (e.g. the forwarder's gauges)."""
     review: ReviewConfig = field(default_factory=ReviewConfig)
+    region: RegionConfig = field(default_factory=RegionConfig)
+    """The office's region table settings (roster import checks NIKs and KKs with it)."""
     """Supervisor review: the review key's place and the office's waiting limit."""
 
     def now(self) -> dt.datetime:

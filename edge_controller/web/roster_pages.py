@@ -28,6 +28,7 @@ from edge_controller.web.context import (
     render_page,
     run_db,
 )
+from ektp.regions import RegionTable
 
 pages_router = APIRouter(include_in_schema=False)
 RECENT_IMPORTS = 5
@@ -120,6 +121,7 @@ async def roster_import(
             file_name=roster_file.filename or "roster.csv",
             at=at,
             skip_bad_rows=skip_bad_rows,
+            regions=RegionTable.from_config(deps.region),
         ),
     )
     return await _page(request, user, outcome, status=200 if outcome.ok else 422)

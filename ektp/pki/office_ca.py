@@ -198,8 +198,10 @@ class OfficeCA:
     def revoke(self, serial: int, *, crl_days: int = DEFAULT_CRL_DAYS) -> Path:
         """Add ``serial`` to the revocation list and rewrite ``crl.pem``; return its path.
 
-        The broker reads the CRL when it starts: restart it (or, where the broker
-        version reloads certificates, send it SIGHUP) for the revocation to bite.
+        mosquitto re-reads its ``crlfile`` on a reload (SIGHUP, ``systemctl reload``):
+        the revoked client is refused at its next connect, the others stay connected.
+        Check the file against this CA before a reload: mosquitto 2.0 reloaded with an
+        unreadable CRL checks no revocation at all.
         """
         data = self._read_revoked()
         entries = data["revoked"]

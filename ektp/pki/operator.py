@@ -1,14 +1,15 @@
 """The operator card's certificate: how the office issues it, and how a booth checks it.
 
-An operator card makes its Ed25519 key pair itself; the private key never leaves
-it. When the office issues the card, its CA signs a certificate for the card's
-public key (profile: :func:`ektp.pki.profiles.operator_builder`) and writes it to the
-card (EF 0104, readable without the PIN).
+An operator card is a PIV card (NIST SP 800-73-4): it makes its ECC P-256 key pair
+itself in the PIV Authentication slot (9A); the private key never leaves it. When the
+office issues the card, its CA signs a certificate for the card's public key (profile:
+:func:`ektp.pki.profiles.operator_builder`) and writes it to the slot's certificate
+object (readable without the PIN).
 
 A booth proves a card in two steps: :func:`verify_operator_certificate` (issued
 by an office CA the booth trusts, an operator certificate, in its validity period,
-not revoked), then :func:`verify_card_signature` (the card signed a fresh random
-challenge with the key the certificate names). Either failure raises
+not revoked), then :func:`verify_card_signature` (the card signed, ECDSA with SHA-256, a fresh
+random challenge with the key the certificate names). Either failure raises
 :class:`CardNotGenuine` with a stable ``reason``.
 
 :class:`OperatorCardIssuer` is the office side (provisioning, and the personalisation
@@ -85,7 +86,7 @@ class CertifiedOperator:
     operator_id: str
     name: str
     public_key: bytes
-    """The card's Ed25519 public key, 32 raw bytes."""
+    """The card's P-256 public key, the uncompressed point (04 X Y, 65 bytes)."""
     serial: int
     issuer: str
     """The issuing CA's subject, RFC 4514 text (for the audit log)."""
@@ -124,7 +125,8 @@ def verify_operator_certificate(
     name = single_text(certificate.subject, NameOID.COMMON_NAME)
     if (
         not is_operator_certificate(certificate)
-        or not isinstance(public_key, ed25519.Ed25519PublicKey)
+        or not isinstance(public_key, ec.EllipticCurvePublicKey)
+        or not isinstance(public_key.curve, ec.SECP256R1)
         or operator_id is None
         or name is None
     ):
@@ -148,16 +150,19 @@ def verify_operator_certificate(
             reason="revoked",
             serial=serial,
         )
-    raw_key = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    raw_key = public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
     return CertifiedOperator(operator_id, name, raw_key, serial, issuer)
 
 
 def verify_card_signature(operator: CertifiedOperator, challenge: bytes, signature: bytes) -> None:
-    """The card's answer to ``challenge`` must verify with the certified key."""
-    key = ed25519.Ed25519PublicKey.from_public_bytes(operator.public_key)
+    """The card's answer to ``challenge`` (a DER ECDSA signature over SHA-256 of it, as a
+    PIV card's GENERAL AUTHENTICATE in slot 9A gives) must verify with the certified key."""
+    key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), operator.public_key)
     try:
-        key.verify(signature, challenge)
-    except InvalidSignature as err:
+        key.verify(signature, challenge, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError) as err:
         raise CardNotGenuine(
             "The card's signature does not match the key in its certificate.",
             reason="wrong_key",
@@ -198,8 +203,12 @@ class OperatorCardIssuer:
         days: int = DEFAULT_CARD_DAYS,
         not_before: dt.datetime | None = None,
     ) -> bytes:
-        """A DER certificate for a card's raw Ed25519 ``public_key``, naming the operator."""
-        card_key = ed25519.Ed25519PublicKey.from_public_bytes(public_key)
+        """A DER certificate for a card's P-256 ``public_key`` (the uncompressed point
+        04 X Y a PIV card's GENERATE ASYMMETRIC KEY PAIR returns), naming the operator."""
+        try:
+            card_key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), public_key)
+        except ValueError as err:
+            raise PkiError("The card's public key is not a P-256 point.") from err
         builder = operator_builder(
             self.certificate,
             card_key,

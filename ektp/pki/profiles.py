@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 OPERATOR_LOGIN_USAGE = x509.ObjectIdentifier("2.25.137634847810583612117164777730855817446")
@@ -142,7 +142,7 @@ def tls_builder(
 
 def operator_builder(
     issuer: x509.Certificate,
-    card_key: ed25519.Ed25519PublicKey,
+    card_key: ec.EllipticCurvePublicKey,
     *,
     operator_id: str,
     name: str,

@@ -218,6 +218,11 @@ class SensorEmulator:
     def led(self) -> LedState:
         return self.sensor.led
 
+    @property
+    def address(self) -> int:
+        """The module address the sensor answers at now (SetAdder changes it)."""
+        return self.sensor.address
+
     def stored_locations(self) -> list[int]:
         """Library pages that hold a template."""
         return self.sensor.stored_locations()
@@ -255,12 +260,12 @@ class SensorEmulator:
     def _on_frame(
         self, fd: int, stop: threading.Event, frame: Frame, download: _Download | None
     ) -> _Download | None:
-        if frame.address != self.config.address:
+        if frame.address != self.sensor.address:
             self._record("packet for another address ignored")
             return download
         if not frame.valid:
             self._record("packet with bad checksum -> PACKET_RECEIVE_ERROR")
-            self._send(fd, stop, build_reply(0x01, address=self.config.address))
+            self._send(fd, stop, build_reply(0x01, address=self.sensor.address))
             return None
         if frame.packet_id in (PacketId.DATA, PacketId.END_OF_DATA):
             return self._on_data(frame, download)
@@ -291,7 +296,8 @@ class SensorEmulator:
         if stop.wait(reply.work_seconds / self.config.speed):
             return None
         self._record(f"{name} -> {confirmation_name(reply.code)}")
-        ack = build_reply(reply.code, reply.data, self.config.address)
+        # after SetAdder the module already answers from its new address
+        ack = build_reply(reply.code, reply.data, self.sensor.address)
         if "bad_checksum" in self._faults:
             ack = ack[:-1] + bytes([ack[-1] ^ 0x5A])
         self._send(fd, stop, ack)
@@ -309,7 +315,7 @@ class SensorEmulator:
             build_packet(
                 PacketId.END_OF_DATA if i == len(chunks) - 1 else PacketId.DATA,
                 chunk,
-                self.config.address,
+                self.sensor.address,
             )
             for i, chunk in enumerate(chunks)
         ]

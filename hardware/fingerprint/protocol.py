@@ -50,15 +50,22 @@ class Instruction(IntEnum):
     EMPTY_LIBRARY = 0x0D
     SET_SYSTEM_PARAMETER = 0x0E
     READ_SYSTEM_PARAMETERS = 0x0F
+    SET_PASSWORD = 0x12
     VERIFY_PASSWORD = 0x13
+    GET_RANDOM_CODE = 0x14
+    SET_ADDRESS = 0x15
+    PORT_CONTROL = 0x17
+    WRITE_NOTEPAD = 0x18
+    READ_NOTEPAD = 0x19
     FAST_SEARCH = 0x1B
     TEMPLATE_COUNT = 0x1D
     READ_INDEX_TABLE = 0x1F
     AURA_LED = 0x35
     SOFT_RESET = 0x3D
+    HANDSHAKE = 0x40  # R503: answers 00 when the module works
     LED_ON = 0x50
     LED_OFF = 0x51
-    HANDSHAKE = 0x53
+    GET_ECHO = 0x53  # R30x: answers 55 (adafruit_fingerprint's check_module)
 
 
 class Confirmation(IntEnum):
@@ -84,6 +91,7 @@ class Confirmation(IntEnum):
     INVALID_IMAGE = 0x15
     FLASH_ERROR = 0x18
     INVALID_REGISTER = 0x1A
+    PORT_OPERATION_FAIL = 0x1D
     ADDRESS_ERROR = 0x20
     PASSWORD_NEEDED = 0x21
     MODULE_OK = 0x55

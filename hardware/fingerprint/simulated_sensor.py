@@ -1,8 +1,10 @@
 """What the emulated sensor does with each instruction, apart from any wire or thread.
 
 :class:`SimulatedSensor` holds the sensor's state (finger on the glass, image buffer,
-two character buffers, the template library, password state) and turns one command
-into a :class:`Reply`. The emulator (``emulator.py``) frames replies and sends them.
+two character buffers, the template library) and turns one command into a
+:class:`Reply`; the module's own settings and system instructions (address, password,
+notepad, port, aura LED) are :class:`~hardware.fingerprint.module_system.ModuleSystem`'s.
+The emulator (``emulator.py``) frames replies and sends them.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import random
 import struct
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+from hardware.fingerprint.module_system import LedState, ModuleSystem, Reply
 from hardware.fingerprint.protocol import PACKET_SIZE_CODES, Confirmation, Instruction
 from hardware.fingerprint.synthetic import (
     TEMPLATE_SIZE,
@@ -22,9 +25,10 @@ from hardware.fingerprint.synthetic import (
     merge_templates,
 )
 
+__all__ = ["LedState", "Reply", "SensorSettings", "SimulatedSensor"]
+
 IMAGE_SIZE = 256 * 288 // 2  # R30x images: 256 x 288 pixels, 4 bits each
 _SYSTEM_ID = 0x0009
-_QUICK_SECONDS = 0.01
 
 
 @dataclass(frozen=True)
@@ -46,26 +50,6 @@ class SensorSettings:
     seed: int = 0
 
 
-@dataclass(frozen=True)
-class Reply:
-    """The answer to one command: a confirmation code, its data, and what follows it."""
-
-    code: int
-    data: bytes = field(default=b"", repr=False)
-    work_seconds: float = _QUICK_SECONDS
-    upload: bytes | None = field(default=None, repr=False)  # data packets after the ack
-    download_to: int | None = None  # buffer (0 = image) that data packets after the ack fill
-    handshake: bool = False  # soft reset: one 0x55 byte after the ack
-
-
-@dataclass(frozen=True)
-class LedState:
-    mode: int = 4  # off
-    color: int = 0
-    speed: int = 0
-    cycles: int = 0
-
-
 class SimulatedSensor:
     """The sensor's brain. Thread-safe: test controls and the emulator thread share it."""
 
@@ -77,12 +61,11 @@ class SimulatedSensor:
         self._image: Impression | None = None
         self._buffers: dict[int, bytes | None] = {1: None, 2: None}
         self._library: dict[int, bytes] = {}
-        self._password_verified = settings.password == 0
+        self.system = ModuleSystem(settings.address, settings.password)
         self._security_level = settings.security_level
         self._packet_size = settings.packet_size
         self._baud_multiple = settings.baudrate // 9600
         self.image_messy = False
-        self.led = LedState()
         self._handlers: dict[int, Callable[[bytes], Reply]] = {
             Instruction.GET_IMAGE: self._get_image,
             Instruction.IMAGE_TO_TEMPLATE: self._image_to_template,
@@ -102,10 +85,10 @@ class SimulatedSensor:
             Instruction.READ_SYSTEM_PARAMETERS: self._read_parameters,
             Instruction.TEMPLATE_COUNT: self._template_count,
             Instruction.READ_INDEX_TABLE: self._index_table,
-            Instruction.AURA_LED: self._aura_led,
             Instruction.LED_ON: lambda _: Reply(Confirmation.OK),
             Instruction.LED_OFF: lambda _: Reply(Confirmation.OK),
             Instruction.SOFT_RESET: self._soft_reset,
+            **self.system.handlers,
         }
 
     # ---- test controls ----------------------------------------------------------
@@ -125,6 +108,15 @@ class SimulatedSensor:
         return self._finger is not None
 
     @property
+    def address(self) -> int:
+        """The module address it answers at now (SetAdder changes it)."""
+        return self.system.address
+
+    @property
+    def led(self) -> LedState:
+        return self.system.led
+
+    @property
     def packet_size(self) -> int:
         return self._packet_size
 
@@ -137,17 +129,16 @@ class SimulatedSensor:
         with self._lock:
             self._image = None
             self._buffers = {1: None, 2: None}
-            self._password_verified = self.settings.password == 0
+            self.system.power_cycle()
 
     # ---- the command interface --------------------------------------------------
 
     def handle(self, instruction: int, parameters: bytes) -> Reply:
         with self._lock:
-            if instruction == Instruction.VERIFY_PASSWORD:
-                return self._verify_password(parameters)
-            if instruction == Instruction.HANDSHAKE:
-                return Reply(Confirmation.MODULE_OK)
-            if not self._password_verified:
+            early = self.system.answer_before_password(instruction, parameters)
+            if early is not None:
+                return early
+            if not self.system.password_verified:
                 return Reply(Confirmation.PASSWORD_NEEDED)
             handler = self._handlers.get(instruction)
             if handler is None:
@@ -164,13 +155,6 @@ class SimulatedSensor:
                 self._buffers[target] = data
 
     # ---- handlers (called with the lock held) -----------------------------------
-
-    def _verify_password(self, parameters: bytes) -> Reply:
-        (given,) = struct.unpack(">I", parameters[:4].rjust(4, b"\0"))
-        if len(parameters) != 4 or given != self.settings.password:
-            return Reply(Confirmation.WRONG_PASSWORD)
-        self._password_verified = True
-        return Reply(Confirmation.OK)
 
     def _get_image(self, _: bytes) -> Reply:
         if self._finger is None:
@@ -284,7 +268,7 @@ class SimulatedSensor:
         return Reply(Confirmation.OK)
 
     def _read_parameters(self, _: bytes) -> Reply:
-        status = 0b0100 if self._password_verified else 0
+        status = 0b0100 if self.system.password_verified else 0
         if self._image is not None:
             status |= 0b1000
         data = struct.pack(
@@ -293,7 +277,7 @@ class SimulatedSensor:
             _SYSTEM_ID,
             self.settings.library_size,
             self._security_level,
-            self.settings.address,
+            self.system.address,
             PACKET_SIZE_CODES[self._packet_size],
             self._baud_multiple,
         )
@@ -310,11 +294,6 @@ class SimulatedSensor:
             if 0 <= offset < 256:
                 bitmap[offset // 8] |= 1 << (offset % 8)
         return Reply(Confirmation.OK, bytes(bitmap))
-
-    def _aura_led(self, parameters: bytes) -> Reply:
-        mode, speed, color, cycles = parameters[:4]
-        self.led = LedState(mode=mode, color=color, speed=speed, cycles=cycles)
-        return Reply(Confirmation.OK)
 
     def _soft_reset(self, _: bytes) -> Reply:
         self._image = None

@@ -4,7 +4,7 @@ Every gpiozero device gets its pin factory passed explicitly (``pin_factory=``):
 real backend opens lgpio (or another Pi library), the emulated one gpiozero's MockFactory.
 """
 
-from hardware.gpio.booth import LED_PATTERNS, BoothGpio, BoothState, EmulatedBoothGpio
+from hardware.gpio.booth import LED_PATTERNS, BoothGpio, BoothState, EmulatedBoothGpio, LedMode
 from hardware.gpio.config import (
     BoothGpioConfig,
     EmulatedBoothGpioConfig,
@@ -28,6 +28,7 @@ __all__ = [
     "EmulatedGeneratorContactConfig",
     "GeneratorContact",
     "GeneratorContactConfig",
+    "LedMode",
     "RealBoothGpioConfig",
     "RealGeneratorContactConfig",
     "open_booth_gpio",

@@ -90,6 +90,16 @@ class BoothGpio(Device):
         self._set_led(self.red_led, "red", red)
         self._shown_state = state
 
+    def show_leds(self, green: LedMode, red: LedMode) -> None:
+        """Set each LED to ``on``, ``off`` or ``blinking``; an LED already so is left as
+        it is (a blink keeps its rhythm). ``shown_state`` no longer applies."""
+        for led, colour, mode in ((self.green_led, "green", green), (self.red_led, "red", red)):
+            if mode not in ("on", "off", "blinking"):
+                raise ValueError(f"unknown LED mode {mode!r}")
+            if self._modes[colour] != mode:
+                self._set_led(led, colour, mode)
+        self._shown_state = None
+
     @property
     def shown_state(self) -> BoothState | None:
         return self._shown_state

@@ -1,4 +1,4 @@
-"""The smart-card reader: operator login cards and resident e-KTP cards, over PC/SC.
+"""The smart-card reader: operator login cards (PIV) and resident e-KTP cards, over PC/SC.
 
 Build one with :func:`open_smartcard` from a :data:`SmartCardConfig`. The real
 backend talks to pcscd with pyscard; the emulated backend runs the same code
@@ -7,7 +7,7 @@ against a virtual card behind pcscd's vpcd reader driver.
 
 from __future__ import annotations
 
-from hardware.smartcard.cards import CardProgram, OperatorCard, ResidentEktpCard
+from hardware.smartcard.cards import CardProgram, ResidentEktpCard
 from hardware.smartcard.config import (
     EmulatedSmartCardConfig,
     RealSmartCardConfig,
@@ -15,11 +15,12 @@ from hardware.smartcard.config import (
 )
 from hardware.smartcard.emulated import CardIssuer, EmulatedSmartCardReader
 from hardware.smartcard.pcsc_backend import PcscSmartCardReader
+from hardware.smartcard.piv_card import PivCard
+from hardware.smartcard.piv_personalise import OperatorCard, personalised_piv_card
 from hardware.smartcard.reader import (
     CardEvent,
     CardInfo,
     CardObserver,
-    OperatorIdentity,
     ResidentCard,
     SmartCardReader,
 )
@@ -47,12 +48,13 @@ __all__ = [
     "EmulatedSmartCardConfig",
     "EmulatedSmartCardReader",
     "OperatorCard",
-    "OperatorIdentity",
     "PcscSmartCardReader",
+    "PivCard",
     "RealSmartCardConfig",
     "ResidentCard",
     "ResidentEktpCard",
     "SmartCardConfig",
     "SmartCardReader",
     "open_smartcard",
+    "personalised_piv_card",
 ]

@@ -17,6 +17,7 @@ class StatusWord(IntEnum):
     """The ISO 7816-4 status words Rekam's cards answer with."""
 
     OK = 0x9000
+    END_OF_FILE = 0x6282  # fewer bytes left than Le asked for: those bytes come back
     WRONG_LENGTH = 0x6700
     SECURITY_STATUS_NOT_SATISFIED = 0x6982
     AUTHENTICATION_METHOD_BLOCKED = 0x6983
@@ -24,11 +25,14 @@ class StatusWord(IntEnum):
     WRONG_DATA = 0x6A80
     FILE_NOT_FOUND = 0x6A82
     INCORRECT_P1_P2 = 0x6A86
-    WRONG_P1_P2 = 0x6B00
+    WRONG_P1_P2 = 0x6B00  # READ BINARY: offset at or beyond the end of the file
     INS_NOT_SUPPORTED = 0x6D00
     CLA_NOT_SUPPORTED = 0x6E00
     NO_PRECISE_DIAGNOSIS = 0x6F00
 
+
+# 6C xx: wrong Le, xx is the exact length to ask for (00: 256).
+WRONG_LE_SW1 = 0x6C
 
 # VERIFY answers 63 Cx where x is the number of tries left.
 WRONG_PIN_SW1 = 0x63

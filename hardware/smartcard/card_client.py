@@ -1,23 +1,29 @@
-"""The reader side of Rekam's card applications, over any ``transmit`` function.
+"""The reader side of a card application of small files (the resident's e-KTP), over
+any ``transmit`` function.
 
-Builds the command APDUs (SELECT, VERIFY, READ BINARY, INTERNAL AUTHENTICATE)
-and turns status words into typed errors with plain messages. It knows nothing
+Builds the command APDUs (SELECT, READ BINARY) and turns status words into typed
+errors with plain messages. (Operator cards are PIV cards: ``piv_client``.) It knows nothing
 of PC/SC: ``PcscSmartCardReader`` hands it ``PcscLink.transmit``.
+
+Files are read without reading past their end (ISO 7816-4): SELECT asks for the
+file control parameters and, when the card gives the file's size, READ BINARY asks
+for exactly what is left. A card that gives no size is read in chunks until it
+answers 6282 (the last bytes), 6B00 (the end, reached at a chunk boundary) or a
+short chunk; 6Cxx (wrong Le) is asked again with the length the card names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from hardware.errors import CardError, PinBlocked, PinError
-from hardware.smartcard.apdu import CommandApdu, StatusWord, split_response, tries_left_from_status
+from hardware.errors import CardError
+from hardware.smartcard.apdu import WRONG_LE_SW1, CommandApdu, StatusWord, split_response
 from hardware.smartcard.cards import (
-    INS_INTERNAL_AUTHENTICATE,
+    FCP_FILE_SIZE,
+    FCP_TEMPLATE,
     INS_READ_BINARY,
     INS_SELECT,
-    INS_VERIFY,
-    PIN_REFERENCE,
-    encode_pin_block,
+    SELECT_RETURN_FCP,
 )
 
 DEVICE = "smartcard"
@@ -34,7 +40,23 @@ _STATUS_MEANING = {
     StatusWord.CLA_NOT_SUPPORTED: "the card does not accept that command class",
     StatusWord.WRONG_LENGTH: "the card rejected the command's length",
     StatusWord.INCORRECT_P1_P2: "the card rejected the command's parameters",
+    StatusWord.WRONG_P1_P2: "the file ended before the size the card gave for it",
 }
+_NO_FCP = (StatusWord.INCORRECT_P1_P2, 0x6A81)  # P2 04 refused, or "function not supported"
+
+
+def file_size_from_fcp(fcp: bytes) -> int | None:
+    """The data size (tag 80) in an FCP template (tag 62), or None when it is not there."""
+    if len(fcp) < 2 or fcp[0] != FCP_TEMPLATE:
+        return None
+    body, position = fcp[2 : 2 + fcp[1]], 0
+    while position + 2 <= len(body):
+        tag, length = body[position], body[position + 1]
+        value = body[position + 2 : position + 2 + length]
+        if tag == FCP_FILE_SIZE and 1 <= len(value) == length <= 4:
+            return int.from_bytes(value, "big")
+        position += 2 + length
+    return None
 
 
 class CardApplicationClient:
@@ -70,7 +92,7 @@ class CardApplicationClient:
         return CardError(f"Failed {action}: {meaning} (status {status:04X}).", device=DEVICE)
 
     def select(self) -> None:
-        """SELECT the application; CardError "not an operator card" etc. if it is absent."""
+        """SELECT the application; CardError "not a Rekam … card" if the card has none."""
         command = CommandApdu(0x00, INS_SELECT, 0x04, 0x00, self._aid)
         _, status = self._exchange(command, f"selecting the {self._card_kind} application")
         if status == StatusWord.FILE_NOT_FOUND:
@@ -82,75 +104,51 @@ class CardApplicationClient:
             raise self._status_error(status, f"selecting the {self._card_kind} application")
 
     def read_file(self, file_id: int, what: str) -> bytes:
-        """SELECT the elementary file, then READ BINARY it in chunks until it ends."""
-        action = f"reading the {what}"
-        self._expect_ok(
-            CommandApdu(0x00, INS_SELECT, 0x02, 0x0C, file_id.to_bytes(2, "big")), action
-        )
-        return self._read_selected(action)
+        """SELECT the elementary file, then READ BINARY it to its end and no further."""
+        content = self.read_file_if_present(file_id, what)
+        if content is None:
+            raise self._status_error(StatusWord.FILE_NOT_FOUND, f"reading the {what}")
+        return content
 
     def read_file_if_present(self, file_id: int, what: str) -> bytes | None:
         """Like :meth:`read_file`, but None when the card has no such file."""
         action = f"reading the {what}"
-        select = CommandApdu(0x00, INS_SELECT, 0x02, 0x0C, file_id.to_bytes(2, "big"))
-        _, status = self._exchange(select, action)
+        fid = file_id.to_bytes(2, "big")
+        fcp, status = self._exchange(
+            CommandApdu(0x00, INS_SELECT, 0x02, SELECT_RETURN_FCP, fid, le=256), action
+        )
+        if status in _NO_FCP:  # a card that gives no file control parameters
+            fcp, status = self._exchange(CommandApdu(0x00, INS_SELECT, 0x02, 0x0C, fid), action)
         if status == StatusWord.FILE_NOT_FOUND:
             return None
         if status != StatusWord.OK:
             raise self._status_error(status, action)
-        return self._read_selected(action)
+        return self._read_selected(action, file_size_from_fcp(fcp))
 
-    def _read_selected(self, action: str) -> bytes:
+    def _read_selected(self, action: str, size: int | None = None) -> bytes:
+        """READ BINARY the selected file: exactly ``size`` bytes when known, else to its end."""
+        limit = MAX_FILE_SIZE if size is None else min(size, MAX_FILE_SIZE)
         content = bytearray()
-        while len(content) < MAX_FILE_SIZE:
+        while len(content) < limit:
             offset = len(content)
-            chunk = self._expect_ok(
-                CommandApdu(0x00, INS_READ_BINARY, offset >> 8, offset & 0xFF, le=READ_CHUNK),
-                action,
-            )
-            content += chunk
-            if len(chunk) < READ_CHUNK:
+            asked = min(READ_CHUNK, limit - offset)
+            data, status = self._read_binary(offset, asked, action)
+            if status == StatusWord.WRONG_P1_P2 and size is None:
+                break  # the end, reached exactly at a chunk boundary (or an empty file)
+            if status not in (StatusWord.OK, StatusWord.END_OF_FILE):
+                raise self._status_error(status, action)
+            content += data
+            if status == StatusWord.END_OF_FILE or len(data) < asked:
+                if size is not None and len(content) < size:
+                    raise self._status_error(StatusWord.WRONG_P1_P2, action)
                 break
         return bytes(content)
 
-    def verify_pin(self, pin: str) -> None:
-        """VERIFY the PIN: PinError(tries_left) when wrong, PinBlocked when blocked."""
-        block = encode_pin_block(pin)
-        _, status = self._exchange(
-            CommandApdu(0x00, INS_VERIFY, 0x00, PIN_REFERENCE, block), "checking the PIN"
-        )
-        if status == StatusWord.OK:
-            return
-        tries_left = tries_left_from_status(status)
-        if status == StatusWord.AUTHENTICATION_METHOD_BLOCKED or tries_left == 0:
-            raise PinBlocked("The card's PIN is blocked after too many wrong tries.", device=DEVICE)
-        if tries_left is not None:
-            raise PinError(
-                f"Wrong PIN; {tries_left} tries left before the card blocks.",
-                tries_left=tries_left,
-                device=DEVICE,
-            )
-        raise self._status_error(status, "checking the PIN")
-
-    def pin_tries_left(self) -> int:
-        """Tries left (VERIFY without data); 0 when blocked, -1 when already verified."""
-        _, status = self._exchange(
-            CommandApdu(0x00, INS_VERIFY, 0x00, PIN_REFERENCE), "asking the PIN status"
-        )
-        if status == StatusWord.OK:
-            return -1
-        if status == StatusWord.AUTHENTICATION_METHOD_BLOCKED:
-            return 0
-        tries_left = tries_left_from_status(status)
-        if tries_left is None:
-            raise self._status_error(status, "asking the PIN status")
-        return tries_left
-
-    def internal_authenticate(self, challenge: bytes) -> bytes:
-        """INTERNAL AUTHENTICATE: the card's signature of ``challenge`` (1-255 bytes)."""
-        if not 1 <= len(challenge) <= 255:
-            raise ValueError("a challenge has 1 to 255 bytes")
-        return self._expect_ok(
-            CommandApdu(0x00, INS_INTERNAL_AUTHENTICATE, 0x00, 0x00, challenge, le=256),
-            "signing the challenge",
-        )
+    def _read_binary(self, offset: int, asked: int, action: str) -> tuple[bytes, int]:
+        command = CommandApdu(0x00, INS_READ_BINARY, offset >> 8, offset & 0xFF, le=asked)
+        data, status = self._exchange(command, action)
+        if status >> 8 == WRONG_LE_SW1:  # "ask for exactly xx bytes" (00: 256)
+            exact = (status & 0xFF) or 256
+            command = CommandApdu(0x00, INS_READ_BINARY, offset >> 8, offset & 0xFF, le=exact)
+            data, status = self._exchange(command, action)
+        return data, status

@@ -5,55 +5,44 @@ bytes of a command APDU and returns the bytes of the response APDU. It never
 raises; anything odd gets an ISO 7816-4 status word. ``hardware.smartcard.vpcd``
 carries these bytes to and from the vpcd reader driver inside pcscd.
 
-Two programs exist: :class:`OperatorCard` (PIN, operator identity, Ed25519
-challenge signing) and :class:`ResidentEktpCard` (NIK, name, two fingerprint
-templates, for the hand-over of a printed e-KTP). The PIN and the private key
-stay inside the program: no method returns them and ``repr`` does not show them.
+:class:`ResidentEktpCard` (NIK, name, two fingerprint templates, for the hand-over
+of a printed e-KTP) is built on :class:`CardProgram`; so is the PIV operator card
+(:mod:`hardware.smartcard.piv_card`), which answers its own instructions.
 
-Both cards hold one application, selected by AID, with small elementary files
-selected by a two-byte file id and read with READ BINARY at a 15-bit offset.
+A card program holds one application, selected by AID, with small elementary files
+selected by a two-byte file id (SELECT with P2 04 answers the file control
+parameters, its size among them) and read with READ BINARY at a 15-bit offset.
+:class:`CardProgram` answers at a file's end as ISO 7816-4 cards do, for every card:
+6B00 at or past the end, the last bytes with 6282 when fewer are left than asked.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
 from abc import ABC
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
 from hardware.smartcard.apdu import CommandApdu, MalformedApdu, StatusWord, response
-from hardware.smartcard.apdu import wrong_pin_status as _wrong_pin_status
 
-# Proprietary AIDs (RID category F: not registered, private use).
-OPERATOR_AID = bytes.fromhex("F052454B414D4F50")  # F0 "REKAMOP"
+# A proprietary AID (RID category F: not registered, private use).
 RESIDENT_AID = bytes.fromhex("F052454B414D4B5450")  # F0 "REKAMKTP"
 
-# Elementary files (two-byte ids) of both applications.
-EF_OPERATOR_ID = 0x0101
-EF_OPERATOR_NAME = 0x0102
-EF_OPERATOR_PUBLIC_KEY = 0x0103
-EF_OPERATOR_CERTIFICATE = 0x0104  # DER X.509 written by the office
+# Elementary files (two-byte ids) of the resident application.
 EF_NIK = 0x0101
 EF_RESIDENT_NAME = 0x0102
 EF_TEMPLATE_1 = 0x0201
 EF_TEMPLATE_2 = 0x0202
 
-PIN_TRIES = 3
-PIN_BLOCK_SIZE = 8  # PIN digits in ASCII, padded with FF to 8 bytes
-PIN_PADDING = 0xFF
-
 INS_SELECT = 0xA4
 INS_READ_BINARY = 0xB0
-INS_VERIFY = 0x20
-INS_INTERNAL_AUTHENTICATE = 0x88
-PIN_REFERENCE = 0x80  # P2 of VERIFY: the application PIN
+SELECT_RETURN_FCP = 0x04  # P2 of SELECT: answer with the file control parameters
+FCP_TEMPLATE = 0x62
+FCP_FILE_SIZE = 0x80  # data bytes in a transparent file
+FCP_DESCRIPTOR = 0x82
+FCP_FILE_ID = 0x83
+TRANSPARENT_EF = 0x01  # file descriptor byte of a working transparent EF
 
 
-def _make_atr(historical: bytes) -> bytes:
+def make_atr(historical: bytes) -> bytes:
     """A T=1 ATR (TS 3B, TD1 80, TD2 01) with the given historical bytes and TCK."""
     body = bytes((0x80 | len(historical), 0x80, 0x01)) + historical
     check = 0
@@ -62,11 +51,16 @@ def _make_atr(historical: bytes) -> bytes:
     return b"\x3b" + body + bytes((check,))
 
 
-def encode_pin_block(pin: str) -> bytes:
-    """The VERIFY data for ``pin``: its ASCII digits padded with FF to 8 bytes."""
-    if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= PIN_BLOCK_SIZE):
-        raise ValueError("a PIN has 4 to 8 digits")
-    return pin.encode("ascii").ljust(PIN_BLOCK_SIZE, bytes((PIN_PADDING,)))
+def file_control_parameters(file_id: int, size: int) -> bytes:
+    """The FCP template (tag 62) SELECT returns for a transparent EF: size, type and id."""
+    body = (
+        bytes((FCP_FILE_SIZE, 2))
+        + size.to_bytes(2, "big")
+        + bytes((FCP_DESCRIPTOR, 1, TRANSPARENT_EF))
+        + bytes((FCP_FILE_ID, 2))
+        + file_id.to_bytes(2, "big")
+    )
+    return bytes((FCP_TEMPLATE, len(body))) + body
 
 
 @dataclass(frozen=True)
@@ -159,7 +153,7 @@ class CardProgram(ABC):
                 self._current_file = None
             return response()
         if command.p1 in (0x00, 0x02):  # by file id, under the current application
-            if command.p2 not in (0x00, 0x0C):
+            if command.p2 not in (0x00, SELECT_RETURN_FCP, 0x0C):
                 return response(status=StatusWord.INCORRECT_P1_P2)
             if len(command.data) != 2:
                 return response(status=StatusWord.WRONG_LENGTH)
@@ -167,10 +161,17 @@ class CardProgram(ABC):
             if not self._app_selected or file_id not in self.files:
                 return response(status=StatusWord.FILE_NOT_FOUND)
             self._current_file = file_id
+            if command.p2 == SELECT_RETURN_FCP:
+                return response(file_control_parameters(file_id, len(self.files[file_id].content)))
             return response()
         return response(status=StatusWord.INCORRECT_P1_P2)
 
     def _read_binary(self, command: CommandApdu) -> bytes:
+        """ISO 7816-4 READ BINARY at a 15-bit offset, as real cards answer at the file's end.
+
+        An offset at or beyond the end: 6B00 and no data. Fewer bytes left than Le asks
+        for: those bytes and 6282 ("end of file reached before reading Le bytes").
+        """
         if command.p1 & 0x80:  # short file identifiers are not supported
             return response(status=StatusWord.INCORRECT_P1_P2)
         if command.data or command.le is None:
@@ -181,117 +182,12 @@ class CardProgram(ABC):
         if card_file.needs_pin and not self._pin_verified():
             return response(status=StatusWord.SECURITY_STATUS_NOT_SATISFIED)
         offset = (command.p1 << 8) | command.p2
-        if offset > len(card_file.content):
+        if offset >= len(card_file.content):
             return response(status=StatusWord.WRONG_P1_P2)
-        return response(card_file.content[offset : offset + command.le])
-
-
-class OperatorCard(CardProgram):
-    """An operator's login card: PIN with 3 tries, identity files, Ed25519 signing.
-
-    The key pair is created on the card when the program is made; only the
-    public key can be read out (EF 0103, no PIN needed). Operator id and name
-    (EF 0101, 0102) and INTERNAL AUTHENTICATE need the PIN verified first.
-    A card is blank until the office issues it: :meth:`install_certificate` writes
-    the office's certificate for its key (EF 0104, no PIN needed), as the office's
-    personalisation does (``ektp.pki.OperatorCardIssuer``, outside the hardware layer).
-    """
-
-    aid = OPERATOR_AID
-    atr = _make_atr(b"REKAM-OP")
-
-    def __init__(self, operator_id: str, name: str, pin: str) -> None:
-        self.__pin_salt = os.urandom(16)
-        self.__pin_digest = self._digest(encode_pin_block(pin))
-        self.__private_key = Ed25519PrivateKey.generate()
-        self._tries_left = PIN_TRIES
-        self._verified = False
-        public_key = self.__private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        self.files = {
-            EF_OPERATOR_ID: CardFile(operator_id.encode("utf-8"), needs_pin=True),
-            EF_OPERATOR_NAME: CardFile(name.encode("utf-8"), needs_pin=True),
-            EF_OPERATOR_PUBLIC_KEY: CardFile(public_key),
-        }
-        super().__init__()
-
-    @property
-    def public_key(self) -> bytes:
-        """The card's Ed25519 public key, 32 raw bytes (what the issuer certifies)."""
-        return self.files[EF_OPERATOR_PUBLIC_KEY].content
-
-    @property
-    def operator_id(self) -> str:
-        return self.files[EF_OPERATOR_ID].content.decode("utf-8")
-
-    @property
-    def name(self) -> str:
-        return self.files[EF_OPERATOR_NAME].content.decode("utf-8")
-
-    @property
-    def certificate(self) -> bytes | None:
-        """The certificate the office wrote on the card; None while the card is blank."""
-        card_file = self.files.get(EF_OPERATOR_CERTIFICATE)
-        return card_file.content if card_file is not None else None
-
-    def install_certificate(self, certificate_der: bytes) -> None:
-        """Personalisation: write the office's certificate (DER) to EF 0104."""
-        if not 0 < len(certificate_der) <= 0x7FFF:
-            raise ValueError("a certificate has 1 to 32767 bytes")
-        self.files[EF_OPERATOR_CERTIFICATE] = CardFile(bytes(certificate_der))
-
-    def _digest(self, pin_block: bytes) -> bytes:
-        """The card keeps a salted digest of the PIN block, never the PIN itself."""
-        return hashlib.sha256(self.__pin_salt + pin_block).digest()
-
-    @property
-    def pin_tries_left(self) -> int:
-        return self._tries_left
-
-    def _clear_volatile_state(self) -> None:
-        super()._clear_volatile_state()
-        self._verified = False
-
-    def _pin_verified(self) -> bool:
-        return self._verified
-
-    def _handle_other(self, command: CommandApdu) -> bytes:
-        if command.ins == INS_VERIFY:
-            return self._verify(command) if self._app_selected else self._not_selected()
-        if command.ins == INS_INTERNAL_AUTHENTICATE:
-            return self._authenticate(command) if self._app_selected else self._not_selected()
-        return response(status=StatusWord.INS_NOT_SUPPORTED)
-
-    @staticmethod
-    def _not_selected() -> bytes:
-        return response(status=StatusWord.CONDITIONS_OF_USE_NOT_SATISFIED)
-
-    def _verify(self, command: CommandApdu) -> bytes:
-        if command.p1 != 0x00 or command.p2 != PIN_REFERENCE:
-            return response(status=StatusWord.INCORRECT_P1_P2)
-        if self._tries_left == 0:
-            return response(status=StatusWord.AUTHENTICATION_METHOD_BLOCKED)
-        if not command.data:  # ISO 7816-4: VERIFY without data asks for the status
-            if self._verified:
-                return response()
-            return response(status=_wrong_pin_status(self._tries_left))
-        if len(command.data) != PIN_BLOCK_SIZE:
-            return response(status=StatusWord.WRONG_LENGTH)
-        if hmac.compare_digest(self._digest(command.data), self.__pin_digest):
-            self._tries_left = PIN_TRIES
-            self._verified = True
-            return response()
-        self._tries_left -= 1
-        self._verified = False
-        return response(status=_wrong_pin_status(self._tries_left))
-
-    def _authenticate(self, command: CommandApdu) -> bytes:
-        if command.p1 != 0x00 or command.p2 != 0x00:
-            return response(status=StatusWord.INCORRECT_P1_P2)
-        if not command.data:
-            return response(status=StatusWord.WRONG_LENGTH)
-        if not self._verified:
-            return response(status=StatusWord.SECURITY_STATUS_NOT_SATISFIED)
-        return response(self.__private_key.sign(command.data))
+        data = card_file.content[offset : offset + command.le]
+        if len(data) < command.le:
+            return response(data, StatusWord.END_OF_FILE)
+        return response(data)
 
 
 class ResidentEktpCard(CardProgram):
@@ -302,7 +198,7 @@ class ResidentEktpCard(CardProgram):
     """
 
     aid = RESIDENT_AID
-    atr = _make_atr(b"REKAM-KTP")
+    atr = make_atr(b"REKAM-KTP")
 
     def __init__(self, nik: str, name: str, templates: tuple[bytes, bytes]) -> None:
         if not (len(nik) == 16 and nik.isascii() and nik.isdigit()):

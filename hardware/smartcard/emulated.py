@@ -16,14 +16,16 @@ from collections.abc import Callable
 
 from hardware.base import SelfTestResult
 from hardware.errors import DeviceError
-from hardware.smartcard.cards import CardProgram, OperatorCard
+from hardware.smartcard.cards import CardProgram
 from hardware.smartcard.config import EmulatedSmartCardConfig
 from hardware.smartcard.pcsc_backend import PcscSmartCardReader
 from hardware.smartcard.pcscd import PcscdService, VpcdEndpoint
+from hardware.smartcard.piv_personalise import OperatorCard
 from hardware.smartcard.vpcd import CommandFault, VpcdCardSlot
 
 CardIssuer = Callable[[OperatorCard], object]
-"""Writes the office's certificate on a blank operator card (the office's personalisation)."""
+"""Writes the office's certificate on an emulated operator card (PIV, slot 9A) that has
+none yet: the office's personalisation."""
 
 
 class EmulatedSmartCardReader(PcscSmartCardReader):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from hardware.base import SelfTestResult
@@ -10,21 +11,16 @@ from hardware.smartcard.card_client import CardApplicationClient
 from hardware.smartcard.card_events import CardEventWatcher
 from hardware.smartcard.cards import (
     EF_NIK,
-    EF_OPERATOR_CERTIFICATE,
-    EF_OPERATOR_ID,
-    EF_OPERATOR_NAME,
-    EF_OPERATOR_PUBLIC_KEY,
     EF_RESIDENT_NAME,
     EF_TEMPLATE_1,
     EF_TEMPLATE_2,
-    OPERATOR_AID,
     RESIDENT_AID,
 )
 from hardware.smartcard.pcsc_link import DEVICE, PcscLink
+from hardware.smartcard.piv_client import PivClient
 from hardware.smartcard.reader import (
     CardInfo,
     CardObserver,
-    OperatorIdentity,
     ResidentCard,
     SmartCardReader,
 )
@@ -48,7 +44,7 @@ class PcscSmartCardReader(SmartCardReader):
         self.timeout = timeout
         self._link = PcscLink(reader_name_contains, timeout)
         self._watcher = CardEventWatcher(reader_name_contains)
-        self._operator = CardApplicationClient(self._link.transmit, OPERATOR_AID, "operator")
+        self._operator = PivClient(self._link.transmit)
         self._resident = CardApplicationClient(self._link.transmit, RESIDENT_AID, "resident e-KTP")
 
     # Presence --------------------------------------------------------------------------
@@ -83,37 +79,27 @@ class PcscSmartCardReader(SmartCardReader):
     def remove_card_observer(self, callback: CardObserver) -> None:
         self._watcher.remove(callback)
 
-    # Operator card ---------------------------------------------------------------------
-    def _start_operator(self) -> CardApplicationClient:
+    # Operator card (PIV) ---------------------------------------------------------------
+    def piv(self) -> PivClient:
+        """The PIV application of the card in the reader, selected on the current
+        connection (kept, so a verified PIN keeps counting until :meth:`logout`)."""
         self._link.fresh_connection()
         self._operator.select()
         return self._operator
 
     def verify_pin(self, pin: str) -> None:
-        self._start_operator().verify_pin(pin)
+        self.piv().verify_pin(pin)
 
     def pin_tries_left(self) -> int:
-        return self._start_operator().pin_tries_left()
-
-    def read_operator(self) -> OperatorIdentity:
-        card = self._start_operator()
-        operator_id = _text(card.read_file(EF_OPERATOR_ID, "operator id"), "operator id")
-        name = _text(card.read_file(EF_OPERATOR_NAME, "operator name"), "operator name")
-        return OperatorIdentity(operator_id=operator_id, name=name)
+        return self.piv().pin_tries_left()
 
     def sign_challenge(self, challenge: bytes) -> bytes:
-        return self._start_operator().internal_authenticate(challenge)
-
-    def operator_public_key(self) -> bytes:
-        key = self._start_operator().read_file(EF_OPERATOR_PUBLIC_KEY, "public key")
-        if len(key) != 32:
-            raise CardError("The operator card's public key has the wrong size.", device=DEVICE)
-        return key
+        if not 1 <= len(challenge) <= 255:
+            raise ValueError("a challenge has 1 to 255 bytes")
+        return self.piv().sign(hashlib.sha256(challenge).digest())
 
     def read_operator_certificate(self) -> bytes | None:
-        card = self._start_operator()
-        certificate = card.read_file_if_present(EF_OPERATOR_CERTIFICATE, "certificate")
-        return certificate or None
+        return self.piv().certificate()
 
     def logout(self) -> None:
         self._link.disconnect(reset=True)

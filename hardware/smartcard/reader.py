@@ -1,5 +1,8 @@
 """The smart-card reader as the rest of Rekam sees it.
 
+Operator cards are PIV cards (NIST SP 800-73-4); resident cards carry the e-KTP
+application.
+
 :class:`SmartCardReader` is the interface; backends are
 ``PcscSmartCardReader`` (a real reader through pcscd, with pyscard) and
 ``EmulatedSmartCardReader`` (the same pyscard backend, with a virtual card
@@ -32,14 +35,6 @@ class CardInfo:
 
     atr_hex: str
     reader: str = ""
-
-
-@dataclass(frozen=True)
-class OperatorIdentity:
-    """Who an operator card belongs to (readable only after the PIN is verified)."""
-
-    operator_id: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -90,7 +85,7 @@ class SmartCardReader(Device):
         """Check the operator's PIN on the card.
 
         PinError(tries_left) when wrong, PinBlocked when blocked, ValueError when the
-        PIN is not 4 to 8 digits (nothing is sent to the card then).
+        PIN is not 6 to 8 digits, as PIV has it (nothing is sent to the card then).
         """
 
     @abstractmethod
@@ -98,21 +93,15 @@ class SmartCardReader(Device):
         """PIN tries left on the operator card (0: blocked; -1: PIN already verified)."""
 
     @abstractmethod
-    def read_operator(self) -> OperatorIdentity:
-        """The operator's id and name; CardError when the PIN was not verified."""
-
-    @abstractmethod
     def sign_challenge(self, challenge: bytes) -> bytes:
-        """The card's Ed25519 signature of ``challenge`` (1-255 bytes); needs the PIN."""
-
-    @abstractmethod
-    def operator_public_key(self) -> bytes:
-        """The operator card's Ed25519 public key (32 raw bytes); no PIN needed."""
+        """The operator card's signature of ``challenge`` (1-255 bytes): ECDSA P-256 over
+        its SHA-256, DER, made by the PIV Authentication key (slot 9A); needs the PIN."""
 
     @abstractmethod
     def read_operator_certificate(self) -> bytes | None:
-        """The office's certificate (DER) on the operator card, None when the card holds
-        none (a blank card); no PIN needed. Checking it is the booth's job (``ektp.pki``)."""
+        """The certificate (DER) in the operator card's PIV Authentication slot, None when
+        the card holds none (a blank card); no PIN needed. Checking it is the booth's job
+        (``ektp.pki``)."""
 
     @abstractmethod
     def logout(self) -> None:

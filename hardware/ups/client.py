@@ -19,7 +19,9 @@ from hardware.ups.protocol import (
     DEVICE,
     MAX_LINE_BYTES,
     NutServerError,
+    check_ok,
     decode_line,
+    parse_cmd_line,
     parse_ups_line,
     parse_var_line,
     quote,
@@ -90,6 +92,35 @@ class NutClient:
         if name_of_ups != ups or name != var:
             raise DeviceProtocolError("upsd answered for another variable", device=DEVICE)
         return value
+
+    async def list_commands(self, ups: str) -> set[str]:
+        """``LIST CMD <ups>``: the instant commands the UPS's driver offers."""
+        lines = await self._request(f"LIST CMD {quote(ups)}", list_of=f"CMD {ups}")
+        commands = set()
+        for line in lines:
+            name_of_ups, command = parse_cmd_line(line)
+            if name_of_ups != ups:
+                raise DeviceProtocolError("upsd answered for another UPS", device=DEVICE)
+            commands.add(command)
+        return commands
+
+    async def instant_command(self, ups: str, command: str, value: str | None = None) -> None:
+        """``INSTCMD <ups> <command> [<value>]`` (upsmon's way to make the UPS act).
+
+        upsd wants a login first (``USERNAME``/``PASSWORD`` of an ``upsd.users`` entry
+        with ``instcmds`` for this command): without one it answers ``ERR
+        USERNAME-REQUIRED``/``ACCESS-DENIED``, raised as :class:`NutServerError`.
+        """
+        words = ["INSTCMD", quote(ups), quote(command)]
+        if value is not None:
+            words.append(quote(value))
+        (line,) = await self._request(" ".join(words))
+        check_ok(line)
+
+    async def set_var(self, ups: str, var: str, value: str) -> None:
+        """``SET VAR <ups> <var> <value>`` (needs a login with ``actions = SET``)."""
+        (line,) = await self._request(f"SET VAR {quote(ups)} {quote(var)} {quote(value)}")
+        check_ok(line)
 
     async def read(self, ups: str) -> UpsReading:
         """Read status, charge and runtime of ``ups`` in one ``LIST VAR``."""

@@ -3,7 +3,9 @@
 A backend must implement :meth:`Ups.read` (async, for the edge's one event loop);
 :meth:`Ups.read_once` (blocking, for the self-test and the CLI) and
 :meth:`Ups.self_test` are built on top of it. Backends may override :meth:`Ups.aclose`
-and ``_close`` to release connections.
+and ``_close`` to release connections, and :meth:`Ups.list_commands`,
+:meth:`Ups.instant_command` and :meth:`Ups.set_var` when the UPS takes commands (the
+base class offers none and refuses them).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from hardware.base import Device, SelfTestResult
-from hardware.errors import DeviceError
+from hardware.errors import DeviceError, PowerSourceError
 from hardware.ups.client import NutClient
 from hardware.ups.reading import UpsReading
 
@@ -61,6 +63,19 @@ class Ups(Device):
     async def aclose(self) -> None:
         """Close connections from inside the event loop, then the device."""
         self.close()
+
+    async def list_commands(self) -> set[str]:
+        """The instant commands the UPS offers (NUT's ``LIST CMD``); none by default."""
+        return set()
+
+    async def instant_command(self, command: str, value: str | None = None) -> None:
+        """Make the UPS run ``command`` (NUT's ``INSTCMD``). Raises PowerSourceError
+        (``NutServerError`` with NUT's code when upsd refuses it)."""
+        raise PowerSourceError(f"this UPS backend takes no command ({command})", device=self.name)
+
+    async def set_var(self, var: str, value: str) -> None:
+        """Set a writable UPS variable (NUT's ``SET VAR``). Raises PowerSourceError."""
+        raise PowerSourceError(f"this UPS backend cannot set {var}", device=self.name)
 
     def self_test(self) -> SelfTestResult:
         try:
@@ -117,6 +132,15 @@ class NutUps(Ups):
 
     async def read(self) -> UpsReading:
         return await self._client.read(self.ups_name)
+
+    async def list_commands(self) -> set[str]:
+        return await self._client.list_commands(self.ups_name)
+
+    async def instant_command(self, command: str, value: str | None = None) -> None:
+        await self._client.instant_command(self.ups_name, command, value)
+
+    async def set_var(self, var: str, value: str) -> None:
+        await self._client.set_var(self.ups_name, var, value)
 
     def read_once(self) -> UpsReading:
         async def one_read() -> UpsReading:

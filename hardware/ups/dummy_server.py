@@ -79,7 +79,7 @@ class DummyUpsServer:
         self.port = free_loopback_port()
         self._write_configs()
         self._driver = self._spawn([self._driver_path, "-a", self.ups_name, "-F"], "driver.log")
-        self._wait_for(self._driver_socket().exists, "the dummy-ups driver to start", self._driver)
+        self._wait_for(self._driver_socket().exists, "the UPS driver to start", self._driver)
         for attempt in range(3):
             try:
                 self.start_upsd()
@@ -120,6 +120,11 @@ class DummyUpsServer:
     def upsd_running(self) -> bool:
         return self._upsd is not None and self._upsd.poll() is None
 
+    @property
+    def upsd_log_path(self) -> Path:
+        """upsd's output (it logs every instant command it passes to the driver)."""
+        return self._base / "upsd.log"
+
     def logs(self) -> str:
         """Both daemons' output, for a failing test's report."""
         texts = []
@@ -153,18 +158,9 @@ class DummyUpsServer:
 
     def _write_configs(self) -> None:
         files = {
-            "ups.conf": (
-                f"[{self.ups_name}]\n"
-                "  driver = dummy-ups\n"
-                f"  port = {self.dev_file}\n"
-                "  mode = dummy-once\n"
-                "  pollinterval = 1\n"
-                '  desc = "Rekam emulated UPS"\n'
-            ),
+            "ups.conf": f"[{self.ups_name}]\n{self._driver_section()}",
             "upsd.conf": f"LISTEN {self.host} {self.port}\n",
-            "upsd.users": (
-                f"[{self._username}]\n  password = {self._password}\n  upsmon secondary\n"
-            ),
+            "upsd.users": self._users_text(),
         }
         nut = _nut_ids()
         for name, text in files.items():
@@ -178,6 +174,24 @@ class DummyUpsServer:
             self._conf.chmod(0o750)
             os.chown(self._state, nut[0], nut[1])
         self._state.chmod(0o700)
+
+    def _driver_section(self) -> str:
+        """The UPS's ``ups.conf`` lines (after its ``[name]``)."""
+        return (
+            "  driver = dummy-ups\n"
+            f"  port = {self.dev_file}\n"
+            "  mode = dummy-once\n"
+            "  pollinterval = 1\n"
+            '  desc = "Rekam emulated UPS"\n'
+        )
+
+    def _users_text(self) -> str:
+        """``upsd.users``: the login may run every instant command and set variables,
+        as upsmon's primary on the UPS's own machine may (NUT's documented setup)."""
+        return (
+            f"[{self._username}]\n  password = {self._password}\n"
+            "  actions = SET\n  instcmds = all\n  upsmon primary\n"
+        )
 
     def _spawn(self, argv: list[str], log_name: str) -> subprocess.Popen[bytes]:
         env = {
@@ -196,7 +210,7 @@ class DummyUpsServer:
             )
 
     def _driver_socket(self) -> Path:
-        return self._state / f"dummy-ups-{self.ups_name}"
+        return self._state / f"{Path(self._driver_path).name}-{self.ups_name}"
 
     def _serves_ups(self) -> bool:
         client = NutClient(self.host, self.port, timeout=2.0)

@@ -90,6 +90,21 @@ def parse_ups_line(line: str) -> tuple[str, str]:
     return words[1], words[2]
 
 
+def parse_cmd_line(line: str) -> tuple[str, str]:
+    """Parse ``CMD <ups> <command>`` (a ``LIST CMD`` entry) into ``(ups, command)``."""
+    words = split_words(line)
+    if len(words) != 3 or words[0] != "CMD" or not words[1] or not words[2]:
+        raise DeviceProtocolError("upsd sent a malformed CMD line", device=DEVICE)
+    return words[1], words[2]
+
+
+def check_ok(line: str) -> None:
+    """Accept upsd's ``OK`` (or ``OK TRACKING <id>``) to a command; raise otherwise."""
+    raise_if_error(line)
+    if line != "OK" and not line.startswith("OK "):
+        raise DeviceProtocolError("upsd did not answer OK to a command", device=DEVICE)
+
+
 def decode_line(raw: bytes) -> str:
     """Turn one raw line (with its newline) into text, or raise DeviceProtocolError."""
     if not raw.endswith(b"\n"):

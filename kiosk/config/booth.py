@@ -9,8 +9,9 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from ektp.regions import RegionConfig
 from hardware.config import HardwareConfig
 from kiosk.config.edge import EdgeLink
 from kiosk.config.mobile import MobileSettings
@@ -18,6 +19,7 @@ from kiosk.config.office import OfficeRules
 from kiosk.config.operator_cards import OperatorCardSettings
 from kiosk.config.power import BoothPowerSettings
 from kiosk.config.section import ConfigSection
+from kiosk.config.signals import SignalSettings
 from kiosk.config.timeouts import Timeouts
 from kiosk.config.uplink import UplinkSettings
 
@@ -28,6 +30,7 @@ __all__ = [
     "MobileSettings",
     "OfficeRules",
     "OperatorCardSettings",
+    "SignalSettings",
     "Timeouts",
     "UplinkSettings",
     "load_booth_config",
@@ -65,9 +68,32 @@ class BoothConfig(ConfigSection):
         default_factory=OperatorCardSettings,
         description="Which office CA issues operator cards (and its revocation list).",
     )
+    signals: SignalSettings = Field(
+        default_factory=SignalSettings,
+        description="What the status LEDs and the buzzer say ([hardware.gpio] wires them).",
+    )
     hardware: HardwareConfig = Field(
         default_factory=HardwareConfig.emulated, description="The booth's devices."
     )
+    region: RegionConfig = Field(
+        default_factory=RegionConfig,
+        description="How much of the official Kemendagri region table checks NIKs and KKs "
+        "at check-in; its office_district_code is [office] district_code when left out.",
+    )
+
+    @model_validator(mode="after")
+    def _one_office_district(self) -> BoothConfig:
+        """``[region]`` follows ``[office] district_code``; a different code is an error."""
+        if "office_district_code" not in self.region.model_fields_set:
+            self.region = self.region.model_copy(
+                update={"office_district_code": self.office.district_code}
+            )
+        elif self.region.office_district_code != self.office.district_code:
+            raise ValueError(
+                f"[region] office_district_code {self.region.office_district_code} is not "
+                f"[office] district_code {self.office.district_code}: give one district"
+            )
+        return self
 
     @property
     def signing_key_path(self) -> Path:

@@ -28,6 +28,10 @@ from kiosk.flow.session import (
     Sealer,
 )
 
+PIN_DIGITS = (6, 8)
+"""An operator card's PIN: 6 to 8 digits (NIST SP 800-73-4, part 2)."""
+MSG_PIN_LENGTH = N_("The PIN has 6 to 8 digits.")
+
 
 class CaptureStep(StrEnum):
     LOCKED = "locked"
@@ -107,8 +111,13 @@ class CaptureFlow:
             self.lock("card_removed")
 
     def enter_pin(self, pin: str) -> None:
-        """Check the PIN on the card. PinError (tries left) and PinBlocked pass through."""
+        """Check the PIN on the card. PinError (tries left) and PinBlocked pass through.
+
+        A PIN that is not 6 to 8 digits (what PIV cards take) is refused here, before the
+        card sees it, and costs no try."""
         self._expect(CaptureStep.PIN)
+        if not (pin.isascii() and pin.isdigit() and PIN_DIGITS[0] <= len(pin) <= PIN_DIGITS[1]):
+            raise FlowError(MSG_PIN_LENGTH, code="pin_length")
         try:
             identity = self._login.verify_and_identify(pin)
         except Exception as err:

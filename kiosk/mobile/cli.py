@@ -5,11 +5,20 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from ektp.i18n import translate
+from ektp.i18n import N_, translate
 from kiosk.config.booth import BoothConfig
 from kiosk.mobile.duty import MSG_NOT_AWAY, MobileDuty, MobileDutyRefused, duty_banner
 from kiosk.outbox.store import Outbox, SendableKind
 from kiosk.uplink.roster_feed import RosterFeed
+
+MSG_STARTED = N_("Mobile duty started: {villages}")
+MSG_ENDED = N_("Mobile duty ended after {duration}")
+MSG_VILLAGE_COPY = N_("{village}: {residents} residents, received {hours} h ago")
+MSG_EVENTS_WAITING = N_("Events for the office: {events}")
+
+
+def _say(message: str, lang: str, **params: object) -> None:
+    print(translate(message, lang, domain="kiosk").format(**params))
 
 
 def add_mobile_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,14 +40,15 @@ def run_mobile_command(config: BoothConfig, args: argparse.Namespace) -> int:
         if args.mobile_command == "start":
             villages = [v.strip() for v in args.villages.split(",") if v.strip()]
             state = duty.start(villages, roster, now)
-            print(f"mobile duty started: {', '.join(state.villages)}")
+            _say(MSG_STARTED, args.lang, villages=", ".join(state.villages))
         elif args.mobile_command == "end":
             state = duty.end(now)
-            print(f"mobile duty ended after {state.away_for(now)}")
+            _say(MSG_ENDED, args.lang, duration=state.away_for(now))
         else:
             for name, copy in sorted(roster.villages().items()):
                 hours = copy.age(now).total_seconds() / 3600
-                print(f"{name}: {copy.residents} residents, received {hours:.1f} h ago")
+                residents, received = copy.residents, f"{hours:.1f}"
+                _say(MSG_VILLAGE_COPY, args.lang, village=name, residents=residents, hours=received)
             current = duty.state
             if current is None:
                 print(translate(MSG_NOT_AWAY, args.lang, domain="kiosk"))
@@ -47,7 +57,7 @@ def run_mobile_command(config: BoothConfig, args: argparse.Namespace) -> int:
                     waiting = outbox.depth()
                     events = outbox.sendables.sendables_waiting(SendableKind.MOBILE_TICKET)
                 print(duty_banner(current, now, waiting, args.lang))
-                print(f"events for the office: {events}")
+                _say(MSG_EVENTS_WAITING, args.lang, events=events)
     except MobileDutyRefused as err:
         print(err.localized(args.lang))
         return 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from ektp.messages import EventMessage, encode_message
+from ektp.messages import OPERATOR_CALL_EVENT, EventMessage, encode_message
 from ektp.topics import Topic, booth_topic
 from kiosk.outbox.records import Sendable, SendableKind
 
@@ -62,6 +62,17 @@ def call_next_event(booth_id: str, at: dt.datetime | None = None) -> EventMessag
         at=at or dt.datetime.now(dt.UTC),
         kind="ticket_called",
         name="call_next",
+    )
+
+
+def call_operator_event(booth_id: str, at: dt.datetime | None = None) -> EventMessage:
+    """The resident at this booth pressed the call button: the booth asks for an operator."""
+    return EventMessage(
+        booth_id=booth_id,
+        event_id=uuid.uuid4(),
+        at=at or dt.datetime.now(dt.UTC),
+        kind="audit",
+        name=OPERATOR_CALL_EVENT,
     )
 
 

@@ -117,6 +117,22 @@ class Office:
         values.update(overrides)
         return MqttClientConfig(**values)
 
+    def booth_toml(self, name: str = "booth-01", **uplink: float | int) -> str:
+        """The ``[edge]`` section of booth ``name``'s config for this office (and an
+        ``[uplink]`` section with ``uplink``'s settings, when given)."""
+        issued = self.identity(name)
+        text = (
+            "[edge]\n"
+            f'host = "{self.broker.host}"\n'
+            f"port = {self.broker.port}\n"
+            f'ca_cert_path = "{self.ca.cert_path}"\n'
+            f'cert_path = "{issued.cert_path}"\n'
+            f'key_path = "{issued.key_path}"\n'
+        )
+        if uplink:
+            text += "[uplink]\n" + "".join(f"{key} = {value}\n" for key, value in uplink.items())
+        return text
+
     def client(self, name: str, *, connect: bool = True, **overrides: Any) -> MqttClient:
         """A started client for ``name`` (connected unless ``connect=False``)."""
         client = MqttClient(self.client_config(name, **overrides))

@@ -40,17 +40,8 @@ def office(tmp_path: Path) -> Iterator[Office]:
 
 @pytest.fixture
 def setup(office: Office, tmp_path: Path) -> BoothSetup:
-    issued = office.identity("booth-07")
-    edge_section = (
-        "[edge]\n"
-        f'host = "{office.broker.host}"\n'
-        f"port = {office.broker.port}\n"
-        f'ca_cert_path = "{office.ca.cert_path}"\n'
-        f'cert_path = "{issued.cert_path}"\n'
-        f'key_path = "{issued.key_path}"\n'
-        "[uplink]\n"
-        "health_interval_seconds = 1.0\n"
-        "reconnect_max_delay_seconds = 2\n"
+    edge_section = office.booth_toml(
+        "booth-07", health_interval_seconds=1.0, reconnect_max_delay_seconds=2
     )
     return write_booth_config(tmp_path / "booth", booth_id="booth-07", extra=edge_section)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ektp.pki import (
@@ -22,12 +22,13 @@ from ektp.pki import (
 
 
 class BlankCard:
-    """A stand-in for a card: its own key, its holder, a slot for the certificate."""
+    """A stand-in for a PIV card: its own P-256 key (slot 9A), its holder, a slot for the
+    certificate."""
 
     def __init__(self, operator_id: str, name: str) -> None:
-        self._key = ed25519.Ed25519PrivateKey.generate()
+        self._key = ec.generate_private_key(ec.SECP256R1())
         self.public_key = self._key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
         )
         self.operator_id = operator_id
         self.name = name
@@ -37,7 +38,7 @@ class BlankCard:
         self.certificate = certificate_der
 
     def sign(self, challenge: bytes) -> bytes:
-        return self._key.sign(challenge)
+        return self._key.sign(challenge, ec.ECDSA(hashes.SHA256()))
 
 
 def test_the_office_ca_issues_an_operator_card_its_booths_accept(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""An operator card proves it is the office's: its certificate, read through the real pcscd,
+"""An operator card (PIV) proves it is the office's: its certificate, read through the real pcscd,
 names a key only the card holds. Cloned, self-signed and revoked cards are told apart."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ektp.pki import (
 )
 from hardware.smartcard import EmulatedSmartCardConfig, EmulatedSmartCardReader, OperatorCard
 
-PIN = "2468"
+PIN = "246810"
 
 
 def make_ca(directory: Path, office: str) -> OperatorCardIssuer:

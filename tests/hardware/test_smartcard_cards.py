@@ -3,25 +3,22 @@
 from __future__ import annotations
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hardware.smartcard.apdu import CommandApdu, MalformedApdu, split_response
-from hardware.smartcard.cards import (
-    OPERATOR_AID,
-    RESIDENT_AID,
-    CardProgram,
-    OperatorCard,
-    ResidentEktpCard,
-    encode_pin_block,
-)
+from hardware.smartcard.apdu import CommandApdu, MalformedApdu, response, split_response
+from hardware.smartcard.card_client import CardApplicationClient, file_size_from_fcp
+from hardware.smartcard.cards import RESIDENT_AID, CardProgram, ResidentEktpCard
+from hardware.smartcard.piv import PIV_AID, encode_pin
+from hardware.smartcard.piv_personalise import OperatorCard, direct_client
 
 TEMPLATES = (bytes(range(256)) * 2, b"\x5a" * 700)
 
 
 def operator() -> OperatorCard:
-    card = OperatorCard("OPR-1", "Dewi", "4321")
+    card = OperatorCard("OPR-1", "Dewi", "432100")
     card.power_on()
     return card
 
@@ -69,14 +66,14 @@ def test_random_apdus_always_get_a_status_word_and_the_card_keeps_working(
 @given(st.binary(min_size=1, max_size=255))
 def test_signature_covers_any_challenge(challenge: bytes) -> None:
     card = operator()
-    select(card, OPERATOR_AID)
-    send(card, CommandApdu(0x00, 0x20, 0x00, 0x80, encode_pin_block("4321")))
-    assert send(card, CommandApdu(0x00, 0xA4, 0x02, 0x0C, b"\x01\x03"))[1] == 0x9000
-    public_key, status = send(card, CommandApdu(0x00, 0xB0, 0x00, 0x00, le=256))
-    assert status == 0x9000
-    signature, status = send(card, CommandApdu(0x00, 0x88, 0x00, 0x00, challenge, le=256))
-    assert status == 0x9000
-    Ed25519PublicKey.from_public_bytes(public_key).verify(signature, challenge)
+    client = direct_client(card)
+    client.select()
+    client.verify_pin("432100")
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(challenge)
+    signature = client.sign(digest.finalize())
+    key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), card.public_key)
+    key.verify(signature, challenge, ec.ECDSA(hashes.SHA256()))
 
 
 @given(
@@ -97,10 +94,9 @@ def test_malformed_apdus_are_rejected(raw: str) -> None:
 
 
 def test_pin_and_key_do_not_show_in_repr() -> None:
-    card = OperatorCard("OPR-1", "Dewi", "98765")
-    assert "98765" not in repr(card)
-    assert b"98765" not in repr(vars(card)).encode()  # only a salted digest is kept
-    assert "OPR-1" not in repr(card)
+    card = OperatorCard("OPR-1", "Dewi", "987650")
+    assert "987650" not in repr(card)
+    assert b"987650" not in repr(vars(card)).encode()  # only a salted digest is kept
 
 
 def test_long_template_reads_in_chunks_with_offsets() -> None:
@@ -109,18 +105,72 @@ def test_long_template_reads_in_chunks_with_offsets() -> None:
     assert send(card, CommandApdu(0x00, 0xA4, 0x02, 0x0C, b"\x02\x02"))[1] == 0x9000
     first, _ = send(card, CommandApdu(0x00, 0xB0, 0x00, 0x00, le=256))
     second, _ = send(card, CommandApdu(0x00, 0xB0, 0x01, 0x00, le=256))
-    tail, _ = send(card, CommandApdu(0x00, 0xB0, 0x02, 0x00, le=256))
+    tail, status = send(card, CommandApdu(0x00, 0xB0, 0x02, 0x00, le=256))
     assert first + second + tail == TEMPLATES[1]
-    assert send(card, CommandApdu(0x00, 0xB0, 0x03, 0x00, le=256))[1] == 0x6B00
+    assert status == 0x6282  # 188 bytes left of the 256 asked: the end of the file
+    assert send(card, CommandApdu(0x00, 0xB0, 0x03, 0x00, le=256)) == (b"", 0x6B00)
+
+
+def test_read_binary_at_the_end_of_a_file_answers_as_iso_7816_4() -> None:
+    card = resident()
+    select(card, RESIDENT_AID)
+    fcp, status = send(card, CommandApdu(0x00, 0xA4, 0x02, 0x04, b"\x02\x01", le=256))
+    assert status == 0x9000
+    assert file_size_from_fcp(fcp) == 512  # SELECT gives the size in the FCP (tag 80)
+    read = CommandApdu(0x00, 0xB0, 0x01, 0x00, le=256)  # offset 256, 256 bytes: all there
+    assert send(card, read) == (TEMPLATES[0][256:], 0x9000)
+    at_end = CommandApdu(0x00, 0xB0, 0x02, 0x00, le=256)  # offset 512 = the size: no data
+    assert send(card, at_end) == (b"", 0x6B00)
+    past_end = CommandApdu(0x00, 0xB0, 0x02, 0x10, le=1)
+    assert send(card, past_end) == (b"", 0x6B00)
+    last = CommandApdu(0x00, 0xB0, 0x01, 0xFF, le=16)  # one byte left of 16 asked
+    assert send(card, last) == (TEMPLATES[0][-1:], 0x6282)
+
+
+class CardWithoutFcp(ResidentEktpCard):
+    """A card that refuses SELECT with P2 04: the reader must find the end by reading."""
+
+    def _select(self, command: CommandApdu) -> bytes:
+        if command.p2 == 0x04:
+            return response(status=0x6A86)
+        return super()._select(command)
+
+
+@given(size=st.integers(1, 1300), gives_size=st.booleans())
+def test_the_reader_reads_any_length_and_never_past_the_end(size: int, gives_size: bool) -> None:
+    template = bytes(i % 251 for i in range(size))
+    card = (CardWithoutFcp if not gives_size else ResidentEktpCard)(
+        "6403051708900001", "Budi", (template, b"x")
+    )
+    card.power_on()
+    reads: list[tuple[int, int, int]] = []
+
+    def transmit(raw: bytes, action: str) -> bytes:
+        answer = card.process(raw)
+        command = CommandApdu.parse(raw)
+        if command.ins == 0xB0:
+            assert command.le is not None
+            reads.append(((command.p1 << 8) | command.p2, command.le, int.from_bytes(answer[-2:])))
+        return answer
+
+    client = CardApplicationClient(transmit, RESIDENT_AID, "resident")
+    client.select()
+    assert client.read_file(0x0201, "template") == template
+    if gives_size:  # each READ BINARY asks for no byte beyond the end
+        assert all(offset + le <= size and status == 0x9000 for offset, le, status in reads)
+        assert len(reads) == -(-size // 256)
+    else:  # at most the one READ BINARY at the end itself, answered 6B00
+        assert all(offset < size for offset, _, _ in reads[:-1])
+        assert reads[-1][0] < size or reads[-1] == (size, 256, 0x6B00)
 
 
 def test_selecting_another_application_is_file_not_found() -> None:
     assert select(operator(), RESIDENT_AID) == 0x6A82
-    assert select(resident(), OPERATOR_AID) == 0x6A82
+    assert select(resident(), PIV_AID) == 0x6A82
 
 
 def test_commands_before_select_are_refused() -> None:
     card = operator()
-    verify = CommandApdu(0x00, 0x20, 0x00, 0x80, encode_pin_block("4321"))
-    assert send(card, verify)[1] == 0x6985
+    verify = CommandApdu(0x00, 0x20, 0x00, 0x80, encode_pin("432100"))
+    assert send(card, verify)[1] == 0x6D00  # no application selected: no PIV instructions
     assert card.pin_tries_left == 3

@@ -1,4 +1,5 @@
-"""A standard PC/SC tool (pcsc-tools' scriptor and pcsc_scan), not our code, sees our cards."""
+"""A standard PC/SC tool (pcsc-tools' scriptor and pcsc_scan), not our code, sees our cards
+(the operator card is a PIV card: the APDUs are SP 800-73-4's)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ pytestmark = pytest.mark.skipif(
     shutil.which("scriptor") is None, reason="pcsc-tools (scriptor, pcsc_scan) not installed"
 )
 
-SELECT_OPERATOR = "00 A4 04 00 08 F0 52 45 4B 41 4D 4F 50"
-VERIFY_9999 = "00 20 00 80 08 39 39 39 39 FF FF FF FF"
-VERIFY_1234 = "00 20 00 80 08 31 32 33 34 FF FF FF FF"
-READ_NAME = ["00 A4 02 0C 02 01 02", "00 B0 00 00 00"]
+SELECT_PIV = "00 A4 04 00 0B A0 00 00 03 08 00 00 10 00 01 00 00"
+VERIFY_999999 = "00 20 00 80 08 39 39 39 39 39 39 FF FF"
+VERIFY_123456 = "00 20 00 80 08 31 32 33 34 35 36 FF FF"
+PIN_STATUS = "00 20 00 80"
+# GENERAL AUTHENTICATE, ECC P-256, slot 9A: 7C { 82 00, 81 <32-byte digest> }
+SIGN_9A = "00 87 11 9A 26 7C 24 82 00 81 20 " + " ".join(["AB"] * 32) + " 00"
 
 
 def scriptor(reader: str, commands: list[str]) -> list[str]:
@@ -34,16 +37,19 @@ def scriptor(reader: str, commands: list[str]) -> list[str]:
 
 
 def test_scriptor_sees_the_same_pin_answers(emulated_reader: EmulatedSmartCardReader) -> None:
-    emulated_reader.insert_card(OperatorCard("OPR-7", "Rina", pin="1234"))
+    emulated_reader.insert_card(OperatorCard("OPR-7", "Rina", pin="123456"))
     reader = emulated_reader.endpoint.reader_name
 
-    answers = scriptor(reader, [SELECT_OPERATOR, *READ_NAME, VERIFY_9999, VERIFY_1234, *READ_NAME])
+    answers = scriptor(
+        reader, [SELECT_PIV, SIGN_9A, PIN_STATUS, VERIFY_999999, VERIFY_123456, SIGN_9A]
+    )
 
-    assert answers[0].startswith("< 90 00")  # SELECT
-    assert answers[2].startswith("< 69 82")  # READ BINARY before the PIN
+    assert answers[0].startswith("< 61 ")  # the application property template
+    assert answers[1].startswith("< 69 82")  # signing before the PIN
+    assert answers[2].startswith("< 63 C3")  # PIN status: three tries
     assert answers[3].startswith("< 63 C2")  # wrong PIN: two tries left
     assert answers[4].startswith("< 90 00")  # right PIN
-    assert answers[6].startswith("< 52 69 6E 61 90 00")  # "Rina"
+    assert answers[5].startswith("< 7C ")  # the signature template: signed
     # ... and our own reader sees the state the tool left on the card: PIN verified.
     assert emulated_reader.pin_tries_left() == -1
     emulated_reader.logout()  # a reset clears it
@@ -51,14 +57,14 @@ def test_scriptor_sees_the_same_pin_answers(emulated_reader: EmulatedSmartCardRe
 
 
 def test_scriptor_sees_a_blocked_card_as_blocked(emulated_reader: EmulatedSmartCardReader) -> None:
-    emulated_reader.insert_card(OperatorCard("OPR-7", "Rina", pin="1234"))
+    emulated_reader.insert_card(OperatorCard("OPR-7", "Rina", pin="123456"))
     reader = emulated_reader.endpoint.reader_name
 
     answers = scriptor(
-        reader, [SELECT_OPERATOR, VERIFY_9999, VERIFY_9999, VERIFY_9999, VERIFY_1234]
+        reader, [SELECT_PIV, VERIFY_999999, VERIFY_999999, VERIFY_999999, VERIFY_123456]
     )
 
-    assert [a[:7] for a in answers] == ["< 90 00", "< 63 C2", "< 63 C1", "< 63 C0", "< 69 83"]
+    assert [a[:7] for a in answers[1:]] == ["< 63 C2", "< 63 C1", "< 63 C0", "< 69 83"]
     assert emulated_reader.pin_tries_left() == 0
 
 

@@ -10,6 +10,7 @@ from hardware.errors import DeviceProtocolError, PowerSourceError
 from hardware.ups.protocol import (
     NutServerError,
     decode_line,
+    parse_cmd_line,
     parse_ups_line,
     parse_var_line,
     quote,
@@ -20,14 +21,16 @@ from hardware.ups.reading import UpsReading
 
 line_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=200)
 protocol_like = st.lists(
-    st.sampled_from(["VAR", "UPS", "ERR", " ", '"', "\\", "dummy", "ups.status", "OL", "x y"]),
+    st.sampled_from(
+        ["VAR", "UPS", "CMD", "ERR", " ", '"', "\\", "dummy", "ups.status", "OL", "x y"]
+    ),
     max_size=12,
 ).map("".join)
 
 
 @given(st.one_of(line_text, protocol_like))
 def test_any_text_is_parsed_or_rejected_as_a_protocol_error(text: str) -> None:
-    for parse in (parse_var_line, parse_ups_line):
+    for parse in (parse_var_line, parse_ups_line, parse_cmd_line):
         try:
             parsed = parse(text)
         except DeviceProtocolError as err:

@@ -28,18 +28,11 @@ def office(tmp_path: Path) -> Iterator[Office]:
 
 @pytest.fixture
 def setup(office: Office, tmp_path: Path) -> BoothSetup:
-    issued = office.identity("booth-01")
-    edge_section = (
-        "[edge]\n"
-        f'host = "{office.broker.host}"\n'
-        f"port = {office.broker.port}\n"
-        f'ca_cert_path = "{office.ca.cert_path}"\n'
-        f'cert_path = "{issued.cert_path}"\n'
-        f'key_path = "{issued.key_path}"\n'
-        "[uplink]\n"
-        "ack_timeout_seconds = 5.0\n"
-        "health_interval_seconds = 1.0\n"
-        "reconnect_max_delay_seconds = 2\n"
+    edge_section = office.booth_toml(
+        "booth-01",
+        ack_timeout_seconds=5.0,
+        health_interval_seconds=1.0,
+        reconnect_max_delay_seconds=2,
     )
     return write_booth_config(tmp_path / "booth", extra=edge_section)
 

@@ -22,6 +22,8 @@ from demo.kiosk_fakes import (
 )
 from ektp.errors import ValidationError
 from ektp.record import ReviewFlag
+from ektp.regions import RegionTable
+from kiosk.config.booth import BoothConfig
 from kiosk.flow.capture import CaptureFlow, CaptureStep
 from kiosk.flow.checkin import CheckInFlow, CheckInStep
 from kiosk.flow.ports import InMemoryRoster, InMemoryTicketDesk, RosterEntry
@@ -163,3 +165,48 @@ def test_a_resident_from_another_district_is_recorded_and_flagged_for_review() -
     saved = [event for event, fields in booth.audit.events if event == "session.saved"]
     assert len(saved) == 2
     assert len(booth.outbox.records) == 2
+
+
+def _checkin_with(region: dict[str, str]) -> CheckInFlow:
+    """A check-in wired as ``kiosk.booth`` does: the table of booth.toml's ``[region]``."""
+    config = BoothConfig.model_validate(
+        {"booth_id": "booth-01", "central_public_key_path": "/dev/null", "region": region}
+    )
+    flow = CheckInFlow(
+        roster=InMemoryRoster([]),
+        tickets=InMemoryTicketDesk(),
+        audit=AuditList(),
+        documents_for=lambda service: ["kk"],
+        services=["new_recording"],
+        regions=RegionTable.from_config(config.region),
+    )
+    flow.start("id")
+    flow.choose_service("new_recording")
+    return flow
+
+
+@pytest.mark.parametrize("checked", ["regency", "province"])
+def test_official_codes_of_the_office_and_beyond_are_accepted(checked: str) -> None:
+    flow = _checkin_with({"checked": checked})
+    for district in ("640306", "640313", "640101", "327301"):  # Berau ×2, Paser, Kota Bandung
+        assert flow.check_nik(district + BORN_AND_SERIAL).region_code == district
+
+
+def test_a_district_of_another_regency_is_checked_when_the_office_says_so() -> None:
+    nik = "640199" + BORN_AND_SERIAL  # Kabupaten Paser has 10 districts, none numbered 99
+    assert _checkin_with({"checked": "regency"}).check_nik(nik).region_code == "640199"
+    flow = _checkin_with({"checked": "province"})
+    with pytest.raises(ValidationError) as refused:
+        flow.enter_nik(nik)
+    assert refused.value.code == "nik.district"
+    assert refused.value.localized("id") == (
+        "Digit ke-5–6 (99) bukan kode kecamatan yang dikenal di kabupaten/kota ini"
+    )
+    assert flow.step is CheckInStep.NIK
+
+
+def test_a_district_code_the_decree_does_not_have_is_refused_everywhere() -> None:
+    flow = _checkin_with({"checked": "country"})
+    with pytest.raises(ValidationError) as refused:
+        flow.enter_nik("327399" + BORN_AND_SERIAL)  # Kota Bandung has no district 99
+    assert refused.value.code == "nik.district"

@@ -21,6 +21,7 @@ from hardware.smartcard import EmulatedSmartCardReader, OperatorCard
 from kiosk.booth import Booth
 from kiosk.devices import SmartCardLogin
 from kiosk.flow.capture import CaptureStep
+from kiosk.flow.errors import FlowError
 from kiosk.operator_trust import OperatorCardRefused, OperatorCardTrust, OperatorTrustUnavailable
 from kiosk.ui.describe import describe_error
 
@@ -155,6 +156,23 @@ def test_a_booth_without_a_usable_office_ca_lets_no_card_in(
     assert emulated_booth.reader.pin_tries_left() == 3
     unchecked = [e for e in emulated_booth.audit.entries() if e.event == "operator.card_unchecked"]
     assert len(unchecked) == 3
+
+
+def test_a_pin_of_the_wrong_length_gets_its_own_sentence_and_costs_no_try(
+    emulated_booth: Booth,
+) -> None:
+    reader = insert(emulated_booth, card())
+
+    for typed in ("4829", "482910123", "48291x"):
+        with pytest.raises(FlowError) as refused:
+            emulated_booth.capture.enter_pin(typed)
+        assert describe_error(refused.value, "id") == "PIN harus 6–8 angka."
+        assert describe_error(refused.value, "en") == "The PIN has 6 to 8 digits."
+
+    assert emulated_booth.capture.step is CaptureStep.PIN
+    assert reader.pin_tries_left() == 3  # the card never saw them
+    emulated_booth.capture.enter_pin(PIN)
+    assert emulated_booth.capture.operator_id == "OP-0042"
 
 
 def _booth_ca(booth: Booth) -> Path:

@@ -76,17 +76,9 @@ def next_event(process: subprocess.Popen[str]) -> dict[str, Any]:
 def test_low_battery_mid_enrollment_parks_and_resumes_after_restart(
     office: Office, tmp_path: Path
 ) -> None:
-    issued = office.identity("booth-01")
     setup = write_booth_config(
         tmp_path,
-        extra=(
-            "[edge]\n"
-            f'host = "{office.broker.host}"\n'
-            f"port = {office.broker.port}\n"
-            f'ca_cert_path = "{office.ca.cert_path}"\n'
-            f'cert_path = "{issued.cert_path}"\n'
-            f'key_path = "{issued.key_path}"\n'
-        ),
+        extra=(office.booth_toml("booth-01")),
     )
     script = tmp_path / "session.toml"
     first_nik, second_nik = write_script(script)

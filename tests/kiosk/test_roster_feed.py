@@ -181,17 +181,9 @@ def test_a_corrupt_or_invalid_digest_is_ignored_and_the_old_copy_kept(
 def test_a_booth_with_an_edge_and_no_roster_given_follows_the_digests(
     office: Office, edge: RunningEdge, residents, tmp_path: Path, smartcard_pcscd: object
 ) -> None:
-    issued = office.identity("booth-01")
     setup = write_booth_config(
         tmp_path / "booth",
-        extra=(
-            "[edge]\n"
-            f'host = "{office.broker.host}"\n'
-            f"port = {office.broker.port}\n"
-            f'ca_cert_path = "{office.ca.cert_path}"\n'
-            f'cert_path = "{issued.cert_path}"\n'
-            f'key_path = "{issued.key_path}"\n'
-        ),
+        extra=(office.booth_toml("booth-01")),
     )
     booth = build_booth(load_booth_config(setup.config_path), guard_power=False)
     try:

@@ -50,8 +50,11 @@ class ProvisionedOffice:
         return self.units / str(port)
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        office = str(self.directory)
         completed = subprocess.run(
-            [sys.executable, "-m", "provisioning.cli", "--office", str(self.directory), *args],
+            # English: the tests read the summary; tests/provisioning/test_cli_language.py
+            # checks the Indonesian default.
+            [sys.executable, "-m", "provisioning.cli", "--lang", "en", "--office", office, *args],
             capture_output=True,
             text=True,
             timeout=CLI_TIMEOUT_SECONDS,

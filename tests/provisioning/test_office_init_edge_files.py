@@ -49,6 +49,8 @@ def _init_by_cli(root: Path, edge_host: str, capsys: pytest.CaptureFixture[str])
         central_public_key_file(central)
     code = provision(
         [
+            "--lang",
+            "en",
             "--office",
             str(root / "office"),
             "office",

@@ -44,9 +44,9 @@ def office(tmp_path: Path) -> OfficeDirectory:
 
 
 def card_public_key(path: Path) -> Path:
-    """A fresh card's public key as its personalisation tool saves it (PEM)."""
+    """A fresh PIV card's slot 9A public key as yubico-piv-tool saves it (PEM, P-256)."""
     path.write_bytes(
-        Ed25519PrivateKey.generate()
+        ec.generate_private_key(ec.SECP256R1())
         .public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
@@ -54,7 +54,7 @@ def card_public_key(path: Path) -> Path:
 
 
 def provision(office: OfficeDirectory, *args: str) -> int:
-    return main(["--quiet", "--office", str(office.root), *args])
+    return main(["--quiet", "--lang", "en", "--office", str(office.root), *args])
 
 
 def issue(office: OfficeDirectory, tmp_path: Path, operator_id: str, out: str) -> Path:
@@ -131,7 +131,7 @@ def test_an_issued_card_passes_the_booth_check_until_the_office_revokes_it(
         ),
         (
             ["issue", "--operator-id", "OP-1", "--name", "X", "--card-public-key", "{ec}"],
-            "not an Ed25519 key",
+            "not a P-256 key",
         ),
     ],
     ids=["unknown-id", "unknown-serial", "bad-serial", "bad-id", "not-a-key", "wrong-key-type"],
@@ -144,8 +144,8 @@ def test_bad_input_gets_a_sentence_and_no_certificate(
     complaint: str,
 ) -> None:
     (tmp_path / "bad.pub").write_text("hello\n", encoding="utf-8")
-    (tmp_path / "ec.pub").write_bytes(
-        ec.generate_private_key(ec.SECP256R1())
+    (tmp_path / "ec.pub").write_bytes(  # a key of the wrong type: Ed25519
+        Ed25519PrivateKey.generate()
         .public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )

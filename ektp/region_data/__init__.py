@@ -1,0 +1,1 @@
+"""The official Kemendagri region table (data only; see ektp.regions)."""

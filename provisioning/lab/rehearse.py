@@ -1,0 +1,315 @@
+"""``rekam-provision lab rehearse``: a whole office installed on lab machines, as a
+technician would install it, and one resident recorded on it.
+
+Steps (each named in the output; the first that fails ends the rehearsal):
+
+1. ``lab up``: an edge and one booth;
+2. ``technician``: a namespace on the lab network standing for the technician's laptop
+   on the office LAN: the ordinary ``rekam-provision`` runs there (host files, lab
+   network), so the host itself never gets an address on the lab network;
+3. ``wheelhouse``: the project's wheels and its dependencies' built on this computer
+   (``pip wheel``, from the registries pip uses here) and copied into each machine with
+   an ``/etc/pip.conf`` that installs only from them: the machines have no route out;
+4. ``office init``, 5. ``edge install``, 6. ``booth add`` — the ordinary commands;
+7. ``record``: one scripted resident on the booth (``rekam-kiosk --headless --script``);
+8. ``arrived``: the record is in the edge's database;
+9. ``status``: the units active on the edge and the booth;
+then ``lab down`` unless ``--keep``. With ``--json`` the last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from provisioning.lab.lab import Lab
+from provisioning.lab.network import DEFAULT_PREFIX, TECHNICIAN, LabNetwork
+from provisioning.lab.rootfs import LabError
+from provisioning.release import installed_source, requirements
+from provisioning.tomlwrite import dumps
+
+BOOTH_ID = "booth-01"
+WHEELHOUSE_IN_MACHINE = "/var/cache/rekam-lab/wheelhouse"
+EDGE_UNITS = ["mosquitto.service", "rekam-edge.service"]
+BOOTH_UNITS = ["rekam-kiosk.service"]
+ARRIVAL_TIMEOUT_SECONDS = 120
+EDGE_DATABASE = "/var/lib/rekam/edge.sqlite3"
+COUNT_PACKETS = "SELECT count(*) FROM ingested_packets"
+LAB_BOOTH_HARDWARE = """\
+# Devices of every booth (see rekam-hw). Lab booths: every device emulated.
+[hardware.fingerprint]
+backend = "emulated"
+
+[hardware.camera]
+backend = "emulated"
+
+[hardware.smartcard]
+backend = "emulated"
+isolate_network = false
+"""
+REHEARSAL_RUN_DIR = "/run/rekam-rehearsal"
+EMULATION_EXTRA = "scikit-image>=0.22"
+BOOTH_VENV = "/var/lib/rekam/venv"
+RESIDENT_SCRIPT = """\
+[operator]
+operator_id = "OP-0001"
+name = "Operator Latihan"
+
+[[residents]]
+nik = "6403065402900001"
+kk = "6403061203150002"
+name = "Ani Lestari"
+"""
+
+
+class StepFailed(LabError):
+    """One rehearsal step failed; ``step`` names it."""
+
+    code = "provisioning.lab_rehearsal"
+
+    def __init__(self, step: str, detail: str) -> None:
+        super().__init__(f"step {step!r} failed: {detail}")
+        self.step = step
+
+
+class Rehearsal:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        cache_dir: Path | None,
+        say: Callable[[str], None],
+        name: str = DEFAULT_PREFIX,
+    ) -> None:
+        self.directory = directory.resolve()
+        self.lab = Lab(
+            self.directory, cache_dir=cache_dir, network=LabNetwork(prefix=name), progress=say
+        )
+        self.say = say
+        self.office = self.directory / "office"
+        self.summary: dict[str, Any] = {"ok": False, "steps": {}}
+        self.packets_before = 0
+
+    # -- running steps --------------------------------------------------------
+
+    def step(self, name: str, action: Callable[[], object]) -> None:
+        self.say(f"== {name}")
+        started = time.monotonic()
+        try:
+            action()
+        except StepFailed:
+            raise
+        except Exception as err:
+            raise StepFailed(name, f"{type(err).__name__}: {err}") from err
+        self.summary["steps"][name] = round(time.monotonic() - started, 1)
+
+    def run_all(self) -> None:
+        self.step("lab up", lambda: self.lab.up(1))
+        self.step("technician", self.technician)
+        self.step("wheelhouse", self.wheelhouse)
+        self.step("office init", self.office_init)
+        self.step("edge install", self.edge_install)
+        self.step("booth add", self.booth_add)
+        self.step("record", self.record)
+        self.step("arrived", self.arrived)
+        self.step("status", self.status)
+        self.summary["ok"] = True
+
+    # -- helpers --------------------------------------------------------------
+
+    def provision(self, *args: str, step: str) -> str:
+        """``rekam-provision --office O ARGS`` from the technician's namespace."""
+        command = [
+            "ip", "netns", "exec", self.lab.network.netns(TECHNICIAN),
+            sys.executable, "-m", "provisioning.cli", "--lang", "en",
+            "--office", str(self.office), *args,
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
+        log = self.directory / f"{step.replace(' ', '-')}.log"
+        log.write_text(done.stdout + done.stderr)
+        if done.returncode != 0:
+            tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-12:])
+            raise StepFailed(step, f"rekam-provision exited {done.returncode} (log {log}):\n{tail}")
+        return done.stdout
+
+    def ssh(self, machine: str, command: str, *, step: str, stdin: str | None = None) -> str:
+        done = subprocess.run(
+            self.lab.ssh_command(machine, command), input=stdin, capture_output=True,
+            text=True, timeout=600, check=False,
+        )
+        if done.returncode != 0:
+            raise StepFailed(step, f"on {machine}: {command!r} exited {done.returncode}: "
+                             f"{(done.stderr or done.stdout).strip()[-800:]}")
+        return done.stdout
+
+    # -- the steps ------------------------------------------------------------
+
+    def technician(self) -> None:
+        self.lab.network.attach(TECHNICIAN)
+
+    def wheelhouse(self) -> None:
+        wheels = self.directory / "wheelhouse"
+        wheels.mkdir(exist_ok=True)
+        reqs = self.directory / "requirements.txt"
+        # the emulated camera's scenes need scikit-image (installed on lab booths only)
+        reqs.write_text(requirements() + f"{EMULATION_EXTRA}\n")
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheels),
+             "-r", str(reqs), str(installed_source())],
+            capture_output=True, text=True, timeout=1800, check=False,
+        )
+        if done.returncode != 0:
+            raise StepFailed("wheelhouse", done.stderr.strip()[-800:])
+        for machine in self.lab.machines():
+            target = machine.root / WHEELHOUSE_IN_MACHINE.lstrip("/")
+            shutil.copytree(wheels, target, dirs_exist_ok=True)
+            (machine.root / "etc" / "pip.conf").write_text(
+                "# rekam lab: the machines have no route out; wheels come from the host.\n"
+                f"[global]\nno-index = true\nfind-links = {WHEELHOUSE_IN_MACHINE}\n"
+            )
+
+    def office_init(self) -> None:
+        central = self.directory / "central-x25519.pem"
+        if not central.exists():
+            central.write_bytes(
+                X25519PrivateKey.generate().public_key().public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+            )
+        self.provision(
+            "office", "init", "--name", "Kantor Latihan", "--edge-host",
+            self.lab.network.address("edge"), "--ssh-key", str(self.lab.key),
+            "--central-public-key", str(central), "--emulated-hardware",
+            "--no-data-partition", step="office init",
+        )
+        # The technician's edit for lab booths: the card reader is emulated too (pcscd's
+        # vpcd reader, installed in the lab image), reachable only inside the booth.
+        (self.office / "booth-hardware.toml").write_text(LAB_BOOTH_HARDWARE)
+
+    def edge_install(self) -> None:
+        self.provision("edge", "install", "--known-hosts", str(self.lab.known_hosts),
+                       step="edge install")
+
+    def booth_add(self) -> None:
+        self.provision(
+            "booth", "add", "--host", self.lab.network.address("booth1"), "--id", BOOTH_ID,
+            "--known-hosts", str(self.lab.known_hosts), step="booth add",
+        )
+        key = (self.office / "booth-keys" / f"{BOOTH_ID}.pem").read_text()
+        self.ssh(
+            "edge",
+            "/opt/rekam/venv/bin/rekam-edge booth register --config /etc/rekam/edge.toml "
+            f"--id {BOOTH_ID} --public-key - --rotate",
+            step="booth add", stdin=key,
+        )
+
+    def packets_at_edge(self, step: str) -> int:
+        out = self.ssh("edge", f"sqlite3 {EDGE_DATABASE} '{COUNT_PACKETS}'", step=step)
+        return int(out.strip() or 0)
+
+    def record(self) -> None:
+        """One resident through the booth's own flows (headless script, emulated devices).
+
+        The emulated reader issues the script's operator card with the office CA, as the
+        office does before handing a card over: a copy of the CA goes to a tmpfs on the
+        booth for this step only. The kiosk is stopped meanwhile (one user of the reader
+        and the outbox) and started again: its uplink sends the record to the edge."""
+        run_dir = REHEARSAL_RUN_DIR
+        self.packets_before = self.packets_at_edge("record")
+        config = tomllib.loads(self.ssh("booth1", "cat /etc/rekam/booth.toml", step="record"))
+        config["hardware"]["smartcard"]["operator_card_issuer_dir"] = f"{run_dir}/ca"
+        ca_tar = subprocess.run(
+            ["tar", "-C", str(self.office / "ca"), "-cf", "-", "."], capture_output=True,
+            check=True,
+        ).stdout
+        prepare = (
+            f"rm -rf {run_dir} && mkdir -p {run_dir}/ca && tar -C {run_dir}/ca -xf - && "
+            f"chown -R rekam {run_dir} && chmod -R go-rwx {run_dir}"
+        )
+        done = subprocess.run(self.lab.ssh_command("booth1", prepare), input=ca_tar,
+                              capture_output=True, timeout=60, check=False)
+        if done.returncode != 0:
+            raise StepFailed("record", f"copying the office CA: {done.stderr.decode()[-400:]}")
+        self.ssh("booth1", f"cat > {run_dir}/booth.toml",
+                 step="record", stdin=dumps(config))
+        self.ssh("booth1", f"cat > {run_dir}/resident.toml", step="record",
+                 stdin=RESIDENT_SCRIPT)
+        self.ssh("booth1", f"{BOOTH_VENV}/bin/pip install --quiet '{EMULATION_EXTRA}'",
+                 step="record")
+        out = self.ssh(
+            "booth1",
+            f"chown -R rekam {run_dir}; systemctl stop rekam-kiosk.service; "
+            f"runuser -u rekam -- /opt/rekam/bin/rekam-kiosk --config {run_dir}/booth.toml "
+            f"--headless --script {run_dir}/resident.toml; rc=$?; rm -rf {run_dir}; "
+            "systemctl start rekam-kiosk.service; exit $rc",
+            step="record",
+        )
+        self.summary["recorded_on_booth"] = len(json.loads(out[out.index("{"):])["residents"])
+
+    def arrived(self) -> None:
+        deadline = time.monotonic() + ARRIVAL_TIMEOUT_SECONDS
+        count = 0
+        while time.monotonic() < deadline:
+            count = self.packets_at_edge("arrived") - self.packets_before
+            if count >= 1:
+                break
+            time.sleep(2)
+        self.summary["recorded_at_edge"] = count
+        if count < 1:
+            wait = ARRIVAL_TIMEOUT_SECONDS
+            raise StepFailed("arrived", f"no record reached the edge within {wait} s")
+
+    def status(self) -> None:
+        self.provision("booth", "status", step="status")
+        for machine, units, key in (("edge", EDGE_UNITS, "edge_active"),
+                                    ("booth1", BOOTH_UNITS, "booth_active")):
+            done = subprocess.run(
+                self.lab.ssh_command(machine, "systemctl is-active " + " ".join(units)),
+                capture_output=True, text=True, timeout=60, check=False,
+            )
+            states = done.stdout.split()
+            self.summary[key] = [u for u, s in zip(units, states, strict=False) if s == "active"]
+            if self.summary[key] != units:
+                raise StepFailed("status", f"{machine}: {dict(zip(units, states, strict=False))}")
+
+
+def run_rehearsal(
+    directory: Path,
+    *,
+    as_json: bool,
+    keep: bool,
+    cache_dir: Path | None = None,
+    name: str = DEFAULT_PREFIX,
+) -> int:
+    """Run the rehearsal; returns the exit status (0 only when every step passed)."""
+    rehearsal = Rehearsal(directory, cache_dir=cache_dir, say=print, name=name)
+    try:
+        rehearsal.run_all()
+    except StepFailed as err:
+        rehearsal.summary.update(failed_step=err.step, error=str(err))
+    finally:
+        if not keep:
+            try:
+                rehearsal.lab.down()
+            except LabError as err:  # e.g. the name belongs to another lab: not ours to stop
+                rehearsal.summary["ok"] = False
+                rehearsal.summary.setdefault("failed_step", "lab down")
+                rehearsal.summary.setdefault("error", str(err))
+    summary = rehearsal.summary
+    if as_json:
+        print(json.dumps(summary))
+    elif summary["ok"]:
+        print("Rehearsal passed: " + ", ".join(f"{k} {v}s" for k, v in summary["steps"].items()))
+    else:
+        print(f"Rehearsal FAILED at {summary['failed_step']}: {summary['error']}", file=sys.stderr)
+    return 0 if summary["ok"] else 1

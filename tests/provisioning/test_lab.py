@@ -1,0 +1,266 @@
+"""``rekam-provision lab``: real Debian machines with systemd as PID 1 on this computer.
+
+One lab (an edge and one booth) serves the whole module: it is expensive. The root file
+system tarball is cached in ``$REKAM_LAB_CACHE`` or ``~/.cache/rekam-lab`` of the
+work tree, so a second run (and CI's second run) only unpacks it. The lab has its own
+name, so a technician's lab on the same computer is not disturbed; the module ends with
+``lab down`` and checks that nothing is left.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from provisioning.lab.machine import cgroup2_root
+from provisioning.lab.rootfs import default_cache_dir
+
+REPO = Path(__file__).resolve().parents[2]
+LAB_NAME = "rekam-labtest"
+CLI = [sys.executable, "-m", "provisioning.cli"]
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("debootstrap"),
+    reason="the lab needs Linux, root and debootstrap (./setup.sh installs it)",
+)
+
+
+def lab_cli(lab_dir: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    command, *rest = args
+    return subprocess.run(
+        [*CLI, "lab", command, "--dir", str(lab_dir), "--name", LAB_NAME, *rest],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        check=False,
+    )
+
+
+def cache_dir() -> Path:
+    """The lab's own cache (``$REKAM_LAB_CACHE``, else ``~/.cache/rekam-lab``): shared by every
+    checkout on this machine, so a second run (CI's clean clone too) starts warm."""
+    return default_cache_dir()
+
+
+def lab_ssh(lab_dir: Path, machine: str, command: str, user: str = "root") -> str:
+    done = subprocess.run(
+        ["ssh", "-F", str(lab_dir / "ssh_config"), "-l", user, machine, command],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    lab_dir = tmp_path_factory.mktemp("lab")
+    try:
+        up = lab_cli(lab_dir, "up", "--booths", "1", "--cache", str(cache_dir()))
+        assert up.returncode == 0, up.stdout + up.stderr
+        yield lab_dir
+    finally:
+        lab_cli(lab_dir, "down")  # idempotent: also after the test that checks it
+
+
+def machine_states(lab_dir: Path) -> dict[str, dict[str, object]]:
+    status = lab_cli(lab_dir, "status", "--json")
+    assert status.returncode == 0, status.stderr
+    return {m["name"]: m for m in json.loads(status.stdout)["machines"]}
+
+
+def test_each_machine_boots_debian_with_systemd_as_pid1(lab: Path) -> None:
+    states = machine_states(lab)
+    assert sorted(states) == ["booth1", "edge"]
+    for name, machine in states.items():
+        assert machine["state"] in ("running", "degraded"), (name, machine)
+        inside = lab_cli(lab, "shell", name, "--", "/bin/sh", "-c",
+                         "cat /proc/1/comm; hostname; . /etc/os-release; echo $VERSION_CODENAME")
+        assert inside.stdout.split() == ["systemd", name, "bookworm"], inside.stderr
+
+
+def test_sshd_answers_through_the_proxy_command_with_pinned_host_keys(lab: Path) -> None:
+    assert lab_ssh(lab, "edge", "hostname") == "edge"
+    # the account provisioning uses, with sudo, on the booth
+    assert lab_ssh(lab, "booth1", "sudo -n id -u", user="pi") == "0"
+
+
+def test_machines_reach_each_other_but_the_host_has_no_address_there(lab: Path) -> None:
+    states = machine_states(lab)
+    edge_address = str(states["edge"]["address"])
+    banner = lab_ssh(
+        lab,
+        "booth1",
+        "python3 -c \"import socket; s = socket.create_connection(('edge', 22), 5); "
+        "print(s.recv(64).decode().strip())\"",
+    )
+    assert banner.startswith("SSH-2.0-OpenSSH")
+    assert lab_ssh(lab, "edge", "getent hosts booth1 | cut -d' ' -f1") == str(
+        states["booth1"]["address"]
+    )
+    # the host has no address on the lab network and no route into it of its own
+    host_addresses = json.loads(_ip("-j", "addr"))
+    subnet = ipaddress.ip_network(f"{edge_address}/24", strict=False)
+    assert not [
+        a["local"]
+        for link in host_addresses
+        for a in link.get("addr_info", [])
+        if a.get("family") == "inet" and ipaddress.ip_address(a["local"]) in subnet
+    ]
+    route = subprocess.run(["ip", "-j", "route", "get", edge_address], capture_output=True,
+                           text=True, check=False)
+    if route.returncode == 0:  # only a default route, out of this computer
+        assert json.loads(route.stdout)[0].get("gateway"), route.stdout
+
+
+def test_lab_down_leaves_no_namespace_mount_process_or_cgroup(lab: Path) -> None:
+    pids = [int(str(m["pid"])) for m in machine_states(lab).values()]
+    down = lab_cli(lab, "down")
+    assert down.returncode == 0, down.stderr
+    assert [ns for ns in os.listdir("/run/netns") if ns.startswith(LAB_NAME)] == []
+    mounts = Path("/proc/self/mountinfo").read_text()
+    assert str(lab) not in mounts
+    assert LAB_NAME not in mounts
+    assert not [pid for pid in pids if _running(pid)]
+    assert not [pid for pid in os.listdir("/proc") if pid.isdigit() and _root_in(pid, lab)]
+    assert not (cgroup2_root() / LAB_NAME).exists()
+    assert not (lab / "machines").exists()
+    again = lab_cli(lab, "down")
+    assert again.returncode == 0
+    assert "nothing to remove" in again.stdout
+
+
+def _root_in(pid: str, lab_dir: Path) -> bool:
+    try:
+        return os.readlink(f"/proc/{pid}/root").startswith(str(lab_dir))
+    except OSError:
+        return False
+
+
+def _ip(*args: str) -> str:
+    return subprocess.run(["ip", *args], capture_output=True, text=True, check=True).stdout
+
+
+REHEARSAL_NAME = "rekam-labrehearse"
+
+
+@pytest.fixture(scope="module")
+def rehearsal_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    directory = tmp_path_factory.mktemp("rehearsal")
+    try:
+        yield directory
+    finally:
+        subprocess.run(
+            [*CLI, "lab", "down", "--dir", str(directory), "--name", REHEARSAL_NAME],
+            capture_output=True, timeout=300, cwd=REPO, check=False,
+        )
+
+
+def test_rehearsal_installs_an_office_and_a_resident_reaches_the_edge(
+    rehearsal_dir: Path,
+) -> None:
+    done = subprocess.run(
+        [*CLI, "lab", "rehearse", "--dir", str(rehearsal_dir), "--name", REHEARSAL_NAME,
+         "--cache", str(cache_dir()), "--json", "--keep"],
+        capture_output=True, text=True, timeout=1800, cwd=REPO, check=False,
+    )
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert done.returncode == 0, summary
+    assert summary["ok"] is True
+    assert summary["recorded_at_edge"] == 1
+    assert summary["edge_active"] == ["mosquitto.service", "rekam-edge.service"]
+    assert summary["booth_active"] == ["rekam-kiosk.service"]
+
+    # the edge install is idempotent: a second run changes nothing and says so
+    again = subprocess.run(
+        ["ip", "netns", "exec", f"{REHEARSAL_NAME}-tech", sys.executable, "-m",
+         "provisioning.cli", "--office", str(rehearsal_dir / "office"), "edge", "install",
+         "--known-hosts", str(rehearsal_dir / "known_hosts")],
+        capture_output=True, text=True, timeout=600, cwd=REPO, check=False,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "nothing changed" in again.stdout
+
+    # the lab booth's read-only root setting is made (Raspberry Pi OS's overlay setting)
+    assert "boot=overlay" in lab_ssh(rehearsal_dir, "booth1", "cat /boot/firmware/cmdline.txt")
+
+
+def test_a_rebooted_booth_keeps_its_records_and_its_kiosk_comes_back(
+    rehearsal_dir: Path,
+) -> None:
+    """After the rehearsal (kept up): ``systemctl reboot`` inside the installed booth."""
+    count = "sqlite3 /var/lib/rekam/outbox.sqlite 'SELECT count(*) FROM packets'"
+    assert lab_ssh(rehearsal_dir, "booth1", count) == "1"
+    before = _booth_status(rehearsal_dir)
+    subprocess.run(
+        ["ssh", "-F", str(rehearsal_dir / "ssh_config"), "booth1", "systemctl reboot"],
+        capture_output=True, timeout=60, check=False,
+    )
+    deadline = time.monotonic() + 180
+    after = before
+    while time.monotonic() < deadline:
+        after = _booth_status(rehearsal_dir)
+        if after["pid"] not in (None, before["pid"]) and after["state"] in ("running", "degraded"):
+            break
+        time.sleep(1)
+    assert after["pid"] != before["pid"], "the booth did not reboot"
+    assert after["state"] in ("running", "degraded"), after
+    kiosk = "systemctl is-active rekam-kiosk.service || true"
+    while time.monotonic() < deadline and lab_ssh(rehearsal_dir, "booth1", kiosk) != "active":
+        time.sleep(1)
+    assert lab_ssh(rehearsal_dir, "booth1", kiosk) == "active"
+    assert lab_ssh(rehearsal_dir, "booth1", count) == "1"
+    keys = "test -s /var/lib/rekam/keys/booth-signing.pem && test -s /etc/rekam/booth.toml"
+    lab_ssh(rehearsal_dir, "booth1", keys)
+
+
+def _booth_status(lab_dir: Path) -> dict[str, object]:
+    status = subprocess.run(
+        [*CLI, "lab", "status", "--dir", str(lab_dir), "--json"],
+        capture_output=True, text=True, timeout=120, cwd=REPO, check=True,
+    )
+    return next(m for m in json.loads(status.stdout)["machines"] if m["name"] == "booth1")
+
+
+def test_a_failed_rehearsal_names_its_step(tmp_path: Path) -> None:
+    """Another lab already owns the name: the very first step fails, and says so."""
+    (tmp_path / "x").mkdir()
+    owner = Path("/run") / REHEARSAL_NAME / "owner"
+    owner.parent.mkdir(parents=True, exist_ok=True)
+    taken = not owner.exists()
+    if taken:
+        owner.write_text("/somewhere/else\n")
+    try:
+        done = subprocess.run(
+            [*CLI, "lab", "rehearse", "--dir", str(tmp_path / "x"), "--name", REHEARSAL_NAME,
+             "--json"],
+            capture_output=True, text=True, timeout=300, cwd=REPO, check=False,
+        )
+    finally:
+        if taken:
+            owner.unlink()
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert done.returncode == 1
+    assert summary["ok"] is False
+    assert summary["failed_step"] == "lab up"
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie (killed, waiting for init to reap it)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] != "Z"
