@@ -99,15 +99,16 @@ class AckMessage(WireMessage):
     )
 
 
+EventKind = Literal["check_in", "ticket_called", "card_delivered", "audit"]
+
+
 class EventMessage(WireMessage):
     """``booths/<id>/events``: check-ins, ticket calls, card deliveries, audit events."""
 
     booth_id: BoothId = Field(description="The booth.")
     event_id: uuid.UUID = Field(description="Unique id (duplicates are ignored).")
     at: AwareDatetime = Field(description="When it happened.")
-    kind: Literal["check_in", "ticket_called", "card_delivered", "audit"] = Field(
-        description="What happened."
-    )
+    kind: EventKind = Field(description="What happened.")
     name: Name = Field(description="The event's name, e.g. a flow transition.")
     data: dict[Name, Scalar] = Field(
         default_factory=dict, max_length=32, description="Details (no biometrics, no PIN)."

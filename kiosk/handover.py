@@ -19,8 +19,6 @@ template byte reaches the audit log, an event or an exception message.
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -31,10 +29,10 @@ from ektp.messages import EventMessage
 from ektp.nik import format_masked
 from kiosk.flow.errors import FlowError, WrongStep
 from kiosk.flow.ports import AuditSink
+from kiosk.uplink.events import card_delivered_event
 
 DEFAULT_MAX_TRIES = 4
 DEFAULT_FINGER_TIMEOUT_S = 20.0
-EVENT_KIND = "card_delivered"
 
 MSG_NOT_A_KTP = N_("This is not a resident's e-KTP. Insert the new e-KTP card.")
 MSG_NO_MATCH = N_("The fingerprint does not match the card. Tries left: {tries_left}.")
@@ -185,19 +183,13 @@ class HandoverFlow:
 
     # -- internals -------------------------------------------------------------------
     def _deliver(self, card: CardOnReader, score: int, *, which: int) -> None:
-        event = EventMessage(
-            booth_id=self.booth_id,
-            event_id=uuid.uuid4(),
-            at=dt.datetime.now(dt.UTC),
-            kind=EVENT_KIND,
-            name="card_delivered",
-            data={
-                "nik": card.nik,
-                "operator": self.operator_id,
-                "tries": self.tries,
-                "match_score": score,
-                "matched_card_finger": which,
-            },
+        event = card_delivered_event(
+            self.booth_id,
+            nik=card.nik,
+            operator=self.operator_id,
+            tries=self.tries,
+            match_score=score,
+            matched_card_finger=which,
         )
         self._audit.append(
             "handover.card_delivered",

@@ -30,8 +30,8 @@ from typing import Any, Protocol
 
 from ektp.messages import MessageError, PowerMessage, parse_message
 from ektp.mqtt.client import MqttClient
-from ektp.mqtt.errors import MqttError
 from ektp.mqtt.message import ReceivedMessage
+from ektp.mqtt.subscriptions import subscribe_when_connected
 from ektp.topics import OFFICE_POWER
 from kiosk.config.booth import BoothPowerSettings
 from kiosk.flow.capture import CaptureFlow
@@ -101,17 +101,9 @@ class BoothPowerGuard:
         """Subscribe to ``office/power`` on ``client`` as soon as it is connected
         (in a background thread; the subscription survives reconnects)."""
 
-        def subscribe() -> None:
-            while not self.done.is_set():
-                if client.connected.wait(1.0):
-                    try:
-                        client.subscribe(OFFICE_POWER, self.on_mqtt_message)
-                        return
-                    except MqttError as err:
-                        log.warning("power: cannot subscribe to %s yet: %s", OFFICE_POWER, err)
-                        self.done.wait(1.0)
-
-        threading.Thread(target=subscribe, name="power-subscribe", daemon=True).start()
+        subscribe_when_connected(
+            client, [OFFICE_POWER], self.on_mqtt_message, stop=self.done, name="power-subscribe"
+        )
 
     def on_mqtt_message(self, message: ReceivedMessage) -> None:
         """MQTT callback for ``office/power`` (paho's thread: returns at once)."""

@@ -22,8 +22,8 @@ from cryptography import x509
 
 from ektp.messages import CrlMessage, MessageError, parse_message
 from ektp.mqtt.client import MqttClient
-from ektp.mqtt.errors import MqttError
 from ektp.mqtt.message import ReceivedMessage
+from ektp.mqtt.subscriptions import subscribe_when_connected
 from ektp.pki import crl_signed_by_one_of
 from ektp.topics import OFFICE_CRL
 from kiosk.operator_trust import OperatorCardTrust, OperatorTrustUnavailable
@@ -62,17 +62,9 @@ class CrlFeed:
         """Subscribe ``office/crl`` once ``client`` is connected (background thread; the
         client keeps the subscription across reconnects)."""
 
-        def subscribe() -> None:
-            while not self._stopped.is_set():
-                if client.connected.wait(1.0):
-                    try:
-                        client.subscribe(OFFICE_CRL, self.on_mqtt_message)
-                        return
-                    except MqttError as err:
-                        log.warning("crl: cannot subscribe yet: %s", err.code)
-                        self._stopped.wait(1.0)
-
-        threading.Thread(target=subscribe, name="crl-subscribe", daemon=True).start()
+        subscribe_when_connected(
+            client, [OFFICE_CRL], self.on_mqtt_message, stop=self._stopped, name="crl-subscribe"
+        )
 
     def close(self) -> None:
         self._stopped.set()

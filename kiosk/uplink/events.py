@@ -9,12 +9,30 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from ektp.messages import OPERATOR_CALL_EVENT, EventMessage, encode_message
+from ektp.messages import OPERATOR_CALL_EVENT, EventKind, EventMessage, Scalar, encode_message
 from ektp.topics import Topic, booth_topic
 from kiosk.outbox.records import Sendable, SendableKind
 
 OUTBOX_FULL_EVENT = "outbox_full"
 """Audit event: the outbox refused new work for space (the booth alerts, never drops)."""
+
+
+def _event(
+    booth_id: str,
+    kind: EventKind,
+    name: str,
+    at: dt.datetime | None,
+    data: dict[str, Scalar] | None = None,
+) -> EventMessage:
+    """One event with a fresh id (the edge counts each id once), stamped now unless ``at``."""
+    return EventMessage(
+        booth_id=booth_id,
+        event_id=uuid.uuid4(),
+        at=at or dt.datetime.now(dt.UTC),
+        kind=kind,
+        name=name,
+        data=data or {},
+    )
 
 
 def check_in_event(
@@ -28,20 +46,14 @@ def check_in_event(
     at: dt.datetime | None = None,
 ) -> EventMessage:
     """A check-in for the edge queue; its ``event_id`` is the request id."""
-    return EventMessage(
-        booth_id=booth_id,
-        event_id=uuid.uuid4(),
-        at=at or dt.datetime.now(dt.UTC),
-        kind="check_in",
-        name="check_in",
-        data={
-            "nik": nik,
-            "kk": kk,
-            "kelurahan": kelurahan,
-            "service": service,
-            "priority": priority,
-        },
-    )
+    data: dict[str, Scalar] = {
+        "nik": nik,
+        "kk": kk,
+        "kelurahan": kelurahan,
+        "service": service,
+        "priority": priority,
+    }
+    return _event(booth_id, "check_in", "check_in", at, data)
 
 
 def event_sendable(event: EventMessage) -> Sendable:
@@ -56,55 +68,35 @@ def event_sendable(event: EventMessage) -> Sendable:
 
 def call_next_event(booth_id: str, at: dt.datetime | None = None) -> EventMessage:
     """The operator at this booth calls the next ticket."""
-    return EventMessage(
-        booth_id=booth_id,
-        event_id=uuid.uuid4(),
-        at=at or dt.datetime.now(dt.UTC),
-        kind="ticket_called",
-        name="call_next",
-    )
+    return _event(booth_id, "ticket_called", "call_next", at)
 
 
 def call_operator_event(booth_id: str, at: dt.datetime | None = None) -> EventMessage:
     """The resident at this booth pressed the call button: the booth asks for an operator."""
-    return EventMessage(
-        booth_id=booth_id,
-        event_id=uuid.uuid4(),
-        at=at or dt.datetime.now(dt.UTC),
-        kind="audit",
-        name=OPERATOR_CALL_EVENT,
-    )
+    return _event(booth_id, "audit", OPERATOR_CALL_EVENT, at)
 
 
 def audit_event(booth_id: str, name: str, at: dt.datetime, **data: str | int) -> EventMessage:
     """An ``audit`` event the booth raises by itself (a refused packet, a full outbox)."""
-    return EventMessage(
-        booth_id=booth_id, event_id=uuid.uuid4(), at=at, kind="audit", name=name, data=data
-    )
+    return _event(booth_id, "audit", name, at, dict(data))
 
 
 def card_delivered_event(
     booth_id: str,
     *,
     nik: str,
-    operator: str,
+    operator: str | None,
     tries: int = 1,
     match_score: int = 0,
     matched_card_finger: int = 0,
     at: dt.datetime | None = None,
 ) -> EventMessage:
     """A printed card handed over (penyerahan), as :mod:`kiosk.handover` reports it."""
-    return EventMessage(
-        booth_id=booth_id,
-        event_id=uuid.uuid4(),
-        at=at or dt.datetime.now(dt.UTC),
-        kind="card_delivered",
-        name="card_delivered",
-        data={
-            "nik": nik,
-            "operator": operator,
-            "tries": tries,
-            "match_score": match_score,
-            "matched_card_finger": matched_card_finger,
-        },
-    )
+    data: dict[str, Scalar] = {
+        "nik": nik,
+        "operator": operator,
+        "tries": tries,
+        "match_score": match_score,
+        "matched_card_finger": matched_card_finger,
+    }
+    return _event(booth_id, "card_delivered", "card_delivered", at, data)

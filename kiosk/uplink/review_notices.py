@@ -21,8 +21,8 @@ from ektp.messages import (
     parse_message,
 )
 from ektp.mqtt.client import MqttClient
-from ektp.mqtt.errors import MqttError
 from ektp.mqtt.message import ReceivedMessage
+from ektp.mqtt.subscriptions import subscribe_when_connected
 from ektp.topics import OFFICE_REVIEWS, Topic, booth_topic
 from kiosk.audit import AuditLog
 
@@ -53,19 +53,9 @@ class ReviewNotices:
         """Subscribe on ``client`` once it is connected (background thread)."""
         topics = (booth_topic(self.booth_id, Topic.REVIEWS), OFFICE_REVIEWS)
 
-        def subscribe() -> None:
-            pending = list(topics)
-            while pending and not self._done.is_set():
-                if not client.connected.wait(1.0):
-                    continue
-                try:
-                    client.subscribe(pending[0], self.on_mqtt_message)
-                    pending.pop(0)
-                except MqttError as err:
-                    log.warning("reviews: cannot subscribe to %s yet: %s", pending[0], err)
-                    self._done.wait(1.0)
-
-        threading.Thread(target=subscribe, name="review-subscribe", daemon=True).start()
+        subscribe_when_connected(
+            client, topics, self.on_mqtt_message, stop=self._done, name="review-subscribe"
+        )
 
     def close(self) -> None:
         self._done.set()

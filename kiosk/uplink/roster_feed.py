@@ -30,8 +30,8 @@ from pathlib import Path
 
 from ektp.messages import MessageError, RosterDigest, parse_message, roster_key
 from ektp.mqtt.client import MqttClient
-from ektp.mqtt.errors import MqttError
 from ektp.mqtt.message import ReceivedMessage
+from ektp.mqtt.subscriptions import subscribe_when_connected
 from ektp.topics import OFFICE_ROSTER_PREFIX, TopicError, parse_topic, roster_topic
 from kiosk.flow.ports import RosterEntry
 
@@ -122,17 +122,13 @@ class RosterFeed:
         """Subscribe ``office/roster/+`` as soon as ``client`` is connected (background
         thread; the client keeps the subscription across reconnects)."""
 
-        def subscribe() -> None:
-            while not self._stopped.is_set():
-                if client.connected.wait(1.0):
-                    try:
-                        client.subscribe(ROSTER_SUBSCRIPTION, self.on_mqtt_message)
-                        return
-                    except MqttError as err:
-                        log.warning("roster: cannot subscribe yet: %s", err.code)
-                        self._stopped.wait(1.0)
-
-        threading.Thread(target=subscribe, name="roster-subscribe", daemon=True).start()
+        subscribe_when_connected(
+            client,
+            [ROSTER_SUBSCRIPTION],
+            self.on_mqtt_message,
+            stop=self._stopped,
+            name="roster-subscribe",
+        )
 
     def close(self) -> None:
         self._stopped.set()
