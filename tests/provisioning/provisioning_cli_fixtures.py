@@ -22,6 +22,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sshd_fixtures import LoopbackSshd
 
+from provisioning.inventory import OfficeSettings
+from provisioning.office import OfficeDirectory, init_office
+
 REPO = Path(__file__).resolve().parents[2]
 CLI_TIMEOUT_SECONDS = 900
 
@@ -96,6 +99,25 @@ def central_public_key_file(path: Path) -> Path:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     return path
+
+
+def init_test_office(tmp_path: Path) -> OfficeDirectory:
+    """An office directory made by ``init_office`` (the edge at 10.0.0.2), no booth yet."""
+    settings = OfficeSettings(
+        name="Kecamatan Uji",
+        edge_host="10.0.0.2",
+        ssh_private_key=tmp_path / "id",
+        root_prefix=str(tmp_path / "units" / "{port}"),
+    )
+    directory = OfficeDirectory(tmp_path / "office")
+    init_office(
+        directory,
+        settings,
+        central_public_key=central_public_key_file(tmp_path / "central.pem"),
+        broker_names=[],
+        broker_ips=["10.0.0.2"],
+    )
+    return directory
 
 
 def open_office(root: Path, client_key: Path, *init_args: str) -> Iterator[ProvisionedOffice]:

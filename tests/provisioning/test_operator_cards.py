@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from provisioning_cli_fixtures import init_test_office
 
 from ektp.pki import CardNotGenuine, verify_operator_certificate
 from kiosk.config.booth import BoothConfig
@@ -24,23 +25,7 @@ from provisioning.office import OfficeDirectory, booth_config, booth_config_toml
 
 @pytest.fixture
 def office(tmp_path: Path) -> OfficeDirectory:
-    central = tmp_path / "central.pem"
-    central.write_bytes(
-        X25519PrivateKey.generate()
-        .public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-    directory = OfficeDirectory(tmp_path / "office")
-    settings = OfficeSettings(
-        name="Kecamatan Uji",
-        edge_host="10.0.0.2",
-        ssh_private_key=tmp_path / "id",
-        root_prefix=str(tmp_path / "units" / "{port}"),
-    )
-    init_office(
-        directory, settings, central_public_key=central, broker_names=[], broker_ips=["10.0.0.2"]
-    )
-    return directory
+    return init_test_office(tmp_path)
 
 
 def card_public_key(path: Path) -> Path:

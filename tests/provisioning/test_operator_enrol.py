@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from provisioning_cli_fixtures import init_test_office
 
 from ektp.pki import verify_card_signature, verify_operator_certificate
 from hardware.smartcard import EmulatedSmartCardConfig, EmulatedSmartCardReader, PivCard
@@ -25,23 +26,7 @@ PIN, PUK = "731904", "88112233"
 
 @pytest.fixture
 def office(tmp_path: Path) -> OfficeDirectory:
-    central = tmp_path / "central.pem"
-    central.write_bytes(
-        X25519PrivateKey.generate()
-        .public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-    directory = OfficeDirectory(tmp_path / "office")
-    settings = OfficeSettings(
-        name="Kecamatan Uji",
-        edge_host="10.0.0.2",
-        ssh_private_key=tmp_path / "id",
-        root_prefix=str(tmp_path / "units" / "{port}"),
-    )
-    init_office(
-        directory, settings, central_public_key=central, broker_names=[], broker_ips=["10.0.0.2"]
-    )
-    return directory
+    return init_test_office(tmp_path)
 
 
 @pytest.fixture
