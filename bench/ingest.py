@@ -2,12 +2,19 @@
 
 ``python -m bench.ingest [--quick]`` prints a table; ``run(quick)`` returns the rows.
 
-Measured: a booth client publishes pre-sealed packets QoS 1 (pipelined, paho's
-in-flight window) through a real mosquitto with TLS client certificates and the
-ACL; the edge service (in this process, on its own asyncio loop) verifies each
+Measured: a booth client (in its own process, as a booth is its own machine: see
+:mod:`bench.fleet`) publishes pre-sealed packets QoS 1 (pipelined, paho's in-flight
+window) through a real mosquitto with TLS client certificates and the ACL; the edge
+service (in this process, on its own asyncio loop) verifies each
 signature, commits (group commit, WAL, ``synchronous=FULL``) and acks; the clock
-stops when the last ack arrives. Baseline, in the same run: the same blobs inserted
-into a fresh SQLite file, WAL, ``synchronous=FULL``, one row per transaction.
+stops when the last ack arrives (the edge is up, its helper processes for bursts
+included). Baseline, in the same run: the same blobs inserted into a fresh SQLite
+file, WAL, ``synchronous=FULL``, one row per transaction — once before and once after
+the end-to-end run, averaged (the disk is shared, so its pace drifts).
+
+Where the cores went during the burst is printed to stderr: CPU milliseconds per packet
+(user + system, from ``/proc``) of the edge, its check processes, mosquitto and the
+booth client — all on this machine's cores (issue 20).
 """
 
 from __future__ import annotations
@@ -15,10 +22,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import json
+import multiprocessing
 import os
 import socket
 import sqlite3
+import sys
 import tempfile
 import threading
 import time
@@ -29,16 +37,17 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from bench.fleet import BoothSpec, Fleet, WorkerSpec, write_packets
 from edge_controller.booths.monitor import register_booth_key
 from edge_controller.broker.process import MosquittoProcess
 from edge_controller.config.broker import BrokerConfig
 from edge_controller.config.edge import EdgeConfig
 from edge_controller.ingest.build import build_edge_service
 from edge_controller.ingest.db import connect
+from edge_controller.ingest.pipeline import CHECK_PROCESSES
+from edge_controller.ingest.service import EdgeService
+from edge_controller.roster.secret import office_roster_secret
 from ektp.kk import build_kk
-from ektp.mqtt.client import MqttClient
-from ektp.mqtt.config import MqttClientConfig
-from ektp.mqtt.message import ReceivedMessage
 from ektp.nik import Sex, build_nik
 from ektp.packet import seal
 from ektp.packet_models import PHOTO_PART, SIGNATURE_PART, template_part
@@ -86,8 +95,8 @@ def _packets(count: int, key: Ed25519PrivateKey) -> list[bytes]:
     return packets
 
 
-def _sqlite_baseline(blobs: list[bytes], directory: Path) -> float:
-    conn = sqlite3.connect(directory / "baseline.sqlite3", isolation_level=None)
+def _sqlite_baseline(blobs: list[bytes], directory: Path, name: str) -> float:
+    conn = sqlite3.connect(directory / f"{name}.sqlite3", isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
@@ -130,45 +139,80 @@ def _end_to_end(blobs: list[bytes], key: Ed25519PrivateKey, root: Path) -> float
     )
     conn = connect(config.database.path)
     register_booth_key(conn, BOOTH, _public_pem(key), dt.datetime.now(dt.UTC))
+    secret = office_roster_secret(conn).key  # the booth seals its packets with it
     conn.close()
     service = build_edge_service(config)
     thread = threading.Thread(target=lambda: asyncio.run(service.run()), daemon=True)
     thread.start()
-    booth = MqttClient(
-        MqttClientConfig(
-            port=broker.port,
-            identity=BOOTH,
-            ca_cert_path=ca.cert_path,
-            cert_path=booth_id.cert_path,
-            key_path=booth_id.key_path,
-        )
-    )
+    packets_file = root / "packets.bin"
+    write_packets(packets_file, blobs)
+    booth = BoothSpec(BOOTH, booth_id.cert_path, booth_id.key_path, packets_file=packets_file)
     try:
-        if not service.ready.wait(60):
-            raise RuntimeError("the edge service did not start")
-        booth.start()
-        booth.wait_until_connected(30)
-        acked: set[str] = set()
-        done = threading.Event()
-
-        def on_ack(message: ReceivedMessage) -> None:
-            acked.update(json.loads(message.payload)["packet_ids"])
-            if len(acked) >= len(blobs):
-                done.set()
-
-        booth.subscribe(f"booths/{BOOTH}/acks", on_ack)
-        topic = f"booths/{BOOTH}/enrollments"
-        start = time.perf_counter()
-        for blob in blobs:
-            booth.paho_client.publish(topic, blob, qos=1)
-        if not done.wait(600):
-            raise RuntimeError(f"only {len(acked)} of {len(blobs)} packets were acked")
-        return len(blobs) / (time.perf_counter() - start)
+        with Fleet([WorkerSpec(broker.port, ca.cert_path, (booth,))]) as fleet:
+            fleet.public_keys()  # loads the packets in the booth's process
+            fleet.use_office_secret(secret)
+            if not service.ready.wait(60):
+                raise RuntimeError("the edge service did not start")
+            _wait_for_check_process(service)
+            fleet.connect()
+            pids = _burst_pids(service, broker)
+            cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+            start, last_ack = fleet.burst(len(blobs))
+            _report_cpu(pids, cpu_before, len(blobs), last_ack - start)
+        return len(blobs) / (last_ack - start)
     finally:
-        booth.stop(publish_offline=False)
         service.stop()
         thread.join(30)
         broker.close()
+
+
+def _wait_for_check_process(service: EdgeService, timeout: float = 30.0) -> None:
+    """The edge's helpers for bursts, started with it, have imported their modules."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        processes = service.packets.check_processes
+        if len(processes) == CHECK_PROCESSES and all(p.ready for p in processes):
+            return
+        time.sleep(0.05)
+    raise RuntimeError("the edge's check processes did not start")
+
+
+def _burst_pids(service: EdgeService, broker: MosquittoProcess) -> dict[str, int]:
+    """The processes that share the machine's cores during the burst."""
+    pids = {"edge": os.getpid()}
+    pids |= {f"edge checks {n}": p.pid for n, p in enumerate(service.packets.check_processes)}
+    if broker.pid is not None:
+        pids["mosquitto"] = broker.pid
+    booths = [child.pid for child in multiprocessing.active_children()]  # the fleet's workers
+    pids |= {f"booth {n}": pid for n, pid in enumerate(booths) if pid is not None}
+    return pids
+
+
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of a process so far (zeros if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return (0.0, 0.0)
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) / tick, int(fields[12]) / tick)
+
+
+def _report_cpu(
+    pids: dict[str, int], before: dict[str, tuple[float, float]], count: int, wall: float
+) -> None:
+    """Where the cores went during the burst: CPU ms per packet (user+system), per process."""
+    spent = {}
+    for name, pid in pids.items():
+        now = _cpu_seconds(pid)
+        spent[name] = tuple((now[i] - before[name][i]) * 1000 / count for i in (0, 1))
+    parts = ", ".join(f"{name} {u:.2f}+{s:.2f}" for name, (u, s) in spent.items())
+    print(
+        f"ingest burst: {wall * 1000 / count:.2f} ms wall per packet; CPU ms per packet"
+        f" (user+system): {parts}; total {sum(map(sum, spent.values())):.2f}"
+        f" on {os.cpu_count()} cores",
+        file=sys.stderr,
+    )
 
 
 def _public_pem(key: Ed25519PrivateKey) -> bytes:
@@ -185,8 +229,10 @@ def run(quick: bool) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(prefix="rekam-bench-ingest-") as directory:
         root = Path(directory)
         os.chmod(root, 0o755)  # mosquitto, dropped to its own user, reads its runtime dir
-        baseline = _sqlite_baseline(blobs, root)
+        before = _sqlite_baseline(blobs, root, "before")
         value = _end_to_end(blobs, key, root)
+        after = _sqlite_baseline(blobs, root, "after")
+    baseline = (before + after) / 2  # the disk is shared: its pace drifts during a run
     return [
         {
             "name": f"edge_ingest_e2e_{size_kb:.0f}kb_tls",

@@ -76,6 +76,9 @@ def wait_for_edge(office: DemoOffice, expected: int, timeout: float = 60) -> int
     deadline = time.monotonic() + timeout
     while (stored := office.stored_packets()) < expected and time.monotonic() < deadline:
         time.sleep(0.2)
+    booths = [booth.outbox.sendables for booth in office.booths.values()]
+    while any(s.sendables_waiting() for s in booths) and time.monotonic() < deadline:
+        time.sleep(0.2)  # the visits' stage events too: "Waktu layanan" shows them
     return stored
 
 

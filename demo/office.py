@@ -306,7 +306,7 @@ class DemoOffice:
         if not isinstance(feed, RosterFeed):
             return
         deadline = time.monotonic() + timeout
-        while len(feed.villages()) < len(villages):
+        while len(feed.villages()) < len(villages) or feed.secret is None:  # and its key
             if time.monotonic() > deadline:
                 raise RuntimeError("the booth did not receive the roster digests from the edge")
             time.sleep(0.1)

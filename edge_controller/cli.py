@@ -35,6 +35,7 @@ import datetime as dt
 import getpass
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -51,7 +52,7 @@ from edge_controller.config.example import EXAMPLE_CONFIG_TOML as DEFAULT_CONFIG
 from edge_controller.ingest.build import build_edge_service
 from edge_controller.ingest.db import connect
 from edge_controller.ingest.service import EdgeService
-from edge_controller.roster.importer import import_file
+from edge_controller.roster.importer import import_file, progress_line
 from edge_controller.upstream.held import retry_held
 from edge_controller.web.auth import user_add
 from ektp.errors import RekamError
@@ -64,6 +65,7 @@ from ektp.pki import (
     dev_issue_identity,
 )
 from ektp.regions import RegionTable
+from ektp.sd_notify import SystemdNotifier, notify_when_ready
 
 log = logging.getLogger("rekam-edge")
 
@@ -182,7 +184,13 @@ def serve(service: EdgeService) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):
                 loop.add_signal_handler(signum, service.stop)
-        await service.run()
+        # under systemd (Type=notify, WatchdogSec): READY=1 once serving, then WATCHDOG=1
+        notifier = SystemdNotifier.from_environment(os.environ)
+        pings = asyncio.create_task(notify_when_ready(service.ready, notifier))
+        try:
+            await service.run()
+        finally:
+            pings.cancel()
 
     asyncio.run(main())
     return 0
@@ -259,6 +267,9 @@ def _roster(args: argparse.Namespace) -> int:
             skip_bad_rows=args.skip_bad_rows,
             known_kelurahan=args.kelurahan,
             regions=RegionTable.from_config(config.region),
+            progress=lambda step, done, total: print(
+                progress_line(step, done, total, args.lang), file=sys.stderr, flush=True
+            ),
         )
     finally:
         conn.close()
@@ -278,7 +289,14 @@ def _user(args: argparse.Namespace) -> int:
         if getpass.getpass("Again: ") != password:
             print("rekam-edge: the passwords differ", file=sys.stderr)
             return 2
-    user = user_add(config.database.path, args.name, password, args.role, args.display_name)
+    user = user_add(
+        config.database.path,
+        args.name,
+        password,
+        args.role,
+        args.display_name,
+        office_name=config.office_name,
+    )
     print(f"added {user.username} ({user.role})")
     return 0
 

@@ -2,11 +2,10 @@
 
 Booth → edge, on ``booths/<id>/events`` (:class:`~ektp.messages.EventMessage`):
 
-* **check-in** — ``kind="check_in"``, ``name="check_in"``, ``data``:
-  ``service`` (a :class:`~ektp.services.ServiceType` value), ``nik``, ``kk`` (16
-  digits each), ``kelurahan``, optional ``priority`` (bool: elderly, disabled;
-  honoured when the office enables it). ``event_id`` is the client-generated
-  **request id** and ``at`` the check-in time.
+* **check-in** — ``kind="check_in"``, ``name="check_in"``: service, village, priority
+  and the NIK and KK sealed for the edge (:mod:`edge_controller.queue_check_in`, which
+  also refuses a NIK or KK that breaks the rules, with the reason; a NIK whose ticket
+  still waits gets that ticket again). ``event_id`` is the **request id**.
 * **call next** — ``kind="ticket_called"``, ``name="call_next"``, empty ``data``:
   the booth's current ticket (if any) is done, and the next waiting ticket is
   called to this booth.
@@ -16,16 +15,19 @@ Booth → edge, on ``booths/<id>/events`` (:class:`~ektp.messages.EventMessage`)
   card over — the operator came.
 
 Edge → booths, retained ``office/queue`` (:class:`~ektp.messages.QueueMessage`),
-republished after every change: ``waiting`` in serving order and ``called``
-(booth → ticket).
+republished after every change: ``waiting`` in serving order, ``called`` (booth →
+ticket), today's latest ``refusals``. A ticket names its resident by the roster
+look-up key only (:mod:`ektp.roster_keys`); a called ticket also carries the resident's
+NIK and KK sealed to the calling booth's key, which no other booth opens
+(:mod:`edge_controller.queue_tickets`).
 
 How a booth learns its ticket number (request/response over MQTT): it publishes the
 check-in and watches the retained ``office/queue``; its ticket is the one, in
 ``waiting`` or ``called``, whose ``request_id`` is the check-in's event id
-(:func:`find_ticket`). The event id also makes a re-delivered check-in (QoS 1) a
-no-op. Each waiting ticket carries its ``priority`` and its
-``estimated_wait_minutes`` (below), so the booth can print the wait on the ticket
-screen. A booth that calls learns its ticket from ``called[<id>]``.
+(:func:`~edge_controller.queue_tickets.find_ticket`), or the refusal with that id. The
+event id also makes a re-delivered check-in (QoS 1) a no-op. Each waiting ticket carries
+its ``priority`` and its ``estimated_wait_minutes`` (below), so the booth can print the
+wait on the ticket screen. A booth that calls learns its ticket from ``called[<id>]``.
 
 Numbers are ``<prefix>-001``, ``-002``, … and restart every office-local day;
 tickets still waiting from an earlier day expire. Everything is in the edge database,
@@ -38,22 +40,31 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import sqlite3
-import uuid
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import pydantic
-
 from edge_controller.config.queue import QueueConfig
 from edge_controller.ingest.db import transaction
+from edge_controller.queue_check_in import (
+    ALREADY_WAITING,
+    Refusal,
+    insert_ticket,
+    read_check_in,
+    record_refusal,
+    refusal_of,
+    refusals_of,
+)
+from edge_controller.queue_tickets import called_ticket_of, ticket_of, utc_text
 from ektp.errors import ValidationError
-from ektp.i18n import N_
 from ektp.messages import OPERATOR_CALL_EVENT, EventMessage, QueueMessage, QueueTicket
+from ektp.regions import RegionTable
+from ektp.roster_keys import MSG_ALREADY_WAITING
 
+log = logging.getLogger(__name__)
 CHECK_IN_NAME = "check_in"
 CALL_NEXT_NAME = "call_next"
-MSG_BAD_CHECK_IN = N_("The check-in cannot be queued: {detail}")
 OPERATOR_ACTS = ("ticket_called", "card_delivered")
 """Event kinds by which the operator of a booth answers its call."""
 
@@ -94,37 +105,36 @@ class QueueSnapshot:
     operator_calls: tuple[OperatorCall, ...] = ()
 
 
-def find_ticket(
-    queue: QueueMessage, request_id: uuid.UUID
-) -> tuple[QueueTicket, str | None] | None:
-    """The ticket a check-in got, and the booth it is called to (None while waiting)."""
-    for ticket in queue.waiting:
-        if ticket.request_id == request_id:
-            return ticket, None
-    for booth_id, ticket in queue.called.items():
-        if ticket.request_id == request_id:
-            return ticket, booth_id
-    return None
-
-
 class OfficeQueue:
     """The queue kept in the edge database; call it from one thread (the db thread)."""
 
-    def __init__(self, conn: sqlite3.Connection, config: QueueConfig, timezone: ZoneInfo) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        config: QueueConfig,
+        timezone: ZoneInfo,
+        *,
+        regions: RegionTable | None = None,
+    ) -> None:
         self.conn = conn
         self.config = config
         self.timezone = timezone
+        self.regions = regions or RegionTable.bundled()
 
     # -- changes ------------------------------------------------------------------
 
     def apply(self, event: EventMessage, now: dt.datetime) -> bool:
         """Apply a queue event; True if the queue changed (publish it again).
 
-        Other events (card deliveries, audit) and re-delivered ones return False.
-        Raises :class:`QueueEventError` for a check-in whose data is incomplete.
+        Other events (card deliveries, audit) and re-delivered ones return False. A
+        refused check-in is kept with its reason (True: ``office/queue`` lists it).
         """
         if event.kind == "check_in" and event.name == CHECK_IN_NAME:
-            return self.check_in(event, now) is not None
+            try:
+                return self.check_in(event, now) is not None
+            except QueueEventError as err:
+                log.warning("check-in %s refused: %s", event.event_id, err.code)
+                return True
         if event.kind == "ticket_called" and event.name == CALL_NEXT_NAME:
             with transaction(self.conn):
                 if not self._first_time(event, now):
@@ -134,52 +144,48 @@ class OfficeQueue:
         return False
 
     def check_in(self, event: EventMessage, now: dt.datetime) -> QueueTicket | None:
-        """Issue a ticket for a check-in event; None if this request was seen before."""
-        data = event.data
-        priority = data.get("priority", False)
+        """The ticket of a check-in event; None if this request was seen before.
+
+        A NIK that already waits today gets its ticket back (the event is answered on
+        ``office/queue`` with :data:`ALREADY_WAITING` and that number). Raises
+        :class:`QueueEventError` (kept as a refusal, with the reason) for a check-in
+        that cannot be read or whose NIK or KK breaks the rules.
+        """
+        if self._seen(event):
+            return None
+        today = now.astimezone(self.timezone).date()
         try:
-            ticket_fields = {
-                "service": data.get("service"),
-                "nik": data.get("nik"),
-                "kk": data.get("kk"),
-                "kelurahan": data.get("kelurahan"),
-                "checked_in_at": event.at,
-            }
-            QueueTicket.model_validate({"number": "A-000", **ticket_fields})
-            if not isinstance(priority, bool):
-                raise ValueError("priority must be true or false")
-        except (pydantic.ValidationError, ValueError) as err:
-            raise QueueEventError(MSG_BAD_CHECK_IN, detail=str(err).splitlines()[0][:120]) from err
+            request = read_check_in(self.conn, event, self.regions, today)
+        except (ValidationError, ValueError) as err:
+            refusal = refusal_of(err)
+            if refusal is None:
+                raise
+            with transaction(self.conn):
+                if self._first_time(event, now):
+                    record_refusal(self.conn, event, today.isoformat(), refusal, now)
+            raise QueueEventError(refusal.message, code=refusal.code, **refusal.params) from err
         with transaction(self.conn):
             if not self._first_time(event, now):
                 return None
             day = self._roll_day(now)
-            seq = 1 + int(
-                self.conn.execute(
-                    "SELECT COALESCE(MAX(seq), 0) FROM queue_tickets WHERE day = ?", (day,)
-                ).fetchone()[0]
-            )
-            number = f"{self.config.ticket_prefix}-{seq:03d}"
-            self.conn.execute(
-                "INSERT INTO queue_tickets (day, seq, number, request_id, from_booth, service,"
-                " nik, kk, kelurahan, priority, checked_in_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    day,
-                    seq,
-                    number,
-                    str(event.event_id),
-                    event.booth_id,
-                    ticket_fields["service"],
-                    ticket_fields["nik"],
-                    ticket_fields["kk"],
-                    ticket_fields["kelurahan"],
-                    int(priority),
-                    event.at.isoformat(),
-                ),
-            )
-        return QueueTicket.model_validate(
-            {"number": number, **ticket_fields, "request_id": event.event_id, "priority": priority}
+            existing = self.conn.execute(
+                "SELECT * FROM queue_tickets WHERE state = 'waiting' AND day = ? AND nik = ?",
+                (day, request.nik),
+            ).fetchone()
+            if existing is not None:
+                number = existing["number"]
+                again = Refusal(ALREADY_WAITING, MSG_ALREADY_WAITING, {"number": number}, number)
+                record_refusal(self.conn, event, day, again, now)
+                return ticket_of(existing)
+            number = insert_ticket(self.conn, self.config.ticket_prefix, event, request, day)
+        return QueueTicket(
+            number=number,
+            service=request.service,
+            resident_key=request.resident_key,
+            kelurahan=request.kelurahan,
+            checked_in_at=event.at,
+            request_id=event.event_id,
+            priority=request.priority,
         )
 
     def call_next(self, booth_id: str, now: dt.datetime) -> QueueTicket | None:
@@ -201,15 +207,21 @@ class OfficeQueue:
         self.conn.execute(
             "UPDATE queue_tickets SET state = 'called', called_by = ?, called_at = ?"
             " WHERE ticket_id = ?",
-            (booth_id, _utc(now), row["ticket_id"]),
+            (booth_id, utc_text(now), row["ticket_id"]),
         )
-        return _ticket(row)
+        return ticket_of(row)
+
+    def _seen(self, event: EventMessage) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM queue_events WHERE event_id = ?", (str(event.event_id),)
+        ).fetchone()
+        return row is not None
 
     def _first_time(self, event: EventMessage, now: dt.datetime) -> bool:
         cursor = self.conn.execute(
             "INSERT INTO queue_events (event_id, applied_at) VALUES (?, ?)"
             " ON CONFLICT (event_id) DO NOTHING",
-            (str(event.event_id), _utc(now)),
+            (str(event.event_id), utc_text(now)),
         )
         return cursor.rowcount == 1
 
@@ -237,10 +249,13 @@ class OfficeQueue:
         return QueueMessage(
             at=now,
             waiting=tuple(
-                _ticket(row, self._estimate(position, service, active))
+                ticket_of(row, self._estimate(position, service, active))
                 for position, row in enumerate(self._waiting_rows(day), start=1)
             ),
-            called={row["called_by"]: _ticket(row) for row in self._called_rows(day)},
+            called={
+                row["called_by"]: called_ticket_of(self.conn, row) for row in self._called_rows(day)
+            },
+            refusals=refusals_of(self.conn, day),
         )
 
     def snapshot(self, now: dt.datetime) -> QueueSnapshot:
@@ -250,7 +265,7 @@ class OfficeQueue:
         active = self.active_booths(now)
         waiting = tuple(
             QueueEntry(
-                ticket=_ticket(row, self._estimate(position, service, active)),
+                ticket=ticket_of(row, self._estimate(position, service, active)),
                 priority=bool(row["priority"]),
                 from_booth=row["from_booth"],
                 position=position,
@@ -261,7 +276,12 @@ class OfficeQueue:
         )
         called = {
             row["called_by"]: QueueEntry(
-                _ticket(row), bool(row["priority"]), row["from_booth"], None, None, row["called_by"]
+                ticket_of(row),
+                bool(row["priority"]),
+                row["from_booth"],
+                None,
+                None,
+                row["called_by"],
             )
             for row in self._called_rows(day)
         }
@@ -311,7 +331,7 @@ class OfficeQueue:
                 for row in self.conn.execute(
                     "SELECT called_at FROM queue_tickets WHERE called_by = ? AND called_at <= ?"
                     " ORDER BY called_at DESC LIMIT ?",
-                    (booth_id, _utc(now), limit),
+                    (booth_id, utc_text(now), limit),
                 )
             ]
             gaps = [
@@ -329,7 +349,7 @@ class OfficeQueue:
         row = self.conn.execute(
             "SELECT COUNT(DISTINCT called_by) FROM queue_tickets"
             " WHERE called_at IS NOT NULL AND called_at >= ?",
-            (_utc(since),),
+            (utc_text(since),),
         ).fetchone()
         return max(1, int(row[0]))
 
@@ -355,22 +375,3 @@ class OfficeQueue:
                 (day,),
             )
         )
-
-
-def _ticket(row: sqlite3.Row, estimated_wait_minutes: float | None = None) -> QueueTicket:
-    return QueueTicket(
-        number=row["number"],
-        service=row["service"],
-        nik=row["nik"],
-        kk=row["kk"],
-        kelurahan=row["kelurahan"],
-        checked_in_at=dt.datetime.fromisoformat(row["checked_in_at"]),
-        request_id=uuid.UUID(row["request_id"]),
-        priority=bool(row["priority"]),
-        estimated_wait_minutes=estimated_wait_minutes,
-    )
-
-
-def _utc(moment: dt.datetime) -> str:
-    """A UTC time as fixed-width ISO text, so that SQL compares it correctly as text."""
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")

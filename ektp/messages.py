@@ -9,43 +9,39 @@ The enrollments topic carries sealed packets: check those with
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import uuid
-from typing import Annotated, Literal
+from typing import Literal
 
 import pydantic
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ektp._json import JsonProblem, canonical_json, strict_loads
 from ektp.errors import ValidationError
 from ektp.i18n import N_
 from ektp.power import PowerState
-from ektp.resident import CardStatus
+from ektp.roster_messages import (  # noqa: F401
+    RosterDelta,
+    RosterDigest,
+    RosterEntry,
+    RosterKeysMessage,
+    SealedSecretModel,
+)
 from ektp.services import ServiceType
 from ektp.topics import BoothId, Topic, TopicError, kelurahan_slug, parse_topic
-
-MESSAGE_VERSION: Literal[1] = 1
-
-Name = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Text = Annotated[str, StringConstraints(max_length=300)]
-TicketNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9-]{1,16}$")]
-Digits16 = Annotated[str, StringConstraints(pattern=r"^[0-9]{16}$")]
-HexKey = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-RtRw = Annotated[str, StringConstraints(pattern=r"^[0-9]{0,3}$")]
-Scalar = str | int | float | bool | None
+from ektp.wire_base import (  # noqa: F401 — the wire's field types, also used from here
+    MESSAGE_VERSION,
+    HexKey,
+    LookupKey,
+    Name,
+    Scalar,
+    Text,
+    TicketNumber,
+    WireMessage,
+)
 
 
 class MessageError(ValidationError):
     code = "message"
-
-
-class WireMessage(BaseModel):
-    """Base of every message: ``v`` plus the fields of one topic."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    v: Literal[1] = Field(default=MESSAGE_VERSION, description="Message format version.")
 
 
 class StatusMessage(WireMessage):
@@ -144,8 +140,9 @@ class QueueTicket(BaseModel):
 
     number: TicketNumber = Field(description="Ticket number shown to the resident.")
     service: ServiceType = Field(description="Chosen service.")
-    nik: Digits16 = Field(description="NIK entered at check-in.")
-    kk: Digits16 = Field(description="KK number entered at check-in.")
+    resident_key: LookupKey = Field(
+        description="The roster look-up key of the NIK (ektp.roster_keys), never the NIK."
+    )
     kelurahan: Name = Field(description="The resident's village.")
     checked_in_at: AwareDatetime = Field(description="Check-in time.")
     request_id: uuid.UUID | None = Field(
@@ -157,6 +154,26 @@ class QueueTicket(BaseModel):
     estimated_wait_minutes: float | None = Field(
         default=None, ge=0, description="Minutes until likely called (waiting tickets only)."
     )
+    resident_sealed: SealedSecretModel | None = Field(
+        default=None,
+        description="Called tickets only: the NIK and KK of the resident's check-in, sealed"
+        " by the edge to the calling booth's key (ektp.roster_seal.seal_resident); only that"
+        " booth opens it.",
+    )
+
+
+class QueueRefusal(BaseModel):
+    """A check-in the queue did not number: why, or the ticket the resident already has."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    request_id: uuid.UUID = Field(description="The check-in event's id.")
+    code: Name = Field(description='Why, e.g. "nik.serial" or "check_in.already_waiting".')
+    message: Text = Field(description="The reason as an ektp gettext msgid.")
+    params: dict[Name, Scalar] = Field(default_factory=dict, max_length=8, description="Its {}.")
+    existing_number: TicketNumber | None = Field(
+        default=None, description="The ticket this NIK already holds (already waiting)."
+    )
 
 
 class QueueMessage(WireMessage):
@@ -167,39 +184,9 @@ class QueueMessage(WireMessage):
     called: dict[BoothId, QueueTicket] = Field(
         default_factory=dict, max_length=64, description="The ticket each booth is serving."
     )
-
-
-class RosterEntry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    masked_name: Name = Field(description='Name for the resident to confirm, e.g. "S*** A****".')
-    kk_key: HexKey = Field(description="roster_key(salt, KK number).")
-    rt: RtRw = Field(default="", description='Neighbourhood (RT) as printed, e.g. "003".')
-    rw: RtRw = Field(default="", description='Hamlet (RW) as printed, e.g. "001".')
-    recorded_on: dt.date | None = Field(
-        default=None, description="Day of the resident's recording (a re-recording is refused)."
+    refusals: tuple[QueueRefusal, ...] = Field(
+        default=(), max_length=200, description="Today's latest check-ins not numbered."
     )
-    card_status: CardStatus = Field(
-        default=CardStatus.NOT_RECORDED, description="Where the e-KTP is."
-    )
-
-
-class RosterDigest(WireMessage):
-    """``office/roster/<kelurahan>`` (retained): look-up by keyed hash, not plain NIK."""
-
-    kelurahan: Name = Field(description="Village name; its slug is the topic's last segment.")
-    generated_at: AwareDatetime = Field(description="When the digest was made.")
-    salt: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] = Field(
-        description="Random per digest; the key of roster_key()."
-    )
-    entries: dict[HexKey, RosterEntry] = Field(
-        max_length=20000, description="roster_key(salt, NIK) → entry."
-    )
-
-
-def roster_key(salt: str, number: str) -> str:
-    """The digest key for a NIK or KK number: SHA-256 of salt and number (hex)."""
-    return hashlib.sha256(bytes.fromhex(salt) + number.encode("ascii")).hexdigest()
 
 
 MESSAGE_TYPES: dict[Topic, type[WireMessage]] = {
@@ -210,6 +197,8 @@ MESSAGE_TYPES: dict[Topic, type[WireMessage]] = {
     Topic.POWER: PowerMessage,
     Topic.QUEUE: QueueMessage,
     Topic.ROSTER: RosterDigest,
+    Topic.ROSTER_KEYS: RosterKeysMessage,
+    Topic.ROSTER_DELTA: RosterDelta,
 }
 
 SIZE_LIMITS: dict[Topic, int] = {
@@ -220,6 +209,8 @@ SIZE_LIMITS: dict[Topic, int] = {
     Topic.POWER: 4 * 1024,
     Topic.QUEUE: 2 * 1024 * 1024,
     Topic.ROSTER: 8 * 1024 * 1024,
+    Topic.ROSTER_KEYS: 128 * 1024,
+    Topic.ROSTER_DELTA: 8 * 1024 * 1024,
 }
 
 MSG_TOO_BIG = N_("The message is too big ({size} bytes; the limit is {limit})")
@@ -255,7 +246,7 @@ def parse_message(topic: str, payload: bytes) -> WireMessage:
     if not isinstance(raw, dict):
         raise MessageError(MSG_NOT_OBJECT, code="message.not_object")
     version = raw.get("v")
-    if type(version) is not int or version != MESSAGE_VERSION:
+    if type(version) is not int or version != MESSAGE_TYPES[parsed.kind].model_fields["v"].default:
         raise MessageError(MSG_VERSION, code="message.unknown_version", version=repr(version)[:20])
     try:
         message = MESSAGE_TYPES[parsed.kind].model_validate_json(payload, strict=True)
@@ -267,7 +258,9 @@ def parse_message(topic: str, payload: bytes) -> WireMessage:
     booth_id = getattr(message, "booth_id", None)
     if parsed.booth_id is not None and booth_id != parsed.booth_id:
         raise MessageError(MSG_BOOTH, code="message.booth_mismatch")
-    if isinstance(message, RosterDigest) and _slug_or_none(message.kelurahan) != parsed.kelurahan:
+    if isinstance(message, RosterDigest | RosterDelta) and (
+        _slug_or_none(message.kelurahan) != parsed.kelurahan
+    ):
         raise MessageError(MSG_KELURAHAN, code="message.kelurahan_mismatch")
     return message
 

@@ -19,7 +19,8 @@ Envelope (canonical JSON, ``"v": 1``)::
   SHA-256 and size of every part and of each ciphertext, and the recipients; the booth
   signs its exact bytes with Ed25519. Everything in the envelope is therefore covered:
   the manifest and signature directly, the blobs through their hashes, and the envelope
-  itself by the canonical-form check, so any flipped bit is rejected.
+  itself by the canonical-form check (:mod:`ektp.packet_canonical`), so any flipped bit
+  is rejected.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap
 
 from ektp._json import JsonProblem, canonical_json, strict_loads
 from ektp.i18n import N_
+from ektp.packet_canonical import quick_manifest, read_canonical_envelope
 from ektp.packet_keys import public_key_id, unwrap_for, wrap_for
 from ektp.packet_models import (
     BIOMETRICS_BLOB,
@@ -88,6 +90,7 @@ class VerifiedManifest:
 
     manifest: PacketManifest
     packet_sha256: str  # of the whole packet bytes
+    manifest_json: bytes = b""  # the manifest exactly as the booth signed it (JSON)
 
     @property
     def packet_id(self) -> uuid.UUID:
@@ -223,6 +226,9 @@ def _read_envelope(packet_bytes: bytes, max_size: int) -> _Envelope:
         raise PacketError(
             MSG_OVERSIZE, code="packet.oversize", size=len(packet_bytes), limit=max_size
         )
+    canonical = read_canonical_envelope(bytes(packet_bytes), MAX_MANIFEST_BYTES)
+    if canonical is not None:  # the usual case; any other bytes get the full reading
+        return _Envelope(*canonical)
     try:
         envelope = strict_loads(packet_bytes)
     except JsonProblem as err:
@@ -255,6 +261,22 @@ def _read_envelope(packet_bytes: bytes, max_size: int) -> _Envelope:
 
 
 def _parse_manifest(envelope: _Envelope) -> PacketManifest:
+    manifest = quick_manifest(envelope.manifest_bytes)  # the usual case
+    if manifest is None:  # anything else is read in full, for its exact refusal
+        manifest = _parse_manifest_fully(envelope)
+    if set(manifest.blobs) != set(envelope.blobs):
+        raise PacketError(MSG_MANIFEST_SCHEMA, code="packet.manifest_schema", detail="blobs")
+    for name, ciphertext in envelope.blobs.items():
+        described = manifest.blobs[name]
+        if (
+            len(ciphertext) != described.size
+            or hashlib.sha256(ciphertext).hexdigest() != described.sha256
+        ):
+            raise PacketError(MSG_CIPHERTEXT, code="packet.ciphertext_hash")
+    return manifest
+
+
+def _parse_manifest_fully(envelope: _Envelope) -> PacketManifest:
     try:
         raw = strict_loads(envelope.manifest_bytes)
     except JsonProblem as err:
@@ -273,15 +295,6 @@ def _parse_manifest(envelope: _Envelope) -> PacketManifest:
         raise PacketError(
             MSG_MANIFEST_SCHEMA, code="packet.manifest_schema", detail=detail[:80]
         ) from err
-    if set(manifest.blobs) != set(envelope.blobs):
-        raise PacketError(MSG_MANIFEST_SCHEMA, code="packet.manifest_schema", detail="blobs")
-    for name, ciphertext in envelope.blobs.items():
-        described = manifest.blobs[name]
-        if (
-            len(ciphertext) != described.size
-            or hashlib.sha256(ciphertext).hexdigest() != described.sha256
-        ):
-            raise PacketError(MSG_CIPHERTEXT, code="packet.ciphertext_hash")
     return manifest
 
 
@@ -305,13 +318,10 @@ def verify(
         raise PacketError(MSG_SIGNATURE, code="packet.bad_signature") from err
     manifest = _parse_manifest(envelope)
     if expected_booth_id is not None and manifest.booth_id != expected_booth_id:
-        raise PacketError(
-            MSG_BOOTH,
-            code="packet.booth_mismatch",
-            packet_booth=manifest.booth_id,
-            expected_booth=expected_booth_id,
-        )
-    return VerifiedManifest(manifest, hashlib.sha256(packet_bytes).hexdigest())
+        booths = {"packet_booth": manifest.booth_id, "expected_booth": expected_booth_id}
+        raise PacketError(MSG_BOOTH, code="packet.booth_mismatch", **booths)
+    packet_sha256 = hashlib.sha256(packet_bytes).hexdigest()
+    return VerifiedManifest(manifest, packet_sha256, envelope.manifest_bytes)
 
 
 def _open_blob(

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from typing import Annotated, Literal
 
+import pybase64
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from ektp.errors import ValidationError
@@ -191,15 +192,29 @@ def b64encode(data: bytes) -> str:
 
 def b64decode_exact(text: object, field: str) -> bytes:
     """Decode canonical base64 only: any other spelling of the same bytes is refused."""
-    message = N_("A packet field is not valid base64: {field}")
-    if not isinstance(text, str):
+    raw = text.encode("ascii", "replace") if isinstance(text, str) else None
+    data = None if raw is None else b64decode_canonical(raw)  # "?" is not base64
+    if data is None:
+        message = N_("A packet field is not valid base64: {field}")
         raise PacketError(message, code="packet.bad_encoding", field=field)
+    return data
+
+
+def b64decode_canonical(raw: bytes) -> bytes | None:
+    """The bytes whose canonical base64 is exactly ``raw``, or None (one pass in C).
+
+    Validated decoding takes the alphabet only, padding only at the end; of the spellings
+    left, only the last four characters can differ from the canonical one (unused bits
+    set), so only they are encoded again and compared.
+    """
+    if len(raw) % 4:
+        return None
     try:
-        data = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as err:
-        raise PacketError(message, code="packet.bad_encoding", field=field) from err
-    if b64encode(data) != text:
-        raise PacketError(message, code="packet.bad_encoding", field=field)
+        data = pybase64.b64decode(raw, validate=True)  # SIMD: ~30x binascii on 60 KB
+    except (binascii.Error, ValueError):
+        return None
+    if data and binascii.b2a_base64(data[-(len(data) % 3 or 3) :], newline=False) != raw[-4:]:
+        return None
     return data
 
 

@@ -60,12 +60,14 @@ def open_durable(
     check_same_thread: bool = False,
     row_factory: type[sqlite3.Row] | None = None,
     incremental_vacuum: bool = False,
+    page_size: int | None = None,
 ) -> sqlite3.Connection:
     """Open (creating when missing) a WAL + ``synchronous=FULL`` store; see the module.
 
     ``check_same_thread=False`` (the default) is for a connection shared under the
-    caller's own lock. ``incremental_vacuum`` sets ``auto_vacuum=INCREMENTAL``, which
-    takes effect only on a file that has no table yet.
+    caller's own lock. ``incremental_vacuum`` sets ``auto_vacuum=INCREMENTAL`` and
+    ``page_size`` the page size in bytes (a power of two, 512 to 65536); both take
+    effect only on a file that has no table yet.
     """
     name = os.fspath(path)
     try:
@@ -83,6 +85,8 @@ def open_durable(
         if row_factory is not None:
             conn.row_factory = row_factory
         conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_seconds * 1000)}")
+        if page_size is not None:  # before WAL mode, which writes the file's header
+            conn.execute(f"PRAGMA page_size = {int(page_size)}")
         if incremental_vacuum:
             conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         mode = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()

@@ -12,6 +12,8 @@ topic                           from → to        retained  QoS
 ``office/power``                edge → booths    yes       1
 ``office/queue``                edge → booths    yes       1
 ``office/roster/<kelurahan>``   edge → booths    yes       1
+``office/roster/<k>/delta/<n>`` edge → booths    yes       1
+``office/roster_keys``          edge → booths    yes       1
 ``booths/<id>/reviews``         edge → booth     yes       1
 ``office/reviews``              edge → booths    yes       1
 ``office/crl``                  edge → booths    yes       1
@@ -60,13 +62,16 @@ class Topic(StrEnum):
     REVIEW_BACKLOG = "review_backlog"  # office/reviews: how many records wait for review
     TRAINING = "training"
     CRL = "crl"  # office/crl: the office CA's revocation list (operator cards, booths)
+    ROSTER_KEYS = "roster_keys"  # office/roster_keys: the roster secret, sealed per booth
+    ROSTER_DELTA = "roster_delta"  # office/roster/<slug>/delta/<slot>: a village's changes
 
 
 BOOTH_TOPICS = frozenset({Topic.STATUS, Topic.HEALTH, Topic.ENROLLMENTS, Topic.ACKS, Topic.EVENTS})
 BOOTH_TOPICS |= {Topic.TRAINING}  # practice results (kiosk.training.session), never enrollments
 RETAINED = frozenset({Topic.STATUS, Topic.HEALTH, Topic.POWER, Topic.QUEUE, Topic.ROSTER})
 BOOTH_TOPICS |= {Topic.REVIEWS}  # supervisor decisions on the booth's records (edge → booth)
-RETAINED |= {Topic.REVIEWS, Topic.REVIEW_BACKLOG, Topic.CRL}
+RETAINED |= {Topic.REVIEWS, Topic.REVIEW_BACKLOG, Topic.CRL, Topic.ROSTER_KEYS}
+RETAINED |= {Topic.ROSTER_DELTA}  # a ring of slots per village (edge_controller.roster.deltas)
 QOS = 1  # every topic: at-least-once; the enrollments also go through the outbox
 
 OFFICE_POWER = "office/power"
@@ -75,6 +80,10 @@ OFFICE_ROSTER_PREFIX = "office/roster/"
 OFFICE_ALL = "office/#"
 OFFICE_REVIEWS = "office/reviews"
 OFFICE_CRL = "office/crl"
+OFFICE_ROSTER_KEYS = "office/roster_keys"
+ROSTER_DELTA_SEGMENT = "delta"
+ROSTER_DELTA_SUBSCRIPTION = OFFICE_ROSTER_PREFIX + "+/" + ROSTER_DELTA_SEGMENT + "/+"
+"""Every village's delta slots: what a booth subscribes (and the broker ACL lets it read)."""
 
 
 def validate_booth_id(booth_id: str) -> str:
@@ -118,6 +127,13 @@ def roster_topic(kelurahan: str) -> str:
     return OFFICE_ROSTER_PREFIX + kelurahan_slug(kelurahan)
 
 
+def roster_delta_topic(kelurahan: str, slot: int) -> str:
+    """``office/roster/<slug>/delta/<slot>``: one slot of a village's ring of deltas."""
+    if not 0 <= slot < 100_000:
+        raise ValueError(f"{slot} is not a delta slot")
+    return f"{roster_topic(kelurahan)}/{ROSTER_DELTA_SEGMENT}/{slot}"
+
+
 def is_retained(kind: Topic) -> bool:
     return Topic(kind) in RETAINED
 
@@ -147,10 +163,20 @@ def parse_topic(topic: str) -> ParsedTopic:
         return ParsedTopic(Topic.REVIEW_BACKLOG)
     elif topic == OFFICE_CRL:
         return ParsedTopic(Topic.CRL)
+    elif topic == OFFICE_ROSTER_KEYS:
+        return ParsedTopic(Topic.ROSTER_KEYS)
     elif (
         len(parts) == 3
         and topic.startswith(OFFICE_ROSTER_PREFIX)
         and KELURAHAN_SLUG_PATTERN.fullmatch(parts[2])
     ):
         return ParsedTopic(Topic.ROSTER, kelurahan=parts[2])
+    elif (
+        len(parts) == 5
+        and topic.startswith(OFFICE_ROSTER_PREFIX)
+        and KELURAHAN_SLUG_PATTERN.fullmatch(parts[2])
+        and parts[3] == ROSTER_DELTA_SEGMENT
+        and re.fullmatch(r"[0-9]{1,5}", parts[4])
+    ):
+        return ParsedTopic(Topic.ROSTER_DELTA, kelurahan=parts[2])
     raise TopicError(MSG_UNKNOWN_TOPIC, code="topic.unknown")

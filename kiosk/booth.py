@@ -6,6 +6,7 @@ headless runner both start from it.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -15,6 +16,7 @@ from typing import Any
 from ektp.nik import parse_nik
 from ektp.photo_rule import required_background
 from ektp.regions import RegionTable
+from ektp.roster_keys import RosterSecret
 from ektp.services import ServiceType
 from hardware.camera import Camera, open_camera
 from hardware.fingerprint import FingerprintSensor, open_fingerprint
@@ -45,6 +47,7 @@ from kiosk.uplink.crl_feed import CrlFeed
 from kiosk.uplink.desk import EdgeTicketDesk
 from kiosk.uplink.review_notices import ReviewNotices
 from kiosk.uplink.roster_feed import RosterFeed
+from kiosk.uplink.stage_events import StageRecorder
 
 
 @dataclass
@@ -69,6 +72,10 @@ class Booth:
     training: TrainingDesk | None = None
     mobile: MobileDuty | None = None
     signals: BoothSignals | None = None
+    photo_checker: PhotoQualityChecker | None = None
+    """The photo gate (from ``[photo]``): the capture's and the live guidance's."""
+    roster_feed: RosterFeed | None = None
+    """The edge's digests and the office roster secret (also when ``roster`` is given)."""
 
     def follow_card_events(self, dispatch: Callable[[Callable[[], None]], None]) -> None:
         """Card insertions and removals reach the capture flow through ``dispatch``.
@@ -83,6 +90,10 @@ class Booth:
 
         self.reader.add_card_observer(on_card)
         self._resources.callback(self.reader.remove_card_observer, on_card)
+
+    def roster_secret(self) -> RosterSecret | None:
+        """The office roster secret this booth opened (None: no edge, or not registered)."""
+        return self.roster_feed.secret if self.roster_feed is not None else None
 
     def run_locked(self, action: Callable[[], None]) -> None:
         with self._lock:
@@ -133,17 +144,20 @@ def build_booth(
     checker: PhotoQualityChecker | None = None,
     new_capture_allowed: Callable[[], bool] = lambda: True,
     guard_power: bool = True,
+    stage_clock: Callable[[], dt.datetime] | None = None,
 ) -> Booth:
     """Open everything the booth config names. On any failure, what was opened is closed.
 
     With an edge, the booth follows ``office/power`` (``guard_power``): it refuses new
     captures when power is short, parks and shuts down on LOW_BATTERY/SHUTDOWN, and
-    resumes a parked session at start.
+    resumes a parked session at start. Each stage of a visit is timed with
+    ``stage_clock`` (the wall clock by default) and kept for the edge (issue 21).
     """
     hw = config.hardware
     if hw.fingerprint is None or hw.smartcard is None or hw.camera is None:
         raise ValueError("a booth needs a fingerprint sensor, a smart-card reader and a camera")
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    checker = checker or PhotoQualityChecker(config.photo)  # the office's [photo] thresholds
     with ExitStack() as stack:
         sensor = stack.enter_context(open_fingerprint(hw.fingerprint))
         issuer = emulated_card_issuer(hw.smartcard)
@@ -164,6 +178,7 @@ def build_booth(
                 outbox,
                 settings=config.uplink,
                 device_health=device_health,
+                office_secret=lambda: feed.secret if feed is not None else None,  # packets' seal
             )
             send = uplink.send
         duty = MobileDuty(config.data_dir, config.mobile)
@@ -178,9 +193,14 @@ def build_booth(
                 prefix=config.mobile.ticket_prefix,
                 clock=config.mobile.office_now,
             )
-        if roster is None and (config.edge is not None or duty.active):
-            roster = feed = RosterFeed.in_data_dir(config.data_dir)  # the edge's digests
+        if config.edge is not None or (roster is None and duty.active):
+            feed = RosterFeed.in_data_dir(  # the edge's digests and roster key (packets' seal)
+                config.data_dir,
+                booth_id=config.booth_id,
+                booth_key=load_or_create_signing_key(config.signing_key_path),
+            )
             stack.callback(feed.close)
+            roster = feed if roster is None else roster
         roster = roster if roster is not None else InMemoryRoster()
         office = config.office
 
@@ -200,7 +220,12 @@ def build_booth(
             writer = _WakingOutbox(outbox, uplink.wake)
             if tickets is None:
                 tickets = EdgeTicketDesk(
-                    uplink, booth_id=config.booth_id, roster=roster, documents_for=documents_for
+                    uplink,
+                    booth_id=config.booth_id,
+                    roster=roster,
+                    documents_for=documents_for,
+                    booth_key=load_or_create_signing_key(config.signing_key_path),
+                    secret=lambda: feed.secret if feed is not None else None,
                 )
         tickets = tickets if tickets is not None else InMemoryTicketDesk()
         sealer = PacketSealer(
@@ -214,6 +239,7 @@ def build_booth(
             birth_date = parse_nik(enrollment.ticket.checkin.nik).birth_date
             return required_background(office.photo.rule, birth_date)
 
+        stages = StageRecorder(config.booth_id, send, stage_clock)
         checkin = CheckInFlow(
             roster=roster,
             tickets=tickets,
@@ -222,6 +248,7 @@ def build_booth(
             services=[str(s) for s in office.services.enabled_services()],
             idle_seconds=config.timeouts.resident_idle_seconds,
             regions=RegionTable.from_config(config.region),
+            stages=stages,
         )
         edge_ca = config.edge.ca_cert_path if config.edge is not None else None
         trust = OperatorCardTrust.for_booth(config.operator_cards, edge_ca)
@@ -234,7 +261,7 @@ def build_booth(
             booth_id=config.booth_id,
             login=card_login,
             tickets=tickets,
-            photo=photo_step(camera, checker or PhotoQualityChecker()),
+            photo=photo_step(camera, checker),
             sensor=sensor,
             sealer=sealer,
             outbox=writer,
@@ -245,13 +272,14 @@ def build_booth(
             new_capture_allowed=new_capture_allowed,
             idle_lock_seconds=config.timeouts.operator_idle_lock_seconds,
             max_finger_tries=office.max_finger_tries,
+            stages=stages,
         )
         training = open_training_desk(  # practice flows: no outbox, queue or uplink events
             config,
             make_flow=capture_flow_factory(
                 booth_id=config.booth_id,
                 login=card_login,
-                photo=photo_step(camera, checker or PhotoQualityChecker()),
+                photo=photo_step(camera, checker),
                 sensor=sensor,
                 fingers=[str(f) for f in office.finger_order()],
                 required_background=background_for,
@@ -282,6 +310,8 @@ def build_booth(
             reviews=reviews,
             mobile=duty,
             signals=signals,
+            photo_checker=checker,
+            roster_feed=feed,
         )
         if uplink is not None and guard_power:
             _guard_power(booth, uplink)

@@ -15,17 +15,18 @@ import sys
 import tomllib
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from ektp.errors import RekamError
 from hardware.errors import DeviceError
-from kiosk.booth import build_booth
 from kiosk.config.booth import BoothConfig, load_booth_config
 from kiosk.errors import KioskError
-from kiosk.headless import HeadlessRunner
 from kiosk.mobile.cli import add_mobile_commands, run_mobile_command
-from kiosk.script import EnrollmentScript, load_script
+
+if TYPE_CHECKING:
+    from kiosk.script import EnrollmentScript
 
 log = logging.getLogger("rekam.kiosk")
 
@@ -71,6 +72,10 @@ backend = "emulated"
 
 
 def run_headless(config: BoothConfig, script: EnrollmentScript) -> int:
+    # Imported here: the touchscreen app's cold start does not need the headless runner.
+    from kiosk.booth import build_booth  # noqa: PLC0415
+    from kiosk.headless import HeadlessRunner  # noqa: PLC0415
+
     booth = build_booth(config)
     try:
         outcome = HeadlessRunner(booth, script).run()
@@ -115,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.headless:
         if args.script is None:
             parser.error("--headless needs --script FILE")
+        from kiosk.script import load_script  # noqa: PLC0415 - only for --headless
+
         try:
             script = load_script(args.script)
         except (OSError, tomllib.TOMLDecodeError, ValidationError) as err:

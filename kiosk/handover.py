@@ -12,9 +12,11 @@ A plain-Python state machine a test drives without a screen, like the other flow
 ``read_card`` and ``verify_finger`` block on the hardware: screens run them off the UI
 thread. A hand-over is recorded in the audit log and as a ``card_delivered`` event for
 the edge (``booths/<id>/events``), handed to ``publish`` and kept on
-:attr:`HandoverFlow.delivered_event`. Only a compared impression costs a try; a finger
-that is never placed or an unusable image raise to the screen and cost none. No
-template byte reaches the audit log, an event or an exception message.
+:attr:`HandoverFlow.delivered_event`; the event names the resident by the roster look-up
+key of the card's NIK when ``secret`` gives the office roster secret (never by the NIK).
+Only a compared impression costs a try; a finger that is never placed or an unusable
+image raise to the screen and cost none. No template byte reaches the audit log, an
+event or an exception message.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Protocol
 from ektp.i18n import N_
 from ektp.messages import EventMessage
 from ektp.nik import format_masked
+from ektp.roster_keys import RosterSecret
 from kiosk.flow.errors import FlowError, WrongStep
 from kiosk.flow.ports import AuditSink
 from kiosk.uplink.events import card_delivered_event
@@ -97,6 +100,7 @@ class HandoverFlow:
         publish: Callable[[EventMessage], None] | None = None,
         max_tries: int = DEFAULT_MAX_TRIES,
         finger_timeout: float = DEFAULT_FINGER_TIMEOUT_S,
+        secret: Callable[[], RosterSecret | None] | None = None,
     ) -> None:
         if max_tries < 1:
             raise ValueError("max_tries must be at least 1")
@@ -105,6 +109,7 @@ class HandoverFlow:
         self._sensor = sensor
         self._audit = audit
         self._publish = publish
+        self._secret = secret or (lambda: None)
         self.max_tries = max_tries
         self.finger_timeout = finger_timeout
         self.step = HandoverStep.IDLE
@@ -190,6 +195,7 @@ class HandoverFlow:
             tries=self.tries,
             match_score=score,
             matched_card_finger=which,
+            secret=self._secret(),
         )
         self._audit.append(
             "handover.card_delivered",

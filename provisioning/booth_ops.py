@@ -43,6 +43,7 @@ from provisioning.signing_keys import keep_signing_key
 from provisioning.unit_identity import refuse_other_identity
 
 KIOSK_GROUPS = ["video", "input", "render", "gpio", "dialout", "plugdev"]
+KIOSK_WATCHDOG_SECONDS = 30  # kiosk unit Type=notify: READY=1, then WATCHDOG=1 from the UI
 
 
 class Provisioner:
@@ -116,7 +117,7 @@ class Provisioner:
             "rekam_data_device": settings.data_device,
             "rekam_data_mount": str(layout.data_dir),
             "rekam_hardware_watchdog_sec": "15s",
-            "rekam_kiosk_watchdog_sec": 0,
+            "rekam_kiosk_watchdog_sec": KIOSK_WATCHDOG_SECONDS,
             "rekam_selftest_timeout": 30,
         }
 

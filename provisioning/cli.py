@@ -32,8 +32,10 @@ from pathlib import Path
 from ektp.errors import RekamError
 from ektp.i18n import LANGUAGES, N_
 from provisioning.booth_ops import Provisioner
+from provisioning.cli_help import language_of, localize_parser
 from provisioning.crl import add_crl_parsers, run_crl_command
 from provisioning.edge_cli import add_edge_parser, run_edge
+from provisioning.edge_nut import DUMMY_DRIVER, DUMMY_STATE_FILE
 from provisioning.errors import HostKeyError
 from provisioning.hostkeys import keys_from_known_hosts, pin_by_fingerprint
 from provisioning.inventory import OfficeSettings
@@ -94,8 +96,9 @@ def _parser() -> argparse.ArgumentParser:
         help="create the office CA, the edge's broker certificate and config, "
         "and an empty booth inventory",
         description="Create (or complete) the office directory: the office CA, the edge's "
-        "broker certificate, mosquitto.conf and ACL, edge.toml, and an empty booth "
-        "inventory. Running it again with the same settings changes nothing.",
+        "broker certificate, mosquitto.conf and ACL, edge.toml, NUT's files for the office "
+        "UPS, the time server's settings, and an empty booth inventory. Running it again "
+        "with the same settings changes nothing.",
     )
     init.add_argument("--name", required=True, help="office name, e.g. 'Kecamatan Gunung Tabur'")
     init.add_argument(
@@ -125,6 +128,17 @@ def _parser() -> argparse.ArgumentParser:
         default=[],
         help="DNS name of the edge in the broker certificate (repeatable)",
     )
+    init.add_argument(
+        "--central-url",
+        default="",
+        help="central's receiver (https://...): the edge forwards every packet there",
+    )
+    init.add_argument("--central-ca", type=Path, help="CA certificate of central's server")
+    init.add_argument(
+        "--central-receipt-key", type=Path, help="central's receipt public key (Ed25519 PEM)"
+    )
+    init.add_argument("--ups-driver", help="NUT driver of the office UPS (default usbhid-ups)")
+    init.add_argument("--ups-port", help="its port in NUT's ups.conf (default auto)")
     testing = init.add_argument_group("lab and testing")
     testing.add_argument("--root-prefix", default="", help="prefix every path on booths")
     testing.add_argument(
@@ -138,6 +152,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     testing.add_argument(
         "--no-data-partition", action="store_true", help="no fstab line for a data partition"
+    )
+    testing.add_argument(
+        "--data-loop-file",
+        action="store_true",
+        help="the data file system is an image file mounted with -o loop (lab machines)",
     )
 
     booth = areas.add_parser("booth", help="add, replace, update, or check booths")
@@ -248,7 +267,14 @@ def _office_init(args: argparse.Namespace, office: OfficeDirectory) -> int:
         root_prefix=args.root_prefix,
         plan_system_changes=args.plan_system_changes,
         emulated_hardware=args.emulated_hardware,
-        data_device="" if args.no_data_partition else defaults["data_device"].default,
+        central_url=args.central_url,
+        data_device=""
+        if args.no_data_partition
+        else ("loopfile" if args.data_loop_file else defaults["data_device"].default),
+        ups_driver=args.ups_driver
+        or (DUMMY_DRIVER if args.emulated_hardware else defaults["ups_driver"].default),
+        ups_port=args.ups_port
+        or (DUMMY_STATE_FILE if args.emulated_hardware else defaults["ups_port"].default),
     )
     result = init_office(
         office,
@@ -256,6 +282,7 @@ def _office_init(args: argparse.Namespace, office: OfficeDirectory) -> int:
         central_public_key=args.central_public_key,
         broker_names=["localhost", *args.broker_name],
         broker_ips=["127.0.0.1"],
+        central_files=(args.central_ca, args.central_receipt_key),
     )
     lang = args.lang
     created, kept = tr(MSG_CREATED, lang), tr(MSG_KEPT, lang)
@@ -325,6 +352,7 @@ def _booth(args: argparse.Namespace, office: OfficeDirectory) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
+    localize_parser(parser, language_of(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if args.area is None or args.command is None:
         parser.print_help()

@@ -10,9 +10,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ektp.i18n import N_
 from provisioning.edge_install import EDGE_UNITS, install_edge
 from provisioning.hostkeys import keys_from_known_hosts, pin_by_fingerprint
 from provisioning.office import OfficeDirectory
+from provisioning.report import tr
+
+MSG_EDGE_CHANGED = N_("Edge {host}: {count} step(s) changed:")
+MSG_EDGE_UNCHANGED = N_("Edge {host}: nothing changed, it was already installed.")
+MSG_EDGE_PLANNED = N_("System steps planned (check mode, not applied):")
+MSG_EDGE_SERVICES = N_("Services: {units}")
 
 
 def add_edge_parser(areas: Any) -> None:
@@ -23,10 +30,11 @@ def add_edge_parser(areas: Any) -> None:
         "install",
         help="install the edge controller (broker, Rekam, services) over SSH",
         description="Install the edge controller over SSH with the office's SSH key: "
-        "mosquitto and NUT packages, the office's edge files as /etc/rekam (CA, "
-        "certificates, CRL, edge.toml), mosquitto on that configuration, Rekam in a venv "
-        "(/opt/rekam/venv) from a wheel of this Rekam, the rekam-edge service, journald "
-        "limits. Running it again changes nothing and says so.",
+        "mosquitto, NUT and chrony packages, the office's edge files as /etc/rekam (CA, "
+        "certificates, CRL, edge.toml), mosquitto on that configuration, NUT for the "
+        "office UPS (upsd on loopback only), chrony serving time to the booths, Rekam in a "
+        "venv (/opt/rekam/venv) from a wheel of this Rekam, the rekam-edge service with a "
+        "systemd watchdog, journald limits. Running it again changes nothing and says so.",
     )
     install.add_argument("--host", help="the edge's address (default: office init's --edge-host)")
     install.add_argument("--port", type=int, default=22, help="SSH port (default 22)")
@@ -43,13 +51,14 @@ def run_edge(args: argparse.Namespace, office: OfficeDirectory) -> int:
     else:
         keys = keys_from_known_hosts(args.known_hosts, host, args.port)
     result = install_edge(office, host, args.port, keys, progress=None if args.quiet else print)
+    lang = args.lang
     if result.changed:
-        print(f"Edge {host}: {len(result.changed)} step(s) changed:")
+        print(tr(MSG_EDGE_CHANGED, lang, host=host, count=len(result.changed)))
         print("\n".join(f"  - {step}" for step in result.changed))
     else:
-        print(f"Edge {host}: nothing changed, it was already installed.")
+        print(tr(MSG_EDGE_UNCHANGED, lang, host=host))
     if result.planned:
-        print("System steps planned (check mode, not applied):")
+        print(tr(MSG_EDGE_PLANNED, lang))
         print("\n".join(f"  - {step}" for step in result.planned))
-    print(f"Services: {', '.join(EDGE_UNITS)}")
+    print(tr(MSG_EDGE_SERVICES, lang, units=", ".join(EDGE_UNITS)))
     return 0

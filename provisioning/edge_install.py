@@ -3,8 +3,9 @@
 Runs ``ansible/edge_install.yml`` against the edge (the host of ``office init
 --edge-host``, or another address for it) with the office's SSH key and a pinned host
 key: system packages, the office's ``edge/`` as ``/etc/rekam``, mosquitto on that
-configuration, Rekam in a venv from a wheel of this source tree, the ``rekam-edge``
-unit, journald limits. A second run changes nothing and says so.
+configuration, NUT for the office UPS (``edge/nut`` as ``/etc/nut``), chrony serving
+time to the booths, Rekam in a venv from a wheel of this source tree, the ``rekam-edge``
+unit (``Type=notify`` with a watchdog), journald limits. A second run changes nothing and says so.
 """
 
 from __future__ import annotations
@@ -16,16 +17,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ektp.i18n import N_
+from provisioning.edge_nut import DUMMY_DRIVER, DUMMY_STATE_FILE, NUT_FILES
 from provisioning.engine import AnsibleRunner
 from provisioning.errors import ProvisioningError
 from provisioning.hostkeys import known_hosts_text
 from provisioning.office import OfficeDirectory
 from provisioning.release import installed_source
 
-EDGE_PACKAGES = ["mosquitto", "mosquitto-clients", "nut-server", "nut-client", "openssl",
-                 "python3-venv", "python3-packaging", "sqlite3"]
+EDGE_PACKAGES = ["mosquitto", "mosquitto-clients", "nut-server", "nut-client", "chrony",
+                 "openssl", "python3-venv", "python3-packaging", "sqlite3"]
 WHEEL_EPOCH = "315532800"  # 1980-01-01, the earliest time a zip entry can carry
-EDGE_UNITS = ["mosquitto.service", "rekam-edge.service"]
+EDGE_UNITS = ["mosquitto.service", "rekam-edge.service", "nut-server.service",
+              "nut-monitor.service", "chrony.service"]
+EDGE_WATCHDOG_SECONDS = 30
+"""rekam-edge sends WATCHDOG=1 from its event loop; this long without one, systemd restarts it."""
+
+
+MSG_NO_WHEEL = N_("could not build the Rekam wheel: {detail}")
+MSG_INSTALL_FAILED = N_("installing the edge at {host} failed: {detail}")
 
 
 class EdgeInstallError(ProvisioningError):
@@ -56,7 +66,7 @@ def project_wheel(source: Path, output_dir: Path) -> Path:
     )
     wheels = sorted(output_dir.glob("rekam-*.whl"))
     if done.returncode != 0 or not wheels:
-        raise EdgeInstallError(f"could not build the Rekam wheel: {done.stderr.strip()[-500:]}")
+        raise EdgeInstallError(MSG_NO_WHEEL, detail=done.stderr.strip()[-500:])
     return wheels[-1]
 
 
@@ -70,6 +80,7 @@ def install_edge(
 ) -> EdgeInstallResult:
     """Install (or bring up to date) the edge controller at ``host``:``port``."""
     settings = office.load_inventory().office
+    dummy = settings.ups_driver == DUMMY_DRIVER
     wheel = project_wheel(installed_source(), office.releases_dir / "edge")
     hostvars = {
         "ansible_host": host,
@@ -82,6 +93,9 @@ def install_edge(
         "rekam_office_dir": str(office.root.resolve()),
         "rekam_edge_packages": EDGE_PACKAGES,
         "rekam_project_wheel": str(wheel),
+        # ups.conf last: writing it wakes nut-driver-enumerator.path, which starts the driver
+        "rekam_nut_files": [*([DUMMY_STATE_FILE] if dummy else []), *NUT_FILES],
+        "rekam_edge_watchdog_sec": EDGE_WATCHDOG_SECONDS,
     }
     with AnsibleRunner(
         private_key=settings.ssh_private_key,
@@ -93,7 +107,7 @@ def install_edge(
     failures = run.failures()
     if failures or run.returncode != 0:
         detail = "; ".join(f"{f.task}: {f.message}" for f in failures) or run.output[-800:]
-        raise EdgeInstallError(f"installing the edge at {host} failed: {detail}")
+        raise EdgeInstallError(MSG_INSTALL_FAILED, host=host, detail=detail)
     return EdgeInstallResult(
         changed=[e.task for e in run.changed()], planned=[e.task for e in run.planned()]
     )

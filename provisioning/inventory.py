@@ -48,9 +48,20 @@ class OfficeSettings(_Model):
         "`rekam-edge booth register` command to run on the edge.",
     )
     edge_ntp: bool = Field(default=True, description="Booths take their time from the edge.")
+    ups_driver: str = Field(
+        default="usbhid-ups",
+        description="NUT driver of the office UPS (ups.conf on the edge; dummy-ups in the lab).",
+    )
+    ups_port: str = Field(default="auto", description="Its port in ups.conf (USB: auto).")
+    central_url: str = Field(
+        default="",
+        description="Central's receiver (https://...) the edge forwards packets to; "
+        "'' until it is known (edge.toml then leaves [upstream] commented out).",
+    )
     data_device: str = Field(
         default="LABEL=rekam-data",
-        description="The writable data partition mounted on /var/lib/rekam; '' to skip.",
+        description="The writable data partition mounted on /var/lib/rekam; '' to skip; "
+        "'loopfile': an ext4 image file on the root mounted with -o loop (the lab).",
     )
     system_packages: list[str] = Field(
         default_factory=lambda: [
@@ -59,7 +70,7 @@ class OfficeSettings(_Model):
             "pcscd",
             "libpcsclite1",
             "sqlite3",
-            "systemd-timesyncd",
+            "chrony",  # time from the edge (provisioning.timesync)
             # pyscard builds from source on the booth
             "python3-dev",
             "gcc",
@@ -97,8 +108,10 @@ class OfficeSettings(_Model):
     )
 
     def booth_packages(self) -> list[str]:
-        """The system packages a booth of this office gets (Pi-only ones for real hardware)."""
-        return [*self.system_packages, *([] if self.emulated_hardware else self.pi_packages)]
+        """The system packages a booth of this office gets (Pi-only ones for real hardware,
+        the vpcd reader driver for the emulated card)."""
+        extra = ["vsmartcard-vpcd"] if self.emulated_hardware else self.pi_packages
+        return [*self.system_packages, *extra]
 
     def root_for(self, host: str, port: int) -> str:
         """The root prefix of the unit at ``host``:``port``."""

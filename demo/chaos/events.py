@@ -99,7 +99,12 @@ def edge_events(edge_database: Path) -> EdgeEvents:
     try:
         try:
             rows = conn.execute("SELECT event_id, booth_id, kind FROM booth_events").fetchall()
-            tickets = conn.execute("SELECT from_booth, nik FROM queue_tickets").fetchall()
+            tickets = conn.execute(  # a check-in answered with the ticket it holds counts too
+                "SELECT from_booth, nik FROM queue_tickets UNION ALL"
+                " SELECT t.from_booth, t.nik FROM queue_refusals r JOIN queue_tickets t"
+                " ON t.day = r.day AND t.number = r.existing_number"
+                " WHERE r.code = 'check_in.already_waiting'"
+            ).fetchall()
         except sqlite3.OperationalError:
             return EdgeEvents({}, Counter())
     finally:

@@ -14,15 +14,20 @@ Liveness
     A booth is ``online`` while its retained ``booths/<id>/status`` says so *and* it
     keeps sending health reports (the heartbeat); ``silent`` when the status says
     online but no report came for ``heartbeat_timeout_seconds``; ``offline`` after its
-    last will or a clean ``offline``; ``unknown`` before anything was heard.
+    last will or a clean ``offline``; ``unknown`` before anything was heard;
+    ``unregistered`` whatever it says when the edge never registered its id (a
+    certificate of the office CA that no booth registration matches), with one
+    ``unregistered_certificate`` alert.
 
 Alerts
     :class:`BoothMonitor` is plain in-memory logic: it returns :class:`AlertChange`
     values (raise or clear) that the service stores with :func:`apply_alert_changes`
     and logs once. Kinds: ``device_failed`` (a device reports degraded/unavailable),
     ``device_errors`` (its error count jumped), ``silent``, ``outbox_growing`` (depth
-    grew over successive reports), and from the ingest ``unknown_booth`` and
-    ``packet_rejected``. One alert stays open per (booth, kind, subject) until cleared.
+    grew over successive reports), ``unregistered_certificate``, from the ingest
+    ``unknown_booth`` and ``packet_rejected``, and from the broker's log
+    (:mod:`edge_controller.booths.broker_events`) ``client_takeover`` and
+    ``retained_message``. One alert stays open per (booth, kind, subject) until cleared.
     Office-level alerts (power state unknown, upstream backlog stale) have no booth:
     their ``booth_id`` is None (:func:`office_alerts`).
 """
@@ -47,6 +52,7 @@ from edge_controller.booths.keys import (
 from edge_controller.config.health import HealthConfig
 from edge_controller.ingest.db import transaction
 from ektp.messages import HealthMessage, StatusMessage
+from ektp.topics import BOOTH_ID_PATTERN
 
 __all__ = [
     "Alert",
@@ -64,7 +70,7 @@ __all__ = [
     "registered_booths",
 ]
 
-BoothState = Literal["online", "silent", "offline", "unknown"]
+BoothState = Literal["online", "silent", "offline", "unknown", "unregistered"]
 FAILED_DEVICE_STATES = frozenset({"degraded", "unavailable"})
 
 
@@ -168,6 +174,9 @@ class _Booth:
     health: HealthMessage | None = None
     depths: deque[int] = field(default_factory=deque)
     silent_alerted: bool = False
+    unregistered_alerted: bool = False
+    denied_publishes: int = 0
+    denied_subscribes: int = 0
 
 
 @dataclass(frozen=True)
@@ -179,6 +188,10 @@ class BoothView:
     software_version: str | None
     last_seen: dt.datetime | None
     health: HealthMessage | None
+    denied_publishes: int = 0
+    """Publishes the broker refused this certificate since the edge started."""
+    denied_subscribes: int = 0
+    """Subscriptions reaching beyond the topics the ACL lets it read (they get nothing)."""
 
     @property
     def outbox_depth(self) -> int | None:
@@ -195,14 +208,53 @@ class BoothMonitor:
     def __init__(self, config: HealthConfig) -> None:
         self.config = config
         self._booths: dict[str, _Booth] = {}
+        self._registered: frozenset[str] | None = None  # None: not told, none unregistered
 
     def _booth(self, booth_id: str) -> _Booth:
         return self._booths.setdefault(booth_id, _Booth(booth_id))
 
-    def know(self, booth_ids: list[str]) -> None:
-        """List registered booths even before they are heard from (state ``unknown``)."""
+    def know(self, booth_ids: list[str]) -> list[AlertChange]:
+        """The registered booths (listed even before they are heard from, ``unknown``).
+
+        Any other booth heard from is ``unregistered``; an ``unregistered_certificate``
+        alert clears once its booth is registered.
+        """
+        self._registered = frozenset(booth_ids)
+        changes = []
         for booth_id in booth_ids:
-            self._booth(booth_id)
+            booth = self._booth(booth_id)
+            if booth.unregistered_alerted:
+                booth.unregistered_alerted = False
+                changes.append(AlertChange("clear", booth_id, "unregistered_certificate"))
+        return changes
+
+    def on_certificate(self, cn: str) -> list[AlertChange]:
+        """A client connected with certificate ``cn`` (from the broker's log)."""
+        if not BOOTH_ID_PATTERN.fullmatch(cn):
+            return []  # the edge, an observer: not a booth
+        return self._check_registered(self._booth(cn))
+
+    def on_denied(self, cn: str, what: Literal["publish", "subscribe"]) -> None:
+        """Count a publish the broker refused, or a subscription beyond the ACL."""
+        booth = self._booth(cn)
+        if what == "publish":
+            booth.denied_publishes += 1
+        else:
+            booth.denied_subscribes += 1
+
+    def _check_registered(self, booth: _Booth) -> list[AlertChange]:
+        if not self._unregistered(booth) or booth.unregistered_alerted:
+            return []
+        booth.unregistered_alerted = True
+        detail = f"certificate {booth.booth_id} is not a booth this office registered"
+        return [AlertChange("raise", booth.booth_id, "unregistered_certificate", "", detail)]
+
+    def _unregistered(self, booth: _Booth) -> bool:
+        return (
+            self._registered is not None
+            and booth.booth_id not in self._registered
+            and BOOTH_ID_PATTERN.fullmatch(booth.booth_id) is not None
+        )
 
     def on_status(
         self, message: StatusMessage, now: float, *, retained: bool = False
@@ -213,8 +265,8 @@ class BoothMonitor:
         if message.state == "online":
             seen = message.at.timestamp() if retained and message.at else now
             booth.last_seen = max(booth.last_seen or 0.0, min(seen, now))
-            return self._clear_silence(booth)
-        return self._clear_silence(booth)  # offline on purpose (or last will): not silent
+        # offline on purpose (or last will): not silent either
+        return self._check_registered(booth) + self._clear_silence(booth)
 
     def on_health(
         self, message: HealthMessage, now: float, *, retained: bool = False
@@ -222,6 +274,9 @@ class BoothMonitor:
         booth = self._booth(message.booth_id)
         seen = min(message.at.timestamp(), now) if retained else now
         booth.last_seen = max(booth.last_seen or 0.0, seen)
+        if self._unregistered(booth):  # its one alert says it all
+            booth.health = message
+            return self._check_registered(booth)
         changes = self._device_changes(booth.booth_id, booth.health, message)
         changes += self._outbox_changes(booth, message.outbox_depth)
         booth.health = message
@@ -257,6 +312,8 @@ class BoothMonitor:
                     dt.datetime.fromtimestamp(booth.last_seen, dt.UTC) if booth.last_seen else None
                 ),
                 health=booth.health,
+                denied_publishes=booth.denied_publishes,
+                denied_subscribes=booth.denied_subscribes,
             )
             for booth in sorted(self._booths.values(), key=lambda b: b.booth_id)
         ]
@@ -264,6 +321,8 @@ class BoothMonitor:
     # -- internals -------------------------------------------------------------------
 
     def _state(self, booth: _Booth, now: float) -> BoothState:
+        if self._unregistered(booth):
+            return "unregistered"
         if booth.status == "offline":
             return "offline"
         if booth.last_seen is None:

@@ -16,9 +16,21 @@ from edge_controller.config.section import ConfigSection
 from ektp.config_types import Count, TcpPort
 from ektp.pki import EDGE_IDENTITY, validate_identity
 
-LogType = Literal["error", "warning", "notice", "information", "subscribe", "unsubscribe", "all"]
+LogType = Literal[
+    "error", "warning", "notice", "information", "subscribe", "unsubscribe", "debug", "all"
+]
 
-DEFAULT_LOG_TYPES: tuple[LogType, ...] = ("error", "warning", "notice", "information")
+DEFAULT_LOG_TYPES: tuple[LogType, ...] = (
+    "error",
+    "warning",
+    "notice",
+    "information",
+    "subscribe",  # each client's subscriptions (booths reaching beyond their topics)
+    "debug",  # mosquitto 2.0 logs "Denied PUBLISH" and retained publishes only here
+)
+
+BROKER_LOG = Path("/var/log/mosquitto/mosquitto.log")
+"""Where the production broker (Debian's mosquitto under systemd) logs; the edge reads it."""
 
 Identity = Annotated[str, AfterValidator(validate_identity)]
 """A certificate CN (the broker's MQTT user name): lower-case letters, digits, single '-'."""
@@ -78,11 +90,15 @@ class BrokerConfig(ConfigSection):
         description="Largest MQTT packet accepted (a sealed enrollment is ~60 KB).",
     )
     log_file: Path | None = Field(
-        default=None, description="Log to this file; None logs to stdout."
+        default=None,
+        description="Log to this file; None logs to stdout. The edge reads this file for "
+        "refusals and client-id takeovers (EdgeConfig.broker_log_path).",
     )
     log_types: list[LogType] = Field(
         default_factory=lambda: list(DEFAULT_LOG_TYPES),
-        description="mosquitto log_type values ('all' costs ~15% throughput).",
+        description="mosquitto log_type values. The edge reads refused publishes and "
+        "retained booth publishes at 'debug', subscriptions at 'subscribe' "
+        "(edge_controller.broker.log_watch); 'all' costs ~15% throughput.",
     )
     run_as_user: str = Field(
         default="mosquitto", description="Account mosquitto drops to when started as root."

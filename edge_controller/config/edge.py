@@ -58,6 +58,12 @@ class IngestConfig(ConfigSection):
         "unit) is accepted only if it was sealed before the key was retired, plus this "
         "allowance for the old unit's clock running ahead of the edge's.",
     )
+    accept_unsealed_enrollments: bool = Field(
+        default=False,
+        description="Also take bare packets (without the transport envelope that keeps NIK "
+        "and KK unreadable on the broker) from booths not yet updated. Off: such a packet "
+        "is refused, alerted and not acked, and stays in the booth's outbox.",
+    )
 
 
 class EdgeConfig(ConfigSection):
@@ -87,6 +93,12 @@ class EdgeConfig(ConfigSection):
         default=None,
         description="When set, `rekam-edge run` starts and stops this mosquitto itself "
         "(demo and tests); leave it out when systemd runs the broker.",
+    )
+    broker_log_path: Path | None = Field(
+        default=None,
+        description="mosquitto's log file (its log_file), read for client-id takeovers, "
+        "unregistered certificates, refused publishes and subscriptions and retained booth "
+        "messages; none = the log of the [broker] the edge starts, if any.",
     )
     ingest: IngestConfig = Field(default_factory=IngestConfig, description="Packet ingest.")
     health: HealthConfig = Field(default_factory=HealthConfig, description="Booth health.")

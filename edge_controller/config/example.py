@@ -22,9 +22,9 @@ from enum import Enum
 from pathlib import Path, PurePath
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
-from edge_controller.config.broker import BrokerConfig
+from edge_controller.config.broker import BROKER_LOG, BrokerConfig
 from edge_controller.config.edge import EdgeConfig
 from edge_controller.config.power import PowerConfig
 from edge_controller.config.upstream import UpstreamConfig
@@ -39,6 +39,8 @@ TLS = ETC / "tls"
 
 def _value(value: Any) -> str:
     """One TOML value (dates and times as TOML's own local date/time)."""
+    if isinstance(value, SecretStr):  # a login the file's owner keeps (mode 0600)
+        return _value(value.get_secret_value())
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Enum):
@@ -141,6 +143,7 @@ def example_config() -> EdgeConfig:
                 "key_path": str(TLS / f"{EDGE_IDENTITY}.key"),
             },
             "web": {"host": "0.0.0.0"},  # office PCs open the dashboard
+            "broker_log_path": str(BROKER_LOG),  # the systemd broker's log_file
         }
     )
 

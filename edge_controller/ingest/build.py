@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from edge_controller.booths.monitor import BoothMonitor
+from edge_controller.broker.guard import BrokerGuard
 from edge_controller.broker.process import MosquittoProcess
 from edge_controller.config.edge import EdgeConfig
 from edge_controller.ingest.alert_recorder import AlertRecorder
@@ -30,6 +31,7 @@ from edge_controller.review.publisher import ReviewPublisher
 from edge_controller.roster.publisher import RosterPublisher
 from edge_controller.upstream.forwarder import Forwarder
 from ektp.mqtt.client import MqttClient
+from ektp.regions import RegionTable
 
 
 def build_edge_service(
@@ -65,7 +67,14 @@ def build_edge_service(
         now=now,
         before_commit=before_commit,
     )
-    events = OfficeEvents(config.queue, db=db, client=client, timezone=config.timezone, now=now)
+    events = OfficeEvents(
+        config.queue,
+        db=db,
+        client=client,
+        timezone=config.timezone,
+        now=now,
+        regions=RegionTable.from_config(config.region),
+    )
 
     def review_publisher() -> ReviewPublisher:
         return ReviewPublisher(config.review, config.database.path, client, db.run, now)
@@ -96,6 +105,14 @@ def build_edge_service(
             on_alert=alerts.upstream_status,
             database=db,
         )
+    broker = MosquittoProcess(config.broker) if config.broker else None
+    guard = BrokerGuard(
+        monitor,
+        client,
+        alerts.booth_changes,
+        log_path=broker.log_path if broker else config.broker_log_path,
+        log_from_start=broker is not None,  # the log of the broker we start: all of it
+    )
     parts = EdgeParts(
         client=client,
         reconnects=reconnects,
@@ -107,7 +124,8 @@ def build_edge_service(
         events=events,
         roster_publisher=roster_publisher,
         review_publisher=review_publisher,
-        broker=MosquittoProcess(config.broker) if config.broker else None,
+        broker=broker,
+        broker_guard=guard,
         open_power=open_power,
         forwarder=forwarder,
     )

@@ -44,7 +44,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -75,12 +75,47 @@ class Incoming:
     received_at: dt.datetime
 
 
+class VerifiedPacket(NamedTuple):
+    """What the commit needs of a packet that passed the checks, read once from its
+    verified manifest where it was checked (a tuple: it crosses from the check process
+    cheaply, where the edge would otherwise validate the whole manifest again)."""
+
+    packet_id: str
+    booth_id: str
+    packet_sha256: str
+    manifest_json: str
+    """The manifest as the booth signed it (JSON), as stored."""
+    nik: str
+    kelurahan: str
+    service: str
+    flags: tuple[str, ...]
+    captured_at: dt.datetime
+    sealed_at: dt.datetime
+
+    @classmethod
+    def of(cls, verified: VerifiedManifest) -> VerifiedPacket:
+        record = verified.record
+        signed = verified.manifest_json
+        return cls(
+            str(verified.packet_id),
+            verified.booth_id,
+            verified.packet_sha256,
+            signed.decode("utf-8") if signed else verified.manifest.model_dump_json(),
+            record.nik,
+            record.kelurahan,
+            str(record.service),
+            tuple(str(flag) for flag in record.flags),
+            record.captured_at,
+            verified.manifest.sealed_at,
+        )
+
+
 @dataclass(frozen=True)
 class Checked:
     """A packet after :func:`check_packet`: verified, or refused with a code."""
 
     incoming: Incoming
-    verified: VerifiedManifest | None
+    verified: VerifiedPacket | None
     packet_id: str | None
     code: str | None = None
 
@@ -151,7 +186,7 @@ def check_packet(
         if err.code != CODE_BAD_SIGNATURE:
             return Checked(incoming, None, readable_packet_id(incoming.payload), err.code)
         return _check_retired(incoming, ring, max_size, retired_key_grace, err)
-    return Checked(incoming, verified, str(verified.packet_id))
+    return Checked(incoming, VerifiedPacket.of(verified), str(verified.packet_id))
 
 
 def _verify_with(incoming: Incoming, key: Ed25519PublicKey, max_size: int) -> VerifiedManifest:
@@ -181,7 +216,7 @@ def _check_retired(
         assert old.retired_at is not None
         if verified.manifest.sealed_at > old.retired_at + grace:
             return Checked(incoming, None, packet_id, CODE_KEY_RETIRED)
-        return Checked(incoming, verified, str(verified.packet_id))
+        return Checked(incoming, VerifiedPacket.of(verified), str(verified.packet_id))
     return Checked(incoming, None, packet_id, active_error.code)
 
 
@@ -204,10 +239,10 @@ def commit_checked(
 
 
 def _store(
-    conn: sqlite3.Connection, item: Checked, verified: VerifiedManifest, timezone: ZoneInfo
+    conn: sqlite3.Connection, item: Checked, verified: VerifiedPacket, timezone: ZoneInfo
 ) -> IngestResult:
     booth_id = item.incoming.booth_id
-    packet_id = str(verified.packet_id)
+    packet_id = verified.packet_id
     row = conn.execute(
         "SELECT sha256 FROM ingested_packets WHERE packet_id = ?", (packet_id,)
     ).fetchone()
@@ -215,8 +250,7 @@ def _store(
         if row[0] == verified.packet_sha256:
             return IngestResult(booth_id, packet_id, "duplicate")
         return IngestResult(booth_id, packet_id, "rejected", CODE_ID_CONFLICT)
-    record = verified.record
-    flags = [str(flag) for flag in record.flags]
+    flags = list(verified.flags)
     conn.execute(
         "INSERT INTO ingested_packets (packet_id, booth_id, sha256, size, data, manifest, nik,"
         " kelurahan, review_flags, needs_review, received_at, state)"
@@ -227,9 +261,9 @@ def _store(
             verified.packet_sha256,
             len(item.incoming.payload),
             item.incoming.payload,
-            verified.manifest.model_dump_json(),
-            record.nik,
-            record.kelurahan,
+            verified.manifest_json,
+            verified.nik,
+            verified.kelurahan,
             json.dumps(flags),
             int(bool(flags)),
             item.incoming.received_at.astimezone(dt.UTC).isoformat(),
@@ -238,11 +272,11 @@ def _store(
     hold_if_flagged(conn, verified, item.incoming.received_at)  # supervisor review (#10)
     record_enrollment(
         conn,
-        record.nik,
+        verified.nik,
         packet_id,
         booth_id,
-        record.kelurahan,
-        record.captured_at.astimezone(timezone),
+        verified.kelurahan,
+        verified.captured_at.astimezone(timezone),
     )
     return IngestResult(booth_id, packet_id, "committed")
 

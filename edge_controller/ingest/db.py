@@ -27,8 +27,10 @@ from edge_controller.booths.key_migration import RETIRED_KEYS_SQL
 from edge_controller.errors import EdgeError
 from edge_controller.ingest.alerts_schema import OFFICE_ALERTS_SQL
 from edge_controller.mobile.schema import MOBILE_STATS_SQL
+from edge_controller.planning.coverage_counts import COVERAGE_COUNTS_SQL
 from edge_controller.review.schema import REVIEWS_SQL
-from edge_controller.roster.topics_schema import ROSTER_TOPICS_SQL
+from edge_controller.roster.topics_schema import ROSTER_KEYS_SQL, ROSTER_TOPICS_SQL
+from edge_controller.service_times.schema import STAGE_EVENTS_SQL
 from edge_controller.training import TRAINING_SQL
 from ektp.sqlite_store import open_durable
 
@@ -221,6 +223,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("supervisor reviews of flagged records and the edge audit log", REVIEWS_SQL),
     Migration("operators' practice results (training mode)", TRAINING_SQL),
     Migration("booth events received, each id once", BOOTH_EVENTS_SQL),
+    Migration("stages of residents' visits (service times)", STAGE_EVENTS_SQL),
+    Migration("roster secret and look-up keys; queue by look-up key, refusals", ROSTER_KEYS_SQL),
+    Migration("coverage counts kept by triggers (regency-size dashboard)", COVERAGE_COUNTS_SQL),
 )
 """The schema, in order. Migration ``i`` (0-based) brings ``user_version`` to ``i + 1``."""
 
@@ -229,6 +234,12 @@ class MigrationError(EdgeError, RuntimeError):
     """The database is newer than this software, or a migration failed."""
 
     code = "database.migration"
+
+
+PAGE_SIZE = 16384
+"""Of a new database file: a ~60 KB packet spans 4 pages, not 16, so committing it takes
+a quarter of the WAL writes and checkpoint copies (issue 20: ~30% less CPU per packet
+row, group commits ~45% faster than with 4 KB pages)."""
 
 
 def connect(
@@ -247,6 +258,7 @@ def connect(
         busy_timeout_seconds=BUSY_TIMEOUT_MS / 1000,
         check_same_thread=check_same_thread,
         row_factory=sqlite3.Row,
+        page_size=PAGE_SIZE,
     )
     try:
         apply_migrations(conn, migrations)

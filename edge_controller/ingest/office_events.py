@@ -26,6 +26,7 @@ from edge_controller.ingest.executor import DatabaseExecutor
 from edge_controller.mobile.stats import is_mobile_event, merge_mobile_event
 from edge_controller.power import OutageLog
 from edge_controller.queue import OfficeQueue, QueueEventError
+from edge_controller.service_times.events import apply_stage_event, is_stage_event
 from edge_controller.training import store_training_result
 from ektp.messages import (
     OPERATOR_CALL_EVENT,
@@ -38,6 +39,7 @@ from ektp.messages import (
 )
 from ektp.mqtt.client import MqttClient
 from ektp.mqtt.errors import MqttError
+from ektp.regions import RegionTable
 from ektp.topics import OFFICE_QUEUE, Topic, booth_topic
 
 log = logging.getLogger(__name__)
@@ -54,12 +56,14 @@ class OfficeEvents:
         client: MqttClient,
         timezone: ZoneInfo,
         now: Callable[[], dt.datetime],
+        regions: RegionTable | None = None,
     ) -> None:
         self.config = config
         self._db = db
         self._client = client
         self._timezone = timezone
         self._now = now
+        self._regions = regions  # the office's region table, for the queue's NIK/KK rules
         self._queue: OfficeQueue | None = None
         self._queue_dirty = asyncio.Event()
         self._background: set[asyncio.Future[object]] = set()
@@ -72,8 +76,10 @@ class OfficeEvents:
 
     async def open(self) -> None:
         """Bind the queue to the database thread's connection; publish it once."""
-        config, timezone = self.config, self._timezone
-        self._queue = await self._db.run(lambda conn: OfficeQueue(conn, config, timezone))
+        config, timezone, regions = self.config, self._timezone, self._regions
+        self._queue = await self._db.run(
+            lambda conn: OfficeQueue(conn, config, timezone, regions=regions)
+        )
         self._queue_dirty.set()
 
     def request_queue_publish(self) -> None:
@@ -131,6 +137,12 @@ class OfficeEvents:
                 lambda conn: OutageLog(conn).record_refusal(
                     event.booth_id, str(event.event_id), event.at, state
                 )
+            )
+            return
+        if is_stage_event(event):  # a visit's stage: service times (issue 21)
+            tz = self._timezone
+            await self._db.run(
+                lambda conn: apply_stage_event(conn, event, timezone=tz, now=received)
             )
             return
         if event.kind == "audit" and event.name == OPERATOR_CALL_EVENT:

@@ -8,7 +8,8 @@ Threads and who owns what:
 
 * paho's network thread only hands each message to the event loop
   (``loop.call_soon_threadsafe``);
-* the **event loop** routes messages (:meth:`EdgeService._route`) — packets to the
+* the **event loop** routes messages (:meth:`EdgeService._route`) — packets, opened
+  from their transport envelope (:mod:`~edge_controller.ingest.transport`), to the
   :class:`~edge_controller.ingest.pipeline.IngestPipeline`, events and practice results
   to :class:`~edge_controller.ingest.office_events.OfficeEvents`, status and health to
   the booth monitor — and runs the tasks (ingest and acks, queue publisher, heartbeat
@@ -37,6 +38,7 @@ from edge_controller.booths.monitor import (
     registered_booths,
 )
 from edge_controller.broker.crl_publisher import CrlPublisher
+from edge_controller.broker.guard import BrokerGuard
 from edge_controller.broker.process import MosquittoProcess
 from edge_controller.config.edge import EdgeConfig
 from edge_controller.config.web import WebConfig
@@ -47,10 +49,12 @@ from edge_controller.ingest.executor import DatabaseExecutor
 from edge_controller.ingest.office_events import OfficeEvents
 from edge_controller.ingest.packet_alerts import PacketAlertTracker
 from edge_controller.ingest.pipeline import IngestPipeline
+from edge_controller.ingest.transport import EnrollmentOpener
 from edge_controller.power.watcher import PowerWatcher
 from edge_controller.queue import QueueSnapshot
 from edge_controller.review.publisher import ReviewPublisher
 from edge_controller.roster.publisher import RosterPublisher
+from edge_controller.roster.secret import office_roster_secret
 from edge_controller.upstream.forwarder import Forwarder
 from edge_controller.upstream.held import watch_held
 from edge_controller.web.deps import WebDeps
@@ -123,6 +127,8 @@ class EdgeParts:
     review_publisher: Callable[[], ReviewPublisher]
     """Made once the database is open (it reads the review key)."""
     broker: MosquittoProcess | None
+    broker_guard: BrokerGuard
+    """Follows the broker's log; clears retained booth messages."""
     open_power: Callable[[], PowerWatcher] | None
     """Opens the UPS and the generator contact (on the loop's thread, in :meth:`run`)."""
     forwarder: Forwarder | None
@@ -138,6 +144,13 @@ class EdgeService:
         self.client = parts.client
         self.monitor = parts.monitor
         self.packets = parts.packets
+        self.opener = EnrollmentOpener(
+            parts.packets,
+            parts.alerts,
+            parts.packet_alerts,
+            accept_unsealed=config.ingest.accept_unsealed_enrollments,
+        )
+        """Opens the booths' transport envelopes before the pipeline."""
         self.events = parts.events
         self.roster_publisher = parts.roster_publisher
         self.message_rejections = RejectionCounter()
@@ -170,8 +183,9 @@ class EdgeService:
         await parts.db.open()
         tasks: list[asyncio.Task[Any]] = []
         try:
+            self.opener.use(await parts.db.run(office_roster_secret))
             await self.events.open()
-            self.monitor.know(await parts.db.run(registered_booths))
+            parts.alerts.booth_changes(self.monitor.know(await parts.db.run(registered_booths)))
             crl = self._crl_publisher()
             parts.reconnects.bind(
                 self._loop,
@@ -189,6 +203,7 @@ class EdgeService:
                 ),
                 asyncio.create_task(parts.review_publisher().run(), name="reviews"),
                 *([asyncio.create_task(crl.run(), name="crl")] if crl else []),
+                asyncio.create_task(parts.broker_guard.run(), name="broker-log"),
             ]
             if parts.open_power is not None:
                 self.power = parts.open_power()
@@ -284,9 +299,11 @@ class EdgeService:
             log.warning("ignored a message on unknown topic %r", message.topic[:120])
             return
         assert topic.booth_id is not None
+        if self.parts.broker_guard.intercept(message):
+            return  # a retained copy of a never-retained booth message: cleared
         if topic.kind is Topic.ENROLLMENTS:
             at = dt.datetime.fromtimestamp(received, dt.UTC)
-            self.packets.receive(Incoming(topic.booth_id, message.payload, at))
+            self.opener.receive(Incoming(topic.booth_id, message.payload, at))
             return
         try:
             parsed = parse_message(message.topic, message.payload)
@@ -309,6 +326,7 @@ class EdgeService:
         while True:
             await asyncio.sleep(self.config.health.check_interval_seconds)
             alerts.booth_changes(self.monitor.check(self.clock()))
+            alerts.booth_changes(self.monitor.know(await self.parts.db.run(registered_booths)))
             alerts.run_job(packet_alerts.expire(self._now()))
 
     # -- views -----------------------------------------------------------------------

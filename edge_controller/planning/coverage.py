@@ -12,16 +12,20 @@ recorded).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from edge_controller.config.coverage import CoverageConfig
 from edge_controller.planning.calendar import WorkingCalendar
-from edge_controller.roster.store import Resident, load_residents, not_recorded
+from edge_controller.planning.capacity import measured_capacity
+from edge_controller.planning.coverage_counts import office_counts, rt_counts
+from edge_controller.roster.store import Resident, not_recorded
 from ektp.i18n import N_
 
 
@@ -73,6 +77,9 @@ class Projection:
     """When it was reached (REACHED only; None if the roster export alone reaches it)."""
     needed_per_working_day: float | None
     """The pace that would reach the target by the target date (None without one)."""
+    with_one_more_booth: dt.date | None = None
+    """When one more booth recording its measured residents a day would reach it (None:
+    reached already, or too few days measured; :mod:`~.capacity`)."""
 
 
 @dataclass(frozen=True)
@@ -98,10 +105,25 @@ def coverage_report(
     as_of: dt.date,
     config: CoverageConfig,
     calendar: WorkingCalendar,
+    rts_of: Collection[str] | None = None,
 ) -> CoverageReport:
-    """Coverage at the end of ``as_of`` from the roster and recordings in the database."""
-    return coverage_for_residents(
-        load_residents(conn), as_of=as_of, config=config, calendar=calendar
+    """Coverage at the end of ``as_of`` from the roster and recordings in the database.
+
+    Read from the counts the database keeps (:mod:`~.coverage_counts`), so a regency's
+    million residents answer in milliseconds. RT lines only for the kelurahan in
+    ``rts_of`` (None: every kelurahan, which reads every resident).
+    """
+    per_booth_day = measured_capacity(conn, as_of).per_booth_day
+    counts = office_counts(conn, as_of)
+    return _report(
+        {name: (c.required, c.recorded) for name, c in counts.kelurahan.items()},
+        {key: (c.required, c.recorded) for key, c in rt_counts(conn, as_of, rts_of).items()},
+        counts.export_recorded,
+        counts.recorded_by_day,
+        as_of=as_of,
+        config=config,
+        calendar=calendar,
+        per_booth_day=per_booth_day,
     )
 
 
@@ -123,21 +145,73 @@ def coverage_for_residents(
     as_of: dt.date,
     config: CoverageConfig,
     calendar: WorkingCalendar,
+    per_booth_day: float | None = None,
 ) -> CoverageReport:
-    """The same, for residents already loaded (pure: no database)."""
+    """The same, for residents already loaded (pure: no database); ``per_booth_day`` is
+    the measured capacity of one booth, for the projection with one more booth."""
     required = [r for r in residents if r.is_wajib_ktp(as_of)]
     counted = [r for r in required if r.is_recorded_by(as_of)]
+
+    def place(resident: Resident) -> tuple[str, int, int]:
+        return resident.kelurahan, resident.rw, resident.rt
+
+    kelurahan_counted = Counter(r.kelurahan for r in counted)
+    rt_counted = Counter(place(r) for r in counted)
+    by_kelurahan = {
+        name: (n, kelurahan_counted[name])
+        for name, n in Counter(r.kelurahan for r in required).items()
+    }
+    by_rt = {key: (n, rt_counted[key]) for key, n in Counter(map(place, required)).items()}
+    before = sum(1 for r in counted if r.recorded_on is None)
+    by_day = Counter(r.recorded_on for r in counted if r.recorded_on is not None)
+    return _report(
+        by_kelurahan,
+        by_rt,
+        before,
+        dict(by_day),
+        as_of=as_of,
+        config=config,
+        calendar=calendar,
+        per_booth_day=per_booth_day,
+    )
+
+
+def _report(
+    by_kelurahan: Mapping[str, tuple[int, int]],
+    by_rt: Mapping[tuple[str, int, int], tuple[int, int]],
+    before: int,
+    by_day: Mapping[dt.date, int],
+    *,
+    as_of: dt.date,
+    config: CoverageConfig,
+    calendar: WorkingCalendar,
+    per_booth_day: float | None,
+) -> CoverageReport:
+    """The report from (required, recorded) per kelurahan and RT, the residents counted
+    from the roster export alone (``before``) and those recorded here per day."""
     share = config.target_share
     kelurahan_lines = [
-        _line(name, None, None, group, as_of=as_of, share=share)
-        for name, group in sorted(_group_by_kelurahan(required).items())
+        _line(name, None, None, *counts, share=share)
+        for name, counts in sorted(by_kelurahan.items())
     ]
     rt_lines = [
-        _line(key[0], key[1], key[2], group, as_of=as_of, share=share)
-        for key, group in sorted(_group_by_rt(required).items())
+        _line(key[0], key[1], key[2], *counts, share=share) for key, counts in sorted(by_rt.items())
     ]
-    total = _line(None, None, None, required, as_of=as_of, share=share)
-    projection = _project(total, counted, as_of, config, calendar)
+    total = _line(
+        None,
+        None,
+        None,
+        sum(line.required for line in kelurahan_lines),
+        sum(line.recorded for line in kelurahan_lines),
+        share=share,
+    )
+    projection = _project(total, before, by_day, as_of=as_of, config=config, calendar=calendar)
+    if per_booth_day and projection.remaining:  # today's pace plus one measured booth
+        pace = projection.pace_per_working_day + per_booth_day
+        days = math.ceil(projection.remaining / pace - 1e-9)
+        projection = dataclasses.replace(
+            projection, with_one_more_booth=calendar.add_working_days(as_of, days)
+        )
     return CoverageReport(
         as_of,
         share,
@@ -149,36 +223,17 @@ def coverage_for_residents(
     )
 
 
-def _group_by_kelurahan(residents: Iterable[Resident]) -> dict[str, list[Resident]]:
-    groups: dict[str, list[Resident]] = {}
-    for resident in residents:
-        groups.setdefault(resident.kelurahan, []).append(resident)
-    return groups
-
-
-def _group_by_rt(residents: Iterable[Resident]) -> dict[tuple[str, int, int], list[Resident]]:
-    groups: dict[tuple[str, int, int], list[Resident]] = {}
-    for resident in residents:
-        groups.setdefault((resident.kelurahan, resident.rw, resident.rt), []).append(resident)
-    return groups
-
-
 def _line(
     kelurahan: str | None,
     rw: int | None,
     rt: int | None,
-    required: list[Resident],
+    required: int,
+    recorded: int,
     *,
-    as_of: dt.date,
     share: float,
 ) -> CoverageLine:
     return CoverageLine(
-        kelurahan,
-        rw,
-        rt,
-        required=len(required),
-        recorded=sum(1 for r in required if r.is_recorded_by(as_of)),
-        target=_target(len(required), share),
+        kelurahan, rw, rt, required=required, recorded=recorded, target=_target(required, share)
     )
 
 
@@ -188,14 +243,15 @@ def _target(required: int, share: float) -> int:
 
 def _project(
     total: CoverageLine,
-    counted: list[Resident],
+    before: int,
+    by_day: Mapping[dt.date, int],
+    *,
     as_of: dt.date,
     config: CoverageConfig,
     calendar: WorkingCalendar,
 ) -> Projection:
     window = config.pace_window_working_days
-    window_days = set(calendar.last_working_days(as_of, window))
-    in_window = sum(1 for r in counted if r.recorded_on in window_days)
+    in_window = sum(by_day.get(day, 0) for day in calendar.last_working_days(as_of, window))
     pace = in_window / window
     remaining = total.missing_to_target
     needed = None
@@ -205,9 +261,8 @@ def _project(
         )
         needed = remaining / days_left if days_left else None
     if remaining == 0:
-        return Projection(
-            ProjectionStatus.REACHED, pace, 0, None, _reached_on(counted, total.target), None
-        )
+        reached = _reached_on(before, by_day, total.target)
+        return Projection(ProjectionStatus.REACHED, pace, 0, None, reached, None)
     if in_window == 0:
         return Projection(ProjectionStatus.NOT_AT_THIS_PACE, 0.0, remaining, None, None, needed)
     # ceil(remaining / (in_window / window)) in integers: no rounding surprise.
@@ -218,10 +273,14 @@ def _project(
     return Projection(status, pace, remaining, projected, None, needed)
 
 
-def _reached_on(counted: list[Resident], target: int) -> dt.date | None:
-    """The day the count of recorded residents first reached ``target``."""
-    before = sum(1 for r in counted if r.recorded_on is None)
+def _reached_on(before: int, by_day: Mapping[dt.date, int], target: int) -> dt.date | None:
+    """The day the count of recorded residents first reached ``target`` (None: the
+    ``before`` counted from the roster export reach it alone)."""
     if before >= target:
         return None
-    dates = sorted(r.recorded_on for r in counted if r.recorded_on is not None)
-    return dates[target - before - 1]
+    counted = before
+    for day in sorted(by_day):
+        counted += by_day[day]
+        if counted >= target:
+            return day
+    return None

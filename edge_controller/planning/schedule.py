@@ -28,6 +28,7 @@ from itertools import groupby
 
 from edge_controller.config.schedule import ScheduleConfig
 from edge_controller.planning.calendar import WorkingCalendar
+from edge_controller.planning.capacity import measured_capacity
 from edge_controller.roster.store import Resident, load_residents
 
 RT_SNAP_TOLERANCE = 0.2
@@ -47,6 +48,9 @@ class ScheduleDay:
     day_number: int
     """1-based, within the kelurahan's days."""
     days_for_kelurahan: int
+    over_capacity: bool = False
+    """The residents expected (invited × turnout) exceed what the booths were measured
+    to record in a day (only once enough days are measured, :mod:`~.capacity`)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class SchedulePlan:
     capacity: int
     days: tuple[ScheduleDay, ...]
     invitations: tuple[Invitation, ...]
+    measured: bool = False
+    """``capacity`` is the measured one, not ``minutes_per_resident``'s."""
 
     def days_for(self, kelurahan: str) -> list[ScheduleDay]:
         return [day for day in self.days if day.kelurahan == kelurahan]
@@ -98,8 +104,16 @@ def plan_schedule(
     config: ScheduleConfig,
     calendar: WorkingCalendar,
 ) -> SchedulePlan:
-    """Plan from the roster in the database, starting on the first working day ≥ ``start``."""
-    return plan_for_residents(load_residents(conn), start=start, config=config, calendar=calendar)
+    """Plan from the roster in the database, starting on the first working day ≥ ``start``;
+    sized by the measured capacity of ``config.kits`` booths once enough days are measured."""
+    measured = measured_capacity(conn, start).daily(config.kits)
+    return plan_for_residents(
+        load_residents(conn),
+        start=start,
+        config=config,
+        calendar=calendar,
+        measured_capacity=measured,
+    )
 
 
 def plan_for_residents(
@@ -108,10 +122,18 @@ def plan_for_residents(
     start: dt.date,
     config: ScheduleConfig,
     calendar: WorkingCalendar,
+    measured_capacity: int | None = None,
 ) -> SchedulePlan:
-    """Plan for these residents (pure: no database)."""
-    capacity = config.daily_capacity
-    limit = config.daily_invitation_limit
+    """Plan for these residents (pure: no database). ``measured_capacity`` (residents the
+    kits were measured to record a day) replaces the configured one; a day expecting more
+    is flagged."""
+    measured = measured_capacity is not None and measured_capacity >= 1
+    capacity = measured_capacity if measured_capacity and measured else config.daily_capacity
+    limit = (
+        math.floor(capacity / config.turnout_share + 1e-9)
+        if measured
+        else config.daily_invitation_limit
+    )
     if capacity < 1:
         raise ValueError("the kits cannot record a single resident a day with this config")
     by_kelurahan: dict[str, list[Resident]] = {}
@@ -129,12 +151,17 @@ def plan_for_residents(
         slices = _split_for_days(pending, config.min_days_per_kelurahan, limit)
         for number, invited in enumerate(slices, start=1):
             date = next(working_days)
-            planned = min(capacity, math.ceil(len(invited) * config.turnout_share - 1e-9))
+            expected = math.ceil(len(invited) * config.turnout_share - 1e-9)
+            planned = min(capacity, expected)
+            over = measured and expected > capacity
             days.append(
-                ScheduleDay(date, kelurahan, planned, capacity, len(invited), number, len(slices))
+                ScheduleDay(
+                    date, kelurahan, planned, capacity, len(invited), number, len(slices), over
+                )
             )
             invitations.extend(_rt_letters(date, kelurahan, invited))
-    return SchedulePlan(start, config, capacity, tuple(days), _number_parts(invitations))
+    letters = _number_parts(invitations)
+    return SchedulePlan(start, config, capacity, tuple(days), letters, measured)
 
 
 def _demand(residents: list[Resident], on: dt.date) -> list[Resident]:

@@ -21,7 +21,7 @@ import json
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
@@ -32,7 +32,7 @@ from ektp.errors import RekamError
 from ektp.i18n import N_
 from ektp.messages import ReviewBacklogMessage, ReviewDecision, ReviewDecisionsMessage
 from ektp.nik import format_masked
-from ektp.packet import PacketError, VerifiedManifest, open_thumbnail
+from ektp.packet import PacketError, open_thumbnail
 from ektp.packet_models import PacketManifest
 from ektp.record import ReviewFlag
 from ektp.services import ServiceType
@@ -74,20 +74,35 @@ def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat()
 
 
+class VerifiedFacts(Protocol):
+    """What a hold needs of a verified packet, as the ingest already read it from the
+    manifest (:class:`edge_controller.ingest.checks.VerifiedPacket`): no second parse."""
+
+    @property
+    def packet_id(self) -> str: ...
+    @property
+    def booth_id(self) -> str: ...
+    @property
+    def nik(self) -> str: ...
+    @property
+    def service(self) -> str: ...
+    @property
+    def flags(self) -> tuple[str, ...]: ...
+
+
 def hold_if_flagged(
-    conn: sqlite3.Connection, verified: VerifiedManifest, received_at: dt.datetime
+    conn: sqlite3.Connection, verified: VerifiedFacts, received_at: dt.datetime
 ) -> bool:
     """Hold a just-stored packet for review when it is flagged; True when held.
 
     Runs inside the ingest's transaction, before the recording is noted, so "already
     recorded" means another packet recorded this NIK before.
     """
-    record = verified.record
-    packet_id = str(verified.packet_id)
-    flags = [str(flag) for flag in record.flags]
-    if record.service == ServiceType.NEW_RECORDING and ReviewFlag.ALREADY_RECORDED not in flags:
+    packet_id = verified.packet_id
+    flags = list(verified.flags)
+    if verified.service == ServiceType.NEW_RECORDING and ReviewFlag.ALREADY_RECORDED not in flags:
         earlier = conn.execute(
-            "SELECT packet_id FROM recordings WHERE nik = ?", (record.nik,)
+            "SELECT packet_id FROM recordings WHERE nik = ?", (verified.nik,)
         ).fetchone()
         if earlier is not None and earlier[0] != packet_id:
             flags.append(str(ReviewFlag.ALREADY_RECORDED))

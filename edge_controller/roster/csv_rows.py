@@ -18,7 +18,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,9 +212,15 @@ def _delimiter(text: str) -> str:
 
 
 def check_rows(
-    data: bytes, *, known_kelurahan: Collection[str] | None, today: dt.date, regions: RegionTable
+    data: bytes,
+    *,
+    known_kelurahan: Collection[str] | None,
+    today: dt.date,
+    regions: RegionTable,
+    progress: Callable[[int], None] | None = None,
 ) -> tuple[list[RosterRow], list[RowProblem], int]:
-    """Parse and check every row: (good rows, problems, number of data rows read)."""
+    """Parse and check every row: (good rows, problems, number of data rows read);
+    ``progress(rows read)`` every 50,000 rows."""
     text = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
@@ -222,15 +228,16 @@ def check_rows(
         if header is None:
             raise RosterFileError(MSG_NO_HEADER, code="roster.empty")
         columns = _map_columns(header)
-        canonical = {_key(name): name.strip() for name in known_kelurahan or ()}
-        kelurahan = canonical if known_kelurahan is not None else None
-        checker = _RowChecker(columns, kelurahan, today, regions)
+        names = {_key(name): name.strip() for name in known_kelurahan or ()}
+        checker = _RowChecker(columns, None if known_kelurahan is None else names, today, regions)
         rows_read = 0
         for cells in reader:
             if not any(cell.strip() for cell in cells):
                 continue
             rows_read += 1
             checker.check(reader.line_num, cells)
+            if progress is not None and rows_read % 50_000 == 0:
+                progress(rows_read)
     except csv.Error as err:  # e.g. a field over the csv module's size limit
         line = reader.line_num
         raise RosterFileError(MSG_UNREADABLE_LINE, code="roster.unreadable", line=line) from err
@@ -311,14 +318,10 @@ class _RowChecker:
         married = _MARRIED.get(_key(values.get("married", "")))
         if married is None:
             problem("married", MSG_BAD_MARRIED, "roster.married", value=values["married"])
-        card_status = _CARD_STATUS.get(_key(values.get("card_status", "")))
+        card = values.get("card_status", "")
+        card_status = _CARD_STATUS.get(_key(card))
         if card_status is None:
-            problem(
-                "card_status",
-                MSG_BAD_CARD_STATUS,
-                "roster.card_status",
-                value=values["card_status"],
-            )
+            problem("card_status", MSG_BAD_CARD_STATUS, "roster.card_status", value=card)
         if nik is not None and sex is not None and nik.sex is not sex:
             message = MSG_NIK_IS_FEMALE if nik.sex is Sex.FEMALE else MSG_NIK_IS_MALE
             problem("sex", message, "roster.sex_mismatch")
@@ -389,11 +392,8 @@ class _RowChecker:
 
 def _same_ddmmyy(nik: Nik, birth_date: dt.date) -> bool:
     """Compare day, month and the two-digit year (a NIK cannot tell 1924 from 2024)."""
-    return (nik.birth_date.day, nik.birth_date.month, nik.birth_date.year % 100) == (
-        birth_date.day,
-        birth_date.month,
-        birth_date.year % 100,
-    )
+    stated = (birth_date.day, birth_date.month, birth_date.year % 100)
+    return (nik.birth_date.day, nik.birth_date.month, nik.birth_date.year % 100) == stated
 
 
 def _from_error(line: int, column: str, err: RekamError) -> RowProblem:

@@ -15,12 +15,22 @@ on disk. When it is (re)published:
 * only when its content changed: the content hash of the last publication of each
   village is kept in the ``roster_topics`` table;
 * a village gone from the roster gets an empty retained payload, which clears the
-  broker's copy (the booths then forget it).
+  broker's copy (the booths then forget it);
+* as a delta when a few entries changed (a recording): :mod:`edge_controller.roster.deltas`
+  decides between a versioned delta on ``office/roster/<slug>/delta/<slot>`` and a full
+  digest, from what the booths were last sent (kept in memory: every village goes in full
+  at start and after a reconnect).
 
-Entries are keyed by :func:`ektp.messages.roster_key` with a fresh salt per digest
-(see :mod:`edge_controller.roster.store` on what that does and does not protect). An entry
-is about 250 bytes: a village of 10,000 residents is a ~2.5 MB message, well inside the
+Entries are keyed by each resident's roster look-up key (:mod:`ektp.roster_keys`:
+keyed with the office roster secret, memory-hard), made once per secret and kept
+(:mod:`edge_controller.roster.secret`); keys still missing are made on a worker thread
+before the digests are read, so a new roster never stalls the database thread. An entry
+is about 150 bytes: a village of 10,000 residents is a ~1.5 MB message, well inside the
 8 MB limit of the contract.
+
+The secret itself goes on the retained ``office/roster_keys``, sealed to each registered
+booth's key, at start, after a reconnect and whenever the registered booths or their
+keys change (:func:`edge_controller.roster.secret.roster_keys_message`).
 """
 
 from __future__ import annotations
@@ -31,23 +41,33 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-import secrets
 import sqlite3
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from edge_controller.config.roster import RosterPublishConfig
+from edge_controller.roster import secret as office_secret
+from edge_controller.roster.deltas import VillageVersion, next_publication
 from edge_controller.roster.store import RosterDigest as RosterTable
 from edge_controller.roster.store import kelurahan_names, roster_digest
 from ektp._json import canonical_json
-from ektp.messages import RosterDigest, RosterEntry, encode_message, roster_key
+from ektp.messages import RosterDigest, RosterEntry, encode_message
 from ektp.mqtt.client import MqttClient
 from ektp.mqtt.errors import MqttError
-from ektp.topics import TopicError, kelurahan_slug, roster_topic
+from ektp.roster_keys import ResidentKeys, RosterSecret
+from ektp.topics import (
+    OFFICE_ROSTER_KEYS,
+    TopicError,
+    kelurahan_slug,
+    roster_delta_topic,
+    roster_topic,
+)
 
 log = logging.getLogger(__name__)
 RunInDb = Callable[[Callable[[sqlite3.Connection], Any]], Awaitable[Any]]
+KEY_BATCH = 200
+"""Residents' keys made per worker-thread call (about 1 s of scrypt at the default cost)."""
 
 
 @dataclass(frozen=True)
@@ -59,35 +79,45 @@ class RosterUpdate:
     payload: bytes
     content_sha256: str
     entries: int
+    topic_name: str = ""
+    """Where it goes: the village's digest topic when empty, else a delta slot."""
+    state: VillageVersion | None = None
+    """What the booths hold once it is published (None: a clear, or no versions kept)."""
 
     @property
     def topic(self) -> str:
-        return roster_topic(self.slug)
+        return self.topic_name or roster_topic(self.slug)
+
+    @property
+    def is_delta(self) -> bool:
+        return bool(self.topic_name) and self.topic_name != roster_topic(self.slug)
 
     @property
     def clears(self) -> bool:
         return not self.payload
 
 
-def digest_message(table: RosterTable, now: dt.datetime, salt: str | None = None) -> RosterDigest:
-    """The wire digest of one village: entries keyed by salted NIK, KK as a salted key."""
-    salt = salt or secrets.token_hex(16)
+def digest_message(
+    table: RosterTable, now: dt.datetime, secret: RosterSecret, keys: dict[str, ResidentKeys]
+) -> RosterDigest:
+    """The wire digest of one village: entries under look-up keys, the KK as a keyed check."""
     entries = {
-        roster_key(salt, entry.nik): RosterEntry(
+        keys[entry.nik].lookup_key: RosterEntry(
             masked_name=entry.masked_name,
-            kk_key=roster_key(salt, entry.kk),
-            rt=entry.rt,
-            rw=entry.rw,
+            kk_key=keys[entry.nik].kk_key(entry.kk),
             recorded_on=entry.recorded_on,
             card_status=entry.card_status.value,
         )
         for entry in table.entries
     }
-    return RosterDigest(kelurahan=table.kelurahan, generated_at=now, salt=salt, entries=entries)
+    return RosterDigest(
+        kelurahan=table.kelurahan, generated_at=now, secret_id=secret.secret_id, entries=entries
+    )
 
 
-def _content_sha256(table: RosterTable) -> str:
-    return hashlib.sha256(canonical_json([entry.as_dict() for entry in table.entries])).hexdigest()
+def _content_sha256(table: RosterTable, secret: RosterSecret) -> str:
+    content = [secret.secret_id, [entry.as_dict() for entry in table.entries]]
+    return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
 def pending_updates(
@@ -96,12 +126,14 @@ def pending_updates(
     *,
     force: bool = False,
     villages: Collection[str] | None = None,
+    sent: Mapping[str, VillageVersion] | None = None,
 ) -> list[RosterUpdate]:
     """What to publish: villages whose digest changed, and clears of villages gone.
 
     ``force`` republishes every village even when unchanged (at start, after a reconnect).
     ``villages`` limits the look to those (the ones recordings touched); clears are
-    found only when every village is looked at.
+    found only when every village is looked at. ``sent`` is what the booths were last
+    sent of each village (by slug): a small change then goes as a delta.
     """
     published = {
         row[0]: row[1] for row in conn.execute("SELECT slug, content_sha256 FROM roster_topics")
@@ -116,14 +148,30 @@ def pending_updates(
         except TopicError:
             log.warning("roster: village %r has no usable topic name; not published", name[:64])
     updates = []
+    secret = office_secret.office_roster_secret(conn)
     for slug, name in sorted(current.items()):
         table = roster_digest(conn, name)
-        content = _content_sha256(table)
+        content = _content_sha256(table, secret)
         if not force and published.get(slug) == content:
             continue
-        message = digest_message(table, now)
+        keys = office_secret.lookup_keys(conn, secret, [entry.nik for entry in table.entries])
+        message = digest_message(table, now, secret, keys)
+        previous = None if sent is None else sent.get(slug)
+        publication = next_publication(previous, message, now, force=force)
+        if publication is None:  # e.g. an RT changed: nothing a booth carries
+            mark_published(conn, RosterUpdate(slug, name, b"-", content, len(keys)), now)
+            continue
+        payload = encode_message(publication.message)
         updates.append(
-            RosterUpdate(slug, name, encode_message(message), content, len(table.entries))
+            RosterUpdate(
+                slug,
+                name,
+                payload,
+                content,
+                len(table.entries),
+                topic_name=publication.topic,
+                state=publication.state,
+            )
         )
     if villages is None:
         for slug in sorted(set(published) - set(current)):
@@ -165,6 +213,15 @@ def mark_published(conn: sqlite3.Connection, update: RosterUpdate, now: dt.datet
     )
 
 
+def _clear_ring(client: MqttClient, slug: str, ring: int) -> None:
+    """Empty the retained delta slots of a village gone (stale ones would only be dropped)."""
+    try:
+        for slot in range(ring):
+            client.publish_and_wait(roster_delta_topic(slug, slot), b"", retain=True, timeout=60)
+    except MqttError as err:
+        log.warning("roster: the deltas of %s not cleared (%s)", slug, err.code)
+
+
 def _data_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA data_version").fetchone()[0])
 
@@ -187,6 +244,12 @@ class RosterPublisher:
         self._changed: asyncio.Event | None = None
         self._recordings_mark = 0
         """Recordings up to this rowid are in the villages' last computed digests."""
+        self._keys_content: str | None = None
+        """What the last ``office/roster_keys`` said (secret and registered booth keys)."""
+        self._sent: dict[str, VillageVersion] = {}
+        """What the booths were last sent of each village, by slug (deltas start from it)."""
+        self.deltas = 0
+        """Of :attr:`published`, how many were deltas."""
 
     def request(self) -> None:
         """Loop thread: the roster changed here (a recording was committed)."""
@@ -225,9 +288,10 @@ class RosterPublisher:
         self, conn: sqlite3.Connection, now: dt.datetime, *, force: bool, every_village: bool
     ) -> list[RosterUpdate]:
         villages, self._recordings_mark = recorded_villages_since(conn, self._recordings_mark)
+        sent = dict(self._sent)
         if every_village:
-            return pending_updates(conn, now, force=force)
-        return pending_updates(conn, now, villages=villages) if villages else []
+            return pending_updates(conn, now, force=force, sent=sent)
+        return pending_updates(conn, now, villages=villages, sent=sent) if villages else []
 
     async def _publish(
         self,
@@ -238,6 +302,11 @@ class RosterPublisher:
         force: bool,
         every_village: bool,
     ) -> bool:
+        secret: RosterSecret = await run_in_db(office_secret.office_roster_secret)
+        if every_village:
+            await self._make_missing_keys(run_in_db, secret)
+            if not await self._publish_keys(run_in_db, client, secret, now, force=force):
+                return False
         updates: list[RosterUpdate] = await run_in_db(
             functools.partial(self._pending, now=now, force=force, every_village=every_village)
         )
@@ -251,8 +320,58 @@ class RosterPublisher:
                 return False
             await run_in_db(functools.partial(_mark_published, update, now))
             self.published += 1
+            gone = self._sent.pop(update.slug, None)
+            if update.state is not None:
+                self._sent[update.slug] = update.state
             if update.clears:
                 log.info("roster: cleared %s (village gone from the roster)", update.topic)
+                if gone is not None:
+                    await asyncio.to_thread(_clear_ring, client, update.slug, gone.ring)
+            elif update.is_delta:
+                self.deltas += 1
+                log.debug("roster: delta on %s", update.topic)
             else:
                 log.info("roster: published %s (%d residents)", update.topic, update.entries)
+        return True
+
+    async def _make_missing_keys(self, run_in_db: RunInDb, secret: RosterSecret) -> None:
+        """Residents' keys not made yet: made on a worker thread, kept batch by batch."""
+        missing: list[str] = await run_in_db(
+            functools.partial(office_secret.missing_niks, secret=secret)
+        )
+        if missing:
+            log.info("roster: making look-up keys of %d residents", len(missing))
+        for start in range(0, len(missing), KEY_BATCH):
+            batch = missing[start : start + KEY_BATCH]
+            keys = await asyncio.to_thread(office_secret.compute_keys, secret, batch)
+            await run_in_db(functools.partial(office_secret.store_keys, secret=secret, keys=keys))
+
+    async def _publish_keys(
+        self,
+        run_in_db: RunInDb,
+        client: MqttClient,
+        secret: RosterSecret,
+        now: dt.datetime,
+        *,
+        force: bool,
+    ) -> bool:
+        """The secret, sealed to each registered booth, when new or the booths changed."""
+        booths = await run_in_db(office_secret.registered_booth_keys)
+        content = office_secret.keys_content(secret, booths)
+        if not force and content == self._keys_content:
+            return True
+        message = office_secret.roster_keys_message(secret, booths, now)
+        try:
+            await asyncio.to_thread(
+                client.publish_and_wait,
+                OFFICE_ROSTER_KEYS,
+                encode_message(message),
+                retain=True,
+                timeout=60,
+            )
+        except MqttError as err:
+            log.warning("%s not published (%s); retrying later", OFFICE_ROSTER_KEYS, err.code)
+            return False
+        self._keys_content = content
+        log.info("roster: office roster key sealed for %d registered booth(s)", len(booths))
         return True

@@ -7,21 +7,20 @@ file twice changes nothing (upsert by NIK); residents missing from a file stay.
 
 Booths get a digest per kelurahan (:func:`roster_digest`, published on
 ``office/roster/<kelurahan>`` by :mod:`edge_controller.roster.publisher`). On the wire
-the NIK and KK are keys salted per digest (:func:`ektp.messages.roster_key`), which
-keeps plain numbers out of the booths' files and logs — but not more: a NIK has so
-little entropy (known region prefix, a plausible birth date, a small serial: about
-10^7 candidates per village) that anyone holding a digest can reverse its keys by
-enumerating candidates in seconds. The digest is protected where it can be: it
-travels only over the TLS broker whose ACL lets booths read ``office/`` and nothing
-else, it lives on office devices, and it carries the minimum (masked name, no birth
-date, no address beyond RT/RW).
+there is no NIK and no KK: entries sit under each resident's roster look-up key, keyed
+with the office roster secret and memory-hard (:mod:`ektp.roster_keys`,
+:mod:`edge_controller.roster.secret`), so a NIK's small entropy (known region prefix, a
+plausible birth date, a small serial) cannot be enumerated without the secret, and
+costs one scrypt per candidate with it. The digest carries the minimum a check-in
+needs (masked name, keyed KK check, recording day, card status); see
+``docs/THREAT_MODEL.md``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,9 @@ from ektp.resident import CardStatus, format_rt, mask_name
 
 DIGEST_VERSION = 1
 _CHUNK = 500
+PROGRESS_ROWS = 50_000
+ImportProgress = Callable[[str, int, int], None]
+"""Told ``(step, done, total)`` as an import goes (a large roster takes a while)."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ def import_roster(
     today: dt.date | None = None,
     audit: ImportAudit | None = None,
     regions: RegionTable | None = None,
+    progress: ImportProgress | None = None,
 ) -> RosterImportReport:
     """Import a roster CSV (a file path or the uploaded bytes) in one transaction.
 
@@ -152,6 +155,8 @@ def import_roster(
     (not UTF-8, no header, a required column missing). With ``audit``, an entry
     ``roster.imported`` (who, which file, the counts) commits with the rows. ``regions``
     is the office's region table (a NIK or KK of a code it refuses is a bad row).
+    ``progress(step, done, total)`` hears ``"checking"`` (total 0: not known yet) and
+    ``"written"`` per :data:`PROGRESS_ROWS` rows, ``"checked"`` in between.
     """
     data = source.read_bytes() if isinstance(source, Path) else source
     rows, problems, rows_read = check_rows(
@@ -159,15 +164,21 @@ def import_roster(
         known_kelurahan=known_kelurahan,
         today=today or dt.date.today(),
         regions=regions or RegionTable.bundled(),
+        progress=None if progress is None else lambda done: progress("checking", done, 0),
     )
     if problems and not skip_bad_rows:
         return RosterImportReport(rows_read, 0, 0, 0, tuple(problems), imported=False)
+    if progress is not None:
+        progress("checked", rows_read, rows_read)
     values = [row.stored_values() for row in rows]
     with transaction(conn):
         existing = _existing_values(conn, [row.nik for row in rows])
         changed = [v for v in values if existing.get(v[0]) != v]
         inserted = sum(1 for v in changed if v[0] not in existing)
-        conn.executemany(_UPSERT, changed)
+        for start in range(0, len(changed), PROGRESS_ROWS):
+            conn.executemany(_UPSERT, changed[start : start + PROGRESS_ROWS])
+            if progress is not None:
+                progress("written", min(start + PROGRESS_ROWS, len(changed)), len(changed))
         report = RosterImportReport(
             rows_read,
             inserted=inserted,

@@ -164,21 +164,35 @@ class Forwarder:
         self._next_attempt_at = None
 
     async def forward_round(self) -> int:
-        """Pick one batch and upload it; returns how many items were picked.
+        """Upload what is waiting; returns how many items were picked.
 
-        Raises :class:`LinkError` (after the workers finished) if the link failed.
+        The round starts with one batch; a worker that finds the batch used up picks
+        the next one while the others are still uploading (items in flight left out),
+        so the link does not idle for a round trip at every batch boundary. The round
+        ends when nothing is left to pick. Raises :class:`LinkError` (after the
+        workers finished) if the link failed.
         """
-        assert self._client is not None
-        now = self.clock()
-        batch = await self.db.run(lambda conn: store.next_batch(conn, self.config.batch_size, now))
-        if not batch:
+        seen: set[str] = set()
+        waiting = await self._pick(seen)
+        if not waiting:
             return 0
         self._state = "sending"
-        waiting = list(batch)
+        picked = len(waiting)
         failure: list[LinkError] = []
+        refill = asyncio.Lock()
 
         async def worker() -> None:
-            while waiting and not failure:
+            nonlocal picked
+            while not failure:
+                if not waiting:
+                    async with refill:
+                        if not waiting and not failure:
+                            more = await self._pick(seen)
+                            picked += len(more)
+                            waiting.extend(more)
+                            await self._maintain()
+                    if not waiting:
+                        return
                 item = waiting.pop(0)
                 try:
                     await self._forward(item)
@@ -189,7 +203,16 @@ class Forwarder:
         await self._maintain()
         if failure:
             raise failure[0]
-        return len(batch)
+        return picked
+
+    async def _pick(self, seen: set[str]) -> list[store.OutgoingItem]:
+        """The next batch, without the items this round already picked (``seen``)."""
+        now = self.clock()
+        limit = self.config.batch_size + len(seen)
+        batch = await self.db.run(lambda conn: store.next_batch(conn, limit, now))
+        fresh = [item for item in batch if item.packet_id not in seen][: self.config.batch_size]
+        seen.update(item.packet_id for item in fresh)
+        return fresh
 
     async def _forward(self, item: store.OutgoingItem) -> None:
         assert self._client is not None

@@ -70,6 +70,8 @@ def _booth(view: BoothView, alerts: list[Alert]) -> BoothOut:
             for name, d in sorted((health.devices if health else {}).items())
         ],
         alerts=[_alert(alert) for alert in alerts],
+        denied_publishes=view.denied_publishes,
+        denied_subscribes=view.denied_subscribes,
     )
 
 
@@ -152,6 +154,7 @@ async def coverage(request: Request, user: CurrentUser, as_of: Day = None) -> Co
             projected_date=projection.projected_date,
             reached_on=projection.reached_on,
             needed_per_working_day=projection.needed_per_working_day,
+            with_one_more_booth=projection.with_one_more_booth,
         ),
     )
 
@@ -163,7 +166,7 @@ async def coverage_rts(
     kelurahan: Annotated[str, Query(min_length=1, max_length=100)],
     as_of: Day = None,
 ) -> list[CoverageLineOut]:
-    report = await data.coverage(request, as_of)
+    report = await data.coverage(request, as_of, rts_of=kelurahan)
     return [_line(line) for line in report.rts_of(kelurahan)]
 
 
@@ -176,6 +179,7 @@ async def schedule(
         start=plan.start,
         kits=plan.config.kits,
         capacity=plan.capacity,
+        capacity_measured=plan.measured,
         days=[
             ScheduleDayOut(
                 date=day.date,
@@ -185,6 +189,7 @@ async def schedule(
                 invited_residents=day.invited_residents,
                 planned_residents=day.planned_residents,
                 capacity=day.capacity,
+                over_capacity=day.over_capacity,
             )
             for day in plan.days
         ],

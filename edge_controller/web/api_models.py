@@ -32,7 +32,7 @@ class AlertOut(ApiOut):
 
 class BoothOut(ApiOut):
     booth_id: str
-    state: str = Field(description="online, silent, offline or unknown.")
+    state: str = Field(description="online, silent, offline, unknown or unregistered.")
     software_version: str | None
     last_seen: dt.datetime | None
     outbox_depth: int | None
@@ -40,6 +40,12 @@ class BoothOut(ApiOut):
     cpu_temperature_c: float | None
     devices: list[DeviceOut]
     alerts: list[AlertOut]
+    denied_publishes: int = Field(
+        default=0, description="Publishes the broker refused its certificate since start."
+    )
+    denied_subscribes: int = Field(
+        default=0, description="Subscriptions beyond the topics it may read, since start."
+    )
 
 
 class TicketOut(ApiOut):
@@ -87,6 +93,11 @@ class ProjectionOut(ApiOut):
     projected_date: dt.date | None
     reached_on: dt.date | None
     needed_per_working_day: float | None
+    with_one_more_booth: dt.date | None = Field(
+        default=None,
+        description="When the target is reached with one more booth at the measured "
+        "residents per booth-day (None: reached, or too few days measured).",
+    )
 
 
 class CoverageOut(ApiOut):
@@ -106,12 +117,18 @@ class ScheduleDayOut(ApiOut):
     invited_residents: int
     planned_residents: int
     capacity: int
+    over_capacity: bool = Field(
+        default=False, description="More residents expected than the booths were measured to do."
+    )
 
 
 class ScheduleOut(ApiOut):
     start: dt.date
     kits: int
     capacity: int
+    capacity_measured: bool = Field(
+        default=False, description="capacity is measured (service times), not configured."
+    )
     days: list[ScheduleDayOut]
 
 

@@ -1,12 +1,17 @@
-"""Dashboard users: hashed passwords, roles, signed-cookie sessions and CSRF tokens.
+"""Dashboard users: hashed passwords, roles, password rules, sessions and CSRF tokens.
 
 Passwords are hashed with scrypt (``hashlib.scrypt``, n=2**14, r=8, p=1, 16-byte salt);
 the stored form is ``scrypt$<n>$<r>$<p>$<salt>$<hash>`` (base64), so stronger settings
 can come later without breaking stored hashes. Two roles: ``operator`` sees every
-dashboard page; ``supervisor`` also manages users (and, later, approves flagged
-records). The session lives in a cookie signed by Starlette's ``SessionMiddleware``
-(itsdangerous); it holds the user name, the CSRF token and the language. Every request
-looks the user up again, so a disabled user is out at once.
+dashboard page; ``supervisor`` also manages users (and approves flagged records).
+
+A password has :data:`MIN_PASSWORD_LENGTH` characters at least and is neither the user
+name nor the office's name (with digits and punctuation taken away). A login is a row
+in :mod:`.sessions`; the cookie (signed by Starlette's ``SessionMiddleware``) holds that
+row's token, the CSRF token and the language. The app's middleware looks the token up
+on every request (:func:`session_username` then answers), and every page looks the user
+up again, so a disabled user is out at once. Wrong-password lock-out and the cap on
+parallel hashes are in :mod:`.throttle`.
 """
 
 from __future__ import annotations
@@ -19,10 +24,9 @@ import hmac
 import re
 import secrets
 import sqlite3
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import HTTPException, Request
 
@@ -35,10 +39,26 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 256
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 CSRF_FIELD = "csrf_token"
+SESSION_USER_SCOPE_KEY = "rekam.session_user"
+"""Where the app's middleware puts the user name of a live server-side session."""
+OFFICE_WORDS = ("kecamatan", "kelurahan", "kantor", "desa")
+"""Words a password may not add to the office's name to pass as different."""
 
 
 class UserError(ValueError):
-    """A user cannot be added or changed (bad name, weak password, duplicate)."""
+    """A user cannot be added or changed (bad name, weak password, duplicate).
+
+    ``msgid`` is a gettext msgid (English, translated on the page), ``params`` its
+    ``%(name)s`` values; ``str()`` gives the English sentence for the CLI.
+    """
+
+    def __init__(self, msgid: str, params: dict[str, Any] | None = None) -> None:
+        super().__init__(msgid)
+        self.msgid = msgid
+        self.params = params or {}
+
+    def __str__(self) -> str:
+        return self.msgid % self.params if self.params else self.msgid
 
 
 @dataclass(frozen=True)
@@ -96,11 +116,26 @@ def _dummy_hash() -> str:
 # --- the users table -----------------------------------------------------------------
 
 
-def check_new_password(password: str) -> None:
+def _letters(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalpha())
+
+
+def check_new_password(password: str, *, username: str = "", office_name: str = "") -> None:
+    """:class:`UserError` unless ``password`` follows the rules (see the module)."""
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise UserError(
-            f"a password needs {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+            "A password needs %(min)d to %(max)d characters.",
+            {"min": MIN_PASSWORD_LENGTH, "max": MAX_PASSWORD_LENGTH},
         )
+    letters = _letters(password)
+    if username and letters in (_letters(username), username.casefold()):
+        raise UserError("The password may not be the user name.")
+    office = _letters(office_name)
+    office_alone = office_name.casefold().split()
+    while office_alone and office_alone[0] in OFFICE_WORDS:
+        office_alone = office_alone[1:]
+    if office and letters in (office, _letters(" ".join(office_alone))):
+        raise UserError("The password may not be the office's name.")
 
 
 def add_user(
@@ -110,16 +145,19 @@ def add_user(
     role: str,
     *,
     display_name: str = "",
+    office_name: str = "",
     now: dt.datetime | None = None,
 ) -> User:
     """Add a dashboard user; :class:`UserError` for a bad name, role, password or duplicate."""
     if not USERNAME_PATTERN.match(username):
-        raise UserError("a user name is 1-64 of a-z, 0-9, '.', '_', '-' (starting with a-z/0-9)")
+        raise UserError(
+            "A user name is 1-64 of a-z, 0-9, '.', '_', '-' (starting with a-z or 0-9)."
+        )
     if role not in ROLES:
-        raise UserError(f"the role must be one of {', '.join(ROLES)}")
-    check_new_password(password)
+        raise UserError("The role must be one of: %(roles)s.", {"roles": ", ".join(ROLES)})
+    check_new_password(password, username=username, office_name=office_name)
     if len(display_name) > 100:
-        raise UserError("the display name is longer than 100 characters")
+        raise UserError("The display name is longer than 100 characters.")
     created = (now or dt.datetime.now(dt.UTC)).isoformat()
     try:
         with transaction(conn):
@@ -129,21 +167,24 @@ def add_user(
                 (username, hash_password(password), role, display_name, created),
             )
     except sqlite3.IntegrityError as err:
-        raise UserError(f"the user {username!r} exists already") from err
+        raise UserError("The user %(name)s exists already.", {"name": username}) from err
     user = get_user(conn, username)
     assert user is not None
     return user
 
 
-def set_password(conn: sqlite3.Connection, username: str, password: str) -> None:
-    check_new_password(password)
+def set_password(
+    conn: sqlite3.Connection, username: str, password: str, *, office_name: str = ""
+) -> None:
+    """Store a new password (the rules apply); end the user's sessions separately."""
+    check_new_password(password, username=username, office_name=office_name)
     with transaction(conn):
         cursor = conn.execute(
             "UPDATE users SET password_hash = ? WHERE username = ?",
             (hash_password(password), username),
         )
     if cursor.rowcount != 1:
-        raise UserError(f"no user {username!r}")
+        raise UserError("There is no user %(name)s.", {"name": username})
 
 
 def set_disabled(conn: sqlite3.Connection, username: str, disabled: bool) -> None:
@@ -152,7 +193,7 @@ def set_disabled(conn: sqlite3.Connection, username: str, disabled: bool) -> Non
             "UPDATE users SET disabled = ? WHERE username = ?", (int(disabled), username)
         )
     if cursor.rowcount != 1:
-        raise UserError(f"no user {username!r}")
+        raise UserError("There is no user %(name)s.", {"name": username})
 
 
 def get_user(conn: sqlite3.Connection, username: str) -> User | None:
@@ -183,44 +224,22 @@ def authenticate(conn: sqlite3.Connection, username: str, password: str) -> User
 
 
 def user_add(
-    database_path: Path, username: str, password: str, role: str, display_name: str = ""
+    database_path: Path,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    *,
+    office_name: str = "",
 ) -> User:
     """What ``rekam-edge user add`` calls: add a user to the edge database at this path."""
     conn = connect(database_path)
     try:
-        return add_user(conn, username, password, role, display_name=display_name)
+        return add_user(
+            conn, username, password, role, display_name=display_name, office_name=office_name
+        )
     finally:
         conn.close()
-
-
-# --- wrong-password lock-out ---------------------------------------------------------
-
-
-class LoginThrottle:
-    """Locks a user name for a while after too many wrong passwords in a row."""
-
-    def __init__(self, max_failures: int, lockout_seconds: float) -> None:
-        self.max_failures = max_failures
-        self.lockout_seconds = lockout_seconds
-        self._failures: dict[str, tuple[int, float]] = {}
-
-    def locked(self, username: str, now: float | None = None) -> bool:
-        count, since = self._failures.get(username, (0, 0.0))
-        moment = time.monotonic() if now is None else now
-        if count >= self.max_failures and moment - since < self.lockout_seconds:
-            return True
-        if count >= self.max_failures:
-            self._failures.pop(username, None)
-        return False
-
-    def failed(self, username: str, now: float | None = None) -> None:
-        count, _ = self._failures.get(username, (0, 0.0))
-        self._failures[username] = (count + 1, time.monotonic() if now is None else now)
-        if len(self._failures) > 10_000:  # names typed at random must not grow memory
-            self._failures.pop(next(iter(self._failures)))
-
-    def succeeded(self, username: str) -> None:
-        self._failures.pop(username, None)
 
 
 # --- sessions and CSRF ---------------------------------------------------------------
@@ -249,23 +268,33 @@ def check_csrf(request: Request, submitted: str | None) -> None:
         raise HTTPException(status_code=403, detail="CSRF token missing or wrong")
 
 
-def log_in(request: Request, user: User) -> None:
-    """A fresh session for ``user`` (a new CSRF token; the language is kept)."""
+def log_in(request: Request, user: User, session_token: str) -> None:
+    """The cookie for a fresh server-side session (a new CSRF token; the language is kept)."""
     language = request.session.get("lang")
     request.session.clear()
-    request.session["user"] = user.username
+    request.session["sid"] = session_token
     if language:
         request.session["lang"] = language
+    request.scope[SESSION_USER_SCOPE_KEY] = user.username
     csrf_token(request)
 
 
 def log_out(request: Request) -> None:
+    """Forget the login in this cookie (the server-side row is ended by the caller)."""
     language = request.session.get("lang")
     request.session.clear()
     if language:
         request.session["lang"] = language
+    request.scope.pop(SESSION_USER_SCOPE_KEY, None)
+
+
+def session_token(request: Request) -> str | None:
+    """The server-side session token this request's cookie carries."""
+    token = request.session.get("sid")
+    return token if isinstance(token, str) and token else None
 
 
 def session_username(request: Request) -> str | None:
-    username = request.session.get("user")
+    """Who is logged in: set by the app's middleware from a live server-side session."""
+    username = request.scope.get(SESSION_USER_SCOPE_KEY)
     return username if isinstance(username, str) else None

@@ -79,13 +79,21 @@ async def upstream_view(request: Request) -> tuple[UpstreamView, dict[str, int]]
     return view, packets
 
 
-async def coverage(request: Request, as_of: dt.date | None = None) -> CoverageReport:
+async def coverage(
+    request: Request, as_of: dt.date | None = None, *, rts_of: str | None = None
+) -> CoverageReport:
+    """The coverage report, with the RT lines of kelurahan ``rts_of`` only (none without):
+    every RT of a regency would read each of its residents."""
     deps = get_deps(request)
     day = as_of or deps.today()
     return await run_db(
         request,
         lambda conn: coverage_report(
-            conn, as_of=day, config=deps.coverage, calendar=deps.working_calendar()
+            conn,
+            as_of=day,
+            config=deps.coverage,
+            calendar=deps.working_calendar(),
+            rts_of=[rts_of] if rts_of else [],
         ),
     )
 

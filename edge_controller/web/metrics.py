@@ -23,7 +23,7 @@ from edge_controller.web.office_alerts import open_office_alerts
 from ektp.power import PowerState
 
 router = APIRouter(include_in_schema=False)
-BOOTH_STATES = ("online", "silent", "offline", "unknown")
+BOOTH_STATES = ("online", "silent", "offline", "unknown", "unregistered")
 POWER_STATES = tuple(PowerState)
 """As the power watcher reports them (``PowerMessage.state``); the dashboard's "not read
 yet" placeholder (``unknown``) counts as UNKNOWN."""

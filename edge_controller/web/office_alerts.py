@@ -15,6 +15,7 @@ KIND_LABELS = {
     "ups_unreachable": N_("The UPS does not answer: the power state is unknown"),
     "upstream_stale": N_("Records are waiting too long to be sent to central"),
     "upstream_held": N_("Central refused records for good: a person must look"),
+    "client_takeover": N_("An office certificate connected twice: a copy may be in use"),
 }
 """What the office reads for each office-level alert kind (gettext ids)."""
 

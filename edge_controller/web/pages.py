@@ -1,6 +1,7 @@
-"""Server-rendered pages: login, booths, power, queue, the waiting-room TV, coverage,
+"""Server-rendered pages: booths, power, queue, the waiting-room TV, coverage,
 schedule, the not-yet-recorded list and (supervisors) users. The outage log and power
-report are in :mod:`.power_pages`, forwarding to central in :mod:`.upstream_pages`.
+report are in :mod:`.power_pages`, forwarding to central in :mod:`.upstream_pages`, login,
+logout and passwords in :mod:`.account_pages`.
 
 Every page needs a login except ``/login``, ``/display`` (the TV shows ticket numbers
 only) and ``/healthz``. Every POST form carries the session's CSRF token.
@@ -13,20 +14,17 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from edge_controller.planning.coverage import PROJECTION_LABELS
 from edge_controller.planning.schedule_print import render_invitations_html, render_schedule_html
 from edge_controller.web import data
+from edge_controller.web.account_pages import end_all_sessions, safe_next, see_other
 from edge_controller.web.auth import (
     UserError,
     add_user,
-    authenticate,
     check_csrf,
     list_users,
-    log_in,
-    log_out,
-    session_username,
     set_disabled,
 )
 from edge_controller.web.context import (
@@ -50,70 +48,12 @@ Kits = Annotated[int | None, Query(ge=1, le=100)]
 Csrf = Annotated[str, Form(max_length=200)]
 
 
-def safe_next(target: str | None) -> str:
-    """Only a path on this site (no scheme, no ``//host``) may follow a login."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
-
-
-def see_other(target: str) -> RedirectResponse:
-    return RedirectResponse(target, status_code=303)
-
-
 # --- public ----------------------------------------------------------------------
 
 
 @router.get("/healthz")
 async def healthz() -> JSONResponse:
     return JSONResponse({"status": "ok"})
-
-
-@router.get("/login", response_class=HTMLResponse)
-async def login_form(
-    request: Request, next: Annotated[str, Query(max_length=500)] = "/"
-) -> Response:
-    if session_username(request) is not None:
-        return see_other(safe_next(next))
-    return render_page(request, "login.html.j2", user=None, next_path=safe_next(next), error=None)
-
-
-@router.post("/login", response_class=HTMLResponse)
-async def login(
-    request: Request,
-    username: Annotated[str, Form(max_length=200)] = "",
-    password: Annotated[str, Form(max_length=1000)] = "",
-    csrf_token: Csrf = "",
-    next: Annotated[str, Form(max_length=500)] = "/",
-) -> Response:
-    check_csrf(request, csrf_token)
-    throttle = request.app.state.throttle
-    name = username.strip().lower()
-    user = None
-    if not throttle.locked(name):
-        user = await run_db(request, lambda conn: authenticate(conn, name, password))
-        if user is None:
-            throttle.failed(name)
-    if user is None:
-        error = "locked" if throttle.locked(name) else "wrong"
-        return render_page(
-            request,
-            "login.html.j2",
-            user=None,
-            status_code=401,
-            next_path=safe_next(next),
-            error=error,
-        )
-    throttle.succeeded(name)
-    log_in(request, user)
-    return see_other(safe_next(next))
-
-
-@router.post("/logout")
-async def logout(request: Request, csrf_token: Csrf = "") -> Response:
-    check_csrf(request, csrf_token)
-    log_out(request)
-    return see_other("/login")
 
 
 @router.post("/language")
@@ -203,7 +143,7 @@ async def queue_page(request: Request, user: CurrentUser) -> Response:
 async def coverage_page(
     request: Request, user: CurrentUser, kelurahan: Kelurahan = None, as_of: Day = None
 ) -> Response:
-    report = await data.coverage(request, as_of)
+    report = await data.coverage(request, as_of, rts_of=kelurahan)
     names = {line.kelurahan for line in report.kelurahan}
     return render_page(
         request,
@@ -299,10 +239,17 @@ async def add_user_form(
     try:
         await run_db(
             request,
-            lambda conn: add_user(conn, name, password, role, display_name=display_name.strip()),
+            lambda conn: add_user(
+                conn,
+                name,
+                password,
+                role,
+                display_name=display_name.strip(),
+                office_name=get_deps(request).office_name,
+            ),
         )
     except UserError as err:
-        error = str(err)
+        error = err
     users = await run_db(request, list_users)
     return render_page(
         request,
@@ -327,4 +274,6 @@ async def change_user_state(
     if username != user.username:  # a supervisor cannot lock themselves out
         with contextlib.suppress(UserError):
             await run_db(request, lambda conn: set_disabled(conn, username, disabled))
+            if disabled:
+                await end_all_sessions(request, username)
     return see_other("/users")

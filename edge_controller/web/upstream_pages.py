@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Annotated
 
 from babel.dates import get_day_names
 from babel.numbers import format_decimal
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
@@ -69,13 +70,16 @@ def age_parts(seconds: float | None) -> tuple[str, float] | None:
 
 
 @pages_router.get("/upstream", response_class=HTMLResponse)
-async def upstream_html(request: Request, user: CurrentUser) -> Response:
+async def upstream_html(
+    request: Request, user: CurrentUser, released: Annotated[int | None, Query(ge=0)] = None
+) -> Response:
     page = await upstream_page(request)
     return render_page(
         request,
         "upstream.html.j2",
         user=user,
         page=page,
+        released=released,
         state_labels=STATE_LABELS,
         fmt=Formats(language(request)),
         age=age_parts(page.oldest_unsent_age_seconds),

@@ -9,6 +9,7 @@ backdrop" at a chosen size and position. scikit-image is needed only here.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -76,11 +77,16 @@ def portrait_frame(
     face_centre_x: float = 0.5,
     face_centre_y: float = 0.42,
     seed: int = 0,
+    head_turn: float = 0.0,
+    head_nod: float = 0.0,
 ) -> np.ndarray:
     """A frame with the astronaut on a plain background.
 
     ``face_share`` is the face box height as a share of the frame height;
     ``face_centre_x``/``_y`` place the face centre as shares of the width/height.
+    ``head_turn`` and ``head_nod`` (about -0.3 to 0.3) warp the person in perspective
+    about the face centre, as if the head turned sideways (towards the image's right
+    for > 0) or nodded forward (chin down for > 0); the backdrop stays plain.
     """
     person, alpha = _astronaut_cutout()
     fx, fy, fw, fh = _FACE_IN_ORIGINAL
@@ -90,11 +96,58 @@ def portrait_frame(
     # where the cut-out's top-left corner lands in the frame
     face_cx = (fx - _CUT[0] + fw / 2) * scale
     face_cy = (fy - _CUT[1] + fh / 2) * scale
+    if head_turn or head_nod:
+        turn = _head_homography((face_cx, face_cy), 1.6 * fh * scale, head_turn, head_nod)
+        size = (scaled_person.shape[1], scaled_person.shape[0])
+        scaled_person = cv2.warpPerspective(
+            scaled_person, turn, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        scaled_alpha = cv2.warpPerspective(scaled_alpha, turn, size, flags=cv2.INTER_LINEAR)
     left = round(face_centre_x * width - face_cx)
     top = round(face_centre_y * height - face_cy)
     frame = plain_canvas(width, height, background, seed).astype(np.float32)
     _paste(frame, scaled_person.astype(np.float32), scaled_alpha, left, top)
     return np.clip(frame, 0, 255).astype(np.uint8)
+
+
+class Placement(NamedTuple):
+    """Where and how the resident stands (``portrait_frame``'s keywords)."""
+
+    face_share: float = 0.40
+    face_centre_x: float = 0.5
+    head_turn: float = 0.0
+    head_nod: float = 0.0
+
+
+PLACEMENTS: dict[str, Placement] = {
+    "placed_right": Placement(),
+    "too_far": Placement(face_share=0.24),
+    "too_close": Placement(face_share=0.62),
+    "left_in_picture": Placement(face_centre_x=0.3),
+    "right_in_picture": Placement(face_centre_x=0.7),
+    "head_turned": Placement(head_turn=0.25),
+    "chin_down": Placement(head_nod=0.3),
+    "chin_up": Placement(head_nod=-0.3),
+}
+"""Named ways the resident stands before the emulated camera."""
+
+
+def scene(placement: str, background: str = "white", seed: int = 0) -> np.ndarray:
+    """The resident on the backdrop as ``placement`` (a key of ``PLACEMENTS``) says."""
+    return portrait_frame(background, seed=seed, **PLACEMENTS[placement]._asdict())
+
+
+def _head_homography(
+    centre: tuple[float, float], side: float, turn: float, nod: float
+) -> np.ndarray:
+    """Maps a square of ``side`` around ``centre`` onto a trapezoid: one side taller for
+    a turn, the top wider for a nod."""
+    half = side / 2.0
+    square = np.array([[-half, -half], [half, -half], [half, half], [-half, half]], np.float32)
+    t, n = turn * 0.5, nod * 0.5
+    offsets = np.array([[t - n, -t], [n - t, t], [-t - n, -t], [t + n, t]], np.float32) * side
+    shift = np.array(centre, np.float32)
+    return cv2.getPerspectiveTransform(square + shift, square + offsets + shift)
 
 
 def _paste(frame: np.ndarray, image: np.ndarray, alpha: np.ndarray, left: int, top: int) -> None:

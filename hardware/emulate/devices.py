@@ -62,6 +62,16 @@ def _word(text: str) -> int:
     return value
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError("a share between 0 and 1") from err
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("a share between 0 and 1")
+    return value
+
+
 # ---- fingerprint ----------------------------------------------------------------------
 
 
@@ -72,11 +82,21 @@ def _fingerprint_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--finger", metavar="NAME", help="keep this finger on the glass, e.g. 'budi:right_thumb'"
     )
+    parser.add_argument(
+        "--messy-image-rate",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="share of images a worn sensor answers 'too messy' (0-1): residents retry",
+    )
 
 
 def start_fingerprint(args: argparse.Namespace) -> EmulatedService:
     config = EmulatedFingerprintConfig(
-        speed=args.speed, address=args.address, password=args.password
+        speed=args.speed,
+        address=args.address,
+        password=args.password,
+        messy_image_rate=args.messy_image_rate,
     )
     emulator = SensorEmulator(config).start()
     if args.finger:

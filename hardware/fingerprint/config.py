@@ -132,6 +132,13 @@ class EmulatedFingerprintConfig(_FingerprintSettings):
         description="A partial packet idle this long is dropped, as a sensor resets its receiver.",
     )
     seed: int = Field(default=0, description="Seed of the impression noise, for reproducible runs.")
+    messy_image_rate: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Share of images answered 'image too messy', as a worn sensor does: the "
+        "resident places the finger again. Raise it to see the edge's sensor alert.",
+    )
 
     def sensor_settings(self) -> SensorSettings:
         """The emulator's view of this configuration, in real-time seconds."""
@@ -149,6 +156,7 @@ class EmulatedFingerprintConfig(_FingerprintSettings):
             match_threshold=self.match_threshold,
             min_image_quality=self.min_image_quality,
             seed=self.seed,
+            messy_image_rate=self.messy_image_rate,
         )
 
 

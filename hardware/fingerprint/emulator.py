@@ -201,6 +201,13 @@ class SensorEmulator:
         elif fault == "disconnect":
             self.disconnect()
 
+    def set_messy_image_rate(self, rate: float) -> None:
+        """Wear the glass: this share of images answers "image too messy" (0 = healthy)."""
+        if not 0 <= rate <= 1:
+            raise ValueError("the messy image rate is between 0 and 1")
+        self.sensor.messy_image_rate = rate
+        self._record(f"messy image rate {rate:g}")
+
     def clear_faults(self) -> None:
         """Back to a healthy sensor, plugged in."""
         was_disconnected = "disconnect" in self._faults

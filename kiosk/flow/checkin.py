@@ -25,6 +25,7 @@ from ektp.resident import mask_name
 from kiosk.flow.errors import FlowError, WrongStep
 from kiosk.flow.ports import AuditSink, CheckIn, Clock, Roster, RosterEntry, Ticket, TicketDesk
 from kiosk.flow.ports import monotonic as default_clock
+from kiosk.flow.stages import NO_STAGES, Stage, StageSink, visit_fields
 
 
 class CheckInStep(StrEnum):
@@ -64,7 +65,9 @@ class CheckInFlow:
         idle_seconds: float = 90.0,
         new_recording_service: str = "new_recording",
         regions: RegionTable | None = None,
+        stages: StageSink = NO_STAGES,
     ) -> None:
+        self._stages = stages
         self._roster = roster
         self._tickets = tickets
         self._audit = audit
@@ -178,6 +181,7 @@ class CheckInFlow:
             priority=answers.priority,
         )
         self.ticket = self._tickets.issue(checkin)
+        self._stages.record(Stage.CHECK_IN, **visit_fields(self.ticket), priority=answers.priority)
         self._go(CheckInStep.TICKET, ticket=self.ticket.number)
         return self.ticket
 

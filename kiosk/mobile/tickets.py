@@ -16,6 +16,9 @@ uplink delivers them once the booth is back, oldest first, keeping each until th
 broker says a subscriber took it; the edge ignores an event id it has seen, so a
 re-send changes nothing. Events kept by an older version in this file's ``events``
 table move to the outbox with :meth:`MobileStore.hand_over_kept_events`.
+
+As at the office, a NIK whose ticket still waits gets that ticket again, not a second
+one (and no new event).
 """
 
 from __future__ import annotations
@@ -170,6 +173,14 @@ class MobileTicketDesk:
         )
         store = self._store
         with store.transaction() as conn:
+            waiting = conn.execute(
+                "SELECT number, checkin, issued_at FROM tickets WHERE state = 'waiting'"
+                " AND json_extract(checkin, '$.nik') = ?",
+                (checkin.nik,),
+            ).fetchone()
+            if waiting is not None:
+                issued = dt.datetime.fromisoformat(waiting["issued_at"])
+                return Ticket(number=waiting["number"], checkin=checkin, issued_at=issued)
             seq = 1 + int(
                 conn.execute(
                     "SELECT COALESCE(MAX(seq), 0) FROM tickets WHERE day = ?", (day,)

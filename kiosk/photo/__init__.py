@@ -7,7 +7,9 @@ and feed it BGR camera frames (numpy ``uint8`` arrays).
 from kiosk.config.photo import BackgroundColour, PhotoQualityConfig
 from kiosk.photo.capture import BurstCapture, PhotoOutcome
 from kiosk.photo.checks import CheckResult
-from kiosk.photo.detect import Box, portrait_area
+from kiosk.photo.detect import Box, FaceTracker, portrait_area
+from kiosk.photo.guidance import in_languages, instructions
+from kiosk.photo.live import LiveGuide
 from kiosk.photo.quality import (
     CHECK_NAMES,
     Assessment,
@@ -24,11 +26,15 @@ __all__ = [
     "Box",
     "BurstCapture",
     "CheckResult",
+    "FaceTracker",
+    "LiveGuide",
     "PhotoOutcome",
     "PhotoQualityChecker",
     "PhotoQualityConfig",
     "assess",
     "best_of_burst",
     "crop_portrait",
+    "in_languages",
+    "instructions",
     "portrait_area",
 ]

@@ -13,7 +13,10 @@ from typing import cast
 import numpy as np
 
 from kiosk.config.photo import BackgroundColour
+from kiosk.photo.checks import face_count
 from kiosk.photo.quality import Assessment, PhotoQualityChecker
+
+NO_FACE_INSTRUCTION = face_count(0).instruction_msgid or ""
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,8 @@ class PhotoOutcome:
 
     ``jpeg`` is the 3:4 portrait of the best frame — also when it failed, so an
     operator may accept it with a reason; None only when the burst was empty.
-    ``failing`` names the failing checks, ``messages`` their msgids, in check order.
+    ``failing`` names the failing checks, ``messages`` their msgids, in check order (for
+    the operator); ``instructions`` says what the resident should do, most useful first.
     """
 
     ok: bool
@@ -34,6 +38,7 @@ class PhotoOutcome:
     assessment: Assessment | None
     background: str = "white"
     scores: dict[str, float] = field(default_factory=dict)
+    instructions: list[str] = field(default_factory=list)
 
 
 class BurstCapture:
@@ -52,7 +57,15 @@ class BurstCapture:
         best = self._checker.best_of_burst(self._grab_burst(), background)
         if best is None:
             return PhotoOutcome(
-                False, None, 0.0, {}, ["face_count"], [], None, background=required_background
+                False,
+                None,
+                0.0,
+                {},
+                ["face_count"],
+                [],
+                None,
+                background=required_background,
+                instructions=[NO_FACE_INSTRUCTION],
             )
         frame, verdict = best
         return PhotoOutcome(
@@ -69,4 +82,5 @@ class BurstCapture:
                 for c in verdict.checks
                 if isinstance(c.value, int | float) and not isinstance(c.value, bool)
             },
+            instructions=verdict.instructions,
         )

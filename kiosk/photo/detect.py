@@ -1,18 +1,16 @@
-"""Faces and eyes with OpenCV's bundled Haar cascades, and the portrait frame geometry."""
+"""Faces with their landmarks in a frame, frame by frame or followed through a stream,
+and the frame geometry (the camera's central 3:4 area, boxes)."""
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import cv2
 import numpy as np
 
 from kiosk.config.photo import PhotoQualityConfig
-
-EYE_SEARCH_WIDTH = 160
-"""The upper face is scaled to this width before the eye search (speed, stable sizes)."""
+from kiosk.photo.landmarks import Detection, Landmarker, Mesh
 
 
 class Box(NamedTuple):
@@ -29,7 +27,7 @@ class Box(NamedTuple):
 
 
 def portrait_area(frame_shape: tuple[int, ...]) -> Box:
-    """The largest centred 3:4 (width:height) region of a frame: what the photo shows.
+    """The largest centred 3:4 (width:height) region of a frame: what the guide shows.
 
     A landscape camera frame keeps its full height; a frame narrower than 3:4 keeps its
     full width.
@@ -49,83 +47,66 @@ def to_gray(frame: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
 
 
-class FaceDetector:
-    """Finds frontal faces in a frame and the eyes inside a face.
+@dataclass(frozen=True)
+class Faces:
+    """The faces counted in a frame (``count``) and the landmarks of the main one."""
 
-    The cascades come from the OpenCV wheel (``cv2.data.haarcascades``); a missing or
-    unreadable file raises ``FileNotFoundError`` at construction, not at first use.
+    count: int
+    mesh: Mesh | None
+
+
+class FaceDetector:
+    """Counts the faces of a frame and fits the landmarks to the largest.
+
+    The detector sees the frame scaled down to 128 pixels; faces smaller than
+    ``min_face_share_detected`` of the frame height (people far behind) are not counted.
+    Model files are loaded at construction: a missing one raises ``FileNotFoundError``.
     """
 
     def __init__(self, config: PhotoQualityConfig) -> None:
         self._config = config
-        self._faces = _load_cascade(config.face_cascade)
-        self._eyes = _load_cascade(config.eye_cascade)
+        self._landmarker = Landmarker(config.model_dir, config.min_detection_score)
 
-    def faces(self, gray: np.ndarray) -> list[Box]:
-        """Every face at least ``min_face_share_detected`` of the frame tall, largest first."""
-        height = gray.shape[0]
-        scale = min(1.0, self._config.detection_height / height)
-        small = gray
-        if scale < 1.0:
-            small = cv2.resize(
-                gray,
-                (round(gray.shape[1] * scale), round(height * scale)),
-                interpolation=cv2.INTER_AREA,
-            )
-        small = cv2.equalizeHist(small)
-        min_side = max(24, round(self._config.min_face_share_detected * small.shape[0]))
-        found = self._faces.detectMultiScale(
-            small, scaleFactor=1.1, minNeighbors=4, minSize=(min_side, min_side)
-        )
-        boxes = [
-            Box(round(x / scale), round(y / scale), round(w / scale), round(h / scale))
-            for (x, y, w, h) in np.asarray(found).reshape(-1, 4)
-        ]
-        return sorted(boxes, key=lambda b: b.w * b.h, reverse=True)
+    def detect(self, frame: np.ndarray) -> list[Detection]:
+        """The detector alone (no landmarks): faces large enough to count, largest first."""
+        least = self._config.min_face_share_detected * frame.shape[0]  # box ≈ chin-forehead
+        found = [d for d in self._landmarker.detect(frame) if d.box[3] >= least]
+        return sorted(found, key=lambda d: d.box[2] * d.box[3], reverse=True)
 
-    def eye_tilt_degrees(self, gray: np.ndarray, face: Box) -> float | None:
-        """Angle of the line through the two eye centres, or None if both are not found.
+    def faces(self, frame: np.ndarray) -> Faces:
+        found = self.detect(frame)
+        if not found:
+            return Faces(0, None)
+        mesh = self._landmarker.mesh_from_detection(frame, found[0])
+        return Faces(len(found), mesh if mesh.presence >= 0.5 else None)
 
-        Positive when the eye on the image's right sits lower.
-        """
-        top = face.y + face.h // 6
-        bottom = face.y + face.h * 3 // 5
-        roi = gray[max(0, top) : bottom, max(0, face.x) : face.x + face.w]
-        if roi.size == 0:
-            return None
-        scale = EYE_SEARCH_WIDTH / roi.shape[1]
-        roi = cv2.resize(
-            roi,
-            (EYE_SEARCH_WIDTH, max(1, round(roi.shape[0] * scale))),
-            interpolation=cv2.INTER_AREA,
-        )
-        roi = cv2.equalizeHist(roi)
-        found = np.asarray(
-            self._eyes.detectMultiScale(
-                roi,
-                scaleFactor=1.1,
-                minNeighbors=3,
-                minSize=(EYE_SEARCH_WIDTH // 9, EYE_SEARCH_WIDTH // 9),
-                maxSize=(EYE_SEARCH_WIDTH // 3, EYE_SEARCH_WIDTH // 3),
-            )
-        ).reshape(-1, 4)
-        middle = EYE_SEARCH_WIDTH / 2.0
-        left = [e for e in found if e[0] + e[2] / 2.0 < middle]
-        right = [e for e in found if e[0] + e[2] / 2.0 >= middle]
-        if not left or not right:
-            return None
-        a = max(left, key=lambda e: e[2] * e[3])
-        b = max(right, key=lambda e: e[2] * e[3])
-        dx = (b[0] + b[2] / 2.0) - (a[0] + a[2] / 2.0)
-        dy = (b[1] + b[3] / 2.0) - (a[1] + a[3] / 2.0)
-        return math.degrees(math.atan2(dy, dx))
+    def follow(self, frame: np.ndarray, previous: Mesh) -> Mesh | None:
+        """The face of ``previous`` in the next frame, without the detector; None when it
+        is lost (the resident stepped away or turned aside)."""
+        mesh = self._landmarker.mesh_from_mesh(frame, previous)
+        return mesh if mesh.presence >= 0.5 else None
 
 
-def _load_cascade(name: str) -> cv2.CascadeClassifier:
-    path = Path(cv2.data.haarcascades) / name  # type: ignore[attr-defined]
-    if not path.is_file():
-        raise FileNotFoundError(f"OpenCV cascade {name!r} not found in {path.parent}")
-    cascade = cv2.CascadeClassifier(str(path))
-    if cascade.empty():
-        raise FileNotFoundError(f"OpenCV cascade {path} could not be loaded")
-    return cascade
+class FaceTracker:
+    """Follows the resident through the live preview: the detector runs on every
+    ``redetect_every``-th frame (and whenever the face is lost), the landmark model alone
+    in between, so guidance keeps up with the camera on a small computer."""
+
+    def __init__(self, detector: FaceDetector, redetect_every: int) -> None:
+        self._detector = detector
+        self._every = redetect_every
+        self._count = 0
+        self._mesh: Mesh | None = None
+        self._since_detection = 0
+
+    def faces(self, frame: np.ndarray) -> Faces:
+        self._since_detection += 1
+        if self._mesh is not None and self._since_detection < self._every:
+            followed = self._detector.follow(frame, self._mesh)
+            if followed is not None:
+                self._mesh = followed
+                return Faces(self._count, followed)
+        found = self._detector.faces(frame)
+        self._since_detection = 0
+        self._count, self._mesh = found.count, found.mesh
+        return found

@@ -7,6 +7,7 @@ import numpy as np
 
 from kiosk.config.photo import PhotoQualityConfig
 from kiosk.photo.detect import Box, portrait_area
+from kiosk.photo.geometry import portrait_box
 
 
 def portrait_crop(
@@ -14,22 +15,19 @@ def portrait_crop(
 ) -> np.ndarray:
     """The portrait as a BGR array of ``output_width × output_height``.
 
-    With a face, the crop is sized so the face box fills ``portrait_face_share`` of
-    its height, centred on the face horizontally and with the face centre at
-    ``portrait_face_centre_y`` — slid back inside the frame when it would cross an
-    edge, or filled out with the wall's colour when larger than the frame. Without a face
-    (an operator's override), the frame's central 3:4 area is used.
+    With a face (the face box from the landmarks, chin to forehead), the crop makes
+    chin-to-crown ``portrait_head_share`` of its height with the crown
+    ``portrait_crown_margin`` below its top, centred on the face — slid back inside the
+    frame when it would cross an edge, or filled out with the wall's colour when larger
+    than the frame. Without a face (an operator's override), the frame's central 3:4 area
+    is used.
     """
     if face_box is None:
         area = portrait_area(frame.shape)
         crop = frame[area.y : area.y + area.h, area.x : area.x + area.w]
     else:
-        crop_h = max(4, round(face_box.h / config.portrait_face_share))
-        crop_w = max(3, crop_h * 3 // 4)
-        centre_x, centre_y = face_box.centre
-        left = round(centre_x - crop_w / 2.0)
-        top = round(centre_y - config.portrait_face_centre_y * crop_h)
-        crop = _crop_with_edge(frame, Box(left, top, crop_w, crop_h))
+        box = portrait_box(face_box, config.portrait_head_share, config.portrait_crown_margin)
+        crop = _crop_with_edge(frame, box)
     size = (config.output_width, config.output_height)
     shrinking = crop.shape[0] > config.output_height
     return cv2.resize(crop, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)

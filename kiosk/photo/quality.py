@@ -8,25 +8,34 @@ from dataclasses import dataclass
 import numpy as np
 
 from kiosk.config.photo import BackgroundColour, PhotoQualityConfig
+from kiosk.photo import geometry
 from kiosk.photo.checks import (
     CheckResult,
-    background,
-    background_mask,
-    exposure,
     eyes_level,
+    eyes_open,
     face_centred,
     face_count,
     face_size,
-    sharpness,
+    mouth_closed,
+    portrait_fit,
+    pose_pitch,
+    pose_yaw,
 )
-from kiosk.photo.detect import Box, FaceDetector, portrait_area, to_gray
+from kiosk.photo.detect import Box, FaceDetector, Faces, FaceTracker, portrait_area, to_gray
+from kiosk.photo.guidance import instructions
+from kiosk.photo.image_checks import background, background_sample, exposure, sharpness
 from kiosk.photo.portrait import encode_jpeg, portrait_crop
 
 CHECK_NAMES = (
     "face_count",
     "face_size",
     "centred",
+    "portrait_fit",
+    "pose_yaw",
+    "pose_pitch",
     "eyes_level",
+    "eyes_open",
+    "mouth_closed",
     "background_uniform",
     "background_colour",
     "sharpness",
@@ -42,17 +51,25 @@ class Assessment:
     """The verdict on one frame.
 
     ``checks`` holds the checks that could run (only ``face_count`` when there is not
-    exactly one face). ``score`` ranks frames: higher is better, in [0, 1].
+    exactly one face). ``face_box`` is the face (chin to forehead, cheek to cheek) from
+    the landmarks; ``portrait_box`` the crop the saved photo would be. ``score`` ranks
+    frames: higher is better, in [0, 1].
     """
 
     ok: bool
     checks: tuple[CheckResult, ...]
     face_box: Box | None
     score: float
+    portrait_box: Box | None = None
 
     @property
     def failing(self) -> tuple[CheckResult, ...]:
         return tuple(c for c in self.checks if not c.ok)
+
+    @property
+    def instructions(self) -> list[str]:
+        """What the resident should do (msgids), the most useful first."""
+        return instructions(self.checks)
 
     def as_flags(self) -> dict[str, bool]:
         """Check name → passed (a skipped check counts as passed)."""
@@ -60,38 +77,63 @@ class Assessment:
 
 
 class PhotoQualityChecker:
-    """Holds the loaded cascades; build one per booth and reuse it for every frame."""
+    """Holds the loaded face models; build one per booth and reuse it for every frame."""
 
     def __init__(self, config: PhotoQualityConfig | None = None) -> None:
         self.config = config if config is not None else PhotoQualityConfig()
         self._detector = FaceDetector(self.config)
 
-    def assess(self, frame: np.ndarray, required_background: BackgroundColour) -> Assessment:
-        """Run every check on one BGR frame (``uint8``, height × width × 3)."""
+    @property
+    def detector(self) -> FaceDetector:
+        return self._detector
+
+    def tracker(self) -> FaceTracker:
+        """A tracker for one live stream (see :meth:`assess` with ``faces``)."""
+        return FaceTracker(self._detector, self.config.redetect_every)
+
+    def assess(
+        self,
+        frame: np.ndarray,
+        required_background: BackgroundColour,
+        tracker: FaceTracker | None = None,
+    ) -> Assessment:
+        """Run every check on one BGR frame (``uint8``, height × width × 3).
+
+        With a ``tracker`` (live guidance), the face is followed from the previous frame
+        and the detector runs only every few frames.
+        """
         if required_background not in _BACKGROUNDS:
             raise ValueError(f"required_background must be one of {_BACKGROUNDS}")
         if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
             raise ValueError("frame must be a BGR uint8 array of shape (height, width, 3)")
-        gray = to_gray(frame)
-        faces = self._detector.faces(gray)
-        counted = face_count(len(faces))
-        if not counted.ok:
-            return Assessment(False, (counted,), faces[0] if faces else None, 0.0)
-        face = faces[0]
-        portrait = portrait_area(frame.shape)
+        found = tracker.faces(frame) if tracker is not None else self._detector.faces(frame)
+        return self._judge(frame, found, required_background)
+
+    def _judge(
+        self, frame: np.ndarray, found: Faces, required_background: BackgroundColour
+    ) -> Assessment:
+        mesh = found.mesh
+        counted = face_count(found.count if mesh is not None else 0)
+        if not counted.ok or mesh is None:
+            return Assessment(False, (counted,), None, 0.0)
         config = self.config
+        face = geometry.face_box(mesh)
+        crop = geometry.portrait_box(face, config.portrait_head_share, config.portrait_crown_margin)
+        area = portrait_area(frame.shape)
+        pose = geometry.pose(mesh)
+        gray = to_gray(frame)
+        pixels, visible = background_sample(frame, mesh, face, _union(crop, area))
         results = [
             counted,
-            face_size(face, portrait, config),
-            face_centred(face, portrait, config),
-            eyes_level(self._detector.eye_tilt_degrees(gray, face), config),
-            *background(
-                frame,
-                background_mask(frame.shape, face, portrait),
-                portrait,
-                required_background,
-                config,
-            ),
+            face_size(mesh, area, crop, config),
+            face_centred(crop, area, config),
+            portrait_fit(crop, frame.shape),
+            pose_yaw(pose, config),
+            pose_pitch(pose, config),
+            eyes_level(pose, config),
+            eyes_open(mesh, config),
+            mouth_closed(mesh, config),
+            *background(pixels, visible, required_background, config),
             sharpness(gray, face, config),
             exposure(gray, face, config),
         ]
@@ -100,6 +142,7 @@ class PhotoQualityChecker:
             checks=tuple(results),
             face_box=face,
             score=self._score(results),
+            portrait_box=crop,
         )
 
     def best_of_burst(
@@ -143,6 +186,12 @@ class PhotoQualityChecker:
         return 0.8 * passed + 0.2 * sum(margins) / len(margins)
 
 
+def _union(a: Box, b: Box) -> Box:
+    x0, y0 = min(a.x, b.x), min(a.y, b.y)
+    x1, y1 = max(a.x + a.w, b.x + b.w), max(a.y + a.h, b.y + b.h)
+    return Box(x0, y0, x1 - x0, y1 - y0)
+
+
 def _number(value: float | str | None) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
@@ -158,7 +207,7 @@ def assess(
     required_background: BackgroundColour,
     config: PhotoQualityConfig | None = None,
 ) -> Assessment:
-    """One-off :meth:`PhotoQualityChecker.assess` (loads the cascades each call)."""
+    """One-off :meth:`PhotoQualityChecker.assess` (loads the face models each call)."""
     return PhotoQualityChecker(config).assess(frame, required_background)
 
 

@@ -35,7 +35,7 @@ from kiosk.handover import HandoverFlow, HandoverStep
 from kiosk.ui.describe import describe_error
 from kiosk.ui.health_corner import DeviceCheck, HealthRefresher
 from kiosk.ui.kiosk_mode import Heartbeat
-from kiosk.ui.ports import FramePreview
+from kiosk.ui.ports import FramePreview, PhotoGuide
 from kiosk.ui.screens import CAPTURE_SCREENS, CHECKIN_SCREENS, SCREEN_CLASSES
 from kiosk.ui.status import BoothStatus, notice_lines, power_notice
 from kiosk.ui.texts import DEVICE_NAMES, SPOKEN_PROMPTS, tr, words
@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent / "kv"
 BASE_SIZE = (800, 480)
 T = TypeVar("T")
+FIRST_HEALTH_CHECK_S = 2.0
+"""After the first frame: the camera preview has had time to deliver (or fail)."""
 MSG_OFFLINE = N_("Office server unreachable: work continues here. Records waiting: {count}.")
 
 class KioskApp(App):
@@ -83,6 +85,7 @@ class KioskApp(App):
         heartbeat: Heartbeat | None = None,
         health_check: DeviceCheck | None = None,
         health_interval_s: float = 10.0,
+        photo_guide: PhotoGuide | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -91,6 +94,7 @@ class KioskApp(App):
         self.capture = capture
         self.status = status or BoothStatus()
         self.preview = preview
+        self.photo_guide = photo_guide  # live guidance under the preview (kiosk.photo.live)
         self.demo_controls = demo_controls
         self.tick_seconds = tick_seconds
         self.handover = handover
@@ -112,6 +116,9 @@ class KioskApp(App):
         """Set by the booth wiring when the booth offers practice sessions."""
         self.dismiss_review_notice: Callable[[], None] | None = None
         """Set by the booth wiring: closes the supervisor-rejection notice."""
+        self.after_first_frame: list[Callable[[], None]] = []
+        """Started once the first screen shows (the booth wiring: the camera preview),
+        so they do not slow the cold start down."""
         self._spoken: tuple[str, str] | None = None
         self._jobs: set[asyncio.Future[Any]] = set()
 
@@ -139,12 +146,27 @@ class KioskApp(App):
 
     def on_start(self) -> None:
         self.sync()
+        Window.bind(on_flip=self._first_frame_shown)
+
+    def _first_frame_shown(self, *_args: Any) -> None:
+        """The first screen is on the display: tell the service manager we are up, and
+        check the devices again soon (the camera's state comes from its preview)."""
+        Window.unbind(on_flip=self._first_frame_shown)
         if self.heartbeat is not None:
             self.heartbeat.ready()
+        for start in self.after_first_frame:
+            start()
+        health = self.health
+        if health is not None:
+            Clock.schedule_once(
+                lambda _dt: None if self.busy else health.refresh_now(), FIRST_HEALTH_CHECK_S
+            )
 
     def on_stop(self) -> None:
         if self.health is not None:
             self.health.stop()
+        if self.photo_guide is not None:
+            self.photo_guide.stop()
         if self.voice is not None:
             self.voice.stop()
 

@@ -27,6 +27,7 @@ from kiosk.config.booth import BoothConfig, load_booth_config
 from kiosk.config.voice import VoiceConfig
 from kiosk.flow.ports import Roster, TicketDesk
 from kiosk.handover import HandoverFlow
+from kiosk.photo import LiveGuide, PhotoQualityChecker
 from kiosk.ui.kiosk_mode import SystemdNotifier, configure_kivy
 from kiosk.ui.preview import CameraPreview
 from kiosk.ui.status import BoothStatus, DeviceHealth
@@ -63,7 +64,7 @@ class BoothUi:
                 app.card_removed()
 
         booth.follow_card_events(dispatch)
-        self.preview.start()
+        app.after_first_frame.append(self.preview.start)  # the welcome screen has no camera
         self._closers.append(self.preview.stop)
         feed = StatusFeed(booth, app.status)
         feed.start()
@@ -117,8 +118,15 @@ class StatusFeed:
 
 
 def device_health(booth: Booth) -> dict[str, DeviceHealth]:
+    """The sensor's and the reader's self-tests (a few milliseconds) for the first screen.
+
+    Not the camera's: its self-test opens and closes the camera (on the Pi, picamera2
+    takes a second or more) just before the live preview opens it again; the camera's
+    state comes from the preview, at the health corner's first check after the first
+    frame (:func:`kiosk.ui.health_corner.booth_device_check`).
+    """
     health = {}
-    for device in (booth.sensor, booth.reader, booth.camera):
+    for device in (booth.sensor, booth.reader):
         result = device.self_test()
         health[result.device] = DeviceHealth(result.ok, result.detail)
     return health
@@ -145,6 +153,8 @@ def build_booth_ui(
     booth = build_booth(config, roster=roster, tickets=tickets)
     try:
         preview = CameraPreview(booth.camera)
+        checker = booth.photo_checker or PhotoQualityChecker(config.photo)
+        guide = LiveGuide(checker, preview.latest_frame)  # judges frames off the UI thread
         status = BoothStatus(records_waiting=booth.outbox.depth(), devices=device_health(booth))
         handover = HandoverFlow(
             booth_id=config.booth_id,
@@ -152,12 +162,14 @@ def build_booth_ui(
             sensor=booth.sensor,
             audit=booth.audit,
             publish=publish_event or (booth.uplink.send_event if booth.uplink else None),
+            secret=booth.roster_secret,  # names the resident by look-up key, not NIK
         )
         app = KioskApp(
             checkin=booth.checkin,
             capture=booth.capture,
             status=status,
             preview=preview,
+            photo_guide=guide,
             handover=handover,
             voice=EspeakSpeaker(voice) if voice is not None and voice.enabled else None,
             heartbeat=heartbeat,

@@ -14,7 +14,9 @@ from typing import Any, Protocol, TypeVar
 from kiosk.flow.capture import CaptureFlow
 from kiosk.flow.checkin import CheckInFlow
 from kiosk.handover import HandoverFlow
+from kiosk.photo.quality import Assessment
 from kiosk.training.session import TrainingDesk
+from kiosk.voice import Speaker
 
 T = TypeVar("T")
 
@@ -28,6 +30,18 @@ class FramePreview(Protocol):
     """
 
     def latest_frame(self) -> Any | None: ...
+
+
+class PhotoGuide(Protocol):
+    """Live photo guidance (``kiosk.photo.live.LiveGuide``): judges the newest preview
+    frame on its own thread between :meth:`start` and :meth:`stop`."""
+
+    def start(self, required_background: Any) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def latest(self) -> Assessment | None:
+        """The newest verdict (None before the first); returns at once."""
 
 
 class TrainingSwitch(Protocol):
@@ -57,6 +71,8 @@ class ScreenHost(Protocol):
     capture: CaptureFlow | None
     handover: HandoverFlow | None
     preview: FramePreview | None
+    photo_guide: PhotoGuide | None
+    voice: Speaker | None
 
     @property
     def training(self) -> TrainingSwitch | None: ...

@@ -8,8 +8,9 @@ non-blocking methods (:meth:`~BoothUplink.wake`, :meth:`~BoothUplink.send_event`
 
 * subscribes to ``booths/<id>/acks`` and ``office/queue`` before sending anything;
 * publishes every unacked outbox record QoS 1 on ``booths/<id>/enrollments``, oldest
-  first, with at most ``max_in_flight`` awaiting the edge's ack; ``mark_sent`` just
-  before each publish, ``mark_acked`` when the ack names it;
+  first, sealed in the transport envelope (:mod:`kiosk.uplink.envelope`; none while the
+  booth has no office secret), at most ``max_in_flight`` awaiting the edge's ack;
+  ``mark_sent`` just before each publish, ``mark_acked`` when the ack names it;
 * re-sends everything unacked after each reconnect, and any packet whose ack has not
   come within ``ack_timeout_seconds`` (the edge may have died between receiving and
   committing: it acks only what it committed, and a re-send is a no-op there);
@@ -36,18 +37,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import queue
-import shutil
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 from ektp.messages import (
     AckMessage,
     DeviceHealth,
     EventMessage,
-    HealthMessage,
     MessageError,
     QueueMessage,
     QueueTicket,
@@ -59,6 +57,7 @@ from ektp.mqtt.client import MqttClient
 from ektp.mqtt.config import MqttClientConfig
 from ektp.mqtt.errors import MqttError, MqttNotConnected
 from ektp.mqtt.message import ReceivedMessage
+from ektp.roster_keys import RosterSecret
 from ektp.topics import OFFICE_QUEUE, Topic, booth_topic
 from kiosk.config.booth import EdgeLink, UplinkSettings
 from kiosk.outbox.store import (
@@ -69,11 +68,12 @@ from kiosk.outbox.store import (
     Sendable,
     UnknownPacket,
 )
+from kiosk.uplink.envelope import OFFICE_KEY_DEVICE, EnrollmentSealer
 from kiosk.uplink.events import OUTBOX_FULL_EVENT, audit_event, event_sendable
+from kiosk.uplink.health import health_message
 
 log = logging.getLogger(__name__)
 
-THERMAL_ZONE = Path("/sys/class/thermal/thermal_zone0/temp")
 NO_MATCHING_SUBSCRIBERS = 16
 """MQTT v5 PUBACK reason: the broker took it but nobody listens (the edge is not up)."""
 
@@ -97,8 +97,12 @@ class BoothUplink:
         settings: UplinkSettings | None = None,
         device_health: Callable[[], Mapping[str, DeviceHealth]] | None = None,
         clock: Callable[[], float] = time.time,
+        office_secret: Callable[[], RosterSecret | None] = lambda: None,
     ) -> None:
+        """``office_secret``: the office roster secret once the booth has it (packets go
+        sealed with it, and only then)."""
         self.booth_id = booth_id
+        self.sealer = EnrollmentSealer(booth_id, office_secret)
         self.outbox = outbox
         self.settings = settings or UplinkSettings()
         self._device_health = device_health
@@ -213,16 +217,15 @@ class BoothUplink:
         return self._latest_queue
 
     def ticket_for(self, event: EventMessage) -> tuple[QueueTicket, str | None] | None:
-        """The ticket a check-in event got and the booth it is called to, if known yet."""
+        """The ticket a check-in event got (by its id) and the booth it is called to, if yet."""
         message = self._latest_queue
-        nik = event.data.get("nik")
         if message is None:
             return None
         for ticket in message.waiting:
-            if ticket.nik == nik and ticket.checked_in_at == event.at:
+            if ticket.request_id == event.event_id:
                 return ticket, None
         for booth_id, ticket in message.called.items():
-            if ticket.nik == nik and ticket.checked_in_at == event.at:
+            if ticket.request_id == event.event_id:
                 return ticket, booth_id
         return None
 
@@ -362,13 +365,14 @@ class BoothUplink:
             key = _norm(record.packet_id)
             if record.packet_id in self.rejected or key in self._awaiting:
                 continue
-            if record.sealed is None:
+            payload = self.sealer.seal(record.packet_id, record.sealed) if record.sealed else None
+            if payload is None:
                 continue
             try:
                 self.outbox.mark_sent(record.packet_id)
             except (InvalidTransition, UnknownPacket):
                 continue  # acked meanwhile
-            self.client.publish_and_wait(topic, record.sealed)
+            self.client.publish_and_wait(topic, payload)
             self._awaiting[key] = (record.packet_id, self._clock())
             if len(self._awaiting) >= self.settings.max_in_flight:
                 return
@@ -378,21 +382,11 @@ class BoothUplink:
         if now < self._next_health:
             return
         self._next_health = now + self.settings.health_interval_seconds
-        message = HealthMessage(
-            booth_id=self.booth_id,
-            at=dt.datetime.fromtimestamp(now, dt.UTC),
-            devices=dict(self._device_health()) if self._device_health else {},
-            outbox_depth=self.outbox.depth(),
-            disk_free_bytes=shutil.disk_usage(self.outbox.path.parent).free,
-            cpu_temperature_c=_cpu_temperature(),
-        )
+        devices = dict(self._device_health()) if self._device_health else {}
+        depth = self.outbox.depth()
+        devices[OFFICE_KEY_DEVICE] = self.sealer.health(depth)
+        at = dt.datetime.fromtimestamp(now, dt.UTC)
+        message = health_message(self.booth_id, at, devices, depth, self.outbox.path.parent)
         self.client.publish_and_wait(
             booth_topic(self.booth_id, Topic.HEALTH), encode_message(message), retain=True
         )
-
-
-def _cpu_temperature() -> float | None:
-    try:
-        return int(THERMAL_ZONE.read_text().strip()) / 1000.0
-    except (OSError, ValueError):
-        return None

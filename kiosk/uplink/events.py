@@ -1,7 +1,9 @@
 """The events a booth sends on ``booths/<id>/events``, and their outbox records.
 
 Each event has a fresh ``event_id``; it is the record id in the outbox and the key the
-edge counts once (the uplink delivers at least once).
+edge counts once (the uplink delivers at least once). No event carries a NIK or KK in
+clear: a check-in seals them for the edge with the office roster secret, a card
+hand-over names the resident by the roster look-up key (:mod:`ektp.roster_keys`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import datetime as dt
 import uuid
 
 from ektp.messages import OPERATOR_CALL_EVENT, EventKind, EventMessage, Scalar, encode_message
+from ektp.roster_keys import RosterSecret, check_in_context
 from ektp.topics import Topic, booth_topic
 from kiosk.outbox.records import Sendable, SendableKind
 
@@ -23,11 +26,13 @@ def _event(
     name: str,
     at: dt.datetime | None,
     data: dict[str, Scalar] | None = None,
+    *,
+    event_id: uuid.UUID | None = None,
 ) -> EventMessage:
     """One event with a fresh id (the edge counts each id once), stamped now unless ``at``."""
     return EventMessage(
         booth_id=booth_id,
-        event_id=uuid.uuid4(),
+        event_id=event_id or uuid.uuid4(),
         at=at or dt.datetime.now(dt.UTC),
         kind=kind,
         name=name,
@@ -42,18 +47,25 @@ def check_in_event(
     kk: str,
     kelurahan: str,
     service: str,
+    secret: RosterSecret,
     priority: bool = False,
     at: dt.datetime | None = None,
+    event_id: uuid.UUID | None = None,
 ) -> EventMessage:
-    """A check-in for the edge queue; its ``event_id`` is the request id."""
+    """A check-in for the edge queue; its ``event_id`` (fresh unless given) is the request id.
+
+    The NIK and KK go sealed with the office roster ``secret``, bound to this booth and
+    this event id (:mod:`edge_controller.queue_check_in` opens them); never in clear.
+    """
+    event_id = event_id or uuid.uuid4()
     data: dict[str, Scalar] = {
-        "nik": nik,
-        "kk": kk,
+        "resident": secret.seal_check_in(nik, kk, check_in_context(booth_id, str(event_id))),
+        "secret_id": secret.secret_id,
         "kelurahan": kelurahan,
         "service": service,
         "priority": priority,
     }
-    return _event(booth_id, "check_in", "check_in", at, data)
+    return _event(booth_id, "check_in", "check_in", at, data, event_id=event_id)
 
 
 def event_sendable(event: EventMessage) -> Sendable:
@@ -90,13 +102,19 @@ def card_delivered_event(
     match_score: int = 0,
     matched_card_finger: int = 0,
     at: dt.datetime | None = None,
+    secret: RosterSecret | None = None,
 ) -> EventMessage:
-    """A printed card handed over (penyerahan), as :mod:`kiosk.handover` reports it."""
+    """A printed card handed over (penyerahan), as :mod:`kiosk.handover` reports it.
+
+    The resident is named by the roster look-up key of ``nik`` when the booth holds the
+    office roster ``secret`` (one scrypt), else not at all: never by the NIK.
+    """
     data: dict[str, Scalar] = {
-        "nik": nik,
         "operator": operator,
         "tries": tries,
         "match_score": match_score,
         "matched_card_finger": matched_card_finger,
     }
+    if secret is not None:
+        data["resident_key"] = secret.resident_keys(nik).lookup_key
     return _event(booth_id, "card_delivered", "card_delivered", at, data)

@@ -2,15 +2,15 @@
 
 An arm64 Debian bookworm root (the lab's :mod:`provisioning.lab.rootfs`, minimal, the
 way a Raspberry Pi OS Lite starts) runs under qemu-user through binfmt_misc. The project
-(``git ls-files``) is copied to ``/opt/rekam`` and ``./setup.sh --role booth`` runs there
-as a technician runs it on a Pi (chroot, with the host's resolver, CA bundle and pip
+(``git ls-files``) is copied to ``/opt/rekam`` and ``./setup.sh --role booth --emulated``
+runs there as a technician runs it on a Pi (chroot, with the host's resolver, CA bundle and pip
 configuration so apt and pip reach the registries). Then, on emulated devices, one
 scripted resident is recorded by ``rekam-kiosk --headless --script`` (a real pcscd with
 the vpcd reader runs inside the root) and ``rekam-hw selftest --emulated`` runs. Last,
 the root boots with systemd as PID 1 like a lab machine (:mod:`provisioning.lab.arm64_boot`).
 
 Two tarballs are cached: the debootstrapped root (cache key: the lab's spec digest) and
-the root after ``setup.sh --role booth`` (key: that digest plus ``setup.sh`` and
+the root after ``setup.sh --role booth --emulated`` (key: that digest plus ``setup.sh`` and
 ``pyproject.toml``), so a warm run copies the current sources onto the installed root,
 runs ``setup.sh`` again (it must find everything installed) and records.
 
@@ -219,7 +219,8 @@ def report_lines(report: Arm64Report) -> list[str]:
         for b in report.built_from_source
     ]
     if report.install_seconds is not None:
-        lines.append(f"setup.sh --role booth on arm64 (cold): {report.install_seconds} s")
+        cold = report.install_seconds
+        lines.append(f"setup.sh --role booth --emulated on arm64 (cold): {cold} s")
     lines.append("seconds: " + json.dumps(report.seconds))
     if report.root:
         lines.append(f"kept: {report.root}")
@@ -236,7 +237,7 @@ def add_arm64_parser(cmds: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "arm64-check",
         help="install the booth in an arm64 Debian root (qemu-user) and record one resident",
         description="An arm64 Debian bookworm root under qemu-user (built once, cached), "
-        "./setup.sh --role booth inside it as on a Raspberry Pi, a scripted enrollment "
+        "./setup.sh --role booth --emulated inside it as on a Raspberry Pi, a scripted enrollment "
         "on emulated devices and rekam-hw selftest --emulated; prints uname -m and the "
         "sealed packet's id. Needs root, qemu-user-static and binfmt-support (./setup.sh).",
     )

@@ -2,10 +2,10 @@
 
 The debootstrapped root comes from :mod:`provisioning.lab.rootfs` (minimal, the way a
 Raspberry Pi OS Lite starts) and is cached in its own directory. The root after
-``./setup.sh --role booth`` is cached next to it under a key of the base root's digest,
-``setup.sh`` and ``pyproject.toml``. Every command inside runs in its own mount and PID
-namespaces (``unshare``): the host's mount table never changes and everything started
-inside ends with the command.
+``./setup.sh --role booth --emulated`` is cached next to it under a key of the base
+root's digest, ``setup.sh`` and ``pyproject.toml``. Every command inside runs in its own
+mount and PID namespaces (``unshare``): the host's mount table never changes and
+everything started inside ends with the command.
 """
 
 from __future__ import annotations
@@ -36,12 +36,9 @@ ARM64_PACKAGES = (  # what Raspberry Pi OS Lite already has that setup.sh relies
     "iproute2",
     "util-linux",
 )
-# What the check adds after setup.sh for the emulated devices, not a booth's: the vpcd
-# reader driver (the emulated card), upsd (the emulated UPS is a real upsd with
-# dummy-ups; a booth's upsd is on the edge) and scikit-image (the emulated camera's
-# portrait, a dev dependency).
-CHECK_ONLY_PACKAGES = ("vsmartcard-vpcd", "nut-server")
-CHECK_ONLY_PIP = ("scikit-image>=0.22",)
+# The check records on emulated devices: setup.sh's --emulated adds what they need (the
+# vpcd reader driver, upsd for dummy-ups, scikit-image for the camera's scenes).
+SETUP_COMMAND = "./setup.sh --role booth --emulated"
 PROJECT = "/opt/rekam"
 INSTALL_NOTES = "/var/lib/rekam-check/install.json"
 PIP_LOG = "/var/log/rekam-check-pip.log"
@@ -89,11 +86,11 @@ def base_spec() -> RootfsSpec:
 
 
 def installed_tarball(cache_dir: Path, project: Path) -> Path:
-    """Where the root after ``setup.sh --role booth`` is cached for these sources."""
+    """Where the root after :data:`SETUP_COMMAND` is cached for these sources."""
     digest = hashlib.sha256(base_spec().digest.encode())
     for name in ("setup.sh", "pyproject.toml"):
         digest.update((project / name).read_bytes())
-    digest.update(f"{INSTALL_VERSION} {CHECK_ONLY_PACKAGES} {CHECK_ONLY_PIP}".encode())
+    digest.update(f"{INSTALL_VERSION} {SETUP_COMMAND}".encode())
     return cache_dir / f"rekam-arm64-booth-{digest.hexdigest()[:12]}.tar.zst"
 
 
@@ -106,21 +103,10 @@ def install_root(base: Path, tarball: Path, project: Path, say: Callable[[str], 
         unpack_rootfs(base, root)
         copy_project(project, root)
         _host_files(root)
-        say("./setup.sh --role booth inside the arm64 root (emulated: many minutes, once)")
+        say(f"{SETUP_COMMAND} inside the arm64 root (emulated: many minutes, once)")
         started = time.monotonic()
         run_setup(root, say, env={"PIP_LOG": PIP_LOG})
         seconds = round(time.monotonic() - started, 1)
-        chroot(
-            root,
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *CHECK_ONLY_PACKAGES],
-            "installing the emulated devices' packages",
-        )
-        chroot(
-            root,
-            [f"{PROJECT}/.venv/bin/pip", "install", "-q", *CHECK_ONLY_PIP],
-            "installing scikit-image for the emulated camera",
-            env=_pip_env(root),
-        )
         notes = {"seconds": seconds, "built_from_source": _built_from_source(root)}
         path = root / INSTALL_NOTES.lstrip("/")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -189,11 +175,11 @@ def copy_project(project: Path, root: Path) -> None:
 
 
 def run_setup(root: Path, say: Callable[[str], None], env: dict[str, str] | None = None) -> None:
-    """`./setup.sh --role booth` in /opt/rekam, as on a Pi; its "setup:" lines go to say."""
+    """:data:`SETUP_COMMAND` in /opt/rekam, as on a Pi; its "setup:" lines go to say."""
     done = chroot(
         root,
-        ["sh", "-c", f"cd {PROJECT} && ./setup.sh --role booth"],
-        "./setup.sh --role booth",
+        ["sh", "-c", f"cd {PROJECT} && {SETUP_COMMAND}"],
+        SETUP_COMMAND,
         env={**_pip_env(root), **(env or {})},
     )
     for line in (done.stdout + done.stderr).splitlines():

@@ -18,9 +18,17 @@ from typing import Any
 
 from provisioning.lab.arm64 import add_arm64_parser, run_arm64_command
 from provisioning.lab.lab import Lab, MachineStatus
+from provisioning.lab.messages import (
+    MSG_ADDRESS,
+    MSG_MACHINE,
+    MSG_NO_LAB,
+    MSG_NOTHING_TO_REMOVE,
+    MSG_REACH,
+    MSG_REMOVED,
+)
 from provisioning.lab.network import DEFAULT_PREFIX, LabNetwork
 from provisioning.lab.rehearse import run_rehearsal
-from provisioning.lab.rootfs import default_cache_dir
+from provisioning.report import tr
 
 LAB_HELP = "throwaway Debian machines (systemd, sshd) on this computer, to rehearse an install"
 
@@ -43,8 +51,8 @@ def add_lab_parser(areas: Any) -> None:
     up.add_argument(
         "--cache",
         type=Path,
-        help=f"where the root file system tarball is cached (default $REKAM_LAB_CACHE or "
-        f"{default_cache_dir()})",
+        help="where the root file system tarball is cached (default $REKAM_LAB_CACHE or "
+        "~/.cache/rekam-lab)",
     )
     up.add_argument("--arch", help="Debian architecture of the machines (default: this host's)")
     up.add_argument(
@@ -57,7 +65,7 @@ def add_lab_parser(areas: Any) -> None:
     status.add_argument("--json", action="store_true", help="one JSON object")
     shell = cmds.add_parser("shell", help="a root shell (or a command) inside a machine")
     _dir(shell)
-    shell.add_argument("machine", help="edge, booth1, ...")
+    shell.add_argument("machine", help="the machine: edge, booth1, ...")
     shell.add_argument("argv", nargs=argparse.REMAINDER, help="command to run instead of a shell")
     down = cmds.add_parser("down", help="stop the machines and delete everything of the lab")
     _dir(down)
@@ -87,11 +95,13 @@ def _dir(parser: argparse.ArgumentParser) -> None:
 
 def run_lab(args: argparse.Namespace, progress: Any = print) -> int:
     """Run one ``lab`` command; returns the exit status."""
+    lang = getattr(args, "lang", "id")
     if args.command == "arm64-check":
         return run_arm64_command(args)
     if args.command == "rehearse":
         return run_rehearsal(
-            args.dir, as_json=args.json, keep=args.keep, cache_dir=args.cache, name=args.name
+            args.dir, as_json=args.json, keep=args.keep, cache_dir=args.cache, name=args.name,
+            lang=lang,
         )
     lab = Lab(
         args.dir,
@@ -99,30 +109,32 @@ def run_lab(args: argparse.Namespace, progress: Any = print) -> int:
         network=LabNetwork(prefix=args.name),
         arch=getattr(args, "arch", None),
         progress=progress,
+        lang=lang,
     )
     if args.command == "up":
         statuses = lab.up(args.booths, ssh_public_key=args.ssh_pubkey)
-        print(_table(statuses))
-        print(f"\nssh -F {lab.ssh_config} edge    # or: rekam-provision lab shell edge "
-              f"--dir {args.dir}")
+        print(_table(statuses, lang))
+        print(f"\nssh -F {lab.ssh_config} edge    # " + tr(MSG_REACH, lang, directory=args.dir))
         return 0
     if args.command == "status":
         statuses = lab.status()
         if args.json:
             print(json.dumps({"machines": [asdict(s) for s in statuses]}))
         else:
-            print(_table(statuses) if statuses else f"no lab is up in {args.dir}")
+            no_lab = tr(MSG_NO_LAB, lang, directory=args.dir)
+            print(_table(statuses, lang) if statuses else no_lab)
         return 0
     if args.command == "shell":
         argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
         return lab.shell(args.machine, argv or None)
     removed = lab.down()
-    print("\n".join(f"removed {what}" for what in removed) or "nothing to remove")
+    lines = [tr(MSG_REMOVED, lang, what=what) for what in removed]
+    print("\n".join(lines) or tr(MSG_NOTHING_TO_REMOVE, lang))
     return 0
 
 
-def _table(statuses: list[MachineStatus]) -> str:
-    rows = [("machine", "pid", "address", "systemd")]
+def _table(statuses: list[MachineStatus], lang: str) -> str:
+    rows = [(tr(MSG_MACHINE, lang), "pid", tr(MSG_ADDRESS, lang), "systemd")]
     rows += [(s.name, str(s.pid or "-"), s.address, s.state) for s in statuses]
     width = [max(len(r[i]) for r in rows) for i in range(4)]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, width, strict=True)) for r in rows)

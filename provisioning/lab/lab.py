@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provisioning.lab.machine import Machine, cgroup2_root
+from provisioning.lab.messages import MSG_ALREADY_UP, MSG_UNPACKING, MSG_WAITING
 from provisioning.lab.network import LabNetwork
 from provisioning.lab.rootfs import (
     LabError,
@@ -35,6 +36,7 @@ from provisioning.lab.rootfs import (
     unmount_below,
     unpack_rootfs,
 )
+from provisioning.report import tr
 
 STATE_FILE = "lab.json"
 REQUIRED_TOOLS = ("ip", "unshare", "nsenter", "socat", "tar", "zstd", "ssh-keygen")
@@ -70,8 +72,10 @@ class Lab:
         network: LabNetwork | None = None,
         arch: str | None = None,
         progress: Callable[[str], None] | None = None,
+        lang: str = "id",
     ) -> None:
         self.directory = directory.resolve()
+        self.lang = lang
         self.cache_dir = cache_dir or default_cache_dir()
         self.network = network or LabNetwork()
         if self.state_file.exists():  # the lab in this directory is the one recorded
@@ -126,7 +130,7 @@ class Lab:
         names = ["edge", *(f"booth{n}" for n in range(1, booths + 1))]
         self._check_owner()
         if self.names() and all(m.alive() for m in self.machines()) and self.names() == names:
-            self.say("the lab is already up")
+            self.say(tr(MSG_ALREADY_UP, self.lang))
             return self.status()
         self.down()
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -136,7 +140,7 @@ class Lab:
         spec = RootfsSpec(mirror=debian_mirror())
         if self.arch:
             spec = dataclasses.replace(spec, arch=self.arch)
-        tarball = build_rootfs(spec, self.cache_dir, progress=self.say)
+        tarball = build_rootfs(spec, self.cache_dir, progress=self.say, lang=self.lang)
         public_key = self._technician_key(ssh_public_key)
         self.state_file.write_text(json.dumps({"machines": names, "prefix": self.network.prefix,
                                                "subnet": self.network.subnet}) + "\n")
@@ -145,7 +149,7 @@ class Lab:
         known = []
         for name in names:
             machine = self.machine(name)
-            self.say(f"{name}: unpacking the root file system")
+            self.say(tr(MSG_UNPACKING, self.lang, name=name))
             unpack_rootfs(tarball, machine.root)
             host_key = machine.personalise(hosts, public_key)
             known.append(f"{machine.address} {host_key}")
@@ -155,7 +159,7 @@ class Lab:
         self.known_hosts.write_text("\n".join(known) + "\n")
         self._write_ssh_config(names)
         for machine in self.machines():
-            self.say(f"{machine.name}: waiting for systemd")
+            self.say(tr(MSG_WAITING, self.lang, name=machine.name))
             machine.wait_settled()
         return self.status()
 

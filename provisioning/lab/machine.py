@@ -3,11 +3,14 @@ network and cgroup namespaces.
 
 A small supervisor shell (started in the machine's own cgroup, so ``lab down`` can kill
 everything it ever started with one write to ``cgroup.kill``) runs
-``unshare --pid --mount --uts --ipc --net=/run/netns/<ns>``; inside, the machine's
+``nsenter --net=/run/netns/<ns> unshare --pid --mount --uts --ipc``: it *enters* the
+network namespace the lab made (``unshare --net=/run/netns/<ns>``, as RECIPES.md has it,
+would make a new, empty one and mount it over that file); inside, the machine's
 processes move to ``<cgroup>/payload`` and get a cgroup namespace rooted there, the root
 is bind-mounted onto itself, gets fresh ``/proc``, a read-only ``/sys``, its own cgroup2
 tree, a private ``/dev`` (null, zero, random, a new devpts instance, ``console`` bound to
-the machine's ``console.log``; no host device),
+the machine's ``console.log``, ``loop-control`` and ``loop0``-``loop63`` for loop-mounted
+image files; no other host device),
 tmpfs ``/run`` and ``/tmp``, and becomes ``/`` by ``pivot_root``. systemd then starts
 without the capabilities to load kernel modules, set the host's clock or do raw I/O.
 All mounts live in the machine's mount namespace: the host's mount table never changes.
@@ -63,6 +66,10 @@ for node in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
     IFS=: read -r name major minor <<< "$node"
     mknod -m 666 "dev/$name" c "$major" "$minor"
 done
+# loop devices, for a data file system on an image file (a booth's data area in the lab):
+# loop-control hands out a free one (they are this computer's), mount -o loop opens it
+mknod -m 600 dev/loop-control c 10 237
+for n in $(seq 0 63); do mknod -m 600 "dev/loop$n" b 7 "$n"; done
 mkdir -p dev/pts dev/shm dev/mqueue
 mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts dev/pts
 ln -s pts/ptmx dev/ptmx
@@ -125,6 +132,18 @@ Environment=DISPLAY=:0
 Environment=SDL_VIDEODRIVER=x11
 """
 
+# A lab machine may not set the clock (no CAP_SYS_TIME in its namespaces), and Debian's
+# chrony unit is skipped without it: in the lab chronyd runs with -x (serves and tracks
+# time, leaves the clock alone), so the edge still serves the booths and they still ask it.
+_CHRONY_NO_CLOCK = """# rekam-provision lab: no CAP_SYS_TIME here; chrony serves and tracks, -x.
+[Unit]
+ConditionCapability=
+
+[Service]
+ExecStart=
+ExecStart=!/usr/sbin/chronyd $DAEMON_OPTS -x
+"""
+
 
 def cgroup2_root() -> Path:
     """Where this computer's cgroup2 hierarchy is mounted (pure or hybrid layout)."""
@@ -166,6 +185,9 @@ class Machine:
         (etc / "machine-id").write_text(uuid.uuid4().hex + "\n")
         if self.name.startswith("booth"):
             self._stand_in_touchscreen()
+        chrony = etc / "systemd" / "system" / "chrony.service.d"
+        chrony.mkdir(parents=True, exist_ok=True)
+        (chrony / "lab-no-clock.conf").write_text(_CHRONY_NO_CLOCK)
         raspi_config = self.root / "usr" / "local" / "bin" / "raspi-config"
         raspi_config.write_text(_RASPI_CONFIG)
         raspi_config.chmod(0o755)

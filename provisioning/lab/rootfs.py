@@ -27,6 +27,8 @@ from pathlib import Path
 from provisioning.edge_install import EDGE_PACKAGES
 from provisioning.errors import ProvisioningError
 from provisioning.inventory import OfficeSettings
+from provisioning.lab.messages import MSG_CACHING, MSG_DEBOOTSTRAP
+from provisioning.report import tr
 
 BUILDER_VERSION = 1
 SUITE = "bookworm"
@@ -170,6 +172,7 @@ def build_rootfs(
     cache_dir: Path,
     *,
     progress: Callable[[str], None] | None = None,
+    lang: str = "id",
 ) -> Path:
     """Return the cached tarball for ``spec``, building it with debootstrap if missing."""
     tarball = spec.tarball(cache_dir)
@@ -183,15 +186,17 @@ def build_rootfs(
     with tempfile.TemporaryDirectory(prefix="rekam-lab-rootfs-") as work:
         root = Path(work) / "root"
         try:
-            _bootstrap(spec, root, tarball, say)
+            _bootstrap(spec, root, tarball, say, lang)
         finally:
             unmount_below(root)  # a failed debootstrap can leave proc/sys mounted
     return tarball
 
 
-def _bootstrap(spec: RootfsSpec, root: Path, tarball: Path, say: Callable[[str], None]) -> None:
+def _bootstrap(
+    spec: RootfsSpec, root: Path, tarball: Path, say: Callable[[str], None], lang: str
+) -> None:
     work = root.parent
-    say(f"debootstrap {spec.suite} {spec.arch} from {spec.mirror} (a few minutes, once)")
+    say(tr(MSG_DEBOOTSTRAP, lang, suite=spec.suite, arch=spec.arch, mirror=spec.mirror))
     log = Path(work) / "debootstrap.log"
     _run(
         [
@@ -208,7 +213,7 @@ def _bootstrap(spec: RootfsSpec, root: Path, tarball: Path, say: Callable[[str],
     )
     _run(["chroot", str(root), "/bin/sh", "-c", _CUSTOMISE], log, "customising the root")
     partial = tarball.with_name(tarball.name + ".partial")
-    say(f"caching the root file system as {tarball}")
+    say(tr(MSG_CACHING, lang, tarball=tarball))
     _run(
         ["tar", "--numeric-owner", "--xattrs", "--zstd", "-cf", str(partial), "-C",
          str(root), "."],

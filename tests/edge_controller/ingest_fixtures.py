@@ -29,12 +29,15 @@ from edge_controller.config.edge import EdgeConfig
 from edge_controller.ingest.build import build_edge_service
 from edge_controller.ingest.db import connect
 from edge_controller.ingest.pipeline import BeforeCommit
+from edge_controller.roster.secret import office_roster_secret
 from ektp.kk import build_kk
 from ektp.nik import Sex, build_nik
 from ektp.packet import SealedPacket, seal
 from ektp.packet_models import PHOTO_PART, SIGNATURE_PART, template_part
 from ektp.record import FINGER_ORDER, EnrollmentRecord, FingerCapture, QualityScores
+from ektp.roster_keys import RosterSecret
 from ektp.services import Document, ServiceType
+from ektp.transport_seal import TransportKey
 from kiosk.config.booth import EdgeLink
 from kiosk.keys import load_or_create_signing_key, public_key_pem
 from kiosk.outbox.store import Outbox
@@ -101,6 +104,9 @@ class BoothKit:
     outbox: Outbox
     serial: int = 0
     uplinks: list[BoothUplink] = field(default_factory=list)
+    office_secret: RosterSecret | None = None
+    """The office roster secret (set by :func:`register`/:func:`share_office_secret`):
+    without it the booth's uplink keeps its packets."""
 
     @property
     def public_key_pem(self) -> bytes:
@@ -126,6 +132,13 @@ class BoothKit:
             central_public_key=CENTRAL_KEY.public_key(),
         )
 
+    def wire(self, packet: SealedPacket | bytes, packet_id: uuid.UUID | None = None) -> bytes:
+        """What the booth publishes on its enrollments topic: the transport envelope."""
+        assert self.office_secret is not None, "register the booth (or share the secret)"
+        data = packet if isinstance(packet, bytes) else packet.data
+        message_id = packet_id or (uuid.uuid4() if isinstance(packet, bytes) else packet.packet_id)
+        return TransportKey(self.office_secret).seal(self.booth_id, message_id, data)
+
     def commit(self, photo_bytes: int = 512) -> SealedPacket:
         """Seal a packet and commit it to the outbox, as the kiosk does."""
         packet = self.seal(photo_bytes)
@@ -140,7 +153,11 @@ class BoothKit:
         }
         values.update(settings)
         uplink = BoothUplink(
-            self.booth_id, self.link(), self.outbox, settings=UplinkSettings(**values)
+            self.booth_id,
+            self.link(),
+            self.outbox,
+            settings=UplinkSettings(**values),
+            office_secret=lambda: self.office_secret,
         )
         self.uplinks.append(uplink)
         return uplink
@@ -196,12 +213,27 @@ def edge_config(office: Office, root: Path, **overrides: Any) -> EdgeConfig:
 
 
 def register(config: EdgeConfig, *booths: BoothKit) -> None:
+    """Register the booths' keys with the edge; they get the office roster secret."""
     conn = connect(config.database.path)
     try:
         for booth in booths:
             register_booth_key(conn, booth.booth_id, booth.public_key_pem, dt.datetime.now(dt.UTC))
     finally:
         conn.close()
+    share_office_secret(config, *booths)
+
+
+def share_office_secret(config: EdgeConfig, *booths: BoothKit) -> RosterSecret:
+    """The edge's office roster secret (made now if new), handed to these booths as the
+    edge hands it to registered ones (``office/roster_keys``)."""
+    conn = connect(config.database.path)
+    try:
+        secret = office_roster_secret(conn)
+    finally:
+        conn.close()
+    for booth in booths:
+        booth.office_secret = secret
+    return secret
 
 
 class RunningEdge:

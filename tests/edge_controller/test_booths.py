@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from edge_controller.booths.monitor import (
     AlertChange,
@@ -14,11 +15,13 @@ from edge_controller.booths.monitor import (
     BoothView,
     apply_alert_changes,
     open_alerts,
+    register_booth_key,
 )
 from edge_controller.config.health import HealthConfig
 from edge_controller.ingest.db import connect
 from ektp.messages import DeviceHealth, HealthMessage, StatusMessage, encode_message
 from ektp.mqtt.client import MqttClient
+from kiosk.keys import public_key_pem
 from tests.edge_controller.broker_fixtures import Office, office, wait_for
 from tests.edge_controller.ingest_fixtures import (
     BoothKit,
@@ -68,6 +71,12 @@ def test_booth_goes_online_then_offline_as_seen_by_the_registry(
 def test_booth_that_stops_reporting_goes_silent_and_is_alerted(
     office: Office, edge: RunningEdge
 ) -> None:
+    conn = edge.db()  # registered too: an unregistered booth is never "online"
+    try:
+        key = public_key_pem(Ed25519PrivateKey.generate())
+        register_booth_key(conn, "booth-02", key, dt.datetime.now(dt.UTC))
+    finally:
+        conn.close()
     status = StatusMessage(booth_id="booth-02", state="online", software_version="0.1.0")
     client = MqttClient(
         office.client_config("booth-02"),

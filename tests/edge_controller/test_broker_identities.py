@@ -86,7 +86,7 @@ def test_command_line_clients_see_the_same_acl(office: Office) -> None:
     # retained, so the subscriber below gets them as soon as it subscribes
     edge.publish_and_wait("booths/booth-02/acks", "secret-for-02", retain=True)
     edge.publish_and_wait("booths/booth-01/acks", "for-01", retain=True)
-    edge.publish_and_wait("office/marker", "end", retain=True)
+    edge.publish_and_wait("office/power", "end", retain=True)
     tls_args = [
         *("-h", office.broker.host, "-p", str(office.broker.port)),
         *("--cafile", str(office.ca.cert_path)),
@@ -111,11 +111,11 @@ def test_command_line_clients_see_the_same_acl(office: Office) -> None:
     subscriber = subprocess.run(
         [
             *("mosquitto_sub", *tls_args),
-            *("-t", "booths/+/acks", "-t", "office/marker", "-v", "-C", "2", "-W", "60"),
+            *("-t", "booths/+/acks", "-t", "office/power", "-v", "-C", "2", "-W", "60"),
         ],
         capture_output=True,
         text=True,
         timeout=90,
         check=False,
     )
-    assert subscriber.stdout.splitlines() == ["booths/booth-01/acks for-01", "office/marker end"]
+    assert subscriber.stdout.splitlines() == ["booths/booth-01/acks for-01", "office/power end"]

@@ -24,6 +24,7 @@ from tests.edge_controller.ingest_fixtures import (
     make_record,
     register,
     running_edge,
+    share_office_secret,
 )
 
 
@@ -68,7 +69,7 @@ def test_resent_packet_is_acked_each_time_and_stored_once(
         return acked_ids(acks).count(str(packet.packet_id))
 
     for attempt in range(1, 4):
-        client.publish_and_wait(topic, packet.data)
+        client.publish_and_wait(topic, booths["booth-01"].wire(packet))
         assert wait_for(lambda: acks_for_packet() >= attempt)  # noqa: B023 - waited on here
 
     assert stored_count(edge) == 1
@@ -99,10 +100,10 @@ def test_same_id_with_other_bytes_is_refused_and_the_stored_packet_kept(
         central_public_key=CENTRAL_KEY.public_key(),
         packet_id=first.packet_id,
     )
-    client.publish_and_wait("booths/booth-01/enrollments", first.data)
+    client.publish_and_wait("booths/booth-01/enrollments", kit.wire(first))
     assert wait_for(lambda: str(first.packet_id) in acked_ids(acks))
 
-    client.publish_and_wait("booths/booth-01/enrollments", imposter.data)
+    client.publish_and_wait("booths/booth-01/enrollments", kit.wire(imposter))
 
     assert wait_for(lambda: (str(first.packet_id), "packet.id_conflict") in rejections(acks))
     conn = edge.db()
@@ -124,7 +125,8 @@ def test_packet_with_one_flipped_bit_is_refused_with_a_reason_and_never_stored(
     middle = packet.data.index(b'"blobs":{"biometrics":"') + 2000  # inside the ciphertext
     damaged[middle] ^= 0x01
 
-    client.publish_and_wait("booths/booth-01/enrollments", bytes(damaged))
+    wire = booths["booth-01"].wire(bytes(damaged), packet.packet_id)
+    client.publish_and_wait("booths/booth-01/enrollments", wire)
 
     assert wait_for(lambda: rejections(acks) != [])
     [(packet_id, code)] = rejections(acks)
@@ -155,7 +157,7 @@ def test_packet_signed_with_booth_02s_key_but_sent_by_booth_01_is_refused(
         central_public_key=CENTRAL_KEY.public_key(),
     )
 
-    client.publish_and_wait("booths/booth-01/enrollments", forged.data)
+    client.publish_and_wait("booths/booth-01/enrollments", booths["booth-01"].wire(forged))
 
     assert wait_for(lambda: rejections(acks) != [])
     assert rejections(acks) == [(str(forged.packet_id), "packet.bad_signature")]
@@ -169,8 +171,9 @@ def test_packet_from_an_unregistered_booth_waits_until_its_key_is_registered(
     try:
         acks = Inbox()
         client = booth_client(office, "booth-03", acks)
+        share_office_secret(edge.config, newcomer)
         packet = newcomer.seal()
-        client.publish_and_wait("booths/booth-03/enrollments", packet.data)
+        client.publish_and_wait("booths/booth-03/enrollments", newcomer.wire(packet))
 
         def alerted() -> bool:
             alerts = edge.service.snapshot_from_thread().alerts
@@ -185,7 +188,7 @@ def test_packet_from_an_unregistered_booth_waits_until_its_key_is_registered(
             register_booth_key(conn, "booth-03", newcomer.public_key_pem, packet.manifest.sealed_at)
         finally:
             conn.close()
-        client.publish_and_wait("booths/booth-03/enrollments", packet.data)
+        client.publish_and_wait("booths/booth-03/enrollments", newcomer.wire(packet))
 
         assert wait_for(lambda: str(packet.packet_id) in acked_ids(acks))
         conn = edge.db()
@@ -204,7 +207,7 @@ def test_many_packets_at_once_are_all_stored_and_acked(
     client = booth_client(office, "booth-01", acks)
     packets = [booths["booth-01"].seal() for _ in range(30)]
     for packet in packets:
-        client.publish_and_wait("booths/booth-01/enrollments", packet.data)
+        client.publish_and_wait("booths/booth-01/enrollments", booths["booth-01"].wire(packet))
 
     expected = {str(p.packet_id) for p in packets}
     assert wait_for(lambda: expected <= set(acked_ids(acks)), timeout=60)

@@ -126,6 +126,10 @@ class World:
         else:
             self.sent_messages += 1
 
+    def wire(self, packet: bytes) -> bytes:
+        """``packet`` in the fuzzing booth's transport envelope: it reaches the checks."""
+        return self.booths[BOOTH].wire(packet)
+
     def rejections(self) -> Counter[str]:
         """Refusals by code: packets (``packet.*``) and messages (``message.*``)."""
         service = self.edge.service
@@ -186,7 +190,8 @@ class World:
         """A valid packet from the same booth is still committed and acked."""
         stored = self.stored()
         good = self.booths[BOOTH].seal()
-        self.client.publish_and_wait(f"booths/{BOOTH}/enrollments", good.data, timeout=30)
+        wire = self.wire(good.data)
+        self.client.publish_and_wait(f"booths/{BOOTH}/enrollments", wire, timeout=30)
 
         def acked() -> bool:
             return any(str(good.packet_id) in ack["packet_ids"] for ack in self.acks.payloads())
@@ -249,24 +254,40 @@ def test_random_bytes_as_an_enrollment_are_refused(world: World) -> None:
     assert_every_example_is_refused(world, st.binary(max_size=2048), lambda payload: payload)
 
 
+def test_random_bytes_in_a_good_envelope_are_refused(world: World) -> None:
+    assert_every_example_is_refused(world, st.binary(max_size=2048), world.wire)
+
+
 def test_json_of_the_wrong_shape_as_an_enrollment_is_refused(world: World) -> None:
-    assert_every_example_is_refused(world, json_values, lambda value: json.dumps(value).encode())
+    assert_every_example_is_refused(
+        world, json_values, lambda value: world.wire(json.dumps(value).encode())
+    )
+
+
+def test_truncated_or_bit_flipped_envelopes_are_refused(world: World) -> None:
+    def damaged_envelope(data: Any) -> bytes:
+        wire = world.wire(world.booths[BOOTH].seal().data)
+        if data.draw(st.booleans(), label="truncate"):
+            return wire[: data.draw(st.integers(0, len(wire) - 1), label="length")]
+        return flip_bit(wire, data.draw(st.integers(0, len(wire) * 8 - 1), label="bit"))
+
+    assert_every_example_is_refused(world, st.data(), damaged_envelope)
 
 
 def test_truncated_or_bit_flipped_sealed_packets_are_refused(world: World) -> None:
     def damaged_packet(data: Any) -> bytes:
         packet = world.booths[BOOTH].seal().data
         if data.draw(st.booleans(), label="truncate"):
-            return packet[: data.draw(st.integers(0, len(packet) - 1), label="length")]
+            return world.wire(packet[: data.draw(st.integers(0, len(packet) - 1), label="length")])
         bit = data.draw(st.integers(0, len(packet) * 8 - 1), label="bit")
-        return flip_bit(packet, bit)
+        return world.wire(flip_bit(packet, bit))
 
     assert_every_example_is_refused(world, st.data(), damaged_packet)
 
 
 def test_another_booths_valid_packet_is_refused(world: World) -> None:
     before = world.tally()
-    world.publish("enrollments", world.booths[OTHER].seal().data)
+    world.publish("enrollments", world.wire(world.booths[OTHER].seal().data))
     world.assert_all_refused_since(before)
     # and a booth cannot publish under another booth's topic at all (the broker's ACL)
     with pytest.raises(MqttNotAuthorized):
@@ -278,7 +299,8 @@ def test_another_booths_valid_packet_is_refused(world: World) -> None:
 
 def test_an_enrollment_over_the_edges_limit_is_refused(world: World) -> None:
     before = world.tally()
-    world.publish("enrollments", world.booths[BOOTH].seal(photo_bytes=EDGE_PACKET_LIMIT).data)
+    packet = world.booths[BOOTH].seal(photo_bytes=EDGE_PACKET_LIMIT).data
+    world.publish("enrollments", world.wire(packet))
     world.assert_all_refused_since(before)
     world.assert_still_acks_a_good_packet()
 

@@ -20,6 +20,7 @@ from ingest_fixtures import (
     make_booth,
     register,
     running_edge,
+    share_office_secret,
 )
 
 from edge_controller.booths.monitor import register_booth_key
@@ -58,10 +59,12 @@ def open_booths(edge: RunningEdge, kind: str) -> set[str]:
     return {row["booth_id"] for row in alert_rows(edge, kind) if row["cleared_at"] is None}
 
 
-def send(office: Office, booth_id: str, data: bytes, acks: Inbox) -> None:
+def send(office: Office, booth: BoothKit, data: bytes, acks: Inbox) -> None:
+    """Publish ``data`` (a sealed packet's bytes) as ``booth`` does, in its envelope."""
+    booth_id = booth.booth_id
     client = office.client(booth_id)
     client.subscribe(f"booths/{booth_id}/acks", acks)
-    client.publish_and_wait(f"booths/{booth_id}/enrollments", data)
+    client.publish_and_wait(f"booths/{booth_id}/enrollments", booth.wire(data))
 
 
 def test_a_good_packet_clears_that_booths_refusal_alert_only(
@@ -69,12 +72,22 @@ def test_a_good_packet_clears_that_booths_refusal_alert_only(
 ) -> None:
     with start_edge(office, tmp_path, booths) as edge:
         acks = Inbox()
-        send(office, "booth-01", damaged(booths["booth-01"].seal(photo_bytes=4000).data), acks)
-        send(office, "booth-02", damaged(booths["booth-02"].seal(photo_bytes=4000).data), acks)
+        send(
+            office,
+            booths["booth-01"],
+            damaged(booths["booth-01"].seal(photo_bytes=4000).data),
+            acks,
+        )
+        send(
+            office,
+            booths["booth-02"],
+            damaged(booths["booth-02"].seal(photo_bytes=4000).data),
+            acks,
+        )
         assert wait_for(lambda: open_booths(edge, "packet_rejected") == {"booth-01", "booth-02"})
 
         good = booths["booth-01"].seal()
-        send(office, "booth-01", good.data, acks)
+        send(office, booths["booth-01"], good.data, acks)
         assert wait_for(lambda: open_booths(edge, "packet_rejected") == {"booth-02"})
 
         [cleared] = [r for r in alert_rows(edge, "packet_rejected") if r["booth_id"] == "booth-01"]
@@ -90,8 +103,9 @@ def test_a_newly_registered_booths_first_stored_packet_clears_unknown_booth(
     try:
         with start_edge(office, tmp_path, booths) as edge:
             acks = Inbox()
+            share_office_secret(edge.config, newcomer)
             packet = newcomer.seal()
-            send(office, "booth-03", packet.data, acks)
+            send(office, newcomer, packet.data, acks)
             assert wait_for(lambda: open_booths(edge, "unknown_booth") == {"booth-03"})
 
             conn = edge.db()
@@ -101,7 +115,7 @@ def test_a_newly_registered_booths_first_stored_packet_clears_unknown_booth(
                 )
             finally:
                 conn.close()
-            send(office, "booth-03", packet.data, acks)  # the booth re-sends it
+            send(office, newcomer, packet.data, acks)  # the booth re-sends it
             assert wait_for(lambda: str(packet.packet_id) in str(acks.payloads()))
             assert wait_for(lambda: open_booths(edge, "unknown_booth") == set())
     finally:
@@ -114,7 +128,12 @@ def test_a_refusal_alert_clears_after_the_quiet_period(
     quiet = 2.0
     with start_edge(office, tmp_path, booths, packet_alert_quiet_seconds=quiet) as edge:
         acks = Inbox()
-        send(office, "booth-01", damaged(booths["booth-01"].seal(photo_bytes=4000).data), acks)
+        send(
+            office,
+            booths["booth-01"],
+            damaged(booths["booth-01"].seal(photo_bytes=4000).data),
+            acks,
+        )
         assert wait_for(lambda: len(alert_rows(edge, "packet_rejected")) == 1)
         assert wait_for(lambda: open_booths(edge, "packet_rejected") == set(), timeout=30)
 

@@ -7,6 +7,7 @@ the watcher alone for a restart after a shutdown and for the alert's text.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 import time
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from broker_fixtures import CONNECT_TIMEOUT, Inbox, Office, office
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ingest_fixtures import RunningEdge, edge_config
 from power_fixtures import (
     RunningWatcher,
@@ -29,6 +31,7 @@ from power_fixtures import (
 )
 from web_fixtures import SUPERVISOR, log_in
 
+from edge_controller.booths.monitor import register_booth_key
 from edge_controller.ingest.db import connect
 from edge_controller.power import OutageLog, PowerAlert, PowerWatcher
 from edge_controller.web.auth import add_user
@@ -36,6 +39,7 @@ from ektp.messages import StatusMessage
 from ektp.mqtt.client import MqttClient
 from ektp.topics import OFFICE_POWER
 from hardware.ups import EmulatedUps, NutUps
+from kiosk.keys import public_key_pem
 
 __all__ = ["edge_conn_fixture", "office", "power_ups_fixture", "run_watcher_fixture"]
 
@@ -107,6 +111,8 @@ def test_mains_back_before_the_edge_halted_calls_the_shutdown_off(
     )
     conn = connect(config.database.path)
     add_user(conn, *SUPERVISOR, "supervisor")
+    key = public_key_pem(Ed25519PrivateKey.generate())  # a registered booth: only those
+    register_booth_key(conn, "booth-01", key, dt.datetime.now(dt.UTC))  # count as online
     conn.close()
     stubborn_booth(office, "booth-01")
     listener = PowerListener(office, "booth-02")

@@ -1,7 +1,13 @@
-"""The office queue: numbering, calls from any booth, priority, restarts, wait estimates."""
+"""The office queue: numbering, calls from any booth, priority, restarts, wait estimates.
+
+Check-ins carry the NIK and KK sealed with the office roster secret (the one the edge
+database holds, as a registered booth gets it); the queue's rules are in
+``test_queue_rules.py``.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 from collections.abc import Iterator
@@ -11,8 +17,10 @@ import pytest
 
 from edge_controller.config.queue import QueueConfig
 from edge_controller.ingest.db import connect
-from edge_controller.queue import OfficeQueue, QueueEventError
+from edge_controller.queue import OfficeQueue
+from edge_controller.roster.secret import office_roster_secret, resident_keys
 from ektp.messages import EventMessage
+from ektp.roster_keys import RosterSecret
 from kiosk.uplink.events import call_next_event, check_in_event
 from tests.edge_controller.broker_fixtures import Office, office, wait_for
 from tests.edge_controller.ingest_fixtures import (
@@ -29,7 +37,17 @@ from tests.edge_controller.ingest_fixtures import (
 MORNING = dt.datetime(2026, 3, 10, 8, 0, tzinfo=WITA)
 
 
-def checkin(booth_id: str, serial: int, at: dt.datetime, *, priority: bool = False) -> EventMessage:
+SECRETS: dict[str, RosterSecret] = {}
+
+
+def checkin(
+    booth_id: str,
+    serial: int,
+    at: dt.datetime,
+    *,
+    priority: bool = False,
+    secret: RosterSecret | None = None,
+) -> EventMessage:
     return check_in_event(
         booth_id,
         nik=nik_for(serial),
@@ -38,12 +56,20 @@ def checkin(booth_id: str, serial: int, at: dt.datetime, *, priority: bool = Fal
         service="new_recording",
         priority=priority,
         at=at,
+        secret=secret or SECRETS["office"],
     )
+
+
+def use_office_secret(conn: sqlite3.Connection) -> RosterSecret:
+    """The office's roster secret, for the booths of the test to seal check-ins with."""
+    SECRETS["office"] = office_roster_secret(conn)
+    return SECRETS["office"]
 
 
 @pytest.fixture
 def conn(tmp_path: Path) -> Iterator[sqlite3.Connection]:
     connection = connect(tmp_path / "edge.sqlite3")
+    use_office_secret(connection)
     yield connection
     connection.close()
 
@@ -69,7 +95,12 @@ def test_check_ins_from_two_booths_are_numbered_in_one_line_and_called_from_any_
     assert queue.apply(call_next_event("booth-02", now), now)
     message = queue.message(now)
     assert message.called["booth-02"].number == "A-001"
-    assert message.called["booth-02"].nik == nik_for(1)
+    # the ticket names the resident by the roster look-up key, never the NIK
+    secret = office_roster_secret(conn)
+    assert (
+        message.called["booth-02"].resident_key
+        == resident_keys(conn, secret, nik_for(1)).lookup_key
+    )
     queue.apply(call_next_event("booth-01", now), now)
     queue.apply(call_next_event("booth-02", now), now)  # booth-02 done with A-001
     message = queue.message(now)
@@ -110,6 +141,7 @@ def test_priority_check_ins_go_first_only_when_the_office_enables_it(
 def test_restart_keeps_the_queue_and_a_new_day_starts_again_at_one(tmp_path: Path) -> None:
     path = tmp_path / "edge.sqlite3"
     first = connect(path)
+    use_office_secret(first)
     queue = office_queue(first)
     queue.apply(checkin("booth-01", 1, MORNING), MORNING)
     queue.apply(checkin("booth-01", 2, MORNING), MORNING)
@@ -148,16 +180,6 @@ def test_wait_estimate_follows_recent_service_times(conn: sqlite3.Connection) ->
     assert queue.estimated_wait_minutes(2, now) == 5.0  # (6 + 4) / 2 x 2 / 2
 
 
-def test_check_in_without_a_valid_nik_is_refused(conn: sqlite3.Connection) -> None:
-    queue = office_queue(conn)
-    bad = check_in_event(
-        "booth-01", nik="123", kk=kk_for(1), kelurahan="Sambakungan", service="new_recording"
-    )
-    with pytest.raises(QueueEventError):
-        queue.apply(bad, MORNING)
-    assert queue.message(MORNING).waiting == ()
-
-
 # --- through the broker: booths learn their ticket from the retained office/queue ---
 
 
@@ -167,6 +189,8 @@ def test_booths_learn_their_tickets_over_mqtt_and_a_restart_keeps_the_queue(
     kits: list[BoothKit] = [make_booth(office, tmp_path, b) for b in ("booth-01", "booth-02")]
     config = edge_config(office, tmp_path)
     register(config, *kits)
+    with contextlib.closing(connect(config.database.path)) as edge_db:
+        use_office_secret(edge_db)  # as the booths get it on office/roster_keys
     edge = RunningEdge(config)
     uplinks = [kit.uplink() for kit in kits]
     try:

@@ -1,7 +1,8 @@
 """The edge publishes one retained roster digest per village and keeps it current.
 
 Real mosquitto with TLS and the ACL; the booths' view is a fresh subscriber (paho, and
-Debian's own ``mosquitto_sub``) that connects after the fact and gets the retained copy.
+Debian's own ``mosquitto_sub``) that connects after the fact and gets the retained copy,
+and the retained ring of deltas that brings it to the current version.
 """
 
 from __future__ import annotations
@@ -27,10 +28,13 @@ from edge_controller.roster.publisher import (
     pending_updates,
     recorded_villages_since,
 )
+from edge_controller.roster.secret import office_roster_secret
 from edge_controller.roster.store import import_roster, record_enrollment
-from ektp.messages import RosterDigest, parse_message, roster_key
+from ektp.messages import RosterDelta, RosterDigest, parse_message
 from ektp.mqtt.message import ReceivedMessage
 from ektp.resident import mask_name
+from ektp.roster_keys import KdfCost, RosterSecret
+from ektp.topics import Topic, parse_topic, roster_topic
 from tests.edge_controller.broker_fixtures import Inbox, Office, running_office, wait_for
 from tests.edge_controller.ingest_fixtures import (
     RunningEdge,
@@ -72,27 +76,56 @@ def edge(office: Office, tmp_path: Path, residents) -> Iterator[RunningEdge]:
 
 
 def digests(messages: list[ReceivedMessage]) -> dict[str, RosterDigest | None]:
-    """The latest digest per topic (None: the retained copy was cleared)."""
+    """Per digest topic, the newest digest with the deltas that follow on it applied
+    (None: the retained copy was cleared): what a booth holds."""
     latest: dict[str, RosterDigest | None] = {}
+    deltas: dict[str, dict[int, RosterDelta]] = {}
     for message in messages:
+        where = parse_topic(message.topic)
+        topic = roster_topic(str(where.kelurahan))
         if not message.payload:
-            latest[message.topic] = None
+            if where.kind is Topic.ROSTER:
+                latest[topic] = None
             continue
         parsed = parse_message(message.topic, message.payload)
+        if isinstance(parsed, RosterDelta):
+            deltas.setdefault(topic, {})[parsed.base_version] = parsed
+            continue
         assert isinstance(parsed, RosterDigest)
-        latest[message.topic] = parsed
+        held = latest.get(topic)
+        if held is None or parsed.version > held.version:
+            latest[topic] = parsed
+    for topic, full in latest.items():
+        held = full
+        while held is not None and (delta := deltas.get(topic, {}).get(held.version)):
+            entries = {k: e for k, e in held.entries.items() if k not in delta.removed}
+            entries.update(delta.changed)
+            held = held.model_copy(update={"version": delta.version, "entries": entries})
+        latest[topic] = held
     return latest
 
 
 def subscribe_fresh(office: Office, booth_id: str) -> Inbox:
     inbox = Inbox()
-    office.client(booth_id).subscribe("office/roster/+", inbox)
+    client = office.client(booth_id)
+    client.subscribe("office/roster/+", inbox)
+    client.subscribe("office/roster/+/delta/+", inbox)
     return inbox
 
 
-def entry_of(digest: RosterDigest | None, nik: str):
+def office_secret(edge: RunningEdge) -> RosterSecret:
+    """The office roster secret (what a registered booth opens from office/roster_keys)."""
+    conn = edge.db()
+    try:
+        return office_roster_secret(conn)
+    finally:
+        conn.close()
+
+
+def entry_of(digest: RosterDigest | None, nik: str, secret: RosterSecret):
     assert digest is not None
-    return digest.entries.get(roster_key(digest.salt, nik))
+    assert digest.secret_id == secret.secret_id
+    return digest.entries.get(secret.resident_keys(nik).lookup_key)
 
 
 def test_each_village_has_a_retained_digest_a_late_booth_receives(
@@ -137,17 +170,20 @@ def test_each_village_has_a_retained_digest_a_late_booth_receives(
     villagers = [r for r in residents if r.kelurahan == "Tasuk"]
     assert len(tasuk.entries) == len(villagers)
     person = villagers[0]
-    entry = entry_of(tasuk, person.nik)
+    secret = office_secret(edge)
+    entry = entry_of(tasuk, person.nik, secret)
     assert entry is not None
     assert entry.masked_name == mask_name(person.name)
-    assert entry.kk_key == roster_key(tasuk.salt, person.kk)
-    assert (entry.rt, entry.rw) == (f"{person.rt:03d}", f"{person.rw:03d}")
+    assert entry.kk_key == secret.resident_keys(person.nik).kk_key(person.kk)
     assert (entry.recorded_on, entry.card_status) == (None, "not_recorded")
-    # no plain NIK, KK or full name travels to the booths
+    # no plain NIK, KK, full name or RT/RW travels to the booths
     text = received["office/roster/tasuk"]
     assert person.nik not in text
     assert person.kk not in text
     assert person.name not in text
+    assert '"rt"' not in text
+    guess = RosterSecret.generate(secret.cost)  # without the office's secret: no key fits
+    assert guess.resident_keys(person.nik).lookup_key not in tasuk.entries
 
 
 def test_a_reimport_and_a_recording_update_the_digest(
@@ -156,7 +192,8 @@ def test_a_reimport_and_a_recording_update_the_digest(
     inbox = subscribe_fresh(office, "booth-02")
     assert wait_for(lambda: len(digests(inbox.messages)) == 2, timeout=30)
     person = next(r for r in residents if r.kelurahan == "Tasuk")
-    before = entry_of(digests(inbox.messages)["office/roster/tasuk"], person.nik)
+    secret = office_secret(edge)
+    before = entry_of(digests(inbox.messages)["office/roster/tasuk"], person.nik, secret)
     assert before is not None
 
     # the office corrects a name in its spreadsheet and imports it again
@@ -171,16 +208,15 @@ def test_a_reimport_and_a_recording_update_the_digest(
         conn.close()
     assert report.updated == 1
 
-    def masked_now() -> str | None:
-        found = entry_of(digests(inbox.messages)["office/roster/tasuk"], person.nik)
+    def masked_now(seen: Inbox) -> str | None:
+        found = entry_of(digests(seen.messages).get("office/roster/tasuk"), person.nik, secret)
         return found.masked_name if found else None
 
-    assert wait_for(lambda: masked_now() == mask_name(NEW_NAME), timeout=30)
-    late = subscribe_fresh(office, "booth-04")
+    assert wait_for(lambda: masked_now(inbox) == mask_name(NEW_NAME), timeout=30)
+    assert any("/delta/" in m.topic for m in inbox.messages)  # one entry: a delta, not all
+    late = subscribe_fresh(office, "booth-04")  # the retained digest, then the delta ring
     assert wait_for(lambda: len(digests(late.messages)) == 2, timeout=30)
-    assert entry_of(digests(late.messages)["office/roster/tasuk"], person.nik).masked_name == (
-        mask_name(NEW_NAME)
-    )
+    assert wait_for(lambda: masked_now(late) == mask_name(NEW_NAME), timeout=30)
     birang_updates = [m for m in inbox.messages if m.topic == "office/roster/birang"]
     assert len(birang_updates) == 1  # an unchanged village is not sent again
 
@@ -199,7 +235,7 @@ def test_a_reimport_and_a_recording_update_the_digest(
         kit.close()
 
     def recorded_now() -> tuple[object, object] | None:
-        found = entry_of(digests(inbox.messages)["office/roster/tasuk"], person.nik)
+        found = entry_of(digests(inbox.messages)["office/roster/tasuk"], person.nik, secret)
         return (found.recorded_on, found.card_status) if found else None
 
     assert wait_for(lambda: recorded_now() == (dt.date.fromisoformat(day), "recorded"), 30)
@@ -223,6 +259,7 @@ def test_a_village_gone_from_the_roster_is_cleared(office: Office, edge: Running
 def test_a_village_of_ten_thousand_fits_the_contract(edge_db) -> None:
     big = synthetic_roster([VillageCount("Gunung Tabur", 40, 10_000)], adult_on=TODAY, seed=3)
     insert_residents(edge_db, big)
+    office_roster_secret(edge_db, cost=KdfCost(log2_n=2, r=1))  # the size, not the cost
 
     (update,) = pending_updates(edge_db, dt.datetime.now(dt.UTC))
 

@@ -74,6 +74,7 @@ API_PATHS = (
     "/api/v1/reviews",
     "/api/v1/training",
     "/api/v1/mobile",
+    "/api/v1/service-times",
 )
 ACTION_PATHS = ("/api/v1/reviews/{packet_id}/decision",)
 """POST-only routes (CSRF-checked actions), covered by their own feature tests."""

@@ -28,12 +28,14 @@ from edge_controller.config.queue import QueueConfig
 from edge_controller.config.web import WebConfig
 from edge_controller.ingest.db import connect
 from edge_controller.queue import OfficeQueue
+from edge_controller.roster.secret import office_roster_secret
 from edge_controller.web.app import create_app
 from edge_controller.web.auth import add_user
 from edge_controller.web.deps import WebDeps
 from ektp.i18n_build import compile_catalogs
 from ektp.kk import build_kk
 from ektp.messages import DeviceHealth, EventMessage, HealthMessage, StatusMessage
+from kiosk.uplink.events import check_in_event
 
 REPO = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 3, 10)
@@ -94,18 +96,14 @@ class Office:
                 "SELECT nik, kk FROM residents WHERE kelurahan = ? ORDER BY nik LIMIT 1 OFFSET ?",
                 (kelurahan, serial - 1),
             ).fetchone()
-            event = EventMessage(
-                booth_id="booth-01",
-                event_id=uuid.uuid4(),
+            event = check_in_event(  # sealed with the office secret, as a booth does
+                "booth-01",
+                nik=nik[0],
+                kk=nik[1] or build_kk("640306", dt.date(2010, 1, 1), 1),
+                kelurahan=kelurahan,
+                service="new_recording",
                 at=self.now,
-                kind="check_in",
-                name="check_in",
-                data={
-                    "service": "new_recording",
-                    "nik": nik[0],
-                    "kk": nik[1] or build_kk("640306", dt.date(2010, 1, 1), 1),
-                    "kelurahan": kelurahan,
-                },
+                secret=office_roster_secret(conn),
             )
             queue = OfficeQueue(conn, QueueConfig(), WebDeps(self.database_path).timezone)
             queue.apply(event, self.now)

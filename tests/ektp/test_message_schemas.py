@@ -23,8 +23,8 @@ from ektp.messages import (
     StatusMessage,
     encode_message,
     parse_message,
-    roster_key,
 )
+from ektp.roster_keys import KdfCost, RosterSecret
 from ektp.services import ServiceType
 from ektp.topics import Topic, booth_topic, roster_topic
 
@@ -55,8 +55,7 @@ def test_each_topic_round_trips_its_message() -> None:
     ticket = QueueTicket(
         number="A012",
         service=ServiceType.NEW_RECORDING,
-        nik="6403065402900001",
-        kk="6403060101100003",
+        resident_key="00112233445566778899aabbccddeeff",
         kelurahan="Sambakungan",
         checked_in_at=NOW,
     )
@@ -64,23 +63,30 @@ def test_each_topic_round_trips_its_message() -> None:
     assert round_trip("office/queue", queue) == queue
 
 
-def test_roster_digest_is_looked_up_by_keyed_hash() -> None:
-    salt = "00112233445566778899aabbccddeeff"
+def test_roster_digest_is_looked_up_by_keyed_slow_key() -> None:
+    secret = RosterSecret.generate(KdfCost(log2_n=4, r=1))
+    keys = secret.resident_keys("6403065402900001")
     digest = RosterDigest(
         kelurahan="Merancang Ulu",
         generated_at=NOW,
-        salt=salt,
+        secret_id=secret.secret_id,
         entries={
-            roster_key(salt, "6403065402900001"): RosterEntry(
-                masked_name="S*** A*****", kk_key=roster_key(salt, "6403060101100003")
+            keys.lookup_key: RosterEntry(
+                masked_name="S*** A*****", kk_key=keys.kk_key("6403060101100003")
             )
         },
     )
     payload = encode_message(digest)
     assert b"6403065402900001" not in payload
+    assert b"6403060101100003" not in payload
     parsed = parse_message(roster_topic("Merancang Ulu"), payload)
     assert isinstance(parsed, RosterDigest)
-    assert parsed.entries[roster_key(salt, "6403065402900001")].masked_name == "S*** A*****"
+    assert parsed.v == 2
+    assert parsed.entries[keys.lookup_key].masked_name == "S*** A*****"
+    version_1 = json.loads(payload) | {"v": 1}  # salted SHA-256 keys: reversible, refused
+    with pytest.raises(MessageError) as old:
+        parse_message(roster_topic("Merancang Ulu"), json.dumps(version_1).encode())
+    assert old.value.code == "message.unknown_version"
     with pytest.raises(MessageError) as caught:
         parse_message(roster_topic("Tasuk"), payload)
     assert caught.value.code == "message.kelurahan_mismatch"

@@ -18,6 +18,12 @@ from typing import Any
 from demo.roster import SyntheticResident
 from edge_controller.ingest.db import connect
 from edge_controller.roster.publisher import pending_updates
+from edge_controller.roster.secret import (
+    office_roster_secret,
+    registered_booth_keys,
+    roster_keys_message,
+)
+from ektp.messages import encode_message
 from ektp.record import FINGER_ORDER, EnrollmentRecord, FingerCapture, QualityScores
 from ektp.services import Document, ServiceType
 from kiosk.booth import Booth
@@ -53,10 +59,12 @@ class Recorded:
 
 
 def carry_edge_roster(db_path: Path, data_dir: Path, received: dt.datetime) -> None:
-    """Put the edge's digests where the booth keeps them, as received at ``received``."""
+    """Put the edge's digests where the booth keeps them, as received at ``received``,
+    with the office roster key sealed to the registered booths (as on office/roster_keys)."""
     conn = connect(db_path)
     try:
         updates = pending_updates(conn, received)
+        write_office_keys(conn, data_dir, received)
     finally:
         conn.close()
     directory = data_dir / "roster"
@@ -66,6 +74,15 @@ def carry_edge_roster(db_path: Path, data_dir: Path, received: dt.datetime) -> N
         path = directory / f"{update.slug}.json"
         path.write_bytes(update.payload)
         os.utime(path, (stamp, stamp))
+
+
+def write_office_keys(conn: sqlite3.Connection, data_dir: Path, received: dt.datetime) -> None:
+    """The retained office/roster_keys of this edge database, where a booth keeps it."""
+    secret = office_roster_secret(conn)
+    message = roster_keys_message(secret, registered_booth_keys(conn), received)
+    directory = data_dir / "roster"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "office-keys.sealed").write_bytes(encode_message(message))
 
 
 def walk_in(resident: SyntheticResident) -> CheckIn:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from ektp.kk import build_kk
 from ektp.nik import Sex, build_nik
+from ektp.roster_keys import RosterSecret
 from kiosk.config.booth import EdgeLink, UplinkSettings
 from kiosk.outbox.store import Outbox
 from kiosk.uplink.client import BoothUplink
@@ -61,17 +62,25 @@ def write_packets(outbox: Outbox, rng: random.Random) -> None:
 def open_uplink(outbox: Outbox, link_file: str) -> BoothUplink:
     settings = json.loads(Path(link_file).read_text("utf-8"))
     booth_id = settings.pop("booth_id")
+    secret = RosterSecret(bytes.fromhex(settings.pop("roster_secret")))
     uplink = BoothUplink(
         booth_id,
         EdgeLink.model_validate(settings),
         outbox,
         settings=UplinkSettings(reconnect_max_delay_seconds=1, health_interval_seconds=5.0),
+        office_secret=lambda: secret,  # packets go sealed with it
     )
     uplink.start()
     return uplink
 
 
-def record_events(uplink: BoothUplink, rng: random.Random) -> None:
+def roster_secret(link_file: str) -> RosterSecret:
+    """The office roster secret the test handed over (a booth opens it from the edge)."""
+    settings = json.loads(Path(link_file).read_text("utf-8"))
+    return RosterSecret(bytes.fromhex(settings["roster_secret"]))
+
+
+def record_events(uplink: BoothUplink, rng: random.Random, secret: RosterSecret) -> None:
     """A check-in and a card delivery, again and again, each reported once it is kept."""
     while True:
         serial = rng.randint(1, 9999)  # with the birth date: one resident, one check-in
@@ -83,6 +92,7 @@ def record_events(uplink: BoothUplink, rng: random.Random) -> None:
             kk=build_kk(REGION, dt.date(2015, 3, 12), serial),
             kelurahan="Sambakungan",
             service="new_recording",
+            secret=secret,
         )
         uplink.send_event(check_in)
         os.write(1, f"event check_in {check_in.event_id}\n".encode())
@@ -120,7 +130,7 @@ def main(argv: list[str]) -> int:
         finally:
             uplink.stop()
             outbox.close()
-    record_events(uplink, rng)
+    record_events(uplink, rng, roster_secret(argv[3]))
     return 0
 
 

@@ -11,6 +11,7 @@ import pytest
 from booth_fixtures import resident_nik, write_booth_config
 
 from ektp.messages import EventMessage, encode_message, parse_message
+from ektp.roster_keys import RosterSecret
 from ektp.topics import Topic, booth_topic
 from hardware.errors import CardError
 from hardware.fingerprint.emulated_backend import EmulatedFingerprintSensor
@@ -48,13 +49,16 @@ def enrolled_card(sensor: EmulatedFingerprintSensor, nik: str) -> ResidentEktpCa
     return ResidentEktpCard(nik, RESIDENT, (templates[0], templates[1]))
 
 
-def publishing_flow(booth: Booth) -> tuple[HandoverFlow, list[EventMessage]]:
-    """A hand-over flow on the booth's devices and the events it publishes, in order."""
+def publishing_flow(
+    booth: Booth, secret: RosterSecret | None = None
+) -> tuple[HandoverFlow, list[EventMessage]]:
+    """A hand-over flow on the booth's devices and the events it publishes, in order;
+    ``secret`` is the office roster key the booth opened (None: not registered)."""
     sensor, reader = devices(booth)
     published: list[EventMessage] = []
     flow = HandoverFlow(
         booth_id="booth-01", reader=reader, sensor=sensor, audit=booth.audit,
-        publish=published.append, finger_timeout=10,
+        publish=published.append, finger_timeout=10, secret=lambda: secret,
     )  # fmt: skip
     return flow, published
 
@@ -66,7 +70,8 @@ def audit_events(booth: Booth) -> list[str]:
 def test_the_right_person_gets_the_card(booth: Booth) -> None:
     sensor, reader = devices(booth)
     nik = resident_nik(11)
-    flow, published = publishing_flow(booth)
+    office_key = RosterSecret.generate()  # the office roster key a registered booth holds
+    flow, published = publishing_flow(booth, office_key)
     card = enrolled_card(sensor, nik)
     reader.insert_card(card)
     flow.start("OP-0007")
@@ -86,8 +91,10 @@ def test_the_right_person_gets_the_card(booth: Booth) -> None:
     wire = parse_message(booth_topic("booth-01", Topic.EVENTS), encode_message(event))
     assert isinstance(wire, EventMessage)
     assert wire.kind == "card_delivered"
-    assert wire.data["nik"] == nik
+    assert nik.encode() not in encode_message(event)  # no NIK on the office network
     assert wire.data["operator"] == "OP-0007"
+    # the edge knows the resident by the roster look-up key, as on office/queue
+    assert wire.data["resident_key"] == office_key.resident_keys(nik).lookup_key
     delivered = [e for e in booth.audit.entries() if e.event == "handover.card_delivered"]
     assert [e.fields["nik"] for e in delivered] == [nik]
     assert delivered[0].fields["event_id"] == str(event.event_id)

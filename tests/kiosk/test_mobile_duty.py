@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from booth_fixtures import BoothSetup, write_booth_config
+from mobile_week_fixtures import write_office_keys
 
 from demo.roster import VillageCount, insert_residents, synthetic_roster
 from edge_controller.booths.monitor import register_booth_key
@@ -45,14 +46,26 @@ def residents():
     )
 
 
-def carry_roster(data_dir: Path, residents, tmp_path: Path, *, age_hours: float = 0) -> None:
-    """Put the edge's digests where the booth keeps them, as if received ``age_hours`` ago."""
+def carry_roster(
+    data_dir: Path,
+    residents,
+    tmp_path: Path,
+    *,
+    age_hours: float = 0,
+    booth_key_path: Path | None = None,
+) -> None:
+    """Put the edge's digests where the booth keeps them, as if received ``age_hours`` ago
+    (and the office roster key, sealed to the booth whose key is at ``booth_key_path``)."""
     source = tmp_path / f"digest-source-{age_hours}.sqlite3"
     source.unlink(missing_ok=True)
     conn = connect(source)
     try:
         insert_residents(conn, residents)
         updates = pending_updates(conn, NOW)
+        if booth_key_path is not None:
+            key = load_or_create_signing_key(booth_key_path)
+            register_booth_key(conn, "booth-01", public_key_pem(key), NOW)
+            write_office_keys(conn, data_dir, NOW)
     finally:
         conn.close()
     directory = data_dir / "roster"
@@ -134,8 +147,8 @@ def setup(office: Office, tmp_path: Path) -> BoothSetup:
 def test_a_mobile_day_without_the_edge_merges_back_once(
     office: Office, setup: BoothSetup, residents, tmp_path: Path, smartcard_pcscd: object
 ) -> None:
-    carry_roster(setup.data_dir, residents, tmp_path)
     config = load_booth_config(setup.config_path)
+    carry_roster(config.data_dir, residents, tmp_path, booth_key_path=config.signing_key_path)
     MobileDuty(config.data_dir, config.mobile).start(
         ["Tasuk"], RosterFeed.in_data_dir(config.data_dir), NOW
     )

@@ -110,3 +110,24 @@ def test_events_an_older_version_kept_move_to_the_outbox_once(tmp_path: Path) ->
             assert moved.sendable == old
     finally:
         store.close()
+
+
+def test_a_nik_already_waiting_gets_its_ticket_again(tmp_path: Path) -> None:
+    store = MobileStore.in_data_dir(tmp_path)
+    outbox = Outbox(tmp_path / "outbox.sqlite")
+    try:
+        desk = MobileTicketDesk(store, booth_id="booth-01", send=outbox.sendables.enqueue)
+        first = desk.issue(resident("6403060101900001"))
+        other = desk.issue(resident("6403060101900002"))
+        again = desk.issue(resident("6403060101900001"))
+        assert outbox.sendables.sendables_waiting(SendableKind.MOBILE_TICKET) == 2
+        called = desk.call_next("booth-01")
+        later = desk.issue(resident("6403060101900001"))  # served: a new ticket now
+    finally:
+        outbox.close()
+        store.close()
+
+    assert (first.number, other.number, again.number) == ("M-001", "M-002", "M-001")
+    assert called is not None
+    assert called.number == "M-001"
+    assert later.number == "M-003"

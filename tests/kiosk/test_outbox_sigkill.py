@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from outbox_fixtures import integrity_check, run_writer_and_kill, run_writer_to_end
 
+from edge_controller.roster.secret import office_roster_secret
 from kiosk.outbox.store import Outbox, PacketState
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
 from tests.edge_controller.ingest_fixtures import RunningEdge, edge_config, running_edge
@@ -87,9 +88,15 @@ def edge(office: Office, tmp_path: Path) -> Iterator[RunningEdge]:
     yield from running_edge(edge_config(office, tmp_path))
 
 
-def link_file(office: Office, path: Path) -> Path:
+def link_file(office: Office, path: Path, edge: RunningEdge) -> Path:
     issued = office.identity(BOOTH_ID)
+    conn = edge.db()
+    try:  # what the booth opens from office/roster_keys, handed to the writer process
+        secret = office_roster_secret(conn)
+    finally:
+        conn.close()
     link = {
+        "roster_secret": secret.key.hex(),
         "booth_id": BOOTH_ID,
         "host": office.broker.host,
         "port": office.broker.port,
@@ -130,7 +137,7 @@ def test_every_kept_event_reaches_the_edge_exactly_once_through_sigkills(
 ) -> None:
     db = tmp_path / "booth" / "outbox.sqlite"
     db.parent.mkdir()
-    mode = ("events", str(link_file(office, tmp_path / "link.json")))
+    mode = ("events", str(link_file(office, tmp_path / "link.json", edge)))
     seed = int.from_bytes(os.urandom(4), "big")
     rng = random.Random(seed)
     reported: dict[str, str] = {}

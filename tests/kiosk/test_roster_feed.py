@@ -1,7 +1,8 @@
 """The booth checks residents in against the edge's roster digests, and keeps them on disk.
 
 A real office: mosquitto with TLS and the ACL, the edge service publishing the digests,
-the booth's own uplink subscribing. Run with the card lock (the last test builds a booth).
+the booth's own uplink subscribing. The booth is registered at the edge, so the office
+roster key comes sealed to it. Run with the card lock (the last test builds a booth).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 from booth_fixtures import write_booth_config
 
 from demo.roster import VillageCount, insert_residents, synthetic_roster
+from edge_controller.booths.keys import register_booth_key
 from edge_controller.ingest.db import connect
 from edge_controller.roster.store import record_enrollment
 from ektp.resident import mask_name
@@ -26,6 +28,7 @@ from kiosk.config.booth import load_booth_config
 from kiosk.flow.checkin import CheckInFlow, CheckInStep
 from kiosk.flow.errors import FlowError
 from kiosk.flow.ports import InMemoryTicketDesk
+from kiosk.keys import load_or_create_signing_key, public_key_pem
 from kiosk.uplink.roster_feed import RosterFeed
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
 from tests.edge_controller.ingest_fixtures import (
@@ -33,6 +36,7 @@ from tests.edge_controller.ingest_fixtures import (
     RunningEdge,
     edge_config,
     make_booth,
+    register,
     running_edge,
 )
 
@@ -55,7 +59,16 @@ def office(tmp_path: Path) -> Iterator[Office]:
 
 
 @pytest.fixture
-def edge(office: Office, tmp_path: Path, residents) -> Iterator[RunningEdge]:
+def kit(office: Office, tmp_path: Path) -> Iterator[BoothKit]:
+    booth = make_booth(office, tmp_path / "booths", "booth-01")
+    try:
+        yield booth
+    finally:
+        booth.close()
+
+
+@pytest.fixture
+def edge(office: Office, tmp_path: Path, residents, kit: BoothKit) -> Iterator[RunningEdge]:
     config = edge_config(
         office, tmp_path, roster={"check_interval_seconds": 0.2, "min_interval_seconds": 0.2}
     )
@@ -65,16 +78,13 @@ def edge(office: Office, tmp_path: Path, residents) -> Iterator[RunningEdge]:
         record_enrollment(conn, residents[1].nik, "pkt-1", "booth-09", "Tasuk", RECORDED_AT)
     finally:
         conn.close()
+    register(config, kit)
     yield from running_edge(config)
 
 
-@pytest.fixture
-def kit(office: Office, tmp_path: Path) -> Iterator[BoothKit]:
-    booth = make_booth(office, tmp_path / "booths", "booth-01")
-    try:
-        yield booth
-    finally:
-        booth.close()
+def booth_feed(kit: BoothKit, directory: Path) -> RosterFeed:
+    """The booth's feed: its id and signing key open the office roster key."""
+    return RosterFeed(directory, booth_id=kit.booth_id, booth_key=kit.signing_key)
 
 
 def checkin_flow(roster: RosterFeed, tmp_path: Path) -> CheckInFlow:
@@ -94,10 +104,11 @@ def start_at_nik(flow: CheckInFlow, service: str = "new_recording") -> None:
 
 @contextlib.contextmanager
 def followed_feed(kit: BoothKit, directory: Path) -> Iterator[RosterFeed]:
-    feed = RosterFeed(directory)
+    feed = booth_feed(kit, directory)
     with kit.uplink() as uplink:
         feed.attach(uplink.client)
         assert wait_for(lambda: set(feed.villages()) == {"Tasuk", "Birang"}, timeout=30)
+        assert wait_for(lambda: feed.secret is not None, timeout=30)
         yield feed
     feed.close()
 
@@ -139,7 +150,7 @@ def test_a_booth_restarting_without_the_edge_still_checks_residents_in(
     with followed_feed(kit, tmp_path / "roster"):
         pass  # the booth was online once, then restarts with no edge to reach
 
-    offline = RosterFeed(tmp_path / "roster")  # no client: only what the disk holds
+    offline = booth_feed(kit, tmp_path / "roster")  # no client: only what the disk holds
 
     assert set(offline.villages()) == {"Tasuk", "Birang"}
     flow = checkin_flow(offline, tmp_path)
@@ -161,7 +172,8 @@ def test_a_corrupt_or_invalid_digest_is_ignored_and_the_old_copy_kept(
             assert not feed.receive("office/roster/tasuk", b'{"v": 1, "kelurahan": "Tas')
             assert not feed.receive(
                 "office/roster/tasuk",
-                b'{"v":1,"kelurahan":"Tasuk","generated_at":"yesterday","salt":"00","entries":{}}',
+                b'{"v":2,"kelurahan":"Tasuk","generated_at":"yesterday","secret_id":"00",'
+                b'"entries":{}}',
             )
         bad = [r.getMessage() for r in caplog.records if "ignored a bad digest" in r.getMessage()]
         assert len(bad) == 2
@@ -172,7 +184,7 @@ def test_a_corrupt_or_invalid_digest_is_ignored_and_the_old_copy_kept(
 
     (directory / "birang.json").write_bytes(b"\x00 half-written")
     with caplog.at_level(logging.WARNING, logger="kiosk.uplink.roster_feed"):
-        from_disk = RosterFeed(directory)
+        from_disk = booth_feed(kit, directory)
     assert set(from_disk.villages()) == {"Tasuk"}
     assert any("birang.json" in r.getMessage() for r in caplog.records)
     assert from_disk.find(residents[0].nik) is not None
@@ -185,7 +197,14 @@ def test_a_booth_with_an_edge_and_no_roster_given_follows_the_digests(
         tmp_path / "booth",
         extra=(office.booth_toml("booth-01")),
     )
-    booth = build_booth(load_booth_config(setup.config_path), guard_power=False)
+    config = load_booth_config(setup.config_path)
+    key = load_or_create_signing_key(config.signing_key_path)
+    conn = edge.db()
+    try:  # the technician registers this unit (a new key for booth-01)
+        register_booth_key(conn, "booth-01", public_key_pem(key), dt.datetime.now(dt.UTC))
+    finally:
+        conn.close()
+    booth = build_booth(config, guard_power=False)
     try:
         assert isinstance(booth.roster, RosterFeed)
         person = residents[2]
@@ -193,3 +212,24 @@ def test_a_booth_with_an_edge_and_no_roster_given_follows_the_digests(
         assert (setup.data_dir / "roster" / "tasuk.json").exists()
     finally:
         booth.close()
+
+
+def test_a_booth_the_edge_never_registered_finds_nobody(
+    office: Office, edge: RunningEdge, residents, tmp_path: Path, caplog
+) -> None:
+    stranger = make_booth(office, tmp_path / "booths", "booth-07")  # a certificate, no key
+    feed = booth_feed(stranger, tmp_path / "stranger")
+    try:
+        with (
+            caplog.at_level(logging.WARNING, logger="kiosk.uplink.roster_feed"),
+            stranger.uplink() as uplink,
+        ):
+            feed.attach(uplink.client)
+            assert wait_for(lambda: set(feed.villages()) == {"Tasuk", "Birang"}, timeout=30)
+            assert wait_for(lambda: "not sealed for this booth" in caplog.text, timeout=30)
+        assert feed.secret is None  # the office roster key is sealed to registered booths only
+        assert feed.find(residents[0].nik) is None
+        assert not (tmp_path / "stranger" / "office-keys.sealed").exists()
+    finally:
+        feed.close()
+        stranger.close()

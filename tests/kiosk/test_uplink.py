@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from edge_controller.roster.secret import office_roster_secret
 from ektp.packet import seal
 from kiosk.outbox.store import Outbox, OutboxFull, PacketState
 from kiosk.uplink.client import BoothUplink
@@ -151,6 +152,11 @@ def test_events_kept_while_the_broker_is_down_arrive_in_order_once_back(
     office.broker.stop()
     assert wait_for(lambda: not uplink.connected, timeout=30)
 
+    conn = edge.db()
+    try:
+        secret = office_roster_secret(conn)  # as this booth opens it from office/roster_keys
+    finally:
+        conn.close()
     sent = []
     for serial in range(1, 6):
         event = check_in_event(
@@ -159,6 +165,7 @@ def test_events_kept_while_the_broker_is_down_arrive_in_order_once_back(
             kk=kk_for(serial),
             kelurahan="Sambakungan",
             service="new_recording",
+            secret=secret,
         )
         uplink.send_event(event)  # on disk when it returns, although nobody can take it
         sent.append(str(event.event_id))

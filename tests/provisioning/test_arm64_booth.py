@@ -1,11 +1,11 @@
 """Issue 22: the booth installed and recording on arm64, as on a Raspberry Pi.
 
 ``rekam-provision lab arm64-check`` runs once for the module: an arm64 Debian root under
-qemu-user, ``./setup.sh --role booth`` inside it, a scripted resident recorded on
-emulated devices and ``rekam-hw selftest --emulated``. Both roots (debootstrapped, and
-after setup.sh) are cached in ``$REKAM_LAB_CACHE`` or ``~/.cache/rekam-lab``: the
-first run builds them (about half an hour on two cores), later runs reuse them while
-``setup.sh`` and ``pyproject.toml`` are unchanged.
+qemu-user, ``./setup.sh --role booth --emulated`` inside it (nothing else installed after
+it), a scripted resident recorded on emulated devices and ``rekam-hw selftest --emulated``.
+Both roots (debootstrapped, and after setup.sh) are cached in ``$REKAM_LAB_CACHE`` or
+``~/.cache/rekam-lab``: the first run builds them (about half an hour on two cores),
+later runs reuse them while ``setup.sh`` and ``pyproject.toml`` are unchanged.
 """
 
 from __future__ import annotations

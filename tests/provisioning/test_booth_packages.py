@@ -16,10 +16,11 @@ from provisioning.release import build_release, requirements
 PYSCARD_BUILD = {"swig", "libpcsclite-dev", "gcc", "python3-dev"}
 KIVY_RUNTIME = {"libgl1", "libegl1", "libgles2", "libmtdev1", "libsdl2-2.0-0"}
 PI_ONLY = {"python3-picamera2", "python3-lgpio"}
-PACKAGE_LISTS = {"COMMON_PKGS", "BOOTH_PKGS", "EDGE_PKGS", "DEV_PKGS", "PI_PKGS"}
+PACKAGE_LISTS = {"COMMON_PKGS", "BOOTH_PKGS", "EDGE_PKGS", "DEV_PKGS", "PI_PKGS", "EMULATED_PKGS"}
+EMULATED_DEVICES = {"vsmartcard-vpcd", "nut-server"}
 
 
-def _setup_packages(role: str, *, on_pi: bool = False) -> set[str]:
+def _setup_packages(role: str, *, on_pi: bool = False, emulated: bool = False) -> set[str]:
     """The package list ``setup.sh --role ROLE`` installs, read by bash from setup.sh, on a
     Raspberry Pi or on a machine whose apt offers no Raspberry Pi OS packages."""
     script = (REPO / "setup.sh").read_text()
@@ -33,8 +34,10 @@ def _setup_packages(role: str, *, on_pi: bool = False) -> set[str]:
         f"is_raspberry_pi() {{ {'true' if on_pi else 'false'}; }}\napt_offers() {{ false; }}\n"
     )
     body = body.replace('PI_EXTRA="pi"', machine + 'PI_EXTRA="pi"', 1)
+    flag = "1" if emulated else ""
     shown = subprocess.run(
-        ["bash", "-c", f'set -eu\nROLE={role}\n{assignments}\n{body}\necho "PKGS: $PKGS"'],
+        ["bash", "-c", f'set -eu\nROLE={role}\nEMULATED={flag}\n{assignments}\n{body}\n'
+         'echo "PKGS: $PKGS"'],
         capture_output=True,
         text=True,
         check=True,
@@ -54,6 +57,10 @@ def test_setup_roles_can_build_pyscard_and_run_the_booth() -> None:
     assert not PI_ONLY & booth  # off a Pi apt has no Raspberry Pi OS packages: skipped
     assert _setup_packages("booth", on_pi=True) >= PI_ONLY  # on a Pi they are required
     assert not PI_ONLY & dev  # Raspberry Pi OS packages: not on a Debian dev machine
+    # --emulated: what the emulated card reader and UPS need, and only then
+    assert not EMULATED_DEVICES & booth
+    assert _setup_packages("booth", emulated=True) >= EMULATED_DEVICES
+    assert dev >= EMULATED_DEVICES
     script = (REPO / "setup.sh").read_text()
     assert "--system-site-packages" in script
 
@@ -72,6 +79,7 @@ def test_provisioned_booths_get_build_runtime_and_pi_packages() -> None:
     assert PYSCARD_BUILD | KIVY_RUNTIME | PI_ONLY | {"espeak-ng", "pcscd"} <= real
     emulated = set(_settings(emulated=True).booth_packages())
     assert not PI_ONLY & emulated
+    assert "vsmartcard-vpcd" in emulated  # the emulated card's reader behind pcscd
     assert emulated >= PYSCARD_BUILD
 
 

@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 from provisioning_cli_fixtures import REPO, central_public_key_file
 
+from ektp.i18n import translate
+from provisioning.cli import _parser
+from provisioning.cli_help import help_texts
+
 
 def provision(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -83,3 +87,21 @@ def test_office_init_again_changes_nothing_and_says_so(office: Path, tmp_path: P
     assert f"Kantor Kecamatan Uji di {office}:" in again.stdout
     assert "  tetap  " in again.stdout
     assert "Tidak ada yang berubah: kantor sudah disiapkan." in again.stdout
+
+
+def test_the_help_is_in_indonesian_first_and_every_text_is_translated() -> None:
+    indonesian = provision("edge", "install", "--help")
+    english = provision("--lang", "en", "edge", "install", "--help")
+    assert indonesian.stdout.startswith("cara pakai: rekam-provision edge install")
+    assert "NUT untuk UPS kantor (upsd hanya di loopback)" in " ".join(indonesian.stdout.split())
+    assert "tampilkan pesan bantuan ini lalu keluar" in indonesian.stdout
+    assert english.stdout.startswith("usage: rekam-provision edge install")
+    assert "show this help message and exit" in english.stdout
+    untranslated = [
+        text
+        for text in help_texts(_parser())
+        if translate(text, "id", domain="provisioning") == text
+        or set(re.findall(r"\{\w+\}|%\(\w+\)", translate(text, "id", domain="provisioning")))
+        != set(re.findall(r"\{\w+\}|%\(\w+\)", text))
+    ]
+    assert untranslated == []

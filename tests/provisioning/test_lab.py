@@ -16,17 +16,19 @@ import shutil
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from provisioning.edge_install import EDGE_UNITS
 from provisioning.lab.machine import cgroup2_root
 from provisioning.lab.rootfs import default_cache_dir
 
 REPO = Path(__file__).resolve().parents[2]
 LAB_NAME = "rekam-labtest"
-CLI = [sys.executable, "-m", "provisioning.cli"]
+CLI = [sys.executable, "-m", "provisioning.cli", "--lang", "en"]
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("debootstrap"),
@@ -168,7 +170,7 @@ def rehearsal_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         )
 
 
-def test_rehearsal_installs_an_office_and_a_resident_reaches_the_edge(
+def test_rehearsal_installs_an_office_and_a_resident_reaches_the_edge_and_central(
     rehearsal_dir: Path,
 ) -> None:
     done = subprocess.run(
@@ -180,13 +182,20 @@ def test_rehearsal_installs_an_office_and_a_resident_reaches_the_edge(
     assert done.returncode == 0, summary
     assert summary["ok"] is True
     assert summary["recorded_at_edge"] == 1
-    assert summary["edge_active"] == ["mosquitto.service", "rekam-edge.service"]
-    assert summary["booth_active"] == ["rekam-kiosk.service"]
+    # not in the roster: held until a supervisor approved it on the dashboard ...
+    assert summary["approved_by_supervisor"] == 1
+    # ... then forwarded: the edge stored central's receipt; central (the reference receiver,
+    # in the edge machine) keeps the booth's packet
+    assert summary["forwarded_to_central"] == 1
+    stored = "find /var/lib/rekam-central/data/packets/booth-01 -name '*.packet' | wc -l"
+    assert lab_ssh(rehearsal_dir, "edge", stored) == "1"
+    assert summary["edge_active"] == EDGE_UNITS  # the broker, Rekam, NUT, the time server
+    assert summary["booth_active"] == ["rekam-kiosk.service", "chrony.service"]
 
     # the edge install is idempotent: a second run changes nothing and says so
     again = subprocess.run(
-        ["ip", "netns", "exec", f"{REHEARSAL_NAME}-tech", sys.executable, "-m",
-         "provisioning.cli", "--office", str(rehearsal_dir / "office"), "edge", "install",
+        ["ip", "netns", "exec", f"{REHEARSAL_NAME}-tech", *CLI,
+         "--office", str(rehearsal_dir / "office"), "edge", "install",
          "--known-hosts", str(rehearsal_dir / "known_hosts")],
         capture_output=True, text=True, timeout=600, cwd=REPO, check=False,
     )
@@ -197,12 +206,53 @@ def test_rehearsal_installs_an_office_and_a_resident_reaches_the_edge(
     assert "boot=overlay" in lab_ssh(rehearsal_dir, "booth1", "cat /boot/firmware/cmdline.txt")
 
 
+def test_the_edge_and_the_kiosk_are_watched_by_systemd(rehearsal_dir: Path) -> None:
+    """Both say READY=1 (a Type=notify unit is active only after it) and ping a watchdog."""
+    show = "systemctl show -p Type -p WatchdogUSec -p ActiveState {}"
+    for machine, unit in (("edge", "rekam-edge.service"), ("booth1", "rekam-kiosk.service")):
+        shown = lab_ssh(rehearsal_dir, machine, show.format(unit)).splitlines()
+        assert sorted(shown) == ["ActiveState=active", "Type=notify", "WatchdogUSec=30s"], unit
+
+
+def test_the_edge_serves_the_office_ups_on_loopback_with_the_inventorys_driver(
+    rehearsal_dir: Path,
+) -> None:
+    assert lab_ssh(rehearsal_dir, "edge", "upsc ups@127.0.0.1 ups.status 2>/dev/null") == "OL"
+    assert "driver = dummy-ups" in lab_ssh(rehearsal_dir, "edge", "cat /etc/nut/ups.conf")
+    listening = lab_ssh(rehearsal_dir, "edge", "ss -Hltn 'sport = :3493'")
+    assert [line.split()[3] for line in listening.splitlines()] == ["127.0.0.1:3493"]
+    # rekam-edge's own login may command the UPS (shutdown.return on a decided shutdown)
+    edge = tomllib.loads(lab_ssh(rehearsal_dir, "edge", "cat /etc/rekam/edge.toml"))
+    login = edge["power"]["ups"]
+    listed = lab_ssh(rehearsal_dir, "edge", f"upscmd -l -u {login['username']} "
+                     f"-p {login['password']} ups@127.0.0.1")
+    assert "Instant commands supported on UPS [ups]" in listed
+
+
+def test_the_booth_takes_its_time_from_the_edge(rehearsal_dir: Path) -> None:
+    edge_address = str(_machine(rehearsal_dir, "edge")["address"])
+    deadline = time.monotonic() + 120
+    sources = ""
+    while time.monotonic() < deadline:
+        sources = lab_ssh(rehearsal_dir, "booth1", "chronyc -n sources")
+        if f"^* {edge_address}" in sources:
+            break
+        time.sleep(2)
+    assert f"^* {edge_address}" in sources  # the edge, selected: its only source
+    assert len([line for line in sources.splitlines() if line.startswith("^")]) == 1
+
+
 def test_a_rebooted_booth_keeps_its_records_and_its_kiosk_comes_back(
     rehearsal_dir: Path,
 ) -> None:
     """After the rehearsal (kept up): ``systemctl reboot`` inside the installed booth."""
     count = "sqlite3 /var/lib/rekam/outbox.sqlite 'SELECT count(*) FROM packets'"
     assert lab_ssh(rehearsal_dir, "booth1", count) == "1"
+    # outbox, keys and roster live on the data file system (a loop file in the lab), which
+    # the kiosk waits for
+    assert _data_file_system(rehearsal_dir) == ["ext4", "/var/lib/rekam-data.img"]
+    after_units = lab_ssh(rehearsal_dir, "booth1", "systemctl show -p After rekam-kiosk.service")
+    assert "var-lib-rekam.mount" in after_units.split("=", 1)[1].split()
     before = _booth_status(rehearsal_dir)
     subprocess.run(
         ["ssh", "-F", str(rehearsal_dir / "ssh_config"), "booth1", "systemctl reboot"],
@@ -221,17 +271,29 @@ def test_a_rebooted_booth_keeps_its_records_and_its_kiosk_comes_back(
     while time.monotonic() < deadline and lab_ssh(rehearsal_dir, "booth1", kiosk) != "active":
         time.sleep(1)
     assert lab_ssh(rehearsal_dir, "booth1", kiosk) == "active"
+    assert _data_file_system(rehearsal_dir) == ["ext4", "/var/lib/rekam-data.img"]
     assert lab_ssh(rehearsal_dir, "booth1", count) == "1"
     keys = "test -s /var/lib/rekam/keys/booth-signing.pem && test -s /etc/rekam/booth.toml"
     lab_ssh(rehearsal_dir, "booth1", keys)
 
 
+def _data_file_system(lab_dir: Path) -> list[str]:
+    """The file system type on the booth's /var/lib/rekam and the image file under it."""
+    mounted = lab_ssh(lab_dir, "booth1", "findmnt -n -o SOURCE,FSTYPE --mountpoint /var/lib/rekam")
+    source, fstype = mounted.split()
+    return [fstype, lab_ssh(lab_dir, "booth1", f"losetup -n -O BACK-FILE {source}")]
+
+
 def _booth_status(lab_dir: Path) -> dict[str, object]:
+    return _machine(lab_dir, "booth1")
+
+
+def _machine(lab_dir: Path, name: str) -> dict[str, object]:
     status = subprocess.run(
         [*CLI, "lab", "status", "--dir", str(lab_dir), "--json"],
         capture_output=True, text=True, timeout=120, cwd=REPO, check=True,
     )
-    return next(m for m in json.loads(status.stdout)["machines"] if m["name"] == "booth1")
+    return next(m for m in json.loads(status.stdout)["machines"] if m["name"] == name)
 
 
 def test_a_failed_rehearsal_names_its_step(tmp_path: Path) -> None:

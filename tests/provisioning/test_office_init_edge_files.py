@@ -41,7 +41,9 @@ def office_root() -> Iterator[Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
-def _init_by_cli(root: Path, edge_host: str, capsys: pytest.CaptureFixture[str]) -> str:
+def _init_by_cli(
+    root: Path, edge_host: str, capsys: pytest.CaptureFixture[str], *extra: str
+) -> str:
     key = root / "id_ed25519"
     key.write_text("not used by office init\n")
     central = root / "central.pem"
@@ -63,6 +65,7 @@ def _init_by_cli(root: Path, edge_host: str, capsys: pytest.CaptureFixture[str])
             str(key),
             "--central-public-key",
             str(central),
+            *extra,
         ]
     )
     assert code == 0
@@ -115,6 +118,25 @@ def test_every_path_the_edge_files_name_is_in_the_tree(
     # Again: nothing to change.
     again = _init_by_cli(office_root, EDGE_NAME, capsys)
     assert "Nothing changed" in again
+
+
+def test_the_edge_forwards_to_the_central_office_init_was_given(
+    office_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    central = OfficeCA.create(office_root / "central-ca", "Pusat")
+    receipt = office_root / "receipt.pub.pem"
+    central_public_key_file(receipt)  # any public key PEM: office init only copies it
+    url = ("--central-url", "https://central.example.go.id/")
+    files = ("--central-ca", str(central.cert_path), "--central-receipt-key", str(receipt))
+    _init_by_cli(office_root, EDGE_NAME, capsys, *url, *files)
+    office = OfficeDirectory(office_root / "office")
+    upstream = tomllib.loads((office.edge_dir / "edge.toml").read_text())["upstream"]
+    assert upstream["central_url"] == "https://central.example.go.id/"
+    for key in ("ca_cert_path", "cert_path", "key_path", "receipt_public_key_path"):
+        assert _on_edge(office, upstream[key]).is_file(), upstream[key]
+    assert _on_edge(office, upstream["ca_cert_path"]).read_bytes() == central.cert_pem()
+    # the URL is in the inventory; the copies stay: a second run needs no files
+    assert "Nothing changed" in _init_by_cli(office_root, EDGE_NAME, capsys, *url)
 
 
 def test_the_edge_host_name_is_in_the_broker_certificate(

@@ -66,7 +66,7 @@ def test_booth_add_provisions_the_unit_and_plans_the_system_steps(office, booth_
     unit = (root / "etc/systemd/system/rekam-kiosk.service").read_text()
     assert "Restart=always" in unit
     assert "KCFG_GRAPHICS_FULLSCREEN=auto" in unit
-    assert "NTP=127.0.0.1" in (root / "etc/systemd/timesyncd.conf.d/rekam.conf").read_text()
+    assert "server 127.0.0.1 iburst" in (root / "etc/chrony/chrony.conf").read_text()
     assert (
         "RuntimeWatchdogSec="
         in (root / "etc/systemd/system.conf.d/rekam-watchdog.conf").read_text()

@@ -46,6 +46,7 @@ from tests.edge_controller.ingest_fixtures import (
     make_biometrics,
     make_record,
     running_edge,
+    share_office_secret,
 )
 
 pytestmark = pytest.mark.timeout(900)
@@ -222,12 +223,14 @@ def test_replaced_booth_delivers_the_old_units_records_once_and_signs_anew(
             database={"path": str(site.edge_db)},
             ingest={"retired_key_grace_seconds": GRACE_SECONDS},
         )
+        secret = share_office_secret(config)  # the unit opens it from office/roster_keys
         for edge in running_edge(config):
             uplink = BoothUplink(
                 BOOTH,
                 booth_config.edge,
                 new_outbox,
                 settings=UplinkSettings(ack_timeout_seconds=5.0, reconnect_max_delay_seconds=2),
+                office_secret=lambda: secret,
             )
             uplink.start()
             try:

@@ -25,6 +25,8 @@ class KioskScreen(Screen):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._error: BaseException | None = None
+        self.pending_fits: set[Any] = set()
+        """Fit-to-box labels of this screen that wait for it to show (widgets.fit)."""
 
     @property
     def app(self) -> ScreenHost:
@@ -36,6 +38,8 @@ class KioskScreen(Screen):
     def on_pre_enter(self, *_args: Any) -> None:
         self._error = None
         self.refresh()
+        while self.pending_fits:
+            self.pending_fits.pop()()  # a trigger: fits before the screen's first frame
 
     def refresh(self) -> None:
         self.error_text = self.app.describe(self._error) if self._error is not None else ""

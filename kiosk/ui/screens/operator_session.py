@@ -112,6 +112,11 @@ class ChecklistScreen(KioskScreen):
         missing = [d for d in self._toggles if d not in self._shown()]
         self.attempt(self.app.capture.send_home_for_documents, missing)
 
+    def absent(self) -> None:
+        """The called resident did not come: end the ticket (abandoned); call the next."""
+        assert self.app.capture is not None
+        self.attempt(self.app.capture.mark_absent)
+
     def cancel(self) -> None:
         assert self.app.capture is not None
         self.attempt(self.app.capture.cancel, "operator")

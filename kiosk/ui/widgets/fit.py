@@ -34,6 +34,10 @@ class FitTextMixin:
 
     def _fit(self, *_args: Any) -> None:
         label: Any = self
+        later = _hidden_screen_fits(label)
+        if later is not None:  # its screen fits it when shown: a cold start fits one screen
+            later.add(self._fit_trigger)
+            return
         pad_x = label.padding[0] + label.padding[2]
         label.text_size = (max(1.0, label.width - pad_x), None) if self.wrap else (None, None)
         size = float(self.base_font_size)
@@ -45,6 +49,19 @@ class FitTextMixin:
             if fits or size <= self.min_font_size:
                 return
             size = max(float(self.min_font_size), size * SHRINK_STEP)
+
+
+def _hidden_screen_fits(widget: Any) -> set[Any] | None:
+    """The ``pending_fits`` of the screen holding ``widget`` if that screen is not the one
+    shown (None: shown, or not on a screen that fits later)."""
+    parent = widget.parent
+    while parent is not None and parent is not parent.parent:
+        pending = getattr(parent, "pending_fits", None)
+        if pending is not None:
+            manager = parent.manager
+            return pending if manager is not None and manager.current != parent.name else None
+        parent = parent.parent
+    return None
 
 
 class FitLabel(FitTextMixin, Label):

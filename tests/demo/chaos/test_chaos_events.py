@@ -22,6 +22,7 @@ from edge_controller.booths.events import record_booth_event
 from edge_controller.config.queue import QueueConfig
 from edge_controller.ingest.db import connect
 from edge_controller.queue import OfficeQueue
+from edge_controller.roster.secret import office_roster_secret
 from ektp.messages import EventMessage
 from kiosk.uplink.events import call_next_event, card_delivered_event, check_in_event
 
@@ -32,22 +33,27 @@ WITA = ZoneInfo("Asia/Makassar")
 NOW = dt.datetime(2026, 3, 10, 9, 0, tzinfo=WITA)
 
 
-def chaos_event(serial: int, kind: str) -> EventMessage:
+def chaos_event(
+    conn: sqlite3.Connection, serial: int, kind: str, event_id: uuid.UUID | None = None
+) -> EventMessage:
     record = enrollment_record(BOOTH, 0, serial)
-    if kind == "check_in":
-        event = check_in_event(
+    event_id = event_id or chaos_event_id(SEED, BOOTH, serial, kind)
+    if kind == "check_in":  # sealed with the office's roster key, as a registered booth does
+        return check_in_event(
             BOOTH,
             nik=record.nik,
             kk=record.kk,
             kelurahan=record.kelurahan,
             service=str(record.service),
             at=NOW,
+            secret=office_roster_secret(conn),
+            event_id=event_id,
         )
-    elif kind == "ticket_called":
+    if kind == "ticket_called":
         event = call_next_event(BOOTH, at=NOW)
     else:
         event = card_delivered_event(BOOTH, nik=record.nik, operator=record.operator_id, at=NOW)
-    return event.model_copy(update={"event_id": chaos_event_id(SEED, BOOTH, serial, kind)})
+    return event.model_copy(update={"event_id": event_id})
 
 
 @pytest.fixture
@@ -70,7 +76,7 @@ def receive_all(conn: sqlite3.Connection, *, skip: tuple[int, str] | None = None
     for serial in (1, 2):
         for kind in EVENT_KINDS:
             if (serial, kind) != skip:
-                receive(conn, chaos_event(serial, kind))
+                receive(conn, chaos_event(conn, serial, kind))
 
 
 def test_every_event_once_is_clean(edge_db: tuple[Path, sqlite3.Connection]) -> None:
@@ -85,8 +91,8 @@ def test_every_event_once_is_clean(edge_db: tuple[Path, sqlite3.Connection]) -> 
 def test_a_redelivered_event_is_counted_once(edge_db: tuple[Path, sqlite3.Connection]) -> None:
     path, conn = edge_db
     receive_all(conn)
-    receive(conn, chaos_event(1, "check_in"))  # QoS 1 after a lost PUBACK
-    receive(conn, chaos_event(2, "card_delivered"))
+    receive(conn, chaos_event(conn, 1, "check_in"))  # QoS 1 after a lost PUBACK
+    receive(conn, chaos_event(conn, 2, "card_delivered"))
     verdict = check_events(SEED, ENROLLMENTS, path)
     assert (verdict.lost, verdict.duplicated, verdict.unexpected) == (0, 0, 0)
 
@@ -106,7 +112,7 @@ def test_a_check_in_sent_again_under_a_new_id_is_duplicated(
 ) -> None:
     path, conn = edge_db
     receive_all(conn)
-    again = chaos_event(1, "check_in").model_copy(update={"event_id": uuid.uuid4()})
+    again = chaos_event(conn, 1, "check_in", uuid.uuid4())
     receive(conn, again)  # a booth that made the check-in anew after a restart
     verdict = check_events(SEED, ENROLLMENTS, path)
     assert (verdict.lost, verdict.duplicated, verdict.unexpected) == (0, 1, 1)

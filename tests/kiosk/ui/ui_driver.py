@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 SCENARIO_TIMEOUT_S = 120.0
-BOOTH_SCENARIOS = ("booth", "frames", "training")
+BOOTH_SCENARIOS = ("booth", "frames", "training", "photo_guide")
 _touch_ids = itertools.count(1000)
 
 
@@ -238,6 +238,7 @@ def main() -> int:
     import scenario_booth  # noqa: PLC0415 - beside this script
     import scenario_frames  # noqa: PLC0415
     import scenario_journey  # noqa: PLC0415
+    import scenario_photo_guide  # noqa: PLC0415
     import scenario_screens  # noqa: PLC0415
     import scenario_training  # noqa: PLC0415
 
@@ -250,6 +251,7 @@ def main() -> int:
         "booth": scenario_booth.run,
         "frames": scenario_frames.run,
         "training": scenario_training.run,
+        "photo_guide": scenario_photo_guide.run,
     }
     closing: list[Any] = []
     if args.scenario in BOOTH_SCENARIOS:
@@ -257,6 +259,7 @@ def main() -> int:
             "booth": scenario_booth.build,
             "frames": scenario_booth.build,  # the booth scenario's booth
             "training": scenario_training.build,
+            "photo_guide": scenario_photo_guide.build,
         }
         parts: Any = builders[args.scenario](args.booth_config)
         parts.start()
