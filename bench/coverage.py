@@ -23,7 +23,6 @@ Set-up: the edge database (real migrations and triggers, WAL, ``synchronous=FULL
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
 import random
@@ -34,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.report import table
+from bench.report import print_table_main
 from demo.roster import (
     VillageCount,
     insert_residents,
@@ -187,10 +186,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 queries instead of 7")
-    args = parser.parse_args(argv)
-    print(table(run(args.quick)))
+    description = __doc__.splitlines()[0]
+    print_table_main(run, argv, description=description, quick_help="3 queries instead of 7")
 
 
 if __name__ == "__main__":

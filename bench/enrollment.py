@@ -18,7 +18,6 @@ Ed25519), the outbox commit with fsync, the audit chain — is Rekam's own time.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import functools
 import tempfile
@@ -31,7 +30,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from bench.report import table
+from bench.report import make_row, print_table_main
 from ektp.kk import build_kk
 from ektp.nik import Sex, build_nik
 from ektp.pki import OfficeCA
@@ -131,14 +130,7 @@ def timed_session(booth: Booth) -> tuple[float, float, dict[str, int], int]:
 
 
 def _row(name: str, value: float, unit: str, baseline: str, baseline_value: float) -> dict:
-    return {
-        "name": name,
-        "value": round(value, 3),
-        "unit": unit,
-        "baseline": baseline,
-        "baseline_value": round(baseline_value, 3),
-        "ratio": round(value / baseline_value, 3) if baseline_value else None,
-    }
+    return make_row(name, value, unit, baseline, baseline_value, ratio_places=3)
 
 
 def run(quick: bool) -> list[dict]:
@@ -164,10 +156,8 @@ def run(quick: bool) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="index fingers only")
-    args = parser.parse_args(argv)
-    print(table(run(args.quick)))
+    description = __doc__.splitlines()[0]
+    print_table_main(run, argv, description=description, quick_help="index fingers only")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ Quick mode is the same single capture (about a minute, most of it start-up).
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import statistics
 import sys
@@ -36,7 +35,7 @@ sys.path.insert(0, str(REPO / "tests" / "kiosk" / "ui"))
 from booth_ui_fixtures import write_ui_booth_config  # noqa: E402 — the UI tests' set-up
 from ui_fixtures import run_driver, xvfb_display  # noqa: E402
 
-from bench.report import table  # noqa: E402
+from bench.report import print_table_main  # noqa: E402
 
 SENSOR_SECONDS_PER_IMAGE = 2.0
 SCREEN = (800, 480)
@@ -88,10 +87,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="same as the full run")
-    args = parser.parse_args(argv)
-    print(table(run(args.quick)))
+    description = __doc__.splitlines()[0]
+    print_table_main(run, argv, description=description, quick_help="same as the full run")
 
 
 if __name__ == "__main__":

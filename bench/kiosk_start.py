@@ -19,7 +19,6 @@ the booth adds to it. Goal (issue 20): at most 2 s.
 
 from __future__ import annotations
 
-import argparse
 import os
 import socket
 import statistics
@@ -36,7 +35,7 @@ sys.path.insert(0, str(REPO / "tests" / "kiosk" / "ui"))
 from booth_ui_fixtures import write_ui_booth_config  # noqa: E402 — the UI tests' set-up
 from ui_fixtures import xvfb_display  # noqa: E402
 
-from bench.report import table  # noqa: E402
+from bench.report import print_table_main  # noqa: E402
 from hardware.smartcard import EmulatedSmartCardConfig  # noqa: E402
 from hardware.smartcard.pcscd import PcscdService  # noqa: E402
 
@@ -145,10 +144,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 starts instead of 7")
-    args = parser.parse_args(argv)
-    print(table(run(args.quick)))
+    description = __doc__.splitlines()[0]
+    print_table_main(run, argv, description=description, quick_help="3 starts instead of 7")
 
 
 if __name__ == "__main__":

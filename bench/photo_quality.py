@@ -11,7 +11,6 @@ the same run; the detector against OpenCV's Haar cascade that the gate used befo
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from bench.report import table
+from bench.report import make_row, print_table_main
 from hardware.camera.scenes import landscape_camera_frame, portrait_frame
 from kiosk.photo import PhotoQualityChecker, PhotoQualityConfig
 from kiosk.photo.detect import to_gray
@@ -40,14 +39,7 @@ def _per_second(action: Callable[[], object], repeats: int) -> float:
 
 
 def _row(name: str, value: float, unit: str, baseline: str, baseline_value: float) -> dict:
-    return {
-        "name": name,
-        "value": round(value, 2),
-        "unit": unit,
-        "baseline": baseline,
-        "baseline_value": round(baseline_value, 2),
-        "ratio": round(value / baseline_value, 3) if baseline_value else None,
-    }
+    return make_row(name, value, unit, baseline, baseline_value, places=2, ratio_places=3)
 
 
 def run(quick: bool) -> list[dict]:
@@ -109,10 +101,8 @@ def run(quick: bool) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    args = parser.parse_args(argv)
-    print(table(run(args.quick)))
+    description = __doc__.splitlines()[0]
+    print_table_main(run, argv, description=description, quick_help="fewer repetitions")
 
 
 if __name__ == "__main__":

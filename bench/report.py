@@ -1,8 +1,53 @@
-"""The one table every benchmark prints (rows of name, value, unit, baseline, ratio)."""
+"""The one table every benchmark prints (rows of name, value, unit, baseline, ratio), how a
+row is made, and the ``python -m bench.<name> [--quick]`` entry that prints it."""
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable
 from typing import Any
+
+
+def make_row(
+    name: str,
+    value: float,
+    unit: str,
+    baseline: str,
+    baseline_value: float,
+    *,
+    places: int = 3,
+    ratio_places: int = 2,
+    significant: int | None = None,
+) -> dict[str, Any]:
+    """One row: ``value`` and ``baseline_value`` rounded to ``places`` decimals, the ratio
+    to ``ratio_places`` (or all three to ``significant`` digits); no ratio for a zero base."""
+
+    def rounded(number: float, decimals: int) -> float:
+        return float(f"{number:.{significant}g}") if significant else round(number, decimals)
+
+    return {
+        "name": name,
+        "value": rounded(value, places),
+        "unit": unit,
+        "baseline": baseline,
+        "baseline_value": rounded(baseline_value, places),
+        "ratio": rounded(value / baseline_value, ratio_places) if baseline_value else None,
+    }
+
+
+def print_table_main(
+    run: Callable[[bool], list[dict[str, Any]]],
+    argv: list[str] | None,
+    *,
+    prog: str | None = None,
+    description: str | None = None,
+    quick_help: str | None = None,
+) -> None:
+    """A benchmark's own ``main``: parse ``--quick``, run it, print its rows as the table."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    args = parser.parse_args(argv)
+    print(table(run(args.quick)))
 
 
 def table(rows: list[dict[str, Any]]) -> str:

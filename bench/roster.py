@@ -30,7 +30,6 @@ values, not these figures.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
 import sqlite3
@@ -43,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import roster_deltas, roster_keys
-from bench.report import table
+from bench.report import make_row, print_table_main
 from demo.roster import VillageCount, gunung_tabur_counts, insert_residents, synthetic_roster
 from edge_controller.ingest.db import connect
 from edge_controller.roster.publisher import (
@@ -123,31 +122,17 @@ def run(quick: bool) -> list[dict[str, Any]]:
     size = f"{residents} residents, {len(full)} villages"
     read = "SELECT * FROM residents"
     return [
-        _row(f"roster update after a recording ({size})", targeted_ms, "ms", read, read_ms),
-        _row(f"roster recompute, every village ({size})", recompute_ms, "ms", read, read_ms),
-        _row(f"roster full publish ({size})", publish_ms, "ms", read, read_ms),
-        _row("largest village digest", largest / 1e6, "MB", "contract limit", limit / 1e6),
+        make_row(f"roster update after a recording ({size})", targeted_ms, "ms", read, read_ms),
+        make_row(f"roster recompute, every village ({size})", recompute_ms, "ms", read, read_ms),
+        make_row(f"roster full publish ({size})", publish_ms, "ms", read, read_ms),
+        make_row("largest village digest", largest / 1e6, "MB", "contract limit", limit / 1e6),
         *roster_keys.run(quick),
         *roster_deltas.run(quick),
     ]
 
 
-def _row(name: str, value: float, unit: str, baseline: str, base: float) -> dict[str, Any]:
-    return {
-        "name": name,
-        "value": round(value, 3),
-        "unit": unit,
-        "baseline": baseline,
-        "baseline_value": round(base, 3),
-        "ratio": round(value / base, 2) if base else None,
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.roster")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    print(table(run(args.quick)))
+    print_table_main(run, argv, prog="python -m bench.roster")
     return 0
 
 

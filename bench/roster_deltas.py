@@ -22,15 +22,15 @@ grow (the goal: ~1, whatever the size).
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
+import functools
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench.report import table
+from bench.report import make_row, print_table_main
 from demo.roster import gunung_tabur_counts, insert_residents, synthetic_roster
 from edge_controller.ingest.db import connect
 from edge_controller.roster.deltas import VillageVersion, next_publication
@@ -44,6 +44,8 @@ from ektp.roster_keys import KdfCost
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 BOOTHS = 50
 OFFICES = (5_000, 30_000)
+
+_row = functools.partial(make_row, ratio_places=4)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,22 +134,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def _row(name: str, value: float, unit: str, baseline: str, base: float) -> dict[str, Any]:
-    return {
-        "name": name,
-        "value": round(value, 3),
-        "unit": unit,
-        "baseline": baseline,
-        "baseline_value": round(base, 3),
-        "ratio": round(value / base, 4) if base else None,
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.roster_deltas")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    print(table(run(args.quick)))
+    print_table_main(run, argv, prog="python -m bench.roster_deltas")
     return 0
 
 

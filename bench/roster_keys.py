@@ -36,8 +36,8 @@ format (v1, :func:`sha256_key`), median per key. Everything else is extrapolated
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
+import functools
 import hashlib
 import secrets
 import statistics
@@ -45,7 +45,7 @@ import sys
 import time
 from typing import Any
 
-from bench.report import table
+from bench.report import make_row, print_table_main
 from demo.roster import gunung_tabur_counts
 from ektp.nik import Sex, build_nik
 from ektp.roster_keys import RosterSecret
@@ -55,6 +55,9 @@ LOOKUP_BUDGET_MS = 100.0
 CANDIDATES_PER_VILLAGE = 36_525 * 2 * 10
 SECRET_GUESSES = 2.0**255
 SHA_PER_SAMPLE = 10_000
+
+
+_row = functools.partial(make_row, significant=4)
 
 
 def sha256_key(salt: bytes, number: str) -> str:
@@ -143,22 +146,8 @@ def run(quick: bool) -> list[dict[str, Any]]:
     ]
 
 
-def _row(name: str, value: float, unit: str, baseline: str, base: float) -> dict[str, Any]:
-    return {
-        "name": name,
-        "value": float(f"{value:.4g}"),
-        "unit": unit,
-        "baseline": baseline,
-        "baseline_value": float(f"{base:.4g}"),
-        "ratio": float(f"{value / base:.4g}") if base else None,
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.roster_keys")
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
-    print(table(run(args.quick)))
+    print_table_main(run, argv, prog="python -m bench.roster_keys")
     return 0
 
 

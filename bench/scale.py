@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sqlite3
 import sys
 import tempfile
 import time
@@ -37,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.fleet import Fleet, WorkerSpec
+from bench.ingest import sqlite_commit_rate
+from bench.report import make_row
 from bench.scale_office import ScaleOffice, roster_residents
 from edge_controller.ingest.db import connect
 from edge_controller.roster.secret import office_roster_secret
@@ -53,19 +54,7 @@ GUNUNG_TABUR_RESIDENTS = 14_784
 
 def _sqlite_rate(directory: Path, name: str, rows: int = 400) -> float:
     """Rows/s of raw SQLite, WAL, FULL, one ~63 KB row per transaction."""
-    conn = sqlite3.connect(directory / f"{name}.sqlite3", isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
-    blobs = [os.urandom(PACKET_BYTES) for _ in range(rows)]
-    start = time.perf_counter()
-    for blob in blobs:
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO blobs (data) VALUES (?)", (blob,))
-        conn.execute("COMMIT")
-    elapsed = time.perf_counter() - start
-    conn.close()
-    return rows / elapsed
+    return sqlite_commit_rate([os.urandom(PACKET_BYTES) for _ in range(rows)], directory, name)
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -144,14 +133,7 @@ def _log(text: str) -> None:
 
 
 def _row(name: str, value: float, unit: str, baseline: str, base: float) -> dict[str, Any]:
-    return {
-        "name": name,
-        "value": round(value, 4),
-        "unit": unit,
-        "baseline": baseline,
-        "baseline_value": round(base, 4),
-        "ratio": round(value / base, 3),
-    }
+    return make_row(name, value, unit, baseline, base, places=4, ratio_places=3)
 
 
 def run(quick: bool, booths: int = 200) -> list[dict[str, Any]]:

@@ -47,7 +47,9 @@ while :; do
             exec unshare --cgroup /bin/bash -c "$4" boot "$1"' \
         supervise "$1" "$2" "$3" "$BOOT"
     status=$?
-    [ "$status" -eq 129 ] || exit "$status"
+    if [ "$status" -ne 129 ]; then  # say why, for "did not finish booting (state stopped)"
+        echo "rekam-lab: machine stopped (exit status $status)"; exit "$status"
+    fi
     echo "rekam-lab: machine rebooted"
 done
 """

@@ -12,54 +12,27 @@ from pathlib import Path
 
 import pytest
 
-from demo.roster import VillageCount, insert_residents, synthetic_roster
+from demo.roster import VillageCount, synthetic_roster
 from edge_controller.booths.keys import register_booth_key
-from edge_controller.ingest.db import connect
 from edge_controller.roster.secret import office_roster_secret
 from ektp.messages import RosterKeysMessage, parse_message
 from ektp.roster_messages import seal_context
 from ektp.roster_seal import RosterSealError, open_for_booth
 from ektp.topics import OFFICE_ROSTER_KEYS
 from kiosk.keys import load_or_create_signing_key, public_key_pem
-from tests.edge_controller.broker_fixtures import Inbox, Office, running_office, wait_for
-from tests.edge_controller.ingest_fixtures import (
-    BoothKit,
-    RunningEdge,
-    edge_config,
-    make_booth,
-    register,
-    running_edge,
-)
+from tests.edge_controller.broker_fixtures import Inbox, Office, wait_for
+from tests.edge_controller.ingest_fixtures import BoothKit, RunningEdge, running_edge
+from tests.kiosk.edge_office_fixtures import FAST_ROSTER, kit, office, office_edge_config
 
 TODAY = dt.date.today()
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path / "office")
-
-
-@pytest.fixture
-def kit(office: Office, tmp_path: Path) -> Iterator[BoothKit]:
-    booth = make_booth(office, tmp_path / "booths", "booth-01")
-    try:
-        yield booth
-    finally:
-        booth.close()
-
-
-@pytest.fixture
 def edge(office: Office, tmp_path: Path, kit: BoothKit) -> Iterator[RunningEdge]:
-    config = edge_config(
-        office, tmp_path, roster={"check_interval_seconds": 0.2, "min_interval_seconds": 0.2}
+    residents = synthetic_roster([VillageCount("Tasuk", 2, 8)], adult_on=TODAY)
+    yield from running_edge(
+        office_edge_config(office, tmp_path, [kit], residents, roster=FAST_ROSTER)
     )
-    conn = connect(config.database.path)
-    try:
-        insert_residents(conn, synthetic_roster([VillageCount("Tasuk", 2, 8)], adult_on=TODAY))
-    finally:
-        conn.close()
-    register(config, kit)
-    yield from running_edge(config)
 
 
 def latest_keys(inbox: Inbox) -> RosterKeysMessage | None:

@@ -12,21 +12,24 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from edge_controller.booths.monitor import register_booth_key
 from edge_controller.config.web import WebConfig
 from edge_controller.ingest.db import connect
 from edge_controller.web.app import create_app
 from edge_controller.web.auth import add_user
 from edge_controller.web.deps import WebDeps
-from kiosk.booth import Booth, build_booth
-from kiosk.config.booth import load_booth_config
+from kiosk.booth import Booth
 from kiosk.headless import HeadlessRunner
-from kiosk.keys import load_or_create_signing_key, public_key_pem
 from kiosk.script import EnrollmentScript
-from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
+from tests.edge_controller.broker_fixtures import Office, wait_for
 from tests.edge_controller.ingest_fixtures import RunningEdge, edge_config, running_edge
 from tests.edge_controller.web_fixtures import csrf_from
-from tests.kiosk.booth_fixtures import BoothSetup, resident_kk, resident_nik, write_booth_config
+from tests.kiosk.booth_fixtures import BoothSetup, resident_kk, resident_nik
+from tests.kiosk.edge_office_fixtures import (
+    booth_setup,
+    office,
+    register_booth_setup,
+    running_booth,
+)
 
 OPERATOR_ID = "OP-0077"
 STAFF = ("camat", "rahasia-kantor-123")
@@ -34,25 +37,18 @@ UNTOUCHED_TABLES = ("recordings", "ingested_packets", "queue_tickets", "queue_ev
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path / "office")
-
-
-@pytest.fixture
 def setup(office: Office, tmp_path: Path) -> BoothSetup:
-    edge_section = office.booth_toml(
-        "booth-07", health_interval_seconds=1.0, reconnect_max_delay_seconds=2
+    return booth_setup(
+        office, tmp_path, "booth-07", health_interval_seconds=1.0, reconnect_max_delay_seconds=2
     )
-    return write_booth_config(tmp_path / "booth", booth_id="booth-07", extra=edge_section)
 
 
 @pytest.fixture
 def edge(office: Office, tmp_path: Path, setup: BoothSetup) -> Iterator[RunningEdge]:
     config = edge_config(office, tmp_path)
-    key = load_or_create_signing_key(setup.data_dir / "keys" / "booth-signing.pem")
+    register_booth_setup(config, setup, "booth-07")
     conn = connect(config.database.path)
     try:
-        register_booth_key(conn, "booth-07", public_key_pem(key), dt.datetime.now(dt.UTC))
         add_user(conn, *STAFF, "supervisor", display_name="Pak Camat")
     finally:
         conn.close()
@@ -61,11 +57,8 @@ def edge(office: Office, tmp_path: Path, setup: BoothSetup) -> Iterator[RunningE
 
 @pytest.fixture
 def booth(setup: BoothSetup, edge: RunningEdge, smartcard_pcscd: object) -> Iterator[Booth]:
-    built = build_booth(load_booth_config(setup.config_path))
-    try:
+    with running_booth(setup) as built:
         yield built
-    finally:
-        built.close()
 
 
 def counts(edge: RunningEdge) -> dict[str, int]:

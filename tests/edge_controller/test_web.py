@@ -10,6 +10,7 @@ from web_fixtures import (
     OPERATOR,
     SUPERVISOR,
     Office,
+    add_user_by_form,
     anonymous,
     csrf_from,
     log_in,
@@ -127,33 +128,14 @@ def test_operator_cannot_manage_users(operator: TestClient, supervisor: TestClie
     response = operator.get("/users")
     assert response.status_code == 403
     assert "tidak berhak" in response.text
-    token = csrf_from(operator.get("/").text)
-    response = operator.post(
-        "/users",
-        data={
-            "username": "sneaky",
-            "password": "password-123",
-            "role": "supervisor",
-            "csrf_token": token,
-        },
-    )
+    response = add_user_by_form(operator, "sneaky", "password-123", "supervisor", form_page="/")
     assert response.status_code == 403
     assert "sneaky" not in supervisor.get("/users").text
     assert "/users" not in operator.get("/").text.split("<main>")[0]  # no menu entry either
 
 
 def test_supervisor_adds_an_operator_who_can_then_log_in(supervisor: TestClient, web_app) -> None:
-    token = csrf_from(supervisor.get("/users").text)
-    response = supervisor.post(
-        "/users",
-        data={
-            "username": "op2",
-            "password": "password-op2",
-            "role": "operator",
-            "display_name": "Dua",
-            "csrf_token": token,
-        },
-    )
+    response = add_user_by_form(supervisor, "op2", "password-op2", "operator", display_name="Dua")
     assert response.status_code == 200
     assert 'data-user="op2"' in response.text
     with TestClient(web_app) as fresh:

@@ -12,6 +12,7 @@ from web_fixtures import (
     OPERATOR,
     SUPERVISOR,
     Office,
+    add_user_by_form,
     anonymous,
     csrf_from,
     log_in,
@@ -110,16 +111,7 @@ def test_password_rules_are_explained_in_indonesian_first(operator: TestClient) 
 def test_a_supervisor_cannot_give_a_new_user_the_offices_name_as_password(
     supervisor: TestClient,
 ) -> None:
-    token = csrf_from(supervisor.get("/users").text)
-    response = supervisor.post(
-        "/users",
-        data={
-            "username": "op3",
-            "password": "gunungtabur",
-            "role": "operator",
-            "csrf_token": token,
-        },
-    )
+    response = add_user_by_form(supervisor, "op3", "gunungtabur", "operator")
     assert response.status_code == 400
     assert "Kata sandi tidak boleh sama dengan nama kantor." in response.text
     assert 'data-user="op3"' not in response.text

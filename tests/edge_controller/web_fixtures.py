@@ -162,6 +162,21 @@ def log_in(
     )
 
 
+def add_user_by_form(
+    client: TestClient,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    form_page: str = "/users",
+    **more: str,
+) -> Any:
+    """Post the users page's "add a user" form (its CSRF token read from ``form_page``)."""
+    token = csrf_from(client.get(form_page).text)
+    data = {"username": username, "password": password, "role": role, **more, "csrf_token": token}
+    return client.post("/users", data=data)
+
+
 @pytest.fixture
 def web_office(tmp_path: Path) -> Office:
     return seed_office(tmp_path)

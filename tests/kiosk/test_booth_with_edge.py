@@ -3,59 +3,47 @@ operator calls it from the edge, and the sealed record reaches the edge by itsel
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from booth_fixtures import BoothSetup, resident_kk, resident_nik, write_booth_config
+from booth_fixtures import BoothSetup, resident_kk, resident_nik
 
-from edge_controller.booths.monitor import register_booth_key
-from edge_controller.ingest.db import connect
-from kiosk.booth import Booth, build_booth
-from kiosk.config.booth import load_booth_config
+from kiosk.booth import Booth
 from kiosk.headless import HeadlessRunner
-from kiosk.keys import load_or_create_signing_key, public_key_pem
 from kiosk.script import EnrollmentScript
-from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
+from tests.edge_controller.broker_fixtures import Office, wait_for
 from tests.edge_controller.ingest_fixtures import RunningEdge, edge_config, running_edge
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path / "office")
+from tests.kiosk.edge_office_fixtures import (
+    booth_setup,
+    office,
+    register_booth_setup,
+    running_booth,
+)
 
 
 @pytest.fixture
 def setup(office: Office, tmp_path: Path) -> BoothSetup:
-    edge_section = office.booth_toml(
-        "booth-01",
+    return booth_setup(
+        office,
+        tmp_path,
         ack_timeout_seconds=5.0,
         health_interval_seconds=1.0,
         reconnect_max_delay_seconds=2,
     )
-    return write_booth_config(tmp_path / "booth", extra=edge_section)
 
 
 @pytest.fixture
 def edge(office: Office, tmp_path: Path, setup: BoothSetup) -> Iterator[RunningEdge]:
     config = edge_config(office, tmp_path)
-    key = load_or_create_signing_key(setup.data_dir / "keys" / "booth-signing.pem")
-    conn = connect(config.database.path)
-    try:
-        register_booth_key(conn, "booth-01", public_key_pem(key), dt.datetime.now(dt.UTC))
-    finally:
-        conn.close()
+    register_booth_setup(config, setup)
     yield from running_edge(config)
 
 
 @pytest.fixture
 def booth(setup: BoothSetup, edge: RunningEdge, smartcard_pcscd: object) -> Iterator[Booth]:
-    built = build_booth(load_booth_config(setup.config_path))
-    try:
+    with running_booth(setup) as built:
         yield built
-    finally:
-        built.close()
 
 
 def test_a_resident_recorded_at_the_booth_arrives_at_the_edge(

@@ -20,49 +20,30 @@ from booth_fixtures import resident_kk, resident_nik
 from ektp.messages import QueueMessage, parse_message
 from ektp.roster_seal import RosterSealError, called_ticket_context, open_resident
 from ektp.topics import OFFICE_QUEUE
-from kiosk.flow.ports import CheckIn, Ticket
+from kiosk.flow.ports import Ticket
 from kiosk.uplink.desk import EdgeTicketDesk
-from kiosk.uplink.roster_feed import RosterFeed
-from tests.edge_controller.broker_fixtures import Inbox, Office, running_office, wait_for
-from tests.edge_controller.ingest_fixtures import (
-    BoothKit,
-    RunningEdge,
-    edge_config,
-    make_booth,
-    register,
-    running_edge,
+from tests.edge_controller.broker_fixtures import Inbox, Office, wait_for
+from tests.edge_controller.ingest_fixtures import BoothKit, RunningEdge, make_booth, running_edge
+from tests.kiosk.edge_office_fixtures import (
+    checkin,
+    feed_with_office_key,
+    kits,
+    office,
+    office_edge_config,
 )
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path / "office")
-
-
-@pytest.fixture
-def kits(office: Office, tmp_path: Path) -> Iterator[dict[str, BoothKit]]:
-    made = {b: make_booth(office, tmp_path / "booths", b) for b in ("booth-01", "booth-02")}
-    try:
-        yield made
-    finally:
-        for kit in made.values():
-            kit.close()
-
-
-@pytest.fixture
 def edge(office: Office, tmp_path: Path, kits: dict[str, BoothKit]) -> Iterator[RunningEdge]:
-    config = edge_config(office, tmp_path)
-    register(config, *kits.values())
-    yield from running_edge(config)
+    yield from running_edge(office_edge_config(office, tmp_path, kits.values()))
 
 
 @contextlib.contextmanager
 def booth_desk(kit: BoothKit, directory: Path) -> Iterator[EdgeTicketDesk]:
     """One run of a booth: its uplink, roster feed (the office key) and ticket desk."""
-    feed = RosterFeed(directory / "roster", booth_id=kit.booth_id, booth_key=kit.signing_key)
     with kit.uplink() as uplink:
-        feed.attach(uplink.client)
-        assert wait_for(lambda: uplink.connected and feed.secret is not None, timeout=30)
+        feed = feed_with_office_key(kit, directory / "roster", uplink)
+        assert wait_for(lambda: uplink.connected, timeout=30)
         yield EdgeTicketDesk(
             uplink,
             booth_id=kit.booth_id,
@@ -71,18 +52,6 @@ def booth_desk(kit: BoothKit, directory: Path) -> Iterator[EdgeTicketDesk]:
             booth_key=kit.signing_key,
         )
     feed.close()
-
-
-def checkin(serial: int) -> CheckIn:
-    return CheckIn(
-        service="new_recording",
-        nik=resident_nik(serial),
-        kk=resident_kk(serial),
-        name="",
-        kelurahan="Tasuk",
-        in_roster=False,
-        documents=("kk",),
-    )
 
 
 def recorded_niks(edge: RunningEdge) -> list[tuple[str, str]]:

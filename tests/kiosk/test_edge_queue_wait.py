@@ -13,65 +13,32 @@ from booth_fixtures import resident_kk, resident_nik
 from kiosk.flow.ports import CheckIn, InMemoryRoster
 from kiosk.uplink.client import BoothUplink
 from kiosk.uplink.desk import EdgeTicketDesk, QueueRefused
-from kiosk.uplink.roster_feed import RosterFeed
-from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
-from tests.edge_controller.ingest_fixtures import (
-    BoothKit,
-    RunningEdge,
-    edge_config,
-    make_booth,
-    register,
-    running_edge,
+from tests.edge_controller.broker_fixtures import Office, wait_for
+from tests.edge_controller.ingest_fixtures import BoothKit, RunningEdge, running_edge
+from tests.kiosk.edge_office_fixtures import (
+    checkin,
+    feed_with_office_key,
+    kit,
+    office,
+    office_edge_config,
 )
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path / "office")
-
-
-@pytest.fixture
-def kit(office: Office, tmp_path: Path) -> Iterator[BoothKit]:
-    booth = make_booth(office, tmp_path / "booths", "booth-01")
-    try:
-        yield booth
-    finally:
-        booth.close()
-
-
-@pytest.fixture
 def edge(office: Office, tmp_path: Path, kit: BoothKit) -> Iterator[RunningEdge]:
-    config = edge_config(
-        office, tmp_path, queue={"priority_enabled": True, "default_service_minutes": 12}
-    )
-    register(config, kit)
-    yield from running_edge(config)
+    queue = {"priority_enabled": True, "default_service_minutes": 12}
+    yield from running_edge(office_edge_config(office, tmp_path, [kit], queue=queue))
 
 
 def desk_of(uplink: BoothUplink, kit: BoothKit, tmp_path: Path) -> EdgeTicketDesk:
     """The booth's desk, sealing check-ins with the key its roster feed opened."""
-    feed = RosterFeed(tmp_path / "roster", booth_id=kit.booth_id, booth_key=kit.signing_key)
-    feed.attach(uplink.client)
-    assert wait_for(lambda: feed.secret is not None, timeout=30)
+    feed = feed_with_office_key(kit, tmp_path / "roster", uplink)
     return EdgeTicketDesk(
         uplink,
         booth_id="booth-01",
         roster=InMemoryRoster(),
         documents_for=lambda s: ["kk"],
         secret=lambda: feed.secret,
-    )
-
-
-def checkin(serial: int, *, priority: bool = False) -> CheckIn:
-    return CheckIn(
-        service="new_recording",
-        nik=resident_nik(serial),
-        kk=resident_kk(serial),
-        name="",
-        kelurahan="Tasuk",
-        in_roster=False,
-        documents=("kk",),
-        priority=priority,
     )
 
 

@@ -12,54 +12,38 @@ edge, back, still commits the packet exactly as the booth signed it for central.
 from __future__ import annotations
 
 import base64
-import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from booth_fixtures import BoothSetup, resident_kk, resident_nik, write_booth_config
+from booth_fixtures import BoothSetup, resident_kk, resident_nik
 
-from edge_controller.booths.monitor import register_booth_key
 from edge_controller.config.edge import EdgeConfig
 from edge_controller.ingest.checks import stored_packet
-from edge_controller.ingest.db import connect
 from ektp.packet import open_sealed, verify
 from ektp.transport_seal import TransportKey
 from kiosk.booth import build_booth
 from kiosk.config.booth import load_booth_config
 from kiosk.flow.ports import InMemoryTicketDesk
 from kiosk.headless import HeadlessRunner
-from kiosk.keys import load_or_create_signing_key, public_key_pem
+from kiosk.keys import load_or_create_signing_key
 from kiosk.script import EnrollmentScript
-from tests.edge_controller.broker_fixtures import Inbox, Office, running_office, wait_for
+from tests.edge_controller.broker_fixtures import Inbox, Office, wait_for
 from tests.edge_controller.ingest_fixtures import RunningEdge, edge_config, share_office_secret
+from tests.kiosk.edge_office_fixtures import booth_setup, office, register_booth_setup
 
 NIK, KK = resident_nik(57), resident_kk(58)
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path / "office")
-
-
-@pytest.fixture
 def setup(office: Office, tmp_path: Path) -> BoothSetup:
-    edge_section = office.booth_toml(
-        "booth-01", ack_timeout_seconds=5.0, health_interval_seconds=1.0
-    )
-    return write_booth_config(tmp_path / "booth", extra=edge_section)
+    return booth_setup(office, tmp_path, ack_timeout_seconds=5.0, health_interval_seconds=1.0)
 
 
 @pytest.fixture
 def config(office: Office, tmp_path: Path, setup: BoothSetup) -> EdgeConfig:
     """The edge of this office, with the booth registered (so it gets the office key)."""
     config = edge_config(office, tmp_path)
-    key = load_or_create_signing_key(setup.data_dir / "keys" / "booth-signing.pem")
-    conn = connect(config.database.path)
-    try:
-        register_booth_key(conn, "booth-01", public_key_pem(key), dt.datetime.now(dt.UTC))
-    finally:
-        conn.close()
+    register_booth_setup(config, setup)
     return config
 
 

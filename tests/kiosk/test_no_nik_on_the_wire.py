@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from demo.roster import gunung_tabur_counts, insert_residents, synthetic_roster
-from edge_controller.ingest.db import connect
+from demo.roster import gunung_tabur_counts, synthetic_roster
 from ektp.topics import (
     OFFICE_CRL,
     OFFICE_POWER,
@@ -36,15 +35,9 @@ from kiosk.flow.ports import Ticket
 from kiosk.uplink.client import BoothUplink
 from kiosk.uplink.desk import EdgeTicketDesk
 from kiosk.uplink.roster_feed import RosterFeed
-from tests.edge_controller.broker_fixtures import Inbox, Office, running_office, wait_for
-from tests.edge_controller.ingest_fixtures import (
-    BoothKit,
-    RunningEdge,
-    edge_config,
-    make_booth,
-    register,
-    running_edge,
-)
+from tests.edge_controller.broker_fixtures import Inbox, Office, wait_for
+from tests.edge_controller.ingest_fixtures import BoothKit, RunningEdge, running_edge
+from tests.kiosk.edge_office_fixtures import kits, office, office_edge_config
 
 WATCH_SECONDS = 10.0
 EVERY_OFFICE_TOPIC = (
@@ -69,30 +62,10 @@ def residents():
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path / "office")
-
-
-@pytest.fixture
-def kits(office: Office, tmp_path: Path) -> Iterator[list[BoothKit]]:
-    made = [make_booth(office, tmp_path / "booths", b) for b in ("booth-01", "booth-02")]
-    try:
-        yield made
-    finally:
-        for kit in made:
-            kit.close()
-
-
-@pytest.fixture
-def edge(office: Office, tmp_path: Path, residents, kits: list[BoothKit]) -> Iterator[RunningEdge]:
-    config = edge_config(office, tmp_path)
-    conn = connect(config.database.path)
-    try:
-        insert_residents(conn, residents)
-    finally:
-        conn.close()
-    register(config, *kits)
-    yield from running_edge(config)
+def edge(
+    office: Office, tmp_path: Path, residents, kits: dict[str, BoothKit]
+) -> Iterator[RunningEdge]:
+    yield from running_edge(office_edge_config(office, tmp_path, kits.values(), residents))
 
 
 @dataclasses.dataclass
@@ -142,7 +115,7 @@ def booth_at_work(kit: BoothKit, directory: Path, villages: int) -> Iterator[Boo
 
 
 def test_a_booth_certificate_watching_everything_sees_no_nik_or_kk(
-    office: Office, edge: RunningEdge, kits: list[BoothKit], residents, tmp_path: Path
+    office: Office, edge: RunningEdge, kits: dict[str, BoothKit], residents, tmp_path: Path
 ) -> None:
     villages = len({r.kelurahan for r in residents})
     watcher = Inbox()
@@ -151,8 +124,8 @@ def test_a_booth_certificate_watching_everything_sees_no_nik_or_kk(
         client.subscribe(topic_filter, watcher)
 
     with (
-        booth_at_work(kits[0], tmp_path / "b1", villages) as first,
-        booth_at_work(kits[1], tmp_path / "b2", villages) as second,
+        booth_at_work(kits["booth-01"], tmp_path / "b1", villages) as first,
+        booth_at_work(kits["booth-02"], tmp_path / "b2", villages) as second,
     ):
         started = time.monotonic()
         tickets: list[Ticket] = []

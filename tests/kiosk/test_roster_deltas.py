@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from demo.roster import VillageCount, insert_residents, synthetic_roster
+from demo.roster import VillageCount, synthetic_roster
 from edge_controller.config.edge import EdgeConfig
-from edge_controller.ingest.db import connect
 from edge_controller.roster.store import record_enrollment
 from ektp.mqtt.message import ReceivedMessage
 from ektp.topics import OFFICE_ROSTER_KEYS, ROSTER_DELTA_SUBSCRIPTION
@@ -28,14 +27,15 @@ from kiosk.flow.checkin import CheckInFlow, CheckInStep
 from kiosk.flow.ports import InMemoryTicketDesk
 from kiosk.mobile.duty import MobileDuty
 from kiosk.uplink.roster_feed import RosterFeed
-from tests.edge_controller.broker_fixtures import Inbox, Office, running_office, wait_for
-from tests.edge_controller.ingest_fixtures import (
-    BoothKit,
-    RunningEdge,
-    edge_config,
-    make_booth,
-    register,
-    running_edge,
+from tests.edge_controller.broker_fixtures import Inbox, Office, wait_for
+from tests.edge_controller.ingest_fixtures import BoothKit, RunningEdge, running_edge
+from tests.kiosk.edge_office_fixtures import (
+    FAST_ROSTER,
+    booth_roster_feed,
+    followed_roster_feed,
+    kit,
+    office,
+    office_edge_config,
 )
 
 TODAY = dt.date.today()
@@ -50,32 +50,9 @@ def residents():
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path / "office")
-
-
-@pytest.fixture
-def kit(office: Office, tmp_path: Path) -> Iterator[BoothKit]:
-    booth = make_booth(office, tmp_path / "booths", "booth-01")
-    try:
-        yield booth
-    finally:
-        booth.close()
-
-
-@pytest.fixture
 def office_edge(office: Office, tmp_path: Path, residents, kit: BoothKit) -> EdgeConfig:
     """The edge's configuration, its roster and the booth registered; not started."""
-    config = edge_config(
-        office, tmp_path, roster={"check_interval_seconds": 0.2, "min_interval_seconds": 0.2}
-    )
-    conn = connect(config.database.path)
-    try:
-        insert_residents(conn, residents)
-    finally:
-        conn.close()
-    register(config, kit)
-    return config
+    return office_edge_config(office, tmp_path, [kit], residents, roster=FAST_ROSTER)
 
 
 @pytest.fixture
@@ -117,15 +94,8 @@ def recorded_on(feed: RosterFeed, resident) -> dt.date | None:
     return entry.recorded_on
 
 
-@contextlib.contextmanager
-def followed_feed(kit: BoothKit, directory: Path) -> Iterator[RosterFeed]:
-    feed = RosterFeed(directory, booth_id=kit.booth_id, booth_key=kit.signing_key)
-    with kit.uplink() as uplink:
-        feed.attach(uplink.client)
-        assert wait_for(lambda: set(feed.villages()) == {"Tasuk", "Birang"}, timeout=30)
-        assert wait_for(lambda: feed.secret is not None, timeout=30)
-        yield feed
-    feed.close()
+def followed_feed(kit: BoothKit, directory: Path) -> contextlib.AbstractContextManager[RosterFeed]:
+    return followed_roster_feed(kit, directory, {"Tasuk", "Birang"})
 
 
 def test_a_recording_arrives_as_a_delta_and_the_booth_works_offline_with_it(
@@ -147,7 +117,7 @@ def test_a_recording_arrives_as_a_delta_and_the_booth_works_offline_with_it(
         assert (directory / "tasuk.deltas").stat().st_size < 1000  # one entry, not the village
 
     # mobile duty: no edge, no broker; the copy on disk has the recording
-    offline = RosterFeed(directory, booth_id=kit.booth_id, booth_key=kit.signing_key)
+    offline = booth_roster_feed(kit, directory)
     assert version(offline) == first + 1
     now = dt.datetime.now(dt.UTC)
     state = MobileDuty(tmp_path / "data", MobileSettings(min_free_disk_mb=1)).start(
@@ -186,7 +156,7 @@ def test_a_booth_restarting_on_an_old_copy_catches_up_from_the_retained_deltas(
     record_and_wait(edge, first, 1)  # while the booth is off
     record_and_wait(edge, second, 2)
 
-    restarted = RosterFeed(directory, booth_id=kit.booth_id, booth_key=kit.signing_key)
+    restarted = booth_roster_feed(kit, directory)
     assert version(restarted) == old  # what it carried
     with kit.uplink() as uplink:
         restarted.attach(uplink.client)
@@ -251,7 +221,7 @@ def test_deltas_out_of_order_wait_for_their_base_and_duplicates_are_dropped(
     first, second, third = tasuk(residents)[:3]
 
     def fresh(name: str) -> RosterFeed:
-        feed = RosterFeed(tmp_path / name, booth_id=kit.booth_id, booth_key=kit.signing_key)
+        feed = booth_roster_feed(kit, tmp_path / name)
         assert feed.receive(keys[-1].topic, keys[-1].payload)
         return feed
 
@@ -280,6 +250,6 @@ def test_deltas_out_of_order_wait_for_their_base_and_duplicates_are_dropped(
     assert not feed.receive(d2.topic, d2.payload)
     assert not feed.receive(digest.topic, digest.payload)  # the older retained digest
     assert version(feed) == held + 3
-    restarted = RosterFeed(tmp_path / "gap", booth_id=kit.booth_id, booth_key=kit.signing_key)
+    restarted = booth_roster_feed(kit, tmp_path / "gap")
     assert version(restarted) == held + 3
     assert recorded_on(restarted, third) == RECORDED_AT.date()

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from booth_fixtures import write_booth_config
 
-from demo.roster import VillageCount, insert_residents, synthetic_roster
+from demo.roster import VillageCount, synthetic_roster
 from edge_controller.booths.keys import register_booth_key
 from edge_controller.ingest.db import connect
 from edge_controller.roster.store import record_enrollment
@@ -30,14 +30,21 @@ from kiosk.flow.errors import FlowError
 from kiosk.flow.ports import InMemoryTicketDesk
 from kiosk.keys import load_or_create_signing_key, public_key_pem
 from kiosk.uplink.roster_feed import RosterFeed
-from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
+from tests.edge_controller.broker_fixtures import Office, wait_for
 from tests.edge_controller.ingest_fixtures import (
     BoothKit,
     RunningEdge,
-    edge_config,
     make_booth,
     register,
     running_edge,
+)
+from tests.kiosk.edge_office_fixtures import (
+    FAST_ROSTER,
+    booth_roster_feed,
+    followed_roster_feed,
+    kit,
+    office,
+    office_edge_config,
 )
 
 TODAY = dt.date.today()
@@ -54,37 +61,15 @@ def residents():
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path / "office")
-
-
-@pytest.fixture
-def kit(office: Office, tmp_path: Path) -> Iterator[BoothKit]:
-    booth = make_booth(office, tmp_path / "booths", "booth-01")
-    try:
-        yield booth
-    finally:
-        booth.close()
-
-
-@pytest.fixture
 def edge(office: Office, tmp_path: Path, residents, kit: BoothKit) -> Iterator[RunningEdge]:
-    config = edge_config(
-        office, tmp_path, roster={"check_interval_seconds": 0.2, "min_interval_seconds": 0.2}
-    )
+    config = office_edge_config(office, tmp_path, residents=residents, roster=FAST_ROSTER)
     conn = connect(config.database.path)
     try:
-        insert_residents(conn, residents)
         record_enrollment(conn, residents[1].nik, "pkt-1", "booth-09", "Tasuk", RECORDED_AT)
     finally:
         conn.close()
     register(config, kit)
     yield from running_edge(config)
-
-
-def booth_feed(kit: BoothKit, directory: Path) -> RosterFeed:
-    """The booth's feed: its id and signing key open the office roster key."""
-    return RosterFeed(directory, booth_id=kit.booth_id, booth_key=kit.signing_key)
 
 
 def checkin_flow(roster: RosterFeed, tmp_path: Path) -> CheckInFlow:
@@ -102,15 +87,8 @@ def start_at_nik(flow: CheckInFlow, service: str = "new_recording") -> None:
     flow.choose_service(service)
 
 
-@contextlib.contextmanager
-def followed_feed(kit: BoothKit, directory: Path) -> Iterator[RosterFeed]:
-    feed = booth_feed(kit, directory)
-    with kit.uplink() as uplink:
-        feed.attach(uplink.client)
-        assert wait_for(lambda: set(feed.villages()) == {"Tasuk", "Birang"}, timeout=30)
-        assert wait_for(lambda: feed.secret is not None, timeout=30)
-        yield feed
-    feed.close()
+def followed_feed(kit: BoothKit, directory: Path) -> contextlib.AbstractContextManager[RosterFeed]:
+    return followed_roster_feed(kit, directory, {"Tasuk", "Birang"})
 
 
 def test_a_resident_checks_in_against_the_edge_digest(
@@ -150,7 +128,7 @@ def test_a_booth_restarting_without_the_edge_still_checks_residents_in(
     with followed_feed(kit, tmp_path / "roster"):
         pass  # the booth was online once, then restarts with no edge to reach
 
-    offline = booth_feed(kit, tmp_path / "roster")  # no client: only what the disk holds
+    offline = booth_roster_feed(kit, tmp_path / "roster")  # no client: only what the disk holds
 
     assert set(offline.villages()) == {"Tasuk", "Birang"}
     flow = checkin_flow(offline, tmp_path)
@@ -184,7 +162,7 @@ def test_a_corrupt_or_invalid_digest_is_ignored_and_the_old_copy_kept(
 
     (directory / "birang.json").write_bytes(b"\x00 half-written")
     with caplog.at_level(logging.WARNING, logger="kiosk.uplink.roster_feed"):
-        from_disk = booth_feed(kit, directory)
+        from_disk = booth_roster_feed(kit, directory)
     assert set(from_disk.villages()) == {"Tasuk"}
     assert any("birang.json" in r.getMessage() for r in caplog.records)
     assert from_disk.find(residents[0].nik) is not None
@@ -218,7 +196,7 @@ def test_a_booth_the_edge_never_registered_finds_nobody(
     office: Office, edge: RunningEdge, residents, tmp_path: Path, caplog
 ) -> None:
     stranger = make_booth(office, tmp_path / "booths", "booth-07")  # a certificate, no key
-    feed = booth_feed(stranger, tmp_path / "stranger")
+    feed = booth_roster_feed(stranger, tmp_path / "stranger")
     try:
         with (
             caplog.at_level(logging.WARNING, logger="kiosk.uplink.roster_feed"),

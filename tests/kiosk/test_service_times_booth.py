@@ -17,24 +17,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from booth_fixtures import BoothSetup, resident_kk, resident_nik, write_booth_config
+from booth_fixtures import BoothSetup, resident_kk, resident_nik
 from fastapi.testclient import TestClient
 
-from edge_controller.booths.monitor import open_alerts, register_booth_key
+from edge_controller.booths.monitor import open_alerts
 from edge_controller.ingest.db import connect
 from edge_controller.web.app import create_app
 from edge_controller.web.auth import add_user
 from edge_controller.web.deps import WebDeps
 from ektp.i18n_build import compile_catalogs
 from hardware.errors import DeviceError
-from kiosk.booth import Booth, build_booth
-from kiosk.config.booth import load_booth_config
+from kiosk.booth import Booth
 from kiosk.flow.capture import CaptureStep
 from kiosk.headless import HeadlessRunner, signature_png
-from kiosk.keys import load_or_create_signing_key, public_key_pem
 from kiosk.script import EnrollmentScript, ScriptResident
-from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
+from tests.edge_controller.broker_fixtures import Office, wait_for
 from tests.edge_controller.ingest_fixtures import RunningEdge, edge_config, running_edge
+from tests.kiosk.edge_office_fixtures import (
+    booth_setup,
+    office,
+    register_booth_setup,
+    running_booth,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 MORNING = dt.datetime(2026, 3, 10, 1, 0, tzinfo=dt.UTC)  # 09:00 WITA
@@ -55,23 +59,16 @@ class StageClock:
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path / "office")
-
-
-@pytest.fixture
 def setup(office: Office, tmp_path: Path) -> BoothSetup:
-    edge_section = office.booth_toml("booth-01", ack_timeout_seconds=5.0)
-    return write_booth_config(tmp_path / "booth", extra=edge_section)
+    return booth_setup(office, tmp_path, ack_timeout_seconds=5.0)
 
 
 @pytest.fixture
 def edge(office: Office, tmp_path: Path, setup: BoothSetup) -> Iterator[RunningEdge]:
     config = edge_config(office, tmp_path)
-    key = load_or_create_signing_key(setup.data_dir / "keys" / "booth-signing.pem")
+    register_booth_setup(config, setup)
     conn = connect(config.database.path)
     try:
-        register_booth_key(conn, "booth-01", public_key_pem(key), dt.datetime.now(dt.UTC))
         add_user(conn, *SUPERVISOR, "supervisor")
     finally:
         conn.close()
@@ -87,12 +84,9 @@ def clock() -> StageClock:
 def booth(
     setup: BoothSetup, edge: RunningEdge, clock: StageClock, smartcard_pcscd: object
 ) -> Iterator[Booth]:
-    built = build_booth(load_booth_config(setup.config_path), stage_clock=clock)
-    try:
+    with running_booth(setup, stage_clock=clock) as built:
         assert wait_for(lambda: built.uplink is not None and built.uplink.connected, timeout=30)
         yield built
-    finally:
-        built.close()
 
 
 def dashboard(edge: RunningEdge) -> TestClient:
@@ -113,6 +107,19 @@ def dashboard(edge: RunningEdge) -> TestClient:
     )
     assert answer.status_code == 303
     return client
+
+
+def logged_in_runner(booth: Booth) -> HeadlessRunner:
+    """The booth's headless runner, its operator logged in with the card."""
+    runner = HeadlessRunner(
+        booth,
+        EnrollmentScript.model_validate(
+            {"residents": [{"nik": resident_nik(1), "kk": resident_kk(1), "name": "-"}]}
+        ),
+    )
+    runner.booth.follow_card_events(booth.run_locked)
+    runner.log_in()
+    return runner
 
 
 def resident(serial: int) -> ScriptResident:
@@ -177,14 +184,7 @@ DELAYS = (
 def test_set_delays_give_the_office_its_medians_and_counts(
     booth: Booth, edge: RunningEdge, clock: StageClock
 ) -> None:
-    runner = HeadlessRunner(
-        booth,
-        EnrollmentScript.model_validate(
-            {"residents": [{"nik": resident_nik(1), "kk": resident_kk(1), "name": "-"}]}
-        ),
-    )
-    runner.booth.follow_card_events(booth.run_locked)
-    runner.log_in()
+    runner = logged_in_runner(booth)
     first_call = clock.now + dt.timedelta(seconds=DELAYS[0]["waiting"])
     for serial, delays in enumerate(DELAYS, start=1):
         record(runner, clock, resident(serial), delays)
@@ -240,14 +240,7 @@ def test_set_delays_give_the_office_its_medians_and_counts(
 def test_a_sensor_worn_in_the_emulator_raises_the_alert(
     booth: Booth, edge: RunningEdge, clock: StageClock
 ) -> None:
-    runner = HeadlessRunner(
-        booth,
-        EnrollmentScript.model_validate(
-            {"residents": [{"nik": resident_nik(1), "kk": resident_kk(1), "name": "-"}]}
-        ),
-    )
-    runner.booth.follow_card_events(booth.run_locked)
-    runner.log_in()
+    runner = logged_in_runner(booth)
     delays = DELAYS[0]
     clock.now = MORNING - dt.timedelta(days=1)  # yesterday: a healthy sensor
     for serial in (1, 2, 3):

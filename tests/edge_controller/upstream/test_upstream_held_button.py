@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
-from edge_controller.audit_log import audit_entries, verify_audit_chain
 from edge_controller.ingest.db import connect
-from edge_controller.upstream.held import RETRY_EVENT
 from edge_controller.web.app import create_app
 from edge_controller.web.auth import add_user
 from edge_controller.web.deps import WebDeps
@@ -30,26 +24,17 @@ from tests.edge_controller.upstream.upstream_fixtures import (
     commit_packets,
     edge_rows,
     forwarded_ids,
+    held_retry_entry,
     make_packets,
-    make_pki,
+    module_central,
     run_forwarder,
     upstream_config,
+    wrong_booth_key_at_central,
 )
 
 REPO = Path(__file__).resolve().parents[3]
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 USERS = {"camat": ("rahasia-camat-1", "supervisor"), "operator1": ("rahasia-op-1", "operator")}
-
-
-@pytest.fixture(name="central", scope="module")
-def central_fixture(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[Pki, CentralProcess]]:
-    root = tmp_path_factory.mktemp("central-held-button")
-    pki = make_pki(root)
-    central = CentralProcess(pki, root / "store").start()
-    yield pki, central
-    central.stop()
 
 
 def held(database: Path) -> int:
@@ -89,17 +74,8 @@ def test_a_supervisor_sends_held_records_again_from_the_upstream_page(
     finally:
         conn.close()
     config = upstream_config(pki, server.port)
-    key_file = pki.booth_keys_dir / "booth-01.pem"
-    right_key = key_file.read_bytes()
-    key_file.write_bytes(  # central's mistake: another unit's key for booth-01
-        Ed25519PrivateKey.generate()
-        .public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-    try:
+    with wrong_booth_key_at_central(pki):
         asyncio.run(run_forwarder(config, database, until=lambda: held(database) == 2))
-    finally:
-        key_file.write_bytes(right_key)  # central fixed it
 
     with logged_in(database, "operator1") as operator:
         page = operator.get("/upstream").text
@@ -122,12 +98,7 @@ def test_a_supervisor_sends_held_records_again_from_the_upstream_page(
         assert 'id="retry-held"' not in answer.text  # nothing held any more
     assert held(database) == 0
 
-    conn = connect(database)
-    try:
-        [entry] = list(audit_entries(conn, RETRY_EVENT))
-        assert verify_audit_chain(conn) is None
-    finally:
-        conn.close()
+    entry = held_retry_entry(database)
     assert entry.fields["actor"] == "web:camat"
     assert entry.fields["count"] == 2
 

@@ -10,41 +10,28 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import getpass
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from edge_controller.audit_log import audit_entries, verify_audit_chain
 from edge_controller.booths.monitor import office_alerts
 from edge_controller.cli import main as rekam_edge
 from edge_controller.config.example import EXAMPLE_CONFIG_TOML
 from edge_controller.ingest.db import connect
-from edge_controller.upstream.held import HELD_ALERT, RETRY_EVENT, sync_held_alert
+from edge_controller.upstream.held import HELD_ALERT, sync_held_alert
 from tests.edge_controller.upstream.upstream_fixtures import (
     CentralProcess,
     Pki,
     commit_packets,
     edge_rows,
     forwarded_ids,
+    held_retry_entry,
     make_packets,
-    make_pki,
+    module_central,
     run_forwarder,
     upstream_config,
+    wrong_booth_key_at_central,
 )
-
-
-@pytest.fixture(name="central", scope="module")
-def central_fixture(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[Pki, CentralProcess]]:
-    root = tmp_path_factory.mktemp("central-held")
-    pki = make_pki(root)
-    central = CentralProcess(pki, root / "store").start()
-    yield pki, central
-    central.stop()
 
 
 def edge_config_file(root: Path, database: Path) -> Path:
@@ -85,18 +72,8 @@ def test_held_records_raise_an_alert_and_a_supervisor_sends_them_again(
     packets = make_packets(pki, 2, photo_bytes=2000, first=301)
     commit_packets(database, pki, packets)
     config = upstream_config(pki, server.port)
-
-    key_file = pki.booth_keys_dir / "booth-01.pem"
-    right_key = key_file.read_bytes()
-    key_file.write_bytes(  # central's mistake: another unit's key for booth-01
-        Ed25519PrivateKey.generate()
-        .public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-    try:
+    with wrong_booth_key_at_central(pki):
         asyncio.run(run_forwarder(config, database, until=lambda: len(held_codes(database)) == 2))
-    finally:
-        key_file.write_bytes(right_key)  # central fixed it
     [code] = set(held_codes(database))
 
     sync_alert(database)
@@ -114,12 +91,7 @@ def test_held_records_raise_an_alert_and_a_supervisor_sends_them_again(
     assert held_codes(database) == []
     assert open_held_alerts(database) == []  # the alert cleared with the hold
 
-    conn = connect(database)
-    try:
-        [entry] = list(audit_entries(conn, RETRY_EVENT))
-        assert verify_audit_chain(conn) is None
-    finally:
-        conn.close()
+    entry = held_retry_entry(database)
     assert entry.fields["actor"] == f"cli:{getpass.getuser()}"
     assert entry.fields["count"] == 2
     assert sorted(entry.fields["packet_ids"]) == sorted(str(p.packet_id) for p in packets)
@@ -137,21 +109,12 @@ def test_the_alert_text_follows_the_number_held(
     database = tmp_path / "edge.sqlite3"
     commit_packets(database, pki, make_packets(pki, 1, photo_bytes=2000, first=311))
     config = upstream_config(pki, server.port)
-    key_file = pki.booth_keys_dir / "booth-01.pem"
-    right_key = key_file.read_bytes()
-    key_file.write_bytes(
-        Ed25519PrivateKey.generate()
-        .public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-    try:
+    with wrong_booth_key_at_central(pki):
         asyncio.run(run_forwarder(config, database, until=lambda: len(held_codes(database)) == 1))
         sync_alert(database)
         assert open_held_alerts(database)[0].startswith("1 record(s)")
         commit_packets(database, pki, make_packets(pki, 2, photo_bytes=2000, first=312))
         asyncio.run(run_forwarder(config, database, until=lambda: len(held_codes(database)) == 3))
-    finally:
-        key_file.write_bytes(right_key)
     sync_alert(database)
     [detail] = open_held_alerts(database)  # still one alert, its text brought up to date
     assert detail.startswith("3 record(s)")

@@ -10,6 +10,7 @@ by ``rekam-central init-receipt-key``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -20,21 +21,25 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from edge_controller.audit_log import audit_entries, verify_audit_chain
 from edge_controller.config.upstream import UpstreamConfig
 from edge_controller.ingest.checks import Incoming, check_packet, commit_checked
 from edge_controller.ingest.db import connect
 from edge_controller.upstream.forwarder import Forwarder
+from edge_controller.upstream.held import RETRY_EVENT
+from ektp.audit_chain import AuditEntry
 from ektp.packet import SealedPacket, seal
 from ektp.packet_models import PHOTO_PART, SIGNATURE_PART
 from ektp.pki import OfficeCA, dev_issue_identity
@@ -280,6 +285,42 @@ class CentralProcess:
         """Some upload is part-way: central confirmed some bytes, not all."""
         rows = self.query("SELECT 1 FROM uploads WHERE offset > 0 AND offset < length")
         return bool(rows)
+
+
+@pytest.fixture(name="central", scope="module")
+def module_central(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Pki, CentralProcess]]:
+    """``central``: its own PKI and the reference central, shared by one module's tests."""
+    root = tmp_path_factory.mktemp("central")
+    pki = make_pki(root)
+    central = CentralProcess(pki, root / "store").start()
+    yield pki, central
+    central.stop()
+
+
+@contextlib.contextmanager
+def wrong_booth_key_at_central(pki: Pki) -> Iterator[None]:
+    """Central's mistake inside the block: it holds another unit's public key for booth-01
+    (central refuses that booth's records for good); after it, central has it fixed."""
+    key_file = pki.booth_keys_dir / f"{BOOTH}.pem"
+    right_key = key_file.read_bytes()
+    key_file.write_bytes(_pem_public(Ed25519PrivateKey.generate()))
+    try:
+        yield
+    finally:
+        key_file.write_bytes(right_key)
+
+
+def held_retry_entry(db_path: Path) -> AuditEntry:
+    """The one audit entry of held records sent again, the audit chain checked whole."""
+    conn = connect(db_path)
+    try:
+        [entry] = list(audit_entries(conn, RETRY_EVENT))
+        assert verify_audit_chain(conn) is None
+    finally:
+        conn.close()
+    return entry
 
 
 def edge_rows(db_path: Path, sql: str, *args: Any) -> list[sqlite3.Row]:
