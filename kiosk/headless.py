@@ -29,6 +29,11 @@ from kiosk.flow.checkin import CheckInStep
 from kiosk.flow.errors import FlowError
 from kiosk.flow.ports import InMemoryRoster, RosterEntry
 from kiosk.script import EnrollmentScript, ScriptResident
+from kiosk.uplink.desk import EdgeTicketDesk
+
+OFFICE_KEY_WAIT_SECONDS = 90.0
+"""A booth just added gets the office roster key at the edge's next key publication (the
+edge looks for new booths every ``[roster]`` min_interval + check_interval seconds)."""
 
 
 class HeadlessError(KioskFault, RuntimeError):
@@ -127,6 +132,12 @@ class HeadlessRunner:
         self.flow = desk.start(pin).flow
 
     def check_in(self, resident: ScriptResident) -> str:
+        if isinstance(self.booth.tickets, EdgeTicketDesk):  # a booth just added: the key may lag
+            _wait_for(
+                lambda: self.booth.roster_secret() is not None,
+                OFFICE_KEY_WAIT_SECONDS,
+                "the office roster key from the edge (is this booth registered?)",
+            )
         roster = self.booth.roster
         if resident.in_roster and isinstance(roster, InMemoryRoster):
             roster.add(RosterEntry(resident.nik, resident.kk, resident.name, resident.kelurahan))
