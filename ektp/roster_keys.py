@@ -131,14 +131,15 @@ class RosterSecret:
         )
         return ResidentKeys(derived[:16].hex(), derived[16:])
 
+    def _derived_key(self, label: bytes) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(self.key)
+
     def _check_in_cipher(self) -> AESGCM:
-        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=CHECK_IN_LABEL)
-        return AESGCM(hkdf.derive(self.key))
+        return AESGCM(self._derived_key(CHECK_IN_LABEL))
 
     def transport_key(self) -> bytes:
         """The AES-256 key of booth→edge envelopes (:mod:`ektp.transport_seal`)."""
-        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=TRANSPORT_LABEL)
-        return hkdf.derive(self.key)
+        return self._derived_key(TRANSPORT_LABEL)
 
     def seal_check_in(self, nik: str, kk: str, context: bytes) -> str:
         """NIK and KK for the edge, sealed (base64); ``context`` binds booth and event."""

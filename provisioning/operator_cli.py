@@ -22,6 +22,7 @@ from ektp.pki import DEFAULT_CARD_DAYS
 from provisioning.crl import add_edge_options, push_crl_to_edge
 from provisioning.office import OfficeDirectory
 from provisioning.operator_cards import (
+    IssuedCard,
     OperatorCardError,
     issue_operator_card,
     parse_serial,
@@ -63,14 +64,11 @@ def add_operator_parser(areas: Any) -> None:
         "type (a card as bought: factory PIN, PUK and management key). The card is "
         "recorded in the office's register.",
     )
-    enrol.add_argument("--operator-id", required=True, help="the operator's id, e.g. OP-0042")
-    enrol.add_argument("--name", required=True, help="the operator's full name")
+    _add_holder(enrol)
     enrol.add_argument(
         "--reader", default="", help="part of the card reader's name (default: the first)"
     )
-    enrol.add_argument(
-        "--days", type=int, default=DEFAULT_CARD_DAYS, help="validity in days (default 5 years)"
-    )
+    _add_days(enrol)
     issue = commands.add_parser(
         "issue",
         help="certify an operator card's public key with the office CA",
@@ -78,8 +76,7 @@ def add_operator_parser(areas: Any) -> None:
         "tool read from the card (its private key never leaves the card) and write it for "
         "the tool to store on the card. The office keeps a register of issued cards.",
     )
-    issue.add_argument("--operator-id", required=True, help="the operator's id, e.g. OP-0042")
-    issue.add_argument("--name", required=True, help="the operator's full name")
+    _add_holder(issue)
     issue.add_argument(
         "--card-public-key",
         type=Path,
@@ -89,9 +86,7 @@ def add_operator_parser(areas: Any) -> None:
     issue.add_argument(
         "--out", type=Path, required=True, help="certificate file: *.pem for PEM, else DER"
     )
-    issue.add_argument(
-        "--days", type=int, default=DEFAULT_CARD_DAYS, help="validity in days (default 5 years)"
-    )
+    _add_days(issue)
     revoke = commands.add_parser(
         "revoke",
         help="withdraw an operator card (office CRL; booths get it from the edge and with "
@@ -114,12 +109,20 @@ def add_operator_parser(areas: Any) -> None:
         "test cards (`rekam-hw emulate smartcard --card operator` runs it): nothing is "
         "recorded in the office's register; enrol real cards with `operator enrol`.",
     )
-    certify.add_argument("--operator-id", required=True, help="the operator's id, e.g. OP-0042")
-    certify.add_argument("--name", required=True, help="the operator's full name")
+    _add_holder(certify)
     certify.add_argument(
         "--office-ca", type=Path, help="the office CA directory (ca.key, ca.crt), e.g. OFFICE/ca"
     )
-    certify.add_argument(
+    _add_days(certify)
+
+
+def _add_holder(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--operator-id", required=True, help="the operator's id, e.g. OP-0042")
+    command.add_argument("--name", required=True, help="the operator's full name")
+
+
+def _add_days(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
         "--days", type=int, default=DEFAULT_CARD_DAYS, help="validity in days (default 5 years)"
     )
 
@@ -136,18 +139,7 @@ def run_operator(args: argparse.Namespace, office: OfficeDirectory) -> int:
             office, public_key, operator_id=args.operator_id, name=args.name, days=args.days
         )
         write_certificate(der, args.out)
-        print(
-            tr(
-                MSG_ISSUED,
-                args.lang,
-                operator_id=record.operator_id,
-                name=record.name,
-                serial=record.serial,
-                hex_serial=f"0x{record.serial:x}",
-                until=f"{record.not_after:%Y-%m-%d}",
-                out=args.out,
-            )
-        )
+        print(tr(MSG_ISSUED, args.lang, out=args.out, **_card_fields(record)))
         return 0
     serial = parse_serial(args.serial) if args.serial else None
     revoked = revoke_operator_cards(office, serial=serial, operator_id=args.operator_id)
@@ -196,15 +188,16 @@ def _enrol(args: argparse.Namespace, office: OfficeDirectory) -> int:
         days=args.days,
         reader_name_contains=args.reader,
     )
-    print(
-        tr(
-            MSG_ENROLLED,
-            args.lang,
-            operator_id=record.operator_id,
-            name=record.name,
-            serial=record.serial,
-            hex_serial=f"0x{record.serial:x}",
-            until=f"{record.not_after:%Y-%m-%d}",
-        )
-    )
+    print(tr(MSG_ENROLLED, args.lang, **_card_fields(record)))
     return 0
+
+
+def _card_fields(record: IssuedCard) -> dict[str, Any]:
+    """The placeholders MSG_ISSUED and MSG_ENROLLED share."""
+    return {
+        "operator_id": record.operator_id,
+        "name": record.name,
+        "serial": record.serial,
+        "hex_serial": f"0x{record.serial:x}",
+        "until": f"{record.not_after:%Y-%m-%d}",
+    }

@@ -186,7 +186,7 @@ async def end_user_sessions(
 ) -> Response:
     """A supervisor logs a user out everywhere (a lost or shared PC)."""
     check_csrf(request, csrf_token)
-    ended = await run_in_threadpool(session_store(request).end_user, username)
+    ended = await end_all_sessions(request, username)
     log.info("dashboard sessions of %s ended by %s: %d", username, user.username, ended)
     return see_other("/users")
 

@@ -154,30 +154,13 @@ def _stages(group: GroupTimes) -> list[StageOut]:
 def service_times_out(view: ServiceDay) -> ServiceTimesOut:
     report = view.report
     groups = {
-        scope: [
-            GroupOut(
-                group=g.group,
-                called=g.called,
-                abandoned=g.abandoned,
-                abandon_rate=g.abandon_rate,
-                stages=_stages(g),
-            )
-            for g in groups
-        ]
+        scope: [GroupOut.model_validate(g, from_attributes=True) for g in groups]
         for scope, groups in (("booths", report.booths), ("kelurahan", report.kelurahan))
     }
     return ServiceTimesOut(
         date=report.day,
         stages=_stages(report.office),
-        operators=[
-            OperatorOut(
-                operator_id=op.operator_id,
-                recorded=op.recorded,
-                median_capture_s=op.median_capture_s,
-                per_hour=op.per_hour,
-            )
-            for op in report.operators
-        ],
+        operators=[OperatorOut.model_validate(op, from_attributes=True) for op in report.operators],
         called=report.office.called,
         abandoned=report.office.abandoned,
         abandon_rate=report.office.abandon_rate,
@@ -194,12 +177,7 @@ def service_times_out(view: ServiceDay) -> ServiceTimesOut:
                 baseline_retry_rate=s.baseline_rate,
                 alert=s.doubled,
                 per_finger=[
-                    FingerOut(
-                        finger=f.finger,
-                        count=f.count,
-                        retry_rate=f.retry_rate,
-                        exception_rate=f.exception_rate,
-                    )
+                    FingerOut.model_validate(f, from_attributes=True)
                     for f in view.fingers_of(s.sensor)
                 ],
             )

@@ -138,15 +138,24 @@ def portrait_fit(crop: Box, frame_shape: tuple[int, ...]) -> CheckResult:
     return CheckResult("portrait_fit", True, crop.h / height, N_("The portrait fits"))
 
 
+def _within(
+    name: str, angle: float, limit: float, *, failed: str, instruction: str, passed: str
+) -> CheckResult:
+    """An angle that may lean either way by at most ``limit`` degrees."""
+    if abs(angle) > limit:
+        return _fail(name, angle, failed, instruction)
+    return CheckResult(name, True, angle, passed)
+
+
 def pose_yaw(pose: geometry.Pose, config: PhotoQualityConfig) -> CheckResult:
-    if abs(pose.yaw) > config.max_yaw_degrees:
-        return _fail(
-            "pose_yaw",
-            pose.yaw,
-            N_("Head is turned to the side"),
-            N_("Turn your face straight to the camera"),
-        )
-    return CheckResult("pose_yaw", True, pose.yaw, N_("Head faces the camera"))
+    return _within(
+        "pose_yaw",
+        pose.yaw,
+        config.max_yaw_degrees,
+        failed=N_("Head is turned to the side"),
+        instruction=N_("Turn your face straight to the camera"),
+        passed=N_("Head faces the camera"),
+    )
 
 
 def pose_pitch(pose: geometry.Pose, config: PhotoQualityConfig) -> CheckResult:
@@ -160,14 +169,14 @@ def pose_pitch(pose: geometry.Pose, config: PhotoQualityConfig) -> CheckResult:
 
 def eyes_level(pose: geometry.Pose, config: PhotoQualityConfig) -> CheckResult:
     """Head roll: the slope of the line through the eye corners."""
-    if abs(pose.roll) > config.max_eye_tilt_degrees:
-        return _fail(
-            "eyes_level",
-            pose.roll,
-            N_("Head is tilted: keep the eyes level"),
-            N_("Hold your head straight, not tilted"),
-        )
-    return CheckResult("eyes_level", True, pose.roll, N_("Eyes are level"))
+    return _within(
+        "eyes_level",
+        pose.roll,
+        config.max_eye_tilt_degrees,
+        failed=N_("Head is tilted: keep the eyes level"),
+        instruction=N_("Hold your head straight, not tilted"),
+        passed=N_("Eyes are level"),
+    )
 
 
 def eyes_open(mesh: Mesh, config: PhotoQualityConfig) -> CheckResult:

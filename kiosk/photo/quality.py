@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import get_args
 
 import numpy as np
 
@@ -43,7 +44,7 @@ CHECK_NAMES = (
 )
 """Every check, in the order a screen lists them."""
 
-_BACKGROUNDS = ("white", "red", "blue")
+_BACKGROUNDS: tuple[BackgroundColour, ...] = get_args(BackgroundColour)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import os
 import threading
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from ektp.mqtt.subscriptions import subscribe_when_connected
 from ektp.pki import crl_signed_by_one_of
 from ektp.topics import OFFICE_CRL
 from kiosk.operator_trust import OperatorCardTrust, OperatorTrustUnavailable
+from kiosk.uplink.roster_cache import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -110,22 +110,7 @@ class CrlFeed:
         number, installed = crl_number(crl), self.installed_number()
         if installed is not None and number <= installed:
             return CrlUpdate.NOT_NEWER
-        _write_atomically(self.crl_path, pem)
+        self.crl_path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(self.crl_path, pem, mode=0o644)
         log.info("crl: installed office CRL number %d (%d revoked)", number, len(list(crl)))
         return CrlUpdate.INSTALLED
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.chmod(temporary, 0o644)
-    temporary.replace(path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)

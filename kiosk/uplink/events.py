@@ -88,7 +88,7 @@ def call_operator_event(booth_id: str, at: dt.datetime | None = None) -> EventMe
     return _event(booth_id, "audit", OPERATOR_CALL_EVENT, at)
 
 
-def audit_event(booth_id: str, name: str, at: dt.datetime, **data: str | int) -> EventMessage:
+def audit_event(booth_id: str, name: str, at: dt.datetime, /, **data: Scalar) -> EventMessage:
     """An ``audit`` event the booth raises by itself (a refused packet, a full outbox)."""
     return _event(booth_id, "audit", name, at, dict(data))
 

@@ -248,12 +248,15 @@ def _mtime(path: Path) -> dt.datetime:
     return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    """``data`` as ``path``'s whole content, or the old content after a crash."""
     temporary = path.with_name(path.name + ".tmp")
     with temporary.open("wb") as handle:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
+    if mode is not None:
+        os.chmod(temporary, mode)
     temporary.replace(path)
     directory = os.open(path.parent, os.O_RDONLY)
     try:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections.abc import Callable
 
 from ektp.messages import EventMessage, Scalar
 from ektp.service_stages import Stage, stage_event_name
 from kiosk.outbox.errors import OutboxFull
 from kiosk.outbox.records import Send
-from kiosk.uplink.events import event_sendable
+from kiosk.uplink.events import audit_event, event_sendable
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +28,7 @@ def stage_event(
     booth_id: str, stage: Stage, at: dt.datetime, data: dict[str, Scalar]
 ) -> EventMessage:
     """One stage of a visit with a fresh id (the edge counts each id once)."""
-    return EventMessage(
-        booth_id=booth_id,
-        event_id=uuid.uuid4(),
-        at=at,
-        kind="audit",
-        name=stage_event_name(stage),
-        data=data,
-    )
+    return audit_event(booth_id, stage_event_name(stage), at, **data)
 
 
 def sensor_id(booth_id: str) -> str:

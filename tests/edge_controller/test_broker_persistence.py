@@ -31,7 +31,9 @@ def persist_dir_fixture() -> Iterator[Path]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def test_retained_message_survives_a_broker_restart(tmp_path: Path, persist_dir: Path) -> None:
+def _office_broker(
+    tmp_path: Path, persist_dir: Path, *, persistence: bool
+) -> tuple[OfficeCA, BrokerConfig]:
     ca = OfficeCA.create(tmp_path / "ca", "Kecamatan Gunung Tabur")
     server = ca.issue_server_certificate(tmp_path / "broker-tls")
     config = BrokerConfig(
@@ -39,9 +41,14 @@ def test_retained_message_survives_a_broker_restart(tmp_path: Path, persist_dir:
         ca_cert_path=ca.cert_path,
         server_cert_path=server.cert_path,
         server_key_path=server.key_path,
-        persistence=True,
+        persistence=persistence,
         persistence_directory=persist_dir,
     )
+    return ca, config
+
+
+def test_retained_message_survives_a_broker_restart(tmp_path: Path, persist_dir: Path) -> None:
+    ca, config = _office_broker(tmp_path, persist_dir, persistence=True)
     first = Office(root=tmp_path, ca=ca, broker=MosquittoProcess(config))
     first.broker.start()
     try:
@@ -66,16 +73,7 @@ def test_retained_message_survives_a_broker_restart(tmp_path: Path, persist_dir:
 
 
 def test_without_persistence_nothing_is_written(tmp_path: Path, persist_dir: Path) -> None:
-    ca = OfficeCA.create(tmp_path / "ca", "Kecamatan Gunung Tabur")
-    server = ca.issue_server_certificate(tmp_path / "broker-tls")
-    config = BrokerConfig(
-        port=free_loopback_port(),
-        ca_cert_path=ca.cert_path,
-        server_cert_path=server.cert_path,
-        server_key_path=server.key_path,
-        persistence=False,
-        persistence_directory=persist_dir,
-    )
+    _, config = _office_broker(tmp_path, persist_dir, persistence=False)
     with MosquittoProcess(config) as broker:
         assert "persistence false" in broker.conf_path.read_text()
     assert not persist_dir.exists()

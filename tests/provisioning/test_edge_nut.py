@@ -8,7 +8,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -28,6 +27,8 @@ from provisioning.edge_nut import (
     nut_files,
     sync_nut_files,
 )
+from provisioning.office import _write_if_different as write_if_different
+from tests.edge_controller.broker_fixtures import free_loopback_port
 
 UPSD = "/lib/nut/upsd"
 DUMMY_UPS = "/lib/nut/dummy-ups"
@@ -46,12 +47,6 @@ class RunningNut:
     upsd_log: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _write(path: Path, text: str, mode: int) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
@@ -67,7 +62,7 @@ def nut() -> Iterator[RunningNut]:
     conf, state = base / "conf", base / "state"
     state.mkdir()
     logins = NutLogins.create()
-    port = _free_port()
+    port = free_loopback_port()
     for name, text in nut_files(DUMMY_DRIVER, DUMMY_STATE_FILE, logins, listen_port=port).items():
         _write(conf / name, text, 0o640)
     if os.geteuid() == 0:  # the daemons drop to user nut: let it read and keep its state
@@ -81,8 +76,13 @@ def nut() -> Iterator[RunningNut]:
 
     def start(argv: list[str], log: str) -> None:
         processes.append(
-            subprocess.Popen(argv, env=env, stdout=(base / log).open("wb"),
-                             stderr=subprocess.STDOUT, start_new_session=True)
+            subprocess.Popen(
+                argv,
+                env=env,
+                stdout=(base / log).open("wb"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         )
 
     def wait_for(ready: Callable[[], bool]) -> None:
@@ -105,13 +105,19 @@ def nut() -> Iterator[RunningNut]:
 
 
 def _upsc(address: str, variable: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["upsc", address, variable], capture_output=True, text=True,
-                          timeout=10, check=False)
+    return subprocess.run(
+        ["upsc", address, variable], capture_output=True, text=True, timeout=10, check=False
+    )
 
 
 def _upscmd(user: str, password: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["upscmd", "-u", user, "-p", password, *args], capture_output=True,
-                          text=True, timeout=10, check=False)
+    return subprocess.run(
+        ["upscmd", "-u", user, "-p", password, *args],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=False,
+    )
 
 
 def test_upsd_serves_the_office_ups_on_loopback(nut: RunningNut) -> None:
@@ -137,16 +143,10 @@ def test_the_edge_login_may_command_the_ups_and_the_monitor_login_may_not(
 
 
 def test_a_second_office_init_keeps_the_passwords(tmp_path: Path) -> None:
-    changed, first = sync_nut_files(tmp_path, "usbhid-ups", "auto", _write_if_different)
-    again, second = sync_nut_files(tmp_path, "usbhid-ups", "auto", _write_if_different)
+    changed, first = sync_nut_files(tmp_path, "usbhid-ups", "auto", write_if_different)
+    again, second = sync_nut_files(tmp_path, "usbhid-ups", "auto", write_if_different)
     assert changed
     assert not again
     assert first == second
     assert (tmp_path / "upsd.users").stat().st_mode & 0o077 == 0  # passwords: owner only
     assert "driver = usbhid-ups" in (tmp_path / "ups.conf").read_text()
-
-
-def _write_if_different(path: Path, text: str, mode: int) -> bool:
-    if path.exists() and path.read_text() == text:
-        return False
-    return _write(path, text, mode)

@@ -136,7 +136,7 @@ class PhotoScreen(KioskScreen):
         else:
             failing = [words(PHOTO_CHECKS, code, lang) for code in self._failing]
         # What the resident should do first, in Indonesian then English; then every check.
-        first = [tr(m, code) for m in self._instructions[:1] for code in ("id", "en")]
+        first = in_languages(self._instructions[0]) if self._instructions else []
         self.failing_text = "\n".join([*first, *failing])
         self.can_override = bool(self._failing)
         box = self.ids.reasons
