@@ -11,7 +11,6 @@ the same packets in the same run — the ratio is the envelope's share of that w
 
 from __future__ import annotations
 
-import argparse
 import time
 import uuid
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bench.ingest import BOOTH, _packets
+from bench.report import make_row, print_table_main
 from ektp.packet import verify
 from ektp.roster_keys import RosterSecret
 from ektp.transport_seal import TransportKey
@@ -46,22 +46,21 @@ def run(quick: bool) -> list[dict[str, Any]]:
     checked = _per_call_us(lambda data: verify(data, booth_public_key=public_key), packets, rounds)
     size_kb = sum(map(len, packets)) / len(packets) / 1024
     return [
-        {
-            "name": "edge_transport_open_us_per_packet",
-            "value": round(opened, 1),
-            "unit": f"µs per {size_kb:.0f} KB packet",
-            "baseline": "ektp.packet.verify of the same packet (the edge's check)",
-            "baseline_value": round(checked, 1),
-            "ratio": round(opened / checked, 3),
-        }
+        make_row(
+            "edge_transport_open_us_per_packet",
+            opened,
+            f"µs per {size_kb:.0f} KB packet",
+            "ektp.packet.verify of the same packet (the edge's check)",
+            checked,
+            places=1,
+            ratio_places=3,
+        )
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="Fewer packets.")
-    for row in run(parser.parse_args().quick):
-        print(f"{row['name']}: {row['value']} {row['unit']}  |  baseline {row['baseline_value']}")
+def main(argv: list[str] | None = None) -> None:
+    description = __doc__.splitlines()[0]
+    print_table_main(run, argv, description=description, quick_help="Fewer packets.")
 
 
 if __name__ == "__main__":

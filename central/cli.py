@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import shutil
 import ssl
 import sys
@@ -21,11 +20,12 @@ from pathlib import Path
 
 import uvicorn
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from central.app import build_app
 from central.checks import BOOTH_ID_PATTERN, RETIRED_DIR
 from central.config import DEFAULT_CONFIG_TOML, CentralConfig, load_central_config
+from ektp.receipts import create_receipt_key
 
 
 def client_ca_bundle(config: CentralConfig) -> Path:
@@ -62,20 +62,7 @@ def init_receipt_key(key_path: Path, public_path: Path) -> int:
     if key_path.exists():
         print(f"{key_path} exists; refusing to replace central's receipt key", file=sys.stderr)
         return 1
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    public_path.write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
+    create_receipt_key(key_path, public_path)
     print(f"receipt key: {key_path}; give {public_path} to every edge")
     return 0
 

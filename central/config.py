@@ -6,16 +6,16 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from ektp.config_types import ConfigSection, Duration, PacketBytes, TcpPort
 
 
-class CentralConfig(BaseModel):
+class CentralConfig(ConfigSection):
     """``rekam-central``: where it listens, its TLS identity, whom it trusts, where it stores."""
 
-    model_config = ConfigDict(extra="forbid")
-
     host: str = Field(default="127.0.0.1", description="Address to listen on.")
-    port: int = Field(default=8443, ge=1, le=65535, description="HTTPS port.")
+    port: TcpPort = Field(default=8443, description="HTTPS port.")
     tls_cert_path: Path = Field(description="Central's server certificate (PEM).")
     tls_key_path: Path = Field(description="Central's server key (PEM, 0600).")
     client_ca_paths: list[Path] = Field(
@@ -34,12 +34,11 @@ class CentralConfig(BaseModel):
     data_dir: Path = Field(
         description="Central's store: central.sqlite3, packets/<booth>/<id>.packet, partial/."
     )
-    max_packet_bytes: int = Field(
-        default=8 * 1024 * 1024, ge=1024, description="Larger uploads are refused (413)."
+    max_packet_bytes: PacketBytes = Field(
+        default=8 * 1024 * 1024, description="Larger uploads are refused (413)."
     )
-    body_idle_timeout_seconds: float = Field(
+    body_idle_timeout_seconds: Duration = Field(
         default=30.0,
-        gt=0,
         description="A PATCH whose body stalls this long is treated as cut: the bytes "
         "received so far are kept and the upload is free for the edge to resume.",
     )

@@ -113,11 +113,15 @@ class CentralStore:
     def final_path(self, packet_id: str, folder: str) -> Path:
         return self.packets_dir / folder / f"{packet_id}.packet"
 
-    def upload(self, packet_id: str) -> Upload | None:
+    def _row(self, select_by_packet_id: str, packet_id: str) -> sqlite3.Row | None:
         with self._lock:
-            row = self._conn.execute(
-                "SELECT * FROM uploads WHERE packet_id = ?", (packet_id,)
+            row: sqlite3.Row | None = self._conn.execute(
+                select_by_packet_id, (packet_id,)
             ).fetchone()
+        return row
+
+    def upload(self, packet_id: str) -> Upload | None:
+        row = self._row("SELECT * FROM uploads WHERE packet_id = ?", packet_id)
         if row is None:
             return None
         return Upload(
@@ -164,10 +168,7 @@ class CentralStore:
         self.part_path(packet_id).unlink(missing_ok=True)
 
     def item(self, packet_id: str) -> StoredItem | None:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT * FROM packets WHERE packet_id = ?", (packet_id,)
-            ).fetchone()
+        row = self._row("SELECT * FROM packets WHERE packet_id = ?", packet_id)
         if row is None:
             return None
         return StoredItem(

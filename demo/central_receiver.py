@@ -9,7 +9,6 @@ link (every connection closed, new ones refused) until :meth:`restore_link`.
 
 from __future__ import annotations
 
-import os
 import socket
 import sqlite3
 import ssl
@@ -19,11 +18,10 @@ import time
 from pathlib import Path
 
 import httpx
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from demo.shaping_proxy import LinkShape, ProxyThread
 from ektp.pki import OfficeCA
+from ektp.receipts import create_receipt_key
 
 START_TIMEOUT = 60.0
 CENTRAL_NAME = "Disdukcapil Pusat (demo)"
@@ -66,22 +64,8 @@ class DemoCentral:
         self.server = self.central_ca.issue_server_certificate(
             self.root / "tls", common_name="central"
         )
-        receipt = Ed25519PrivateKey.generate()
         self.receipt_key_path = self.root / "receipt.key"
-        descriptor = os.open(self.receipt_key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(
-                receipt.private_bytes(
-                    serialization.Encoding.PEM,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                )
-            )
-        self.receipt_public_path.write_bytes(
-            receipt.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-        )
+        create_receipt_key(self.receipt_key_path, self.receipt_public_path)
 
     def register_booth(self, booth_id: str, public_key_pem: bytes) -> None:
         """What ``rekam-central register-booth`` does: central learns the booth's key."""

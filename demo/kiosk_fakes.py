@@ -34,6 +34,7 @@ from kiosk.flow.checkin import CheckInFlow
 from kiosk.flow.ports import InMemoryRoster, InMemoryTicketDesk, RosterEntry
 from kiosk.flow.session import OperatorIdentity, SealedRecord
 from kiosk.handover import HandoverFlow
+from kiosk.power.parking import ParkedPhoto
 from kiosk.ui.status import BoothStatus, DeviceHealth
 
 if TYPE_CHECKING:
@@ -101,18 +102,6 @@ class FakeCardLogin:
         return OperatorIdentity(operator_id="op-07", name="Operator Demo")
 
 
-@dataclass(frozen=True)
-class FakePhotoResult:
-    """Shaped like ``kiosk.photo.PhotoOutcome`` (the flow's ``PhotoResult``)."""
-
-    ok: bool
-    jpeg: bytes | None = field(repr=False)
-    background: str
-    score: float
-    scores: dict[str, float]
-    failing: list[str]
-
-
 @dataclass
 class FakePhotoStep:
     """Fails the listed checks on the first ``failures`` captures, then passes."""
@@ -122,17 +111,15 @@ class FakePhotoStep:
     failing: tuple[str, ...] = ("background_colour",)
     frame: Callable[[], np.ndarray] = field(default=lambda: portrait_frame(0))
 
-    def capture(self, required_background: str) -> FakePhotoResult:
+    def capture(self, required_background: str) -> ParkedPhoto:
         time.sleep(self.delay)
         jpeg = _jpeg(self.frame())
         if self.failures > 0:
             self.failures -= 1
             scores = {"face_height_share": 0.7, "background_distance": 80.0}
-            return FakePhotoResult(
-                False, jpeg, required_background, 0.4, scores, list(self.failing)
-            )
+            return ParkedPhoto(False, jpeg, required_background, 0.4, scores, list(self.failing))
         scores = {"face_height_share": 0.7, "background_distance": 5.0}
-        return FakePhotoResult(True, jpeg, required_background, 0.9, scores, [])
+        return ParkedPhoto(True, jpeg, required_background, 0.9, scores, [])
 
 
 @dataclass

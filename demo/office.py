@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from demo.central_receiver import DemoCentral
@@ -44,6 +43,7 @@ from edge_controller.ingest.service import EdgeService
 from edge_controller.roster.importer import import_file
 from edge_controller.web.auth import user_add
 from ektp.pki import IssuedIdentity, OfficeCA, dev_issue_identity
+from ektp.pki.files import pem_public_key
 from kiosk.booth import Booth, build_booth
 from kiosk.config.booth import BoothConfig
 from kiosk.flow.ports import Roster
@@ -108,11 +108,7 @@ class DemoOffice:
         self._start_broker(ca)
         central = X25519PrivateKey.generate()
         central_pub = self.root / "central-x25519.pem"
-        central_pub.write_bytes(
-            central.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-        )
+        central_pub.write_bytes(pem_public_key(central.public_key()))
         self.central_private_key = central
         edge_identity = dev_issue_identity(ca, "edge", self.root / "edge-tls")
         if self.with_central:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ektp._digits import check_region, clean_digits, resolve_date
+from ektp._digits import NumberMessages, RegionNumber, check_build_parts, checked_digits
 from ektp.errors import ValidationError
 from ektp.i18n import N_
 from ektp.regions import RegionTable
@@ -17,6 +17,7 @@ MSG_EMPTY = N_("Please enter the KK number")
 MSG_LENGTH = N_("The KK number must have 16 digits; you entered {count}")
 MSG_NOT_DIGITS = N_("The KK number may contain digits only; character {position} is not a digit")
 MSG_SERIAL = N_("The 13th–16th digits (family serial number) cannot be 0000")
+MESSAGES = NumberMessages(MSG_EMPTY, MSG_LENGTH, MSG_NOT_DIGITS, MSG_SERIAL)
 
 
 class KkError(ValidationError):
@@ -26,50 +27,25 @@ class KkError(ValidationError):
 
 
 @dataclass(frozen=True)
-class Kk:
+class Kk(RegionNumber):
     """A parsed, valid KK number."""
 
-    province_code: str
-    regency_code: str
-    district_code: str
     registration_date: dt.date
     serial: int
-
-    @property
-    def region_code(self) -> str:
-        return self.province_code + self.regency_code + self.district_code
 
     @property
     def digits(self) -> str:
         date = self.registration_date
         return f"{self.region_code}{date:%d%m}{date.year % 100:02d}{self.serial:04d}"
 
-    def __str__(self) -> str:
-        return self.digits
-
 
 def parse_kk(text: str, *, today: dt.date | None = None, regions: RegionTable | None = None) -> Kk:
     """Parse and validate a KK number; raises :class:`KkError` naming the wrong digits."""
-    digits = clean_digits(
-        text,
-        error=KkError,
-        empty_message=MSG_EMPTY,
-        length_message=MSG_LENGTH,
-        digits_message=MSG_NOT_DIGITS,
-    )
-    check_region(digits, regions, KkError)
-    day, month, yy = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
-    registered = resolve_date(day, month, yy, today=today or dt.date.today(), error=KkError)
-    serial = int(digits[12:16])
-    if serial == 0:
-        raise KkError(MSG_SERIAL, code="kk.serial")
-    return Kk(digits[0:2], digits[2:4], digits[4:6], registered, serial)
+    number = checked_digits(text, regions=regions, error=KkError, messages=MESSAGES)
+    registered = number.date(today or dt.date.today())
+    return Kk(*number.region(), registered, number.serial())
 
 
 def build_kk(region_code: str, registration_date: dt.date, serial: int) -> str:
     """The 16 digits for these parts (for emulators, fixtures and tests)."""
-    if len(region_code) != 6 or not region_code.isdigit():
-        raise ValueError("region_code must have 6 digits")
-    if not 1 <= serial <= 9999:
-        raise ValueError("serial must be 1..9999")
-    return Kk(region_code[:2], region_code[2:4], region_code[4:6], registration_date, serial).digits
+    return Kk(*check_build_parts(region_code, serial), registration_date, serial).digits

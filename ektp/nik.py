@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ektp._digits import check_region, clean_digits, resolve_date
+from ektp._digits import NumberMessages, RegionNumber, check_build_parts, checked_digits
 from ektp.errors import ValidationError
 from ektp.i18n import N_, translate
 from ektp.regions import RegionTable
@@ -22,6 +22,7 @@ MSG_EMPTY = N_("Please enter the NIK")
 MSG_LENGTH = N_("NIK must have 16 digits; you entered {count}")
 MSG_NOT_DIGITS = N_("NIK may contain digits only; character {position} is not a digit")
 MSG_SERIAL = N_("The 13th–16th digits (serial number) cannot be 0000")
+MESSAGES = NumberMessages(MSG_EMPTY, MSG_LENGTH, MSG_NOT_DIGITS, MSG_SERIAL)
 MSG_STATED_MALE = N_("The NIK belongs to a woman, but the resident stated male")
 MSG_STATED_FEMALE = N_("The NIK belongs to a man, but the resident stated female")
 MSG_BIRTH_DATE = N_(
@@ -48,29 +49,18 @@ def sex_name(sex: Sex, language: str = "id") -> str:
 
 
 @dataclass(frozen=True)
-class Nik:
+class Nik(RegionNumber):
     """A parsed, valid NIK."""
 
-    province_code: str
-    regency_code: str  # 2 digits, within the province
-    district_code: str  # 2 digits, within the regency
     birth_date: dt.date
     sex: Sex
     serial: int
-
-    @property
-    def region_code(self) -> str:
-        """The 6-digit district code (province + regency + district)."""
-        return self.province_code + self.regency_code + self.district_code
 
     @property
     def digits(self) -> str:
         day = self.birth_date.day + (FEMALE_DAY_OFFSET if self.sex is Sex.FEMALE else 0)
         date_part = f"{day:02d}{self.birth_date.month:02d}{self.birth_date.year % 100:02d}"
         return f"{self.region_code}{date_part}{self.serial:04d}"
-
-    def __str__(self) -> str:
-        return self.digits
 
 
 def parse_nik(
@@ -82,31 +72,17 @@ def parse_nik(
     year becomes the latest date not after ``today`` (default: the local date). With
     ``regions``, the region prefix must be known to it. Raises :class:`NikError`.
     """
-    digits = clean_digits(
-        text,
-        error=NikError,
-        empty_message=MSG_EMPTY,
-        length_message=MSG_LENGTH,
-        digits_message=MSG_NOT_DIGITS,
-    )
-    check_region(digits, regions, NikError)
-    raw_day, month, yy = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
-    sex = Sex.FEMALE if raw_day > FEMALE_DAY_OFFSET else Sex.MALE
-    day = raw_day - FEMALE_DAY_OFFSET if sex is Sex.FEMALE else raw_day
-    birth_date = resolve_date(day, month, yy, today=today or dt.date.today(), error=NikError)
-    serial = int(digits[12:16])
-    if serial == 0:
-        raise NikError(MSG_SERIAL, code="nik.serial")
-    return Nik(digits[0:2], digits[2:4], digits[4:6], birth_date, sex, serial)
+    number = checked_digits(text, regions=regions, error=NikError, messages=MESSAGES)
+    sex = Sex.FEMALE if number.day > FEMALE_DAY_OFFSET else Sex.MALE
+    day_offset = FEMALE_DAY_OFFSET if sex is Sex.FEMALE else 0
+    birth_date = number.date(today or dt.date.today(), day_offset=day_offset)
+    serial = number.serial()
+    return Nik(*number.region(), birth_date, sex, serial)
 
 
 def build_nik(region_code: str, birth_date: dt.date, sex: Sex, serial: int) -> str:
     """The 16 digits for these parts (for emulators, fixtures and tests)."""
-    if len(region_code) != 6 or not region_code.isdigit():
-        raise ValueError("region_code must have 6 digits")
-    if not 1 <= serial <= 9999:
-        raise ValueError("serial must be 1..9999")
-    return Nik(region_code[:2], region_code[2:4], region_code[4:6], birth_date, sex, serial).digits
+    return Nik(*check_build_parts(region_code, serial), birth_date, sex, serial).digits
 
 
 def check_consistency(

@@ -21,6 +21,7 @@ import binascii
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from cryptography.exceptions import InvalidSignature
@@ -30,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from ektp._json import JsonProblem, canonical_json, strict_loads
 from ektp.errors import RekamError
 from ektp.key_ids import raw_key_id
+from ektp.pki.files import pem_private_key, pem_public_key, write_private
 
 RECEIPT_VERSION = 1
 RECEIPT_CONTEXT = b"rekam/central/v1/receipt\x00"
@@ -174,4 +176,14 @@ def load_receipt_private_key(pem: bytes) -> Ed25519PrivateKey:
     key = serialization.load_pem_private_key(pem, None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ReceiptError("the receipt key is not an Ed25519 key")
+    return key
+
+
+def create_receipt_key(key_path: Path, public_path: Path) -> Ed25519PrivateKey:
+    """Central's receipt key, made once: the private key in ``key_path`` (mode 0600;
+    FileExistsError rather than replace one) and its public key, for every edge, in
+    ``public_path``."""
+    key = Ed25519PrivateKey.generate()
+    write_private(key_path, pem_private_key(key))
+    public_path.write_bytes(pem_public_key(key.public_key()))
     return key

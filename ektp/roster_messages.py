@@ -48,15 +48,22 @@ class RosterEntry(BaseModel):
     )
 
 
-class RosterDigest(WireMessage):
-    """``office/roster/<kelurahan>`` (retained): look-up by keyed, slow key, not by NIK."""
+class VillageRosterMessage(WireMessage):
+    """What a village's digest and its deltas both carry."""
 
     v: Literal[2] = Field(  # type: ignore[assignment]
         default=ROSTER_DIGEST_VERSION, description="Digest format version (2: keyed scrypt)."
     )
-    kelurahan: Name = Field(description="Village name; its slug is the topic's last segment.")
-    generated_at: AwareDatetime = Field(description="When the digest was made.")
+    kelurahan: Name = Field(
+        description="Village name; its slug is the topic's segment after office/roster/."
+    )
+    generated_at: AwareDatetime = Field(description="When the digest or delta was made.")
     secret_id: SecretId = Field(description="The office roster secret the keys were made with.")
+
+
+class RosterDigest(VillageRosterMessage):
+    """``office/roster/<kelurahan>`` (retained): look-up by keyed, slow key, not by NIK."""
+
     version: int = Field(
         default=1, ge=1, description="The village's version; deltas start from it."
     )
@@ -65,15 +72,9 @@ class RosterDigest(WireMessage):
     )
 
 
-class RosterDelta(WireMessage):
+class RosterDelta(VillageRosterMessage):
     """``office/roster/<kelurahan>/delta/<slot>`` (retained ring): one village's changes."""
 
-    v: Literal[2] = Field(  # type: ignore[assignment]
-        default=ROSTER_DIGEST_VERSION, description="Digest format version (2: keyed scrypt)."
-    )
-    kelurahan: Name = Field(description="Village name; its slug is the topic's third segment.")
-    generated_at: AwareDatetime = Field(description="When the delta was made.")
-    secret_id: SecretId = Field(description="The office roster secret the keys were made with.")
     base_version: int = Field(ge=1, description="The version this delta applies onto, only.")
     version: int = Field(ge=2, description="The village's version once applied.")
     changed: dict[LookupKey, RosterEntry] = Field(

@@ -6,9 +6,10 @@ Each device's own module defines its config models (a discriminated union on
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from hardware.camera import CameraConfig, EmulatedCameraConfig
+from hardware.config_types import ConfigSection
 from hardware.fingerprint import EmulatedFingerprintConfig, FingerprintConfig
 from hardware.gpio import (
     BoothGpioConfig,
@@ -20,10 +21,8 @@ from hardware.smartcard import EmulatedSmartCardConfig, SmartCardConfig
 from hardware.ups import EmulatedUpsConfig, UpsConfig
 
 
-class HardwareConfig(BaseModel):
+class HardwareConfig(ConfigSection):
     """Which devices this machine has and how to reach each."""
-
-    model_config = ConfigDict(extra="forbid")
 
     fingerprint: FingerprintConfig | None = Field(
         default=None, title="Fingerprint sensor", description="R30x/R503 sensor over UART."

@@ -16,6 +16,7 @@ from typing import Any
 
 from ektp.audit_chain import GENESIS, AuditEntry, chained_entry, check_fields, first_broken
 from ektp.sqlite_store import Migration, open_durable
+from ektp.sqlite_transaction import write_transaction
 
 AUDIT_MIGRATIONS = (
     Migration(
@@ -37,22 +38,14 @@ class AuditLog:
     def append(self, event: str, **fields: Any) -> AuditEntry:
         check_fields(fields)
         at = datetime.now(UTC).isoformat(timespec="milliseconds")
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._db.execute(
-                    "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
-                ).fetchone()
-                seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
-                entry = chained_entry(prev, seq, at, event, fields)
-                self._db.execute(
-                    "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
-                    (seq, at, event, json.dumps(fields, sort_keys=True), prev, entry.hash),
-                )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._lock, write_transaction(self._db) as db:
+            row = db.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
+            entry = chained_entry(prev, seq, at, event, fields)
+            db.execute(
+                "INSERT INTO audit VALUES (?, ?, ?, ?, ?, ?)",
+                (seq, at, event, json.dumps(fields, sort_keys=True), prev, entry.hash),
+            )
         return entry
 
     def entries(self) -> Iterator[AuditEntry]:

@@ -166,7 +166,8 @@ def build_booth(
         outbox = stack.enter_context(Outbox(config.outbox_path))
         audit = AuditLog(config.audit_path)
         stack.callback(audit.close)
-        signals = stack.enter_context(open_booth_signals(config))  # LEDs, buzzer, call button
+        signals = open_booth_signals(config)  # LEDs, buzzer, call button
+        stack.callback(signals.close)
         device_health = signals.watch_health(DeviceHealthProbe((sensor, reader)))
         feed: RosterFeed | None = None
         uplink = None

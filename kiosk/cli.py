@@ -13,9 +13,10 @@ import json
 import logging
 import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from kiosk.script import EnrollmentScript
 
 log = logging.getLogger("rekam.kiosk")
+T = TypeVar("T")
 
 DEFAULT_CONFIG = """\
 # Rekam booth configuration.
@@ -94,6 +96,15 @@ def run_headless(config: BoothConfig, script: EnrollmentScript) -> int:
     return 0
 
 
+def _read_toml(load: Callable[[Path], T], path: Path, what: str) -> T | None:
+    """``load(path)``; None, after saying why on stderr, when the file cannot be read."""
+    try:
+        return load(path)
+    except (OSError, tomllib.TOMLDecodeError, ValidationError) as err:
+        print(f"rekam-kiosk: cannot read the {what}: {err}", file=sys.stderr)
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rekam-kiosk", description="Rekam recording booth")
     parser.add_argument("--config", type=Path, help="the booth's TOML configuration")
@@ -110,10 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.config is None:
         parser.error("--config FILE is required")
-    try:
-        config = load_booth_config(args.config)
-    except (OSError, tomllib.TOMLDecodeError, ValidationError) as err:
-        print(f"rekam-kiosk: cannot read the configuration: {err}", file=sys.stderr)
+    config = _read_toml(load_booth_config, args.config, "configuration")
+    if config is None:
         return 2
     if args.command == "mobile":
         return run_mobile_command(config, args)
@@ -122,10 +131,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--headless needs --script FILE")
         from kiosk.script import load_script  # noqa: PLC0415 - only for --headless
 
-        try:
-            script = load_script(args.script)
-        except (OSError, tomllib.TOMLDecodeError, ValidationError) as err:
-            print(f"rekam-kiosk: cannot read the script: {err}", file=sys.stderr)
+        script = _read_toml(load_script, args.script, "script")
+        if script is None:
             return 1
         try:
             return run_headless(config, script)

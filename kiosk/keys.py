@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -12,6 +11,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 
+from ektp.atomic_file import write_atomically
+from ektp.pki.files import pem_private_key, pem_public_key, private_directory
+
 
 def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
     """The booth's Ed25519 packet-signing key, created atomically the first time."""
@@ -20,29 +22,15 @@ def load_or_create_signing_key(path: Path) -> Ed25519PrivateKey:
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError(f"{path} is not an Ed25519 private key")
         return key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
+    private_directory(path.parent)
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomically(path, pem_private_key(key), mode=0o600)
     return key
 
 
 def public_key_pem(key: Ed25519PrivateKey) -> bytes:
     """What the booth may share: its public key, for the edge to verify packets."""
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    return pem_public_key(key.public_key())
 
 
 def load_booth_public_key(pem: bytes) -> Ed25519PublicKey:

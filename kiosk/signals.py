@@ -29,8 +29,6 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager
-from types import TracebackType
 from typing import Any, Protocol
 
 from ektp.messages import DeviceHealth
@@ -93,7 +91,7 @@ def beep_for(event: str, fields: Mapping[str, Any]) -> str | None:
     return None
 
 
-class BoothSignals(AbstractContextManager["BoothSignals"]):
+class BoothSignals:
     """Status LEDs, buzzer and call button following one booth. ``gpio`` None: a no-op."""
 
     def __init__(
@@ -326,14 +324,6 @@ class BoothSignals(AbstractContextManager["BoothSignals"]):
             self.gpio.show_leds("off", "off")
             if self._owns_gpio:
                 self.gpio.close()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def open_booth_signals(config: BoothConfig) -> BoothSignals:

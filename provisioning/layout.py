@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from kiosk.config.booth import OUTBOX_IN_DATA_DIR, SIGNING_KEY_IN_DATA_DIR
+
 
 @dataclass(frozen=True)
 class BoothLayout:
@@ -73,12 +75,11 @@ class BoothLayout:
 
     @property
     def outbox_path(self) -> PurePosixPath:
-        return self.data_dir / "outbox.sqlite"
+        return self.data_dir / OUTBOX_IN_DATA_DIR
 
     @property
     def signing_key_path(self) -> PurePosixPath:
-        """Must equal ``kiosk.config.booth.BoothConfig.signing_key_path`` for ``data_dir``."""
-        return self.data_dir / "keys" / "booth-signing.pem"
+        return self.data_dir / SIGNING_KEY_IN_DATA_DIR
 
     @property
     def releases_dir(self) -> PurePosixPath:

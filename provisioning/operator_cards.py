@@ -130,14 +130,13 @@ def check_operator(operator_id: str, name: str, days: int) -> None:
         raise OperatorCardError(f"--days must be between 1 and {MAX_CARD_DAYS}.")
 
 
-def _issuer(office: OfficeDirectory) -> OperatorCardIssuer:
-    if not (office.ca_dir / "ca.key").exists():
-        raise OperatorCardError(
-            f"No office CA in {office.ca_dir}: run `rekam-provision office init` first "
-            "(or pass --office DIR)."
-        )
+def issuer_from(ca_dir: Path, missing: str) -> OperatorCardIssuer:
+    """The office CA in ``ca_dir`` as the operator cards' issuer: OperatorCardError
+    ``missing`` when it has no ``ca.key``, with the PKI's message when it cannot be read."""
+    if not (ca_dir / "ca.key").exists():
+        raise OperatorCardError(missing)
     try:
-        return OperatorCardIssuer.from_ca_directory(office.ca_dir)
+        return OperatorCardIssuer.from_ca_directory(ca_dir)
     except PkiError as err:
         raise OperatorCardError(str(err)) from err
 
@@ -159,7 +158,12 @@ def issue_operator_card(
         raise OperatorCardError("The card's public key is not a valid P-256 key.") from err
     register = OperatorRegister(office)
     cards = register.cards()
-    der = _issuer(office).certificate_for(public_key, operator_id=operator_id, name=name, days=days)
+    issuer = issuer_from(
+        office.ca_dir,
+        f"No office CA in {office.ca_dir}: run `rekam-provision office init` first "
+        "(or pass --office DIR).",
+    )
+    der = issuer.certificate_for(public_key, operator_id=operator_id, name=name, days=days)
     certificate = x509.load_der_x509_certificate(der)
     record = IssuedCard(
         operator_id=operator_id,

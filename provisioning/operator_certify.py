@@ -24,7 +24,12 @@ from cryptography.hazmat.primitives import serialization
 
 from ektp.i18n import N_
 from ektp.pki import OfficeCA, OperatorCardIssuer, PkiError
-from provisioning.operator_cards import OperatorCardError, check_operator, parse_card_public_key
+from provisioning.operator_cards import (
+    OperatorCardError,
+    check_operator,
+    issuer_from,
+    parse_card_public_key,
+)
 from provisioning.report import tr
 
 THROWAWAY_CA_NAME = "Throwaway (certify-key)"
@@ -57,12 +62,9 @@ def certify_key(
     check_operator(operator_id, name, days)
     point = parse_card_public_key(public_key, "the public key on stdin")
     if office_ca is not None:
-        if not (office_ca / "ca.key").exists():
-            raise OperatorCardError(f"No office CA in {office_ca} (ca.key and ca.crt expected).")
-        try:
-            issuer = OperatorCardIssuer.from_ca_directory(office_ca)
-        except PkiError as err:
-            raise OperatorCardError(str(err)) from err
+        issuer = issuer_from(
+            office_ca, f"No office CA in {office_ca} (ca.key and ca.crt expected)."
+        )
         return _certify(issuer, point, operator_id, name, days)
     with tempfile.TemporaryDirectory(prefix="rekam-throwaway-ca-") as scratch:
         issuer = OfficeCA.create(Path(scratch) / "ca", THROWAWAY_CA_NAME).operator_card_issuer()

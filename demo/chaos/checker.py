@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -35,10 +35,9 @@ from demo.chaos.evidence import (
     outbox_rows,
     read_journal,
 )
+from demo.chaos.findings import Findings
 from ektp.packet import PacketError, open_sealed, verify
 from kiosk.keys import load_booth_public_key
-
-MAX_PROBLEMS_LISTED = 20
 
 
 @dataclass(frozen=True)
@@ -58,18 +57,13 @@ class Committed:
 
 
 @dataclass
-class Verdict:
+class Verdict(Findings):
     enrollments: int = 0
     committed_packets: int = 0
     stored_at_central: int = 0
     lost: int = 0
     duplicated: int = 0
     corrupted: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    def note(self, problem: str) -> None:
-        if len(self.problems) < MAX_PROBLEMS_LISTED:
-            self.problems.append(problem)
 
     @property
     def clean(self) -> bool:

@@ -26,10 +26,11 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from demo.chaos.evidence import JsonLinesJournal, read_json_lines
+from demo.chaos.findings import Findings
 
 EVENTS_JOURNAL_NAME = "events.jsonl"
 EVENT_KINDS = ("check_in", "ticket_called", "card_delivered")
@@ -116,13 +117,12 @@ def edge_events(edge_database: Path) -> EdgeEvents:
 
 
 @dataclass
-class EventVerdict:
+class EventVerdict(Findings):
     expected: int = 0
     received: int = 0
     lost: int = 0
     duplicated: int = 0
     unexpected: int = 0
-    problems: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -147,27 +147,23 @@ def check_events(
     seed: int, enrollments: set[tuple[str, int]], edge_database: Path, *, max_listed: int = 20
 ) -> EventVerdict:
     """Every event of every committed enrollment at the edge, exactly once (see module)."""
-    verdict = EventVerdict()
+    verdict = EventVerdict(max_listed=max_listed)
     expected = expected_events(seed, enrollments)
     at_edge = edge_events(edge_database)
     booths = {booth_id for booth_id, _ in enrollments}
     verdict.expected = len(expected)
     verdict.received = len(expected.keys() & at_edge.received.keys())
 
-    def note(problem: str) -> None:
-        if len(verdict.problems) < max_listed:
-            verdict.problems.append(problem)
-
     for event_id, (booth_id, kind) in expected.items():
         if event_id not in at_edge.received:
             verdict.lost += 1
-            note(f"{booth_id}: {kind} {event_id} never reached the edge")
+            verdict.note(f"{booth_id}: {kind} {event_id} never reached the edge")
     for event_id, (booth_id, kind) in at_edge.received.items():
         if booth_id in booths and expected.get(event_id) != (booth_id, kind):
             verdict.unexpected += 1
-            note(f"edge: {kind} {event_id} from {booth_id} matches no enrollment")
+            verdict.note(f"edge: {kind} {event_id} from {booth_id} matches no enrollment")
     for (booth_id, _nik), copies in at_edge.tickets_per_resident.items():
         if booth_id in booths and copies > 1:
             verdict.duplicated += copies - 1
-            note(f"edge: a resident of {booth_id} has {copies} queue tickets")
+            verdict.note(f"edge: a resident of {booth_id} has {copies} queue tickets")
     return verdict

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 JOURNAL_NAME = "committed.jsonl"
 OUTBOX_NAME = "outbox.sqlite3"
@@ -133,17 +134,22 @@ def _read_only(path: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
-def outbox_rows(path: Path) -> list[OutboxRow]:
-    """Every packet an outbox holds, in any state (empty when the file does not exist)."""
-    if not path.exists():
+def _select_all(database: Path, sql: str) -> list[Any]:
+    """Every row ``sql`` selects; empty while the file or its table does not exist yet."""
+    if not database.exists():
         return []
-    with _read_only(path) as conn:
+    with _read_only(database) as conn:
         try:
-            rows = conn.execute(
-                "SELECT packet_id, sha256, state, meta, sealed IS NOT NULL FROM packets"
-            ).fetchall()
+            return conn.execute(sql).fetchall()
         except sqlite3.OperationalError:
             return []  # created, not yet migrated
+
+
+def outbox_rows(path: Path) -> list[OutboxRow]:
+    """Every packet an outbox holds, in any state (empty when the file does not exist)."""
+    rows = _select_all(
+        path, "SELECT packet_id, sha256, state, meta, sealed IS NOT NULL FROM packets"
+    )
     result = []
     for packet_id, sha256, state, meta, has_bytes in rows:
         serial = json.loads(meta).get(SERIAL_META_KEY) if meta else None
@@ -165,16 +171,9 @@ def unacked_count(path: Path) -> int:
 
 def central_rows(data_dir: Path) -> list[CentralRow]:
     """Every row of central's ``packets`` table (empty before central first started)."""
-    database = data_dir / "central.sqlite3"
-    if not database.exists():
-        return []
-    with _read_only(database) as conn:
-        try:
-            rows = conn.execute(
-                "SELECT packet_id, booth_id, sha256, size, path FROM packets"
-            ).fetchall()
-        except sqlite3.OperationalError:
-            return []
+    rows = _select_all(
+        data_dir / "central.sqlite3", "SELECT packet_id, booth_id, sha256, size, path FROM packets"
+    )
     return [
         CentralRow(str(pid), booth, str(sha), int(size), Path(path))
         for pid, booth, sha, size, path in rows

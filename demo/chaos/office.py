@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import io
 import json
 import os
 import sys
@@ -31,10 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from central.cli import init_receipt_key
 from demo.chaos.booth_worker import SIGNING_KEY_PATH
 from demo.chaos.children import PID_FILE, ChildProcess
 from demo.chaos.evidence import JOURNAL_NAME, OUTBOX_NAME
@@ -47,6 +44,8 @@ from edge_controller.config.broker import BrokerConfig
 from edge_controller.config.edge import EdgeConfig
 from edge_controller.ingest.db import connect
 from ektp.pki import EDGE_IDENTITY, OfficeCA, dev_issue_identity
+from ektp.pki.files import pem_public_key
+from ektp.receipts import create_receipt_key
 from kiosk.keys import load_or_create_signing_key, public_key_pem
 
 REPO = Path(__file__).resolve().parents[2]
@@ -166,16 +165,11 @@ class ChaosOffice:
         sealing = X25519PrivateKey.generate()
         self.central_private_key = sealing
         self.central_public_path = root / "central-x25519.pub.pem"
-        self.central_public_path.write_bytes(
-            sealing.public_key().public_bytes(
-                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-            )
-        )
+        self.central_public_path.write_bytes(pem_public_key(sealing.public_key()))
         (root / "central").mkdir()
         self.receipt_key = root / "central" / "receipt.key"
         self.receipt_public = root / "central" / "receipt.pub.pem"
-        with contextlib.redirect_stdout(io.StringIO()):
-            init_receipt_key(self.receipt_key, self.receipt_public)
+        create_receipt_key(self.receipt_key, self.receipt_public)
         self.edge_database = root / "edge.sqlite3"
         for index, booth_id in enumerate(self.booth_ids):
             self.booths.append(self._prepare_booth(index, booth_id))

@@ -12,8 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from edge_controller.config.section import ConfigSection
-from ektp.config_types import Count, TcpPort
+from ektp.config_types import ConfigSection, Count, CountOrZero, PacketBytes, TcpPort
 from ektp.pki import EDGE_IDENTITY, validate_identity
 
 LogType = Literal[
@@ -79,14 +78,12 @@ class BrokerConfig(ConfigSection):
     autosave_interval_seconds: Count = Field(
         default=30, description="How often the broker saves its persistence file."
     )
-    max_queued_messages: int = Field(
+    max_queued_messages: CountOrZero = Field(
         default=100_000,
-        ge=0,
         description="QoS 1 messages queued per client beyond the in-flight ones.",
     )
-    max_packet_size_bytes: int = Field(
+    max_packet_size_bytes: PacketBytes = Field(
         default=4 * 1024 * 1024,
-        ge=1024,
         description="Largest MQTT packet accepted (a sealed enrollment is ~60 KB).",
     )
     log_file: Path | None = Field(

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from edge_controller.config.section import ConfigSection
+from ektp.config_types import ConfigSection
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 WEEKDAYS: tuple[Weekday, ...] = (

@@ -6,8 +6,7 @@ import datetime as dt
 
 from pydantic import Field
 
-from edge_controller.config.section import ConfigSection
-from ektp.config_types import Count, Share
+from ektp.config_types import ConfigSection, Count, Share
 
 
 class CoverageConfig(ConfigSection):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from edge_controller.config.section import ConfigSection
+from ektp.config_types import ConfigSection
 
 
 class DatabaseConfig(ConfigSection):

@@ -2,7 +2,7 @@
 
 ``rekam-edge --print-default-config`` prints a complete example (rendered from these
 models by :mod:`edge_controller.config.example`). Every section is a
-pydantic model with ``extra="forbid"`` (:class:`~edge_controller.config.section.ConfigSection`),
+pydantic model with ``extra="forbid"`` (:class:`~ektp.config_types.ConfigSection`),
 one module per section in this package: a misspelt key is an error, not a silent default.
 The package imports no logic module of the edge; the logic imports its section from here.
 """
@@ -27,9 +27,9 @@ from edge_controller.config.queue import QueueConfig
 from edge_controller.config.review import ReviewConfig
 from edge_controller.config.roster import RosterPublishConfig
 from edge_controller.config.schedule import ScheduleConfig
-from edge_controller.config.section import ConfigSection
 from edge_controller.config.upstream import UpstreamConfig
 from edge_controller.config.web import WebConfig
+from ektp.config_types import ConfigSection, DurationOrZero, PacketBytes
 from ektp.mqtt.config import MqttClientConfig
 from ektp.regions import RegionConfig
 from ektp.timezones import TimezoneName
@@ -38,9 +38,8 @@ from ektp.timezones import TimezoneName
 class IngestConfig(ConfigSection):
     """How sealed packets from ``booths/+/enrollments`` are checked and committed."""
 
-    max_packet_bytes: int = Field(
+    max_packet_bytes: PacketBytes = Field(
         default=4 * 1024 * 1024,
-        ge=1024,
         description="Larger packets are refused (a sealed enrollment is ~60 KB).",
     )
     max_batch: int = Field(
@@ -50,9 +49,8 @@ class IngestConfig(ConfigSection):
         description="Packets committed together in one transaction when several wait "
         "(group commit); each is acked only after that commit.",
     )
-    retired_key_grace_seconds: float = Field(
+    retired_key_grace_seconds: DurationOrZero = Field(
         default=300.0,
-        ge=0,
         le=86400,
         description="A packet signed by a booth's retired key (recovered from a replaced "
         "unit) is accepted only if it was sealed before the key was retired, plus this "

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from edge_controller.config.section import ConfigSection
-from ektp.config_types import Count, Duration
+from ektp.config_types import ConfigSection, Count, Duration
 
 
 class HealthConfig(ConfigSection):

@@ -119,6 +119,9 @@ def render_mosquitto_conf(config: BrokerConfig, *, acl_path: Path) -> str:
         f"acl_file {acl_path}",
         f"max_queued_messages {config.max_queued_messages}",
         f"max_packet_size {config.max_packet_size_bytes}",
+        # each packet leaves at once: with Nagle's algorithm a PUBACK waits for the
+        # client's delayed ACK (up to 40 ms), and a booth's in-flight window with it
+        "set_tcp_nodelay true",
         f"persistence {'true' if config.persistence else 'false'}",
     ]
     if config.persistence:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from edge_controller.config.section import ConfigSection
-from ektp.config_types import Count, Duration
+from ektp.config_types import ConfigSection, Count, CountOrZero, Duration, DurationOrZero, Percent
 from hardware.gpio import GeneratorContactConfig
 from hardware.ups import NutUpsConfig, UpsConfig
 
@@ -24,35 +23,29 @@ class PowerConfig(ConfigSection):
     hold_polls: Count = Field(
         3, description="A new power state must be seen in this many polls in a row..."
     )
-    hold_seconds: float = Field(
-        10.0, ge=0, description="...and for this many seconds before the office adopts it."
+    hold_seconds: DurationOrZero = Field(
+        10.0, description="...and for this many seconds before the office adopts it."
     )
     low_battery_confirm_polls: Count = Field(
         2, description="Polls in a row that must say low battery before shutting down."
     )
-    capture_margin_s: int = Field(
+    capture_margin_s: CountOrZero = Field(
         600,
-        ge=0,
         description="On battery with less runtime left than this, booths start no new capture.",
     )
-    shutdown_runtime_s: int | None = Field(
+    shutdown_runtime_s: CountOrZero | None = Field(
         120,
-        ge=0,
         description="On battery with less runtime left than this counts as low battery "
         "(shut down) even before the UPS says LB; None: wait for LB.",
     )
-    low_battery_charge_pct: float | None = Field(
+    low_battery_charge_pct: Percent | None = Field(
         30.0,
-        ge=0,
-        le=100,
         description="For a UPS that reports no battery.runtime: on battery with less "
         "charge than this (%) counts as low battery (shut down) even before it says LB; "
         "None: wait for LB.",
     )
-    capture_margin_charge_pct: float | None = Field(
+    capture_margin_charge_pct: Percent | None = Field(
         50.0,
-        ge=0,
-        le=100,
         description="For a UPS that reports no battery.runtime: on battery with less "
         "charge than this (%), booths start no new capture.",
     )
@@ -73,9 +66,8 @@ class PowerConfig(ConfigSection):
     republish_s: Duration = Field(
         30.0, description="Re-publish office/power this often (fresh runtime left)."
     )
-    booth_offline_wait_s: float = Field(
+    booth_offline_wait_s: DurationOrZero = Field(
         90.0,
-        ge=0,
         description="After SHUTDOWN, wait at most this long for every booth to go offline.",
     )
     shutdown_command: list[str] = Field(

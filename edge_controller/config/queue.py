@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from edge_controller.config.section import ConfigSection
-from ektp.config_types import Count, Duration, TicketPrefix
+from ektp.config_types import ConfigSection, Count, Duration, TicketPrefix
 
 
 class QueueConfig(ConfigSection):

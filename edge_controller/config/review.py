@@ -6,16 +6,14 @@ from pathlib import Path
 
 from pydantic import Field
 
-from edge_controller.config.section import ConfigSection
-from ektp.config_types import Count, Duration
+from ektp.config_types import ConfigSection, Count, CountOrZero, Duration
 
 
 class ReviewConfig(ConfigSection):
     """``[review]``: supervisor review of flagged records."""
 
-    warn_above: int = Field(
+    warn_above: CountOrZero = Field(
         default=20,
-        ge=0,
         description="Booths warn that reviews are piling up when more records than this wait.",
     )
     key_path: Path | None = Field(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from edge_controller.config.section import ConfigSection
-from ektp.config_types import Duration
+from ektp.config_types import ConfigSection, Duration, DurationOrZero
 
 
 class RosterPublishConfig(ConfigSection):
@@ -16,9 +15,8 @@ class RosterPublishConfig(ConfigSection):
         description="How often the edge looks for roster changes made by another program "
         "(an import from the command line).",
     )
-    min_interval_seconds: float = Field(
+    min_interval_seconds: DurationOrZero = Field(
         default=30.0,
-        ge=0,
         description="A village's digest is republished at most this often; changes in "
         "between (recordings) are sent together.",
     )

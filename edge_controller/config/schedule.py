@@ -6,8 +6,7 @@ import math
 
 from pydantic import Field
 
-from edge_controller.config.section import ConfigSection
-from ektp.config_types import Count, Share
+from ektp.config_types import ConfigSection, Count, Duration, Share
 
 FIELD_RESIDENTS_PER_KIT_DAY = 123
 """What one kit recorded in a day in the field (Gunung Tabur, 2012)."""
@@ -18,15 +17,13 @@ class ScheduleConfig(ConfigSection):
     """How the office plans its recording days (a section of the edge config)."""
 
     kits: Count = Field(default=1, description="Recording kits (booths) working each day.")
-    working_hours_per_day: float = Field(
+    working_hours_per_day: Duration = Field(
         default=DEFAULT_WORKING_HOURS,
-        gt=0,
         le=24,
         description="Hours a kit records on a working day.",
     )
-    minutes_per_resident: float = Field(
+    minutes_per_resident: Duration = Field(
         default=DEFAULT_WORKING_HOURS * 60 / FIELD_RESIDENTS_PER_KIT_DAY,
-        gt=0,
         description="Minutes one kit needs per resident, all steps included (default: one "
         "kit did ~123 residents in an 8-hour day in the field, ≈ 3.9 min).",
     )

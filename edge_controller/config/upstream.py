@@ -7,8 +7,7 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from edge_controller.config.section import ConfigSection
-from ektp.config_types import Duration, Share
+from ektp.config_types import ConfigSection, Duration, DurationOrZero, PacketBytes, Share
 
 
 class OfficeHoursShare(ConfigSection):
@@ -49,9 +48,8 @@ class UpstreamConfig(ConfigSection):
         description="Central's Ed25519 receipt public key (PEM); receipts signed by any "
         "other key are refused and the packet stays unsent."
     )
-    chunk_bytes: int = Field(
+    chunk_bytes: PacketBytes = Field(
         default=256 * 1024,
-        ge=1024,
         description="Bytes per PATCH request; after a cut at most this much is sent again.",
     )
     batch_size: int = Field(
@@ -89,9 +87,8 @@ class UpstreamConfig(ConfigSection):
     office_hours: OfficeHoursShare = Field(
         default_factory=OfficeHoursShare, description="The daytime cap."
     )
-    retention_days: float = Field(
+    retention_days: DurationOrZero = Field(
         default=30.0,
-        ge=0,
         description="Packet bytes are purged this long after central's receipt was stored "
         "(the receipt and the packet's row are kept).",
     )

@@ -7,8 +7,7 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from edge_controller.config.section import ConfigSection
-from ektp.config_types import Count, Duration
+from ektp.config_types import ConfigSection, Count, Duration, ListenPort
 
 
 class WebConfig(ConfigSection):
@@ -19,7 +18,7 @@ class WebConfig(ConfigSection):
         description="Address to listen on; the office LAN address (or 0.0.0.0) to let the "
         "office PCs in. /metrics listens here too.",
     )
-    port: int = Field(default=8080, ge=0, le=65535, description="TCP port (0: any free port).")
+    port: ListenPort = Field(default=8080, description="TCP port (0: any free port).")
     session_secret_path: Path = Field(
         default=Path("/var/lib/rekam/web-session.key"),
         description="File holding the key that signs session cookies; created (mode 0600) "
@@ -42,10 +41,8 @@ class WebConfig(ConfigSection):
     tls_key_path: Path | None = Field(
         default=None, description="The private key of tls_cert_path (PEM, mode 0600)."
     )
-    http_redirect_port: int | None = Field(
+    http_redirect_port: ListenPort | None = Field(
         default=None,
-        ge=0,
-        le=65535,
         description="A plain-HTTP port that only redirects to the HTTPS dashboard (needs "
         "tls_cert_path; 0: any free port). Not set: no plain-HTTP listener.",
     )

@@ -36,6 +36,9 @@ from edge_controller.ingest.checks import Checked, Incoming, VerifiedPacket, che
 PortableKey = tuple[str, bytes, dt.datetime, dt.datetime | None]
 """A :class:`BoothKey` as the child receives it: id, raw public key, dates."""
 PortableRing = tuple[PortableKey, tuple[PortableKey, ...]]
+SOCKET_BUFFER_BYTES = 4 * 1024 * 1024
+"""Each side's send buffer (the kernel's ``net.core.wmem_max`` may cap it): a share of
+a burst batch (~2 MB) goes in without waiting, packet by packet, for the child to read."""
 ANSWER_TIMEOUT_S = 120.0
 """A batch of 500 packets takes well under a second; no answer by then is a hung child."""
 Outcome = tuple[str | None, str | None, VerifiedPacket | None]
@@ -64,6 +67,8 @@ class CheckProcess:
 
     def __init__(self) -> None:
         ours, theirs = socket.socketpair()
+        for end in (ours, theirs):
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER_BYTES)
         self._process = subprocess.Popen(
             [sys.executable, "-m", __name__, str(theirs.fileno())],
             pass_fds=(theirs.fileno(),),
@@ -133,7 +138,10 @@ def _settings(request: CheckRequest) -> tuple[dict[str, PortableRing], int, dt.t
 def _serve(conn: Connection) -> None:
     cache: dict[bytes, Ed25519PublicKey] = {}
     received = dt.datetime.now(dt.UTC)  # unused by the checks; Incoming wants one
-    conn.send("ready")
+    try:
+        conn.send("ready")
+    except OSError:  # the edge stopped while this process was starting
+        return
     while True:
         try:
             request: CheckRequest = conn.recv()

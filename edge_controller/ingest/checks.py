@@ -51,6 +51,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from edge_controller.booths.keys import BoothKeyRing
 from edge_controller.ingest.db import transaction
+from edge_controller.ingest.packet_rows import (
+    PacketRow,
+    insert_packets,
+    recorded_by,
+    stored_hashes,
+)
 from edge_controller.review.holds import hold_if_flagged
 from edge_controller.roster.store import record_enrollment
 from ektp.messages import AckMessage, RejectedPacket
@@ -223,62 +229,89 @@ def _check_retired(
 def commit_checked(
     conn: sqlite3.Connection, checked: Iterable[Checked], timezone: ZoneInfo
 ) -> list[IngestResult]:
-    """Store every verified packet of the batch in one transaction; results in order."""
+    """Store every verified packet of the batch in one transaction; results in order.
+
+    Which packets are already stored and which residents already recorded is asked
+    once for the batch, and the packet rows go in together (:mod:`.packet_rows`); a
+    packet the review hold may act on (flagged, or its resident recorded by another
+    packet) is stored on its own, after everything before it, as it always was.
+    """
+    items = list(checked)
+    verified = [item.verified for item in items if item.verified is not None]
     results: list[IngestResult] = []
     with transaction(conn):
-        for item in checked:
+        stored = stored_hashes(conn, [v.packet_id for v in verified])
+        recorded = recorded_by(conn, [v.nik for v in verified])
+        batch = _Batch(conn, timezone)
+        for item in items:
             booth_id = item.incoming.booth_id
-            if item.verified is None:
+            packet = item.verified
+            if packet is None:
                 outcome: Outcome = (
                     "unknown_booth" if item.code == CODE_UNKNOWN_BOOTH else "rejected"
                 )
                 results.append(IngestResult(booth_id, item.packet_id, outcome, item.code))
                 continue
-            results.append(_store(conn, item, item.verified, timezone))
+            known = stored.get(packet.packet_id)
+            if known is not None:
+                same = known == packet.packet_sha256
+                outcome, code = ("duplicate", None) if same else ("rejected", CODE_ID_CONFLICT)
+                results.append(IngestResult(booth_id, packet.packet_id, outcome, code))
+                continue
+            stored[packet.packet_id] = packet.packet_sha256
+            earlier = recorded.setdefault(packet.nik, packet.packet_id)
+            batch.add(item, packet, may_hold=bool(packet.flags) or earlier != packet.packet_id)
+            results.append(IngestResult(booth_id, packet.packet_id, "committed"))
+        batch.flush()
     return results
 
 
-def _store(
-    conn: sqlite3.Connection, item: Checked, verified: VerifiedPacket, timezone: ZoneInfo
-) -> IngestResult:
-    booth_id = item.incoming.booth_id
-    packet_id = verified.packet_id
-    row = conn.execute(
-        "SELECT sha256 FROM ingested_packets WHERE packet_id = ?", (packet_id,)
-    ).fetchone()
-    if row is not None:
-        if row[0] == verified.packet_sha256:
-            return IngestResult(booth_id, packet_id, "duplicate")
-        return IngestResult(booth_id, packet_id, "rejected", CODE_ID_CONFLICT)
-    flags = list(verified.flags)
-    conn.execute(
-        "INSERT INTO ingested_packets (packet_id, booth_id, sha256, size, data, manifest, nik,"
-        " kelurahan, review_flags, needs_review, received_at, state)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed')",
-        (
-            packet_id,
-            booth_id,
-            verified.packet_sha256,
-            len(item.incoming.payload),
-            item.incoming.payload,
-            verified.manifest_json,
-            verified.nik,
-            verified.kelurahan,
-            json.dumps(flags),
-            int(bool(flags)),
-            item.incoming.received_at.astimezone(dt.UTC).isoformat(),
-        ),
+class _Batch:
+    """Packets to store, in order: rows wait to go in together until a packet the review
+    hold may act on, which is stored (with its hold) once everything before it is."""
+
+    def __init__(self, conn: sqlite3.Connection, timezone: ZoneInfo) -> None:
+        self._conn = conn
+        self._timezone = timezone
+        self._waiting: list[tuple[Checked, VerifiedPacket]] = []
+
+    def add(self, item: Checked, packet: VerifiedPacket, *, may_hold: bool) -> None:
+        self._waiting.append((item, packet))
+        if may_hold:
+            self.flush(hold=True)
+
+    def flush(self, *, hold: bool = False) -> None:
+        """Store what waits; with ``hold``, the last one may be held for review (#10)."""
+        waiting, self._waiting = self._waiting, []
+        insert_packets(self._conn, [_packet_row(item, packet) for item, packet in waiting])
+        for n, (item, packet) in enumerate(waiting):
+            if hold and n == len(waiting) - 1:
+                hold_if_flagged(self._conn, packet, item.incoming.received_at)
+            record_enrollment(
+                self._conn,
+                packet.nik,
+                packet.packet_id,
+                item.incoming.booth_id,
+                packet.kelurahan,
+                packet.captured_at.astimezone(self._timezone),
+            )
+
+
+def _packet_row(item: Checked, packet: VerifiedPacket) -> PacketRow:
+    flags = list(packet.flags)
+    return (
+        packet.packet_id,
+        item.incoming.booth_id,
+        packet.packet_sha256,
+        len(item.incoming.payload),
+        item.incoming.payload,
+        packet.manifest_json,
+        packet.nik,
+        packet.kelurahan,
+        json.dumps(flags),
+        int(bool(flags)),
+        item.incoming.received_at.astimezone(dt.UTC).isoformat(),
     )
-    hold_if_flagged(conn, verified, item.incoming.received_at)  # supervisor review (#10)
-    record_enrollment(
-        conn,
-        verified.nik,
-        packet_id,
-        booth_id,
-        verified.kelurahan,
-        verified.captured_at.astimezone(timezone),
-    )
-    return IngestResult(booth_id, packet_id, "committed")
 
 
 def ack_messages(results: Iterable[IngestResult]) -> dict[str, AckMessage]:

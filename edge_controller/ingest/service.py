@@ -7,7 +7,7 @@ reverse when :meth:`EdgeService.stop` is called.
 Threads and who owns what:
 
 * paho's network thread only hands each message to the event loop
-  (``loop.call_soon_threadsafe``);
+  (:class:`~edge_controller.ingest.handoff.LoopInbox`: one wake-up per bunch);
 * the **event loop** routes messages (:meth:`EdgeService._route`) — packets, opened
   from their transport envelope (:mod:`~edge_controller.ingest.transport`), to the
   :class:`~edge_controller.ingest.pipeline.IngestPipeline`, events and practice results
@@ -46,6 +46,7 @@ from edge_controller.ingest.alert_recorder import AlertRecorder
 from edge_controller.ingest.checks import Incoming, RejectionCounter, count_packets
 from edge_controller.ingest.dashboard import dashboard_deps
 from edge_controller.ingest.executor import DatabaseExecutor
+from edge_controller.ingest.handoff import LoopInbox
 from edge_controller.ingest.office_events import OfficeEvents
 from edge_controller.ingest.packet_alerts import PacketAlertTracker
 from edge_controller.ingest.pipeline import IngestPipeline
@@ -162,6 +163,7 @@ class EdgeService:
         self.forwarder: Forwarder | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
+        self._inbox = LoopInbox(self._route, clock)
 
     @property
     def rejections(self) -> RejectionCounter:
@@ -176,6 +178,7 @@ class EdgeService:
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._inbox.bind(self._loop)
         self._stop = asyncio.Event()
         parts = self.parts
         if parts.broker is not None:
@@ -278,7 +281,7 @@ class EdgeService:
                 await asyncio.to_thread(self.client.wait_until_connected, 30.0)
                 for kind in SUBSCRIBE_KINDS:
                     await asyncio.to_thread(
-                        self.client.subscribe, booth_subscription(kind), self._on_message
+                        self.client.subscribe, booth_subscription(kind), self._inbox.put
                     )
                 return
             except MqttError as err:
@@ -287,10 +290,6 @@ class EdgeService:
                     raise
 
     # -- routing (paho thread → loop) ----------------------------------------------
-
-    def _on_message(self, message: ReceivedMessage) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._route, message, self.clock())
 
     def _route(self, message: ReceivedMessage, received: float) -> None:
         try:

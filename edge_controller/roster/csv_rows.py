@@ -22,6 +22,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from edge_controller.roster.resident_facts import ResidentFacts
 from ektp.errors import RekamError, ValidationError
 from ektp.i18n import N_, translate
 from ektp.kk import parse_kk
@@ -158,17 +159,9 @@ class RowProblem:
 
 
 @dataclass(frozen=True)
-class ResidentRow:
+class ResidentRow(ResidentFacts):
     """One resident as a roster states them: a row of the residents table."""
 
-    nik: str
-    kk: str
-    name: str
-    sex: Sex
-    birth_date: dt.date
-    kelurahan: str
-    rt: int
-    rw: int
     married: bool = False
     card_status: str = "not_recorded"
 

@@ -28,6 +28,7 @@ from typing import Any
 from edge_controller.audit_log import append_audit
 from edge_controller.ingest.db import transaction
 from edge_controller.roster.csv_rows import RowProblem, check_rows
+from edge_controller.roster.resident_facts import ResidentFacts
 from ektp.eligibility import is_wajib_ktp
 from ektp.nik import Sex
 from ektp.regions import RegionTable
@@ -41,17 +42,9 @@ ImportProgress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
-class Resident:
+class Resident(ResidentFacts):
     """A resident as the roster knows them, with their recording (if any)."""
 
-    nik: str
-    kk: str
-    name: str
-    sex: Sex
-    birth_date: dt.date
-    kelurahan: str
-    rt: int
-    rw: int
     married: bool
     card_status: CardStatus
     recorded_on: dt.date | None

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import sqlite3
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from edge_controller.service_times.report import DayReport, GroupTimes, day_report
@@ -17,6 +18,9 @@ from edge_controller.service_times.sensors import (
     sensor_rates,
 )
 from edge_controller.service_times.store import handovers_on, stage_rows
+
+if TYPE_CHECKING:
+    from _csv import Writer
 
 
 @dataclass(frozen=True)
@@ -80,27 +84,28 @@ def service_day_csv(view: ServiceDay) -> str:
     for scope, groups in (("booth", report.booths), ("kelurahan", report.kelurahan)):
         for group in groups:
             writer.writerows(_group_rows(report.day, scope, group))
-    writer.writerow(())
-    writer.writerow(("date", "operator_id", "recorded", "median_capture_s", "hours", "per_hour"))
-    for op in report.operators:
-        writer.writerow(
+    date = report.day.isoformat()
+    _write_section(
+        writer,
+        date,
+        ("operator_id", "recorded", "median_capture_s", "hours", "per_hour"),
+        [
             (
-                report.day.isoformat(),
                 op.operator_id,
                 op.recorded,
                 _number(op.median_capture_s),
                 f"{op.hours:.2f}",
                 _number(op.per_hour),
             )
-        )
-    writer.writerow(())
-    writer.writerow(
-        ("date", "sensor", "fingers", "retry_rate", "exception_rate", "baseline_7d", "alert")
+            for op in report.operators
+        ],
     )
-    for sensor in view.sensors:
-        writer.writerow(
+    _write_section(
+        writer,
+        date,
+        ("sensor", "fingers", "retry_rate", "exception_rate", "baseline_7d", "alert"),
+        [
             (
-                report.day.isoformat(),
                 sensor.sensor,
                 sensor.fingers,
                 _rate(sensor.retry_rate),
@@ -108,21 +113,34 @@ def service_day_csv(view: ServiceDay) -> str:
                 _rate(sensor.baseline_rate),
                 "yes" if sensor.doubled else "",
             )
-        )
-    writer.writerow(())
-    writer.writerow(("date", "sensor", "finger", "count", "retry_rate", "exception_rate"))
-    for finger in view.fingers:
-        writer.writerow(
+            for sensor in view.sensors
+        ],
+    )
+    _write_section(
+        writer,
+        date,
+        ("sensor", "finger", "count", "retry_rate", "exception_rate"),
+        [
             (
-                report.day.isoformat(),
                 finger.sensor,
                 finger.finger,
                 finger.count,
                 _rate(finger.retry_rate),
                 _rate(finger.exception_rate),
             )
-        )
+            for finger in view.fingers
+        ],
+    )
     return out.getvalue()
+
+
+def _write_section(
+    writer: Writer, date: str, header: tuple[str, ...], rows: list[tuple[object, ...]]
+) -> None:
+    """A blank line, the section's header, then its rows; each starts with the date."""
+    writer.writerow(())
+    writer.writerow(("date", *header))
+    writer.writerows((date, *row) for row in rows)
 
 
 def _rate(value: float | None) -> str:

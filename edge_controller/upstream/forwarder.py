@@ -286,19 +286,13 @@ class Forwarder:
                 store.receipts_stored(conn),
             )
         )
-        now = self.clock()
-        age = (now - backlog.oldest_at).total_seconds() if backlog.oldest_at else None
+        figures = backlog.figures(self.clock())
+        age = figures.oldest_unsent_age_seconds
         alert_after = self.config.alert_unsent_after_hours * 3600
         alert = age is not None and age > alert_after
         status = UpstreamStatus(
+            **figures.backlog_fields(),
             state=self._state,
-            backlog_count=backlog.count,
-            backlog_bytes=backlog.bytes,
-            backlog_enrollments=backlog.enrollments,
-            backlog_telemetry=backlog.telemetry,
-            held_count=backlog.held,
-            oldest_unsent_at=backlog.oldest_at,
-            oldest_unsent_age_seconds=age,
             alert=alert,
             link_rate_bytes_per_second=self._meter.rate(),
             rate_cap_bytes_per_second=self._bucket.current_rate(),

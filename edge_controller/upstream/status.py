@@ -6,7 +6,7 @@ import datetime as dt
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
 from prometheus_client.core import GaugeMetricFamily
@@ -16,10 +16,9 @@ ForwarderState = Literal["starting", "idle", "sending", "backing_off", "stopped"
 
 
 @dataclass(frozen=True)
-class UpstreamStatus:
-    """A snapshot; ages are seconds, rates bytes per second."""
+class BacklogFigures:
+    """Items not yet at central, as the status and the upstream page show them."""
 
-    state: ForwarderState
     backlog_count: int
     backlog_bytes: int
     backlog_enrollments: int
@@ -27,6 +26,17 @@ class UpstreamStatus:
     held_count: int  # refused by central for good: needs a person
     oldest_unsent_at: dt.datetime | None
     oldest_unsent_age_seconds: float | None
+
+    def backlog_fields(self) -> dict[str, Any]:
+        """These figures alone, as keyword arguments (for a status or a page)."""
+        return {field.name: getattr(self, field.name) for field in fields(BacklogFigures)}
+
+
+@dataclass(frozen=True)
+class UpstreamStatus(BacklogFigures):
+    """A snapshot; ages are seconds, rates bytes per second."""
+
+    state: ForwarderState
     alert: bool  # the oldest unsent item is older than alert_unsent_after_hours
     link_rate_bytes_per_second: float  # confirmed by central, last minute
     rate_cap_bytes_per_second: float | None  # the cap now (office hours or not)

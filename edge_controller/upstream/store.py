@@ -19,6 +19,7 @@ from typing import Any
 
 from edge_controller.ingest.db import transaction
 from edge_controller.review.schema import FORWARDABLE_SQL
+from edge_controller.upstream.status import BacklogFigures
 from ektp._json import canonical_json
 from ektp.receipts import ItemKind, SignedReceipt
 
@@ -44,6 +45,19 @@ class Backlog:
     telemetry: int
     held: int
     oldest_at: dt.datetime | None
+
+    def figures(self, now: dt.datetime) -> BacklogFigures:
+        """The backlog as the status and the page show it, its oldest item's age at ``now``."""
+        oldest = self.oldest_at
+        return BacklogFigures(
+            backlog_count=self.count,
+            backlog_bytes=self.bytes,
+            backlog_enrollments=self.enrollments,
+            backlog_telemetry=self.telemetry,
+            held_count=self.held,
+            oldest_unsent_at=oldest,
+            oldest_unsent_age_seconds=(now - oldest).total_seconds() if oldest else None,
+        )
 
 
 def _iso(moment: dt.datetime) -> str:

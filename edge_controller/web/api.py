@@ -11,7 +11,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from edge_controller.booths.monitor import Alert, BoothView
-from edge_controller.planning.coverage import CoverageLine
 from edge_controller.queue import QueueEntry
 from edge_controller.web import data
 from edge_controller.web.api_models import (
@@ -23,9 +22,7 @@ from edge_controller.web.api_models import (
     ErrorOut,
     NotRecordedOut,
     PowerOut,
-    ProjectionOut,
     QueueOut,
-    ResidentOut,
     ScheduleDayOut,
     ScheduleOut,
     TicketOut,
@@ -33,8 +30,9 @@ from edge_controller.web.api_models import (
 )
 from edge_controller.web.auth import User
 from edge_controller.web.context import current_user
+from edge_controller.web.data import NotRecordedPage
 from edge_controller.web.office_alerts import open_office_alerts
-from edge_controller.web.pages import Day, Kelurahan, Kits, Number
+from edge_controller.web.pages import Day, Kits, not_recorded_filter
 
 router = APIRouter(
     prefix="/api/v1",
@@ -42,17 +40,6 @@ router = APIRouter(
     responses={401: {"model": ErrorOut, "description": "Not logged in."}},
 )
 CurrentUser = Annotated[User, Depends(current_user)]
-
-
-def _alert(alert: Alert) -> AlertOut:
-    return AlertOut(
-        alert_id=alert.alert_id,
-        booth_id=alert.booth_id,
-        kind=alert.kind,
-        subject=alert.subject,
-        detail=alert.detail,
-        raised_at=alert.raised_at,
-    )
 
 
 def _booth(view: BoothView, alerts: list[Alert]) -> BoothOut:
@@ -69,7 +56,7 @@ def _booth(view: BoothView, alerts: list[Alert]) -> BoothOut:
             DeviceOut(name=name, state=d.state, error_count=d.error_count, detail=d.detail)
             for name, d in sorted((health.devices if health else {}).items())
         ],
-        alerts=[_alert(alert) for alert in alerts],
+        alerts=[AlertOut.model_validate(alert) for alert in alerts],
         denied_publishes=view.denied_publishes,
         denied_subscribes=view.denied_subscribes,
     )
@@ -89,19 +76,6 @@ def _ticket(entry: QueueEntry) -> TicketOut:
     )
 
 
-def _line(line: CoverageLine) -> CoverageLineOut:
-    return CoverageLineOut(
-        kelurahan=line.kelurahan,
-        rw=line.rw,
-        rt=line.rt,
-        required=line.required,
-        recorded=line.recorded,
-        target=line.target,
-        share=line.share,
-        missing_to_target=line.missing_to_target,
-    )
-
-
 @router.get("/me", summary="The logged-in user")
 async def me(user: CurrentUser) -> UserOut:
     return UserOut(username=user.username, role=user.role, display_name=user.display_name)
@@ -117,7 +91,7 @@ async def alerts(request: Request, user: CurrentUser) -> list[AlertOut]:
     rows = await data.booth_rows(request)
     office = await open_office_alerts(request)
     found = sorted([*(a for row in rows for a in row.alerts), *office], key=lambda a: a.alert_id)
-    return [_alert(alert) for alert in found]
+    return [AlertOut.model_validate(alert) for alert in found]
 
 
 @router.get("/queue", summary="Today's queue: waiting and called per booth")
@@ -139,24 +113,7 @@ async def power(request: Request, user: CurrentUser) -> PowerOut:
 
 @router.get("/coverage", summary="Coverage per kelurahan against the target")
 async def coverage(request: Request, user: CurrentUser, as_of: Day = None) -> CoverageOut:
-    report = await data.coverage(request, as_of)
-    projection = report.projection
-    return CoverageOut(
-        as_of=report.as_of,
-        target_share=report.target_share,
-        target_date=report.target_date,
-        total=_line(report.total),
-        kelurahan=[_line(line) for line in report.kelurahan],
-        projection=ProjectionOut(
-            status=projection.status.value,
-            pace_per_working_day=projection.pace_per_working_day,
-            remaining=projection.remaining,
-            projected_date=projection.projected_date,
-            reached_on=projection.reached_on,
-            needed_per_working_day=projection.needed_per_working_day,
-            with_one_more_booth=projection.with_one_more_booth,
-        ),
-    )
+    return CoverageOut.model_validate(await data.coverage(request, as_of))
 
 
 @router.get("/coverage/rts", summary="Coverage per RT of one kelurahan")
@@ -167,7 +124,7 @@ async def coverage_rts(
     as_of: Day = None,
 ) -> list[CoverageLineOut]:
     report = await data.coverage(request, as_of, rts_of=kelurahan)
-    return [_line(line) for line in report.rts_of(kelurahan)]
+    return [CoverageLineOut.model_validate(line) for line in report.rts_of(kelurahan)]
 
 
 @router.get("/schedule", summary="The recording schedule from a start date")
@@ -180,52 +137,13 @@ async def schedule(
         kits=plan.config.kits,
         capacity=plan.capacity,
         capacity_measured=plan.measured,
-        days=[
-            ScheduleDayOut(
-                date=day.date,
-                kelurahan=day.kelurahan,
-                day_number=day.day_number,
-                days_for_kelurahan=day.days_for_kelurahan,
-                invited_residents=day.invited_residents,
-                planned_residents=day.planned_residents,
-                capacity=day.capacity,
-                over_capacity=day.over_capacity,
-            )
-            for day in plan.days
-        ],
+        days=[ScheduleDayOut.model_validate(day) for day in plan.days],
     )
 
 
 @router.get("/not-recorded", summary="Residents who must hold a KTP and are not recorded")
 async def not_recorded(
-    request: Request,
-    *,
     user: CurrentUser,
-    kelurahan: Kelurahan = None,
-    rt: Number = None,
-    rw: Number = None,
-    as_of: Day = None,
-    limit: Annotated[int, Query(ge=1, le=2000)] = 200,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    page: Annotated[NotRecordedPage, Depends(not_recorded_filter(default_limit=200))],
 ) -> NotRecordedOut:
-    page = await data.not_recorded_page(
-        request, kelurahan=kelurahan, rt=rt, rw=rw, as_of=as_of, limit=limit, offset=offset
-    )
-    return NotRecordedOut(
-        as_of=page.as_of,
-        total=page.total,
-        offset=page.offset,
-        residents=[
-            ResidentOut(
-                nik=r.nik,
-                kk=r.kk,
-                name=r.name,
-                sex=r.sex.value,
-                birth_date=r.birth_date,
-                kelurahan=r.kelurahan,
-                rw=r.rw,
-                rt=r.rt,
-            )
-            for r in page.residents
-        ],
-    )
+    return NotRecordedOut.model_validate(page)

@@ -9,9 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class ApiOut(BaseModel):
-    """Base of every response model: a field the model does not name is an error."""
+    """Base of every response model: a field the model does not name is an error.
 
-    model_config = ConfigDict(extra="forbid")
+    A model is also read from an object of the same field names (``model_validate(obj)``:
+    a dataclass of the edge, its enums as their values)."""
+
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
 
 
 class DeviceOut(ApiOut):

@@ -106,6 +106,7 @@ class NotRecordedPage:
     rw: int | None
     total: int
     offset: int
+    limit: int
     residents: list[Resident]
     kelurahan_choices: list[str]
 
@@ -129,7 +130,15 @@ async def not_recorded_page(
 
     everyone, names = await run_db(request, read)
     return NotRecordedPage(
-        day, kelurahan, rt, rw, len(everyone), offset, everyone[offset : offset + limit], names
+        day,
+        kelurahan,
+        rt,
+        rw,
+        len(everyone),
+        offset,
+        limit,
+        everyone[offset : offset + limit],
+        names,
     )
 
 

@@ -43,6 +43,17 @@ def _gauge(name: str, documentation: str, labels: list[str]) -> GaugeMetricFamil
     return GaugeMetricFamily(name, documentation, labels=labels)
 
 
+def _refusals(
+    name: str, documentation: str, counts: dict[str, dict[str, int]]
+) -> CounterMetricFamily:
+    """A counter per booth and refusal code, from ``{booth: {code: count}}``."""
+    family = CounterMetricFamily(name, documentation, labels=["booth", "code"])
+    for booth_id, codes in sorted(counts.items()):
+        for code, count in sorted(codes.items()):
+            family.add_metric([booth_id, code], count)
+    return family
+
+
 async def _families(request: Request) -> list[Metric]:
     booths = await data.booth_rows(request)
     queue = await data.queue_snapshot(request)
@@ -84,22 +95,14 @@ async def _families(request: Request) -> list[Metric]:
     for alert in await open_office_alerts(request):  # office-level: booth=""
         alerts.add_metric(["", alert.kind], 1)
 
-    rejected = CounterMetricFamily(
-        "rekam_packets_rejected",
-        "Packets refused since the edge started.",
-        labels=["booth", "code"],
+    rejected = _refusals(
+        "rekam_packets_rejected", "Packets refused since the edge started.", rejections
     )
-    for booth_id, codes in sorted(rejections.items()):
-        for code, count in sorted(codes.items()):
-            rejected.add_metric([booth_id, code], count)
-    refused = CounterMetricFamily(
+    refused = _refusals(
         "rekam_messages_rejected",
         "Status, health and event messages refused since the edge started.",
-        labels=["booth", "code"],
+        refused_messages,
     )
-    for booth_id, codes in sorted(refused_messages.items()):
-        for code, count in sorted(codes.items()):
-            refused.add_metric([booth_id, code], count)
 
     waiting = GaugeMetricFamily("rekam_queue_waiting", "Tickets waiting.", value=len(queue.waiting))
     called = GaugeMetricFamily(

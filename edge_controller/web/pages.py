@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from edge_controller.planning.coverage import PROJECTION_LABELS
@@ -36,6 +37,7 @@ from edge_controller.web.context import (
     render_page,
     run_db,
 )
+from edge_controller.web.data import NotRecordedPage
 from edge_controller.web.office_alerts import KIND_LABELS as OFFICE_ALERT_LABELS
 from edge_controller.web.office_alerts import open_office_alerts
 from ektp.i18n import LANGUAGES
@@ -46,6 +48,26 @@ Kelurahan = Annotated[str | None, Query(min_length=1, max_length=100)]
 Number = Annotated[int | None, Query(ge=0, le=999)]
 Kits = Annotated[int | None, Query(ge=1, le=100)]
 Csrf = Annotated[str, Form(max_length=200)]
+
+
+def not_recorded_filter(default_limit: int) -> Callable[..., Awaitable[NotRecordedPage]]:
+    """The not-recorded list's query (page and API alike): who, as of when, which slice."""
+
+    async def read_page(
+        request: Request,
+        *,
+        kelurahan: Kelurahan = None,
+        rt: Number = None,
+        rw: Number = None,
+        as_of: Day = None,
+        limit: Annotated[int, Query(ge=1, le=2000)] = default_limit,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> NotRecordedPage:
+        return await data.not_recorded_page(
+            request, kelurahan=kelurahan, rt=rt, rw=rw, as_of=as_of, limit=limit, offset=offset
+        )
+
+    return read_page
 
 
 # --- public ----------------------------------------------------------------------
@@ -198,19 +220,10 @@ async def schedule_invitations(
 @router.get("/not-recorded", response_class=HTMLResponse)
 async def not_recorded_page(
     request: Request,
-    *,
     user: CurrentUser,
-    kelurahan: Kelurahan = None,
-    rt: Number = None,
-    rw: Number = None,
-    as_of: Day = None,
-    limit: Annotated[int, Query(ge=1, le=2000)] = 500,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    page: Annotated[NotRecordedPage, Depends(not_recorded_filter(default_limit=500))],
 ) -> Response:
-    page = await data.not_recorded_page(
-        request, kelurahan=kelurahan, rt=rt, rw=rw, as_of=as_of, limit=limit, offset=offset
-    )
-    return render_page(request, "not_recorded.html.j2", user=user, page=page, limit=limit)
+    return render_page(request, "not_recorded.html.j2", user=user, page=page)
 
 
 # --- supervisors only ------------------------------------------------------------

@@ -147,16 +147,8 @@ def _sums(report: PowerReport) -> dict[str, object]:
 
 
 def _event(row: OutageRow) -> OutageEventOut:
-    event = row.event
-    return OutageEventOut(
-        event_id=event.event_id,
-        source=event.source,
-        started_at=event.started_at,
-        ended_at=event.ended_at,
-        duration_minutes=row.duration_minutes,
-        ongoing=row.ongoing,
-        detail=event.detail,
-    )
+    length = {"duration_minutes": row.duration_minutes, "ongoing": row.ongoing}
+    return OutageEventOut.model_validate({**vars(row.event), **length})
 
 
 def report_out(page: PowerReportPage) -> PowerReportOut:

@@ -20,6 +20,7 @@ from edge_controller.config.upstream import UpstreamConfig
 from edge_controller.upstream import store
 from edge_controller.upstream.alerts import STALE_BACKLOG
 from edge_controller.upstream.pacing import in_office_hours
+from edge_controller.upstream.status import BacklogFigures
 from edge_controller.web.context import get_deps, run_db
 from edge_controller.web.data import count_packets_by_state
 from edge_controller.web.deps import UpstreamView, resolve
@@ -58,16 +59,9 @@ class BandwidthCap:
 
 
 @dataclass(frozen=True)
-class UpstreamPage:
+class UpstreamPage(BacklogFigures):
     configured: bool  # a forwarder runs
     state: str  # idle, sending, backing_off, starting, stopped; not_configured
-    backlog_count: int
-    backlog_bytes: int
-    backlog_enrollments: int
-    backlog_telemetry: int
-    held_count: int
-    oldest_unsent_at: dt.datetime | None
-    oldest_unsent_age_seconds: float | None
     alert: bool
     alert_after_hours: float | None
     link_rate_bytes_per_second: float | None
@@ -127,15 +121,9 @@ async def upstream_page(request: Request) -> UpstreamPage:
     status = view.status
     if status is not None:
         return UpstreamPage(
+            **status.backlog_fields(),
             configured=True,
             state=str(status.state),
-            backlog_count=status.backlog_count,
-            backlog_bytes=status.backlog_bytes,
-            backlog_enrollments=status.backlog_enrollments,
-            backlog_telemetry=status.backlog_telemetry,
-            held_count=status.held_count,
-            oldest_unsent_at=status.oldest_unsent_at,
-            oldest_unsent_age_seconds=status.oldest_unsent_age_seconds,
             alert=status.alert,
             alert_after_hours=(
                 status.alert_after_seconds / 3600 if status.alert_after_seconds else None
@@ -153,18 +141,10 @@ async def upstream_page(request: Request) -> UpstreamPage:
             packets_by_state=stored.packets,
             bytes_sent_since_start=status.bytes_sent_since_start,
         )
-    backlog = stored.backlog
-    age = (now - backlog.oldest_at).total_seconds() if backlog.oldest_at else None
     return UpstreamPage(
+        **stored.backlog.figures(now).backlog_fields(),
         configured=False,
         state="not_configured",
-        backlog_count=backlog.count,
-        backlog_bytes=backlog.bytes,
-        backlog_enrollments=backlog.enrollments,
-        backlog_telemetry=backlog.telemetry,
-        held_count=backlog.held,
-        oldest_unsent_at=backlog.oldest_at,
-        oldest_unsent_age_seconds=age,
         alert=stored.stale_alert_open,
         alert_after_hours=None,
         link_rate_bytes_per_second=None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import ssl
 import threading
 import time
@@ -305,6 +306,7 @@ class MqttClient:
             log.warning("broker refused %s: %s", self.config.identity, reason)
             return
         self.last_error = None
+        _no_delay(client)
         if self.config.status_topic:
             info = client.publish(
                 self.config.status_topic, encode_payload(self.online_payload), qos=1, retain=True
@@ -375,3 +377,16 @@ class MqttClient:
             self._on_connection_change(connected)
         except Exception:
             log.exception("connection-change callback failed")
+
+
+def _no_delay(client: paho.Client) -> None:
+    """Send each MQTT packet at once (``TCP_NODELAY``, as mosquitto is told to): with
+    Nagle's algorithm on, a small packet (a PUBACK, an ack) or the last TLS record of a
+    large one may wait for the peer's delayed ACK of the one before (up to 40 ms)."""
+    setsockopt = getattr(client.socket(), "setsockopt", None)
+    if setsockopt is None:  # no socket (a test double): nothing to tune
+        return
+    try:
+        setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError as err:  # not TCP
+        log.debug("TCP_NODELAY not set: %s", err)

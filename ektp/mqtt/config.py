@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from ektp.config_types import Count, TcpPort
+from ektp.config_types import ConfigSection, Count, CountOrZero, KeepaliveSeconds, TcpPort
 
 
-class MqttClientConfig(BaseModel):
+class MqttClientConfig(ConfigSection):
     """How one identity (a booth or the edge) reaches the office broker."""
-
-    model_config = ConfigDict(extra="forbid")
 
     host: str = Field(
         default="127.0.0.1", description="Broker address (as named in its certificate)."
@@ -32,18 +30,16 @@ class MqttClientConfig(BaseModel):
         description="Retained availability topic (booths/<id>/status for a booth); "
         "last will 'offline', 'online' on connect. None for no availability message.",
     )
-    keepalive_seconds: int = Field(
+    keepalive_seconds: KeepaliveSeconds = Field(
         default=30,
-        ge=5,
         description="MQTT keepalive; the broker publishes the will after ~1.5x this.",
     )
     reconnect_min_delay_seconds: Count = Field(default=1, description="First reconnect delay.")
     reconnect_max_delay_seconds: Count = Field(
         default=30, description="Reconnect delay ceiling (the delay doubles up to it)."
     )
-    session_expiry_seconds: int = Field(
+    session_expiry_seconds: CountOrZero = Field(
         default=0,
-        ge=0,
         description="Keep the session (subscriptions, queued QoS 1) this long "
         "while disconnected; 0 starts clean on every connect.",
     )

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
 CA_KEY_FILE = "ca.key"
 CA_CERT_FILE = "ca.crt"
@@ -43,9 +43,17 @@ def private_directory(directory: Path) -> Path:
     return directory
 
 
-def pem_private_key(key: ec.EllipticCurvePrivateKey) -> bytes:
+def pem_private_key(key: PrivateKeyTypes) -> bytes:
+    """A private key as unencrypted PKCS#8 PEM (to write with :func:`write_private`)."""
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
+    )
+
+
+def pem_public_key(key: PublicKeyTypes) -> bytes:
+    """A public key as SubjectPublicKeyInfo PEM."""
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )

@@ -18,6 +18,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from ektp.pki.files import pem_private_key, pem_public_key
+
 
 def public_key_path(key_path: Path) -> Path:
     return key_path.with_name(key_path.stem + ".pub.pem")
@@ -45,16 +47,9 @@ def load_or_create_review_key(key_path: Path) -> X25519PrivateKey:
         key_path.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(key_path.parent, 0o700)
         key = X25519PrivateKey.generate()
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        _write_atomically(key_path, pem, 0o600)
+        _write_atomically(key_path, pem_private_key(key), 0o600)
     public = public_key_path(key_path)
-    public_pem = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    public_pem = pem_public_key(key.public_key())
     if not public.exists() or public.read_bytes() != public_pem:
         _write_atomically(public, public_pem, 0o644)
     return key

@@ -1,7 +1,8 @@
 """The camera interface every backend implements, and what a usable frame is.
 
 A backend must implement :meth:`Camera.start`, :meth:`Camera.stop`,
-:meth:`Camera.read_frame` and :attr:`Camera.resolution`. It may override
+:meth:`Camera.read_frame` and :attr:`Camera.started`, and keep ``_size`` (what
+:attr:`Camera.resolution` reports) up to date. It may override
 :meth:`Camera.self_test`; the default one checks that frames arrive and are not black.
 Frames are numpy arrays, BGR (OpenCV's order), ``uint8``, shaped ``(height, width, 3)``.
 """
@@ -46,9 +47,10 @@ class Camera(Device):
 
     name = DEVICE
 
-    def __init__(self, *, read_timeout: float = 2.0) -> None:
+    def __init__(self, *, read_timeout: float = 2.0, size: tuple[int, int] = (0, 0)) -> None:
         super().__init__()
         self.read_timeout = read_timeout
+        self._size = size
 
     @property
     @abstractmethod
@@ -56,9 +58,9 @@ class Camera(Device):
         """Whether frames are flowing (between :meth:`start` and :meth:`stop`)."""
 
     @property
-    @abstractmethod
     def resolution(self) -> tuple[int, int]:
         """Frame size as ``(width, height)``; ``(0, 0)`` while it is not known yet."""
+        return self._size
 
     @abstractmethod
     def start(self) -> None:

@@ -5,21 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from hardware.camera.base import Camera
 from hardware.camera.emulated import EmulatedCamera
 from hardware.camera.images import load_image_files
 from hardware.camera.opencv_backend import OpenCvCamera
 from hardware.camera.picamera2_backend import Picamera2Camera
-from hardware.config_types import Duration
+from hardware.config_types import ConfigSection, Duration, FrameRate, Pixels
 
 
-class _SizeFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    width: int | None = Field(None, gt=0, description="Frame width in pixels (with height).")
-    height: int | None = Field(None, gt=0, description="Frame height in pixels (with width).")
+class _SizeFields(ConfigSection):
+    width: Pixels | None = Field(None, description="Frame width in pixels (with height).")
+    height: Pixels | None = Field(None, description="Frame height in pixels (with width).")
     read_timeout: Duration = Field(2.0, description="Seconds to wait for one frame.")
 
     @model_validator(mode="after")
@@ -37,8 +35,8 @@ class Picamera2CameraConfig(_SizeFields):
 
     backend: Literal["picamera2"] = Field("picamera2", description="Pi camera via libcamera.")
     camera_num: int = Field(0, ge=0, description="Which Pi camera (0 = the first).")
-    width: int | None = Field(1280, gt=0, description="Frame width in pixels.")
-    height: int | None = Field(960, gt=0, description="Frame height in pixels.")
+    width: Pixels | None = Field(1280, description="Frame width in pixels.")
+    height: Pixels | None = Field(960, description="Frame height in pixels.")
 
 
 class OpenCvCameraConfig(_SizeFields):
@@ -48,7 +46,7 @@ class OpenCvCameraConfig(_SizeFields):
     source: int | str = Field(
         0, description="Camera index (0 = /dev/video0), device path, or video file path."
     )
-    fps: float | None = Field(None, gt=0, description="Frame rate to ask the camera for.")
+    fps: FrameRate | None = Field(None, description="Frame rate to ask the camera for.")
     open_timeout: Duration = Field(10.0, description="Seconds to wait for the camera to open.")
 
 
@@ -60,8 +58,8 @@ class EmulatedCameraConfig(_SizeFields):
         default_factory=list, description="Image files to show in turn (empty: the default)."
     )
     video_path: Path | None = Field(None, description="A video file to play instead of images.")
-    fps: float | None = Field(
-        None, gt=0, description="Frames per second (default 15, or the video's own rate)."
+    fps: FrameRate | None = Field(
+        None, description="Frames per second (default 15, or the video's own rate)."
     )
     loop: bool = Field(True, description="Start again after the last image or video frame.")
 

@@ -112,7 +112,7 @@ class EmulatedCamera(Camera):
         read_timeout: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(read_timeout=read_timeout)
+        super().__init__(read_timeout=read_timeout, size=resolution or (0, 0))
         if frames is not None and video_path is not None:
             raise ValueError("give still frames or a video file, not both")
         self._frames = frames
@@ -125,7 +125,6 @@ class EmulatedCamera(Camera):
         self._source: StillFrames | VideoFileFrames | None = None
         self._playing_fps = fps or 15.0
         self._started_at = 0.0
-        self._size = resolution or (0, 0)
         self.fault: CameraFault | None = None
         self.frame_number = -1
         self.frames_delivered = 0
@@ -161,10 +160,6 @@ class EmulatedCamera(Camera):
     @property
     def started(self) -> bool:
         return self._source is not None
-
-    @property
-    def resolution(self) -> tuple[int, int]:
-        return self._size
 
     def start(self) -> None:
         with self._lock:

@@ -8,12 +8,12 @@ from typing import Any
 import cv2
 import numpy as np
 
-from hardware.camera.base import DEVICE, Camera, as_bgr_frame
-from hardware.camera.worker import DeviceWorker
+from hardware.camera.base import DEVICE, as_bgr_frame
+from hardware.camera.worker import WorkerCamera
 from hardware.errors import DeviceError, DeviceUnavailable
 
 
-class OpenCvCamera(Camera):
+class OpenCvCamera(WorkerCamera):
     """``source`` is a camera index (0 = /dev/video0), a device path, or a video file.
 
     Every OpenCV call runs on the camera's worker thread under a timeout.
@@ -29,32 +29,17 @@ class OpenCvCamera(Camera):
         read_timeout: float = 2.0,
         open_timeout: float = 10.0,
     ) -> None:
-        super().__init__(read_timeout=read_timeout)
+        super().__init__(
+            "opencv-camera",
+            size=(width or 0, height or 0),
+            read_timeout=read_timeout,
+            open_timeout=open_timeout,
+        )
         self.source = source
         self._wanted = (width, height, fps)
-        self._open_timeout = open_timeout
-        self._capture: Any = None
-        self._size = (width or 0, height or 0)
-        self._worker = DeviceWorker(DEVICE, "opencv-camera")
-
-    @property
-    def started(self) -> bool:
-        return self._capture is not None
-
-    @property
-    def resolution(self) -> tuple[int, int]:
-        return self._size
-
-    def start(self) -> None:
-        if self._capture is not None:
-            return
-        self._capture = self._worker.run(self._open, self._open_timeout, "opening the camera")
 
     def read_frame(self, timeout: float | None = None) -> np.ndarray:
-        capture = self._capture
-        if capture is None:
-            raise DeviceUnavailable("the camera is not started", device=DEVICE)
-        wait = self.read_timeout if timeout is None else timeout
+        capture, wait = self._started_camera(timeout)
         ok, frame = self._worker.run(capture.read, wait, "reading a frame")
         if not ok or frame is None:
             raise DeviceUnavailable(
@@ -65,7 +50,7 @@ class OpenCvCamera(Camera):
         return frame
 
     def stop(self) -> None:
-        capture, self._capture = self._capture, None
+        capture, self._opened = self._opened, None
         if capture is not None:
             with contextlib.suppress(DeviceError):
                 self._worker.run(capture.release, self._open_timeout, "releasing the camera")
@@ -88,7 +73,3 @@ class OpenCvCamera(Camera):
             int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)),
         )
         return capture
-
-    def _close(self) -> None:
-        super()._close()
-        self._worker.shutdown()

@@ -13,12 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from hardware.camera.base import DEVICE, Camera, as_bgr_frame
-from hardware.camera.worker import DeviceWorker
+from hardware.camera.base import DEVICE, as_bgr_frame
+from hardware.camera.worker import WorkerCamera
 from hardware.errors import DeviceUnavailable
 
 
-class Picamera2Camera(Camera):
+class Picamera2Camera(WorkerCamera):
     """A Pi camera module. Frames come as picamera2's ``RGB888``, which is B, G, R in
     memory: exactly OpenCV's BGR order."""
 
@@ -31,35 +31,18 @@ class Picamera2Camera(Camera):
         read_timeout: float = 2.0,
         open_timeout: float = 10.0,
     ) -> None:
-        super().__init__(read_timeout=read_timeout)
+        super().__init__(
+            "picamera2", size=(width, height), read_timeout=read_timeout, open_timeout=open_timeout
+        )
         self.camera_num = camera_num
-        self._size = (width, height)
-        self._open_timeout = open_timeout
-        self._camera: Any = None
-        self._worker = DeviceWorker(DEVICE, "picamera2")
-
-    @property
-    def started(self) -> bool:
-        return self._camera is not None
-
-    @property
-    def resolution(self) -> tuple[int, int]:
-        return self._size
-
-    def start(self) -> None:
-        if self._camera is None:
-            self._camera = self._worker.run(self._open, self._open_timeout, "opening the camera")
 
     def read_frame(self, timeout: float | None = None) -> np.ndarray:
-        camera = self._camera
-        if camera is None:
-            raise DeviceUnavailable("the camera is not started", device=DEVICE)
-        wait = self.read_timeout if timeout is None else timeout
+        camera, wait = self._started_camera(timeout)
         frame = self._worker.run(lambda: camera.capture_array("main"), wait, "reading a frame")
         return as_bgr_frame(np.asarray(frame))
 
     def stop(self) -> None:
-        camera, self._camera = self._camera, None
+        camera, self._opened = self._opened, None
         if camera is not None:
             with contextlib.suppress(Exception):
                 self._worker.run(camera.stop, self._open_timeout, "stopping the camera")
@@ -86,7 +69,3 @@ class Picamera2Camera(Camera):
                 f"cannot open Pi camera {self.camera_num}: {err}", device=DEVICE
             ) from err
         return camera
-
-    def _close(self) -> None:
-        super()._close()
-        self._worker.shutdown()

@@ -1,12 +1,15 @@
-"""Run a blocking driver call on the camera's own thread, bounded by a timeout."""
+"""Run a blocking driver call on the camera's own thread, bounded by a timeout; the base
+of the real cameras, whose every library call runs there."""
 
 from __future__ import annotations
 
 import concurrent.futures
+from abc import abstractmethod
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from hardware.errors import DeviceTimeout
+from hardware.camera.base import DEVICE, Camera
+from hardware.errors import DeviceTimeout, DeviceUnavailable
 
 T = TypeVar("T")
 
@@ -40,3 +43,44 @@ class DeviceWorker:
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class WorkerCamera(Camera):
+    """A real camera: its library's camera object is opened by :meth:`_open`, and every
+    call into the library runs on the camera's :class:`DeviceWorker` under a timeout."""
+
+    def __init__(
+        self,
+        thread_name: str,
+        *,
+        size: tuple[int, int],
+        read_timeout: float,
+        open_timeout: float,
+    ) -> None:
+        super().__init__(read_timeout=read_timeout, size=size)
+        self._open_timeout = open_timeout
+        self._opened: Any = None
+        self._worker = DeviceWorker(DEVICE, thread_name)
+
+    @abstractmethod
+    def _open(self) -> Any:
+        """Open the library's camera (runs on the worker); DeviceUnavailable if it cannot."""
+
+    @property
+    def started(self) -> bool:
+        return self._opened is not None
+
+    def start(self) -> None:
+        if self._opened is None:
+            self._opened = self._worker.run(self._open, self._open_timeout, "opening the camera")
+
+    def _started_camera(self, timeout: float | None) -> tuple[Any, float]:
+        """The opened camera and how long a read may wait; DeviceUnavailable if not started."""
+        opened = self._opened
+        if opened is None:
+            raise DeviceUnavailable("the camera is not started", device=DEVICE)
+        return opened, self.read_timeout if timeout is None else timeout
+
+    def _close(self) -> None:
+        super()._close()
+        self._worker.shutdown()

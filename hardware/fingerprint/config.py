@@ -6,10 +6,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from hardware.config_types import ConfigSection, Duration
 from hardware.fingerprint.simulated_sensor import SensorSettings
 
 ModuleWord = Annotated[int, Field(ge=0, le=0xFFFFFFFF)]
@@ -19,10 +21,8 @@ EmulatedDelay = Annotated[float, Field(ge=0, le=10)]
 """Seconds one emulated sensor step takes, before the speed factor."""
 
 
-class _FingerprintSettings(BaseModel):
+class _FingerprintSettings(ConfigSection):
     """What both backends need: how to address the sensor and how long to wait."""
-
-    model_config = ConfigDict(extra="forbid")
 
     address: ModuleWord = Field(
         default=0xFFFFFFFF,
@@ -42,9 +42,8 @@ class _FingerprintSettings(BaseModel):
         title="Baud rate",
         description="UART speed; the R30x family ships at 57600.",
     )
-    timeout: float = Field(
+    timeout: Duration = Field(
         default=2.0,
-        gt=0,
         le=60,
         title="Reply timeout",
         description="Seconds to wait for each reply before the sensor counts as not answering.",
@@ -56,9 +55,8 @@ class _FingerprintSettings(BaseModel):
         title="Match threshold",
         description="Lowest match score that counts as the same finger.",
     )
-    poll_interval: float = Field(
+    poll_interval: Duration = Field(
         default=0.05,
-        gt=0,
         le=1,
         title="Finger poll interval",
         description="Seconds between two looks at the glass while waiting for a finger or a lift.",
@@ -125,9 +123,8 @@ class EmulatedFingerprintConfig(_FingerprintSettings):
         le=100,
         description="Presented fingers below this quality give 'image too messy'.",
     )
-    frame_gap_seconds: float = Field(
+    frame_gap_seconds: Duration = Field(
         default=0.5,
-        gt=0,
         le=10,
         description="A partial packet idle this long is dropped, as a sensor resets its receiver.",
     )
@@ -141,22 +138,11 @@ class EmulatedFingerprintConfig(_FingerprintSettings):
     )
 
     def sensor_settings(self) -> SensorSettings:
-        """The emulator's view of this configuration, in real-time seconds."""
+        """The emulator's view of this configuration, in real-time seconds: each setting
+        the emulator shares with the configuration by name, plus the image-to-template time."""
+        shared = {field.name for field in dataclasses.fields(SensorSettings)}
         return SensorSettings(
-            address=self.address,
-            password=self.password,
-            library_size=self.library_size,
-            packet_size=self.packet_size,
-            security_level=self.security_level,
-            baudrate=self.baudrate,
-            capture_seconds=self.capture_seconds,
-            no_finger_seconds=self.no_finger_seconds,
-            image_to_template_seconds=self.image2tz_seconds,
-            search_seconds=self.search_seconds,
-            match_threshold=self.match_threshold,
-            min_image_quality=self.min_image_quality,
-            seed=self.seed,
-            messy_image_rate=self.messy_image_rate,
+            **self.model_dump(include=shared), image_to_template_seconds=self.image2tz_seconds
         )
 
 

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Annotated, Any, Literal, Self
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
+from hardware.config_types import ConfigSection, Duration
 from hardware.gpio.booth import BoothGpio, EmulatedBoothGpio
 from hardware.gpio.factory import RealFactoryName, mock_pin_factory, real_pin_factory
 from hardware.gpio.generator import EmulatedGeneratorContact, GeneratorContact
 
 BcmPin = Annotated[int, Field(ge=0, le=27)]
+Device = TypeVar("Device")
 
 
-class _RealHeader(BaseModel):
+class _RealHeader(ConfigSection):
     """Fields of a signal on the Pi's real header (mixed in before its pins)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     backend: Literal["real"] = Field("real", description="Drive the Pi's real GPIO pins.")
     pin_factory: RealFactoryName = Field(
@@ -29,10 +28,8 @@ class _RealHeader(BaseModel):
         return real_pin_factory(self.pin_factory, device=device)
 
 
-class _MockHeader(BaseModel):
+class _MockHeader(ConfigSection):
     """Fields of a signal on gpiozero's MockFactory (mixed in before its pins)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     backend: Literal["emulated"] = Field("emulated", description="Use gpiozero's MockFactory.")
     mock_revision: str = Field(
@@ -43,10 +40,8 @@ class _MockHeader(BaseModel):
         return mock_pin_factory(self.mock_revision)
 
 
-class BoothGpioPins(BaseModel):
+class BoothGpioPins(ConfigSection):
     """Which BCM pin each booth signal uses."""
-
-    model_config = ConfigDict(extra="forbid")
 
     green_led_pin: BcmPin = Field(17, description="BCM pin of the green status LED.")
     red_led_pin: BcmPin = Field(27, description="BCM pin of the red status LED.")
@@ -54,8 +49,8 @@ class BoothGpioPins(BaseModel):
     call_button_pin: BcmPin = Field(
         23, description="BCM pin of the operator call button (wired to ground)."
     )
-    call_button_bounce_s: float | None = Field(
-        0.05, gt=0, description="Debounce time of the call button in seconds (None: off)."
+    call_button_bounce_s: Duration | None = Field(
+        0.05, description="Debounce time of the call button in seconds (None: off)."
     )
 
     @model_validator(mode="after")
@@ -79,17 +74,15 @@ BoothGpioConfig = Annotated[
 ]
 
 
-class GeneratorContactPins(BaseModel):
+class GeneratorContactPins(ConfigSection):
     """Where and how the transfer switch's generator contact is wired."""
-
-    model_config = ConfigDict(extra="forbid")
 
     contact_pin: BcmPin = Field(24, description="BCM pin of the generator-feeding contact.")
     pull_up: bool = Field(
         True, description="Contact wired to ground with the internal pull-up (closed reads low)."
     )
-    bounce_s: float | None = Field(
-        0.2, gt=0, description="Debounce time of the contact in seconds (None: off)."
+    bounce_s: Duration | None = Field(
+        0.2, description="Debounce time of the contact in seconds (None: off)."
     )
 
 
@@ -108,11 +101,18 @@ GeneratorContactConfig = Annotated[
 ]
 
 
-@contextmanager
-def _closed_on_failure(factory: Any) -> Iterator[None]:
-    """Release the pin factory when claiming the pins fails, whatever the failure."""
+def _claim_pins(
+    config: _RealHeader | _MockHeader,
+    device: str,
+    kind: Callable[..., Device],
+    pins: type[BaseModel],
+    **callbacks: Any,
+) -> Device:
+    """Open the configured pin factory and build ``kind`` on it with the ``pins`` model's
+    fields as keyword arguments; the factory is released if claiming the pins fails."""
+    factory = config.open_pin_factory(device)
     try:
-        yield
+        return kind(factory, **config.model_dump(include=set(pins.model_fields)), **callbacks)
     except BaseException:
         factory.close()
         raise
@@ -125,17 +125,7 @@ def open_booth_gpio(
 ) -> BoothGpio:
     """Claim the booth's pins on the configured factory (DeviceUnavailable if impossible)."""
     kind = EmulatedBoothGpio if isinstance(config, EmulatedBoothGpioConfig) else BoothGpio
-    factory = config.open_pin_factory("gpio")
-    with _closed_on_failure(factory):
-        return kind(
-            factory,
-            green_led_pin=config.green_led_pin,
-            red_led_pin=config.red_led_pin,
-            buzzer_pin=config.buzzer_pin,
-            call_button_pin=config.call_button_pin,
-            call_button_bounce_s=config.call_button_bounce_s,
-            on_call_button=on_call_button,
-        )
+    return _claim_pins(config, "gpio", kind, BoothGpioPins, on_call_button=on_call_button)
 
 
 def open_generator_contact(
@@ -146,12 +136,4 @@ def open_generator_contact(
     """Claim the generator contact's pin (DeviceUnavailable if impossible)."""
     emulated = isinstance(config, EmulatedGeneratorContactConfig)
     kind = EmulatedGeneratorContact if emulated else GeneratorContact
-    factory = config.open_pin_factory("generator")
-    with _closed_on_failure(factory):
-        return kind(
-            factory,
-            contact_pin=config.contact_pin,
-            pull_up=config.pull_up,
-            bounce_s=config.bounce_s,
-            on_change=on_change,
-        )
+    return _claim_pins(config, "generator", kind, GeneratorContactPins, on_change=on_change)

@@ -14,10 +14,9 @@ short chunk; 6Cxx (wrong Le) is asked again with the length the card names.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from hardware.errors import CardError
-from hardware.smartcard.apdu import WRONG_LE_SW1, CommandApdu, StatusWord, split_response
+from hardware.smartcard.apdu import WRONG_LE_SW1, CommandApdu, StatusWord
+from hardware.smartcard.apdu_client import DEVICE, ApduClient, Transmit
 from hardware.smartcard.cards import (
     FCP_FILE_SIZE,
     FCP_TEMPLATE,
@@ -26,13 +25,10 @@ from hardware.smartcard.cards import (
     SELECT_RETURN_FCP,
 )
 
-DEVICE = "smartcard"
 READ_CHUNK = 256  # short READ BINARY (Le = 00)
 MAX_FILE_SIZE = 0x8000  # READ BINARY offsets are 15 bits
 
-Transmit = Callable[[bytes, str], bytes]
-
-_STATUS_MEANING = {
+_STATUS_MEANING: dict[int, str] = {
     StatusWord.SECURITY_STATUS_NOT_SATISFIED: "the card needs the PIN first",
     StatusWord.CONDITIONS_OF_USE_NOT_SATISFIED: "the card is not ready for that command",
     StatusWord.FILE_NOT_FOUND: "the card does not hold that application or file",
@@ -59,42 +55,20 @@ def file_size_from_fcp(fcp: bytes) -> int | None:
     return None
 
 
-class CardApplicationClient:
+class CardApplicationClient(ApduClient):
     """Talks to one application (by AID) on the card behind ``transmit``."""
 
+    status_meanings = _STATUS_MEANING
+
     def __init__(self, transmit: Transmit, aid: bytes, card_kind: str) -> None:
-        self._transmit = transmit
+        super().__init__(transmit)
         self._aid = aid
         self._card_kind = card_kind
-
-    def _exchange(self, command: CommandApdu, action: str) -> tuple[bytes, int]:
-        raw = self._transmit(command.to_bytes(), action)
-        if not raw:  # vpcd reports a card that dropped the link as an empty answer
-            raise CardError(
-                f"The card stopped answering while {action}; take it out and insert it again.",
-                device=DEVICE,
-            )
-        try:
-            return split_response(raw)
-        except ValueError as err:
-            raise CardError(
-                f"The card gave a malformed answer while {action}.", device=DEVICE
-            ) from err
-
-    def _expect_ok(self, command: CommandApdu, action: str) -> bytes:
-        data, status = self._exchange(command, action)
-        if status != StatusWord.OK:
-            raise self._status_error(status, action)
-        return data
-
-    def _status_error(self, status: int, action: str) -> CardError:
-        meaning = _STATUS_MEANING.get(status, "the card refused the command")  # type: ignore[call-overload]
-        return CardError(f"Failed {action}: {meaning} (status {status:04X}).", device=DEVICE)
 
     def select(self) -> None:
         """SELECT the application; CardError "not a Rekam … card" if the card has none."""
         command = CommandApdu(0x00, INS_SELECT, 0x04, 0x00, self._aid)
-        _, status = self._exchange(command, f"selecting the {self._card_kind} application")
+        _, status = self.exchange(command, f"selecting the {self._card_kind} application")
         if status == StatusWord.FILE_NOT_FOUND:
             raise CardError(
                 f"This is not a Rekam {self._card_kind} card (it has no such application).",
@@ -114,11 +88,11 @@ class CardApplicationClient:
         """Like :meth:`read_file`, but None when the card has no such file."""
         action = f"reading the {what}"
         fid = file_id.to_bytes(2, "big")
-        fcp, status = self._exchange(
+        fcp, status = self.exchange(
             CommandApdu(0x00, INS_SELECT, 0x02, SELECT_RETURN_FCP, fid, le=256), action
         )
         if status in _NO_FCP:  # a card that gives no file control parameters
-            fcp, status = self._exchange(CommandApdu(0x00, INS_SELECT, 0x02, 0x0C, fid), action)
+            fcp, status = self.exchange(CommandApdu(0x00, INS_SELECT, 0x02, 0x0C, fid), action)
         if status == StatusWord.FILE_NOT_FOUND:
             return None
         if status != StatusWord.OK:
@@ -146,9 +120,9 @@ class CardApplicationClient:
 
     def _read_binary(self, offset: int, asked: int, action: str) -> tuple[bytes, int]:
         command = CommandApdu(0x00, INS_READ_BINARY, offset >> 8, offset & 0xFF, le=asked)
-        data, status = self._exchange(command, action)
+        data, status = self.exchange(command, action)
         if status >> 8 == WRONG_LE_SW1:  # "ask for exactly xx bytes" (00: 256)
             exact = (status & 0xFF) or 256
             command = CommandApdu(0x00, INS_READ_BINARY, offset >> 8, offset & 0xFF, le=exact)
-            data, status = self._exchange(command, action)
+            data, status = self.exchange(command, action)
         return data, status

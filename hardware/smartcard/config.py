@@ -5,19 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from hardware.config_types import Duration
+from hardware.config_types import ConfigSection, Duration
 
 DEBIAN_VPCD_PORT = 35963
 DEBIAN_VPCD_DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 PCSCD_PID_FILE = Path("/run/pcscd/pcscd.pid")
 
 
-class RealSmartCardConfig(BaseModel):
+class RealSmartCardConfig(ConfigSection):
     """A USB CCID reader (or any PC/SC reader) through the system's pcscd."""
-
-    model_config = ConfigDict(extra="forbid")
 
     backend: Literal["real"] = Field(
         default="real", title="Backend", description="A real PC/SC reader through pcscd."
@@ -34,10 +32,8 @@ class RealSmartCardConfig(BaseModel):
     )
 
 
-class EmulatedSmartCardConfig(BaseModel):
+class EmulatedSmartCardConfig(ConfigSection):
     """A virtual card behind a real pcscd through the vsmartcard vpcd driver."""
-
-    model_config = ConfigDict(extra="forbid")
 
     backend: Literal["emulated"] = Field(
         default="emulated",

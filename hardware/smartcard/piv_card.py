@@ -23,7 +23,7 @@ import os
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from hardware.smartcard import piv
-from hardware.smartcard.apdu import CommandApdu, MalformedApdu, StatusWord, response
+from hardware.smartcard.apdu import CommandApdu, StatusWord, response
 from hardware.smartcard.apdu import wrong_pin_status as _tries_status
 from hardware.smartcard.cards import CardProgram, make_atr
 from hardware.smartcard.piv_keys import PivKeyStore
@@ -153,17 +153,12 @@ class PivCard(CardProgram):
             self._keys.forget_session()
 
     # Dispatch --------------------------------------------------------------------------
-    def process(self, raw: bytes) -> bytes:
-        try:
-            command = CommandApdu.parse(raw)
-        except MalformedApdu:
-            return response(status=StatusWord.WRONG_LENGTH)
+    def _dispatch(self, command: CommandApdu) -> bytes:
+        """As :meth:`_process`, with malformed TLV data answered as wrong data."""
         try:
             return self._process(command)
         except MalformedTlv:
             return response(status=StatusWord.WRONG_DATA)
-        except Exception:  # a card never crashes
-            return response(status=StatusWord.NO_PRECISE_DIAGNOSIS)
 
     def _process(self, command: CommandApdu) -> bytes:
         if command.cla & ~piv.CLA_CHAINING:

@@ -9,20 +9,17 @@ long answers come back with GET RESPONSE (61xx). PINs are never put in a message
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from cryptography import x509
 
 from hardware.errors import CardError, PinBlocked, PinError
 from hardware.smartcard import piv
-from hardware.smartcard.apdu import CommandApdu, StatusWord, split_response, tries_left_from_status
+from hardware.smartcard.apdu import CommandApdu, StatusWord, tries_left_from_status
+from hardware.smartcard.apdu_client import DEVICE, ApduClient
 from hardware.smartcard.tlv import MalformedTlv, tlv, tlv_dict
 
-DEVICE = "smartcard"
 CHAIN_CHUNK = 255
-Transmit = Callable[[bytes, str], bytes]
 
-_MEANING = {
+_MEANING: dict[int, str] = {
     StatusWord.SECURITY_STATUS_NOT_SATISFIED: "the card needs the PIN or the management key first",
     StatusWord.FILE_NOT_FOUND: "the card does not hold that object or key",
     StatusWord.INS_NOT_SUPPORTED: "the card does not know that command",
@@ -32,27 +29,12 @@ _MEANING = {
 }
 
 
-class PivClient:
+class PivClient(ApduClient):
     """Talks to the PIV application on the card behind ``transmit``."""
 
-    def __init__(self, transmit: Transmit) -> None:
-        self._transmit = transmit
+    status_meanings = _MEANING
 
     # Transport ---------------------------------------------------------------------------
-    def _once(self, raw: bytes, action: str) -> tuple[bytes, int]:
-        answer = self._transmit(raw, action)
-        if not answer:
-            raise CardError(
-                f"The card stopped answering while {action}; take it out and insert it again.",
-                device=DEVICE,
-            )
-        try:
-            return split_response(answer)
-        except ValueError as err:
-            raise CardError(
-                f"The card gave a malformed answer while {action}.", device=DEVICE
-            ) from err
-
     def exchange(self, command: CommandApdu, action: str) -> tuple[bytes, int]:
         """Send ``command`` (chained when long) and collect the whole answer (61xx)."""
         data = command.data
@@ -77,17 +59,6 @@ class PivClient:
             )
             return self._once(retry.to_bytes(), action)
         return bytes(collected), status
-
-    def _expect_ok(self, command: CommandApdu, action: str) -> bytes:
-        data, status = self.exchange(command, action)
-        if status != StatusWord.OK:
-            raise self._status_error(status, action)
-        return data
-
-    @staticmethod
-    def _status_error(status: int, action: str) -> CardError:
-        meaning = _MEANING.get(status, "the card refused the command")  # type: ignore[call-overload]
-        return CardError(f"Failed {action}: {meaning} (status {status:04X}).", device=DEVICE)
 
     # Application and objects ---------------------------------------------------------------
     def select(self) -> None:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import Field, SecretStr
 
-from hardware.config_types import Duration, TcpPort
+from hardware.config_types import ConfigSection, Duration, TcpPort
 from hardware.ups.device import NutUps, Ups
 from hardware.ups.emulated import EmulatedUps
 
 
-class NutUpsConfig(BaseModel):
+class NutUpsConfig(ConfigSection):
     """A UPS served by a NUT ``upsd`` (on the edge, usually the local one)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     backend: Literal["real"] = Field("real", description="Read a real UPS through NUT's upsd.")
     host: str = Field("127.0.0.1", description="Host where upsd listens.")
@@ -25,10 +23,8 @@ class NutUpsConfig(BaseModel):
     timeout: Duration = Field(5.0, description="Seconds to wait for upsd on each call.")
 
 
-class EmulatedUpsConfig(BaseModel):
+class EmulatedUpsConfig(ConfigSection):
     """A private upsd + dummy-ups on a free loopback port, scripted by tests and the demo."""
-
-    model_config = ConfigDict(extra="forbid")
 
     backend: Literal["emulated"] = Field(
         "emulated", description="Start a real upsd with NUT's dummy-ups driver."
@@ -51,16 +47,7 @@ UpsConfig = Annotated[NutUpsConfig | EmulatedUpsConfig, Field(discriminator="bac
 def open_ups(config: NutUpsConfig | EmulatedUpsConfig) -> Ups:
     """Build the UPS device the configuration asks for (the emulated one starts upsd)."""
     if isinstance(config, EmulatedUpsConfig):
-        return EmulatedUps(
-            config.ups_name,
-            initial_status=config.initial_status,
-            initial_charge=config.initial_charge,
-            initial_runtime=config.initial_runtime,
-            timeout=config.timeout,
-            startup_timeout=config.startup_timeout,
-            upsd_path=config.upsd_path,
-            driver_path=config.driver_path,
-        )
+        return EmulatedUps(**config.model_dump(exclude={"backend"}))  # its fields are its arguments
     return NutUps(
         config.host,
         config.port,

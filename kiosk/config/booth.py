@@ -7,10 +7,11 @@ gathers them (exported as ``kiosk.config.KioskConfig``). Config modules import n
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pydantic import Field, model_validator
 
+from ektp.config_types import ConfigSection
 from ektp.regions import RegionConfig
 from hardware.config import HardwareConfig
 from kiosk.config.edge import EdgeLink
@@ -19,7 +20,6 @@ from kiosk.config.office import OfficeRules
 from kiosk.config.operator_cards import OperatorCardSettings
 from kiosk.config.photo import PhotoQualityConfig
 from kiosk.config.power import BoothPowerSettings
-from kiosk.config.section import ConfigSection
 from kiosk.config.signals import SignalSettings
 from kiosk.config.timeouts import Timeouts
 from kiosk.config.uplink import UplinkSettings
@@ -37,6 +37,11 @@ __all__ = [
     "UplinkSettings",
     "load_booth_config",
 ]
+
+SIGNING_KEY_IN_DATA_DIR = PurePosixPath("keys", "booth-signing.pem")
+"""The booth's packet-signing key within ``data_dir`` (provisioning's layout uses it too)."""
+OUTBOX_IN_DATA_DIR = PurePosixPath("outbox.sqlite")
+"""The booth's outbox within ``data_dir`` (provisioning's layout uses it too)."""
 
 
 class BoothConfig(ConfigSection):
@@ -103,11 +108,11 @@ class BoothConfig(ConfigSection):
 
     @property
     def signing_key_path(self) -> Path:
-        return self.data_dir / "keys" / "booth-signing.pem"
+        return self.data_dir / SIGNING_KEY_IN_DATA_DIR
 
     @property
     def outbox_path(self) -> Path:
-        return self.data_dir / "outbox.sqlite"
+        return self.data_dir / OUTBOX_IN_DATA_DIR
 
     @property
     def audit_path(self) -> Path:

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from ektp.config_types import TcpPort
-from kiosk.config.section import ConfigSection
+from ektp.config_types import ConfigSection, TcpPort
 
 
 class EdgeLink(ConfigSection):

@@ -7,9 +7,8 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
-from ektp.config_types import Duration, TicketPrefix
+from ektp.config_types import ConfigSection, CountOrZero, Duration, TicketPrefix
 from ektp.timezones import TimezoneName
-from kiosk.config.section import ConfigSection
 
 
 class MobileSettings(ConfigSection):
@@ -18,9 +17,8 @@ class MobileSettings(ConfigSection):
     max_roster_age_hours: Duration = Field(
         default=24.0, description="Refuse to leave when a village's roster copy is older than this."
     )
-    min_free_disk_mb: int = Field(
+    min_free_disk_mb: CountOrZero = Field(
         default=1024,
-        ge=0,
         description="Refuse to leave with less free space than this on the data disk "
         "(a week of records is ~60 KB each, plus room for the audit log).",
     )

@@ -6,10 +6,10 @@ from typing import Literal
 
 from pydantic import Field
 
+from ektp.config_types import ConfigSection
 from ektp.photo_rule import PhotoRuleConfig
 from ektp.record import FINGER_ORDER, INDEX_FINGERS_ONLY, Finger
 from ektp.services import ServiceCatalog
-from kiosk.config.section import ConfigSection
 from kiosk.config.voice import VoiceConfig
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from kiosk.config.section import ConfigSection
+from ektp.config_types import ConfigSection
 
 
 class OperatorCardSettings(ConfigSection):

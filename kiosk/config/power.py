@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ektp.config_types import Duration
-from kiosk.config.section import ConfigSection
+from ektp.config_types import ConfigSection, CountOrZero, Duration
 
 
 class BoothPowerSettings(ConfigSection):
@@ -16,9 +15,8 @@ class BoothPowerSettings(ConfigSection):
         min_length=1,
         description="The booth's shutdown, run after parking and closing the outbox.",
     )
-    capture_margin_s: int | None = Field(
+    capture_margin_s: CountOrZero | None = Field(
         default=None,
-        ge=0,
         description="On battery, no new capture below this runtime (s); None: the edge decides.",
     )
     command_timeout_s: Duration = Field(

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ektp.config_types import Duration
-from kiosk.config.section import ConfigSection
+from ektp.config_types import ConfigSection, Duration, DurationOrZero
 
 
 class SignalSettings(ConfigSection):
@@ -29,9 +28,8 @@ class SignalSettings(ConfigSection):
         default=5.0,
         description="How long the green LED blinks after a recording is saved (s).",
     )
-    call_repeat_s: float = Field(
+    call_repeat_s: DurationOrZero = Field(
         default=30.0,
-        ge=0,
         description="Presses of the call button within this many seconds of a call ask "
         "the operator once (the chime still answers each press).",
     )

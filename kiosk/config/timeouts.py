@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ektp.config_types import Duration
-from kiosk.config.section import ConfigSection
+from ektp.config_types import ConfigSection, Duration
 
 
 class Timeouts(ConfigSection):

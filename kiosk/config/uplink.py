@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ektp.config_types import Count, Duration
-from kiosk.config.section import ConfigSection
+from ektp.config_types import ConfigSection, Count, Duration, KeepaliveSeconds
 
 
 class UplinkSettings(ConfigSection):
@@ -21,5 +20,5 @@ class UplinkSettings(ConfigSection):
     health_interval_seconds: Duration = Field(
         default=30.0, description="Heartbeat: a health report this often."
     )
-    keepalive_seconds: int = Field(default=30, ge=5, description="MQTT keepalive.")
+    keepalive_seconds: KeepaliveSeconds = Field(default=30, description="MQTT keepalive.")
     reconnect_max_delay_seconds: Count = Field(default=30, description="Reconnect delay ceiling.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from kiosk.config.section import ConfigSection
+from ektp.config_types import ConfigSection
 
 
 class VoiceConfig(ConfigSection):

@@ -24,12 +24,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ektp.atomic_file import write_atomically
 from ektp.i18n import N_, translate
 from kiosk.config.mobile import MobileSettings
 from kiosk.errors import KioskError
@@ -148,12 +148,7 @@ class MobileDuty:
         state = DutyState(tuple(carried[v.casefold()] for v in villages), now)
         self.directory.mkdir(parents=True, exist_ok=True)
         data = {"villages": list(state.villages), "started_at": now.isoformat()}
-        temporary = self._path.with_suffix(".tmp")
-        with temporary.open("w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(self._path)
+        write_atomically(self._path, json.dumps(data).encode("utf-8"))
         log.info("mobile: duty started for %s", ", ".join(state.villages))
         return state
 

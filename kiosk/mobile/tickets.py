@@ -31,11 +31,13 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import asdict
 from pathlib import Path
 
-from ektp.messages import EventMessage, encode_message
+from ektp.messages import EventMessage
 from ektp.sqlite_store import Migration, open_durable
-from ektp.topics import Topic, booth_topic
+from ektp.sqlite_transaction import write_transaction
+from ektp.topics import Topic
 from kiosk.flow.errors import FlowError
 from kiosk.flow.ports import CheckIn, Ticket
 from kiosk.outbox.errors import MSG_OUTBOX_FULL, OutboxFull
@@ -92,7 +94,7 @@ class MobileStore:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (``BEGIN IMMEDIATE``), committed when the block ends."""
-        with self._lock, _transaction(self._conn) as conn:
+        with self._lock, write_transaction(self._conn) as conn:
             yield conn
 
     def hand_over_kept_events(self, send: Send) -> int:
@@ -121,11 +123,8 @@ class MobileStore:
 
 def mobile_sendable(event: EventMessage) -> Sendable:
     """A mobile check-in or call as an outbox record (the edge counts each id once)."""
-    return Sendable(
-        kind=SendableKind.MOBILE_TICKET,
-        record_id=str(event.event_id),
-        topic=booth_topic(event.booth_id, Topic.EVENTS),
-        payload=encode_message(event),
+    return Sendable.of(
+        SendableKind.MOBILE_TICKET, event.event_id, event.booth_id, Topic.EVENTS, event
     )
 
 
@@ -196,7 +195,7 @@ class MobileTicketDesk:
                     day,
                     seq,
                     number,
-                    json.dumps(_checkin_dict(checkin)),
+                    json.dumps(asdict(checkin)),
                     int(checkin.priority),
                     now.isoformat(),
                 ),
@@ -244,28 +243,3 @@ class MobileTicketDesk:
         with self._store.transaction() as conn:
             row = conn.execute("SELECT COUNT(*) FROM tickets WHERE state = 'waiting'").fetchone()
         return int(row[0])
-
-
-def _checkin_dict(checkin: CheckIn) -> dict[str, object]:
-    return {
-        "service": checkin.service,
-        "nik": checkin.nik,
-        "kk": checkin.kk,
-        "name": checkin.name,
-        "kelurahan": checkin.kelurahan,
-        "in_roster": checkin.in_roster,
-        "documents": list(checkin.documents),
-        "language": checkin.language,
-        "priority": checkin.priority,
-    }
-
-
-@contextlib.contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")

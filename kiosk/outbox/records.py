@@ -9,7 +9,10 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 from ektp.i18n import N_
+from ektp.messages import encode_message
 from ektp.sqlite_store import Migration
+from ektp.topics import Topic, booth_topic
+from ektp.wire_base import WireMessage
 from kiosk.outbox.errors import OutboxError
 
 MAX_META_BYTES = 4096
@@ -86,6 +89,18 @@ class Sendable:
     record_id: str
     topic: str
     payload: bytes = field(repr=False)
+
+    @classmethod
+    def of(
+        cls,
+        kind: SendableKind,
+        record_id: object,
+        booth_id: str,
+        topic: Topic,
+        message: WireMessage,
+    ) -> Sendable:
+        """``message`` for ``booths/<booth_id>/<topic>``, keyed by ``record_id``."""
+        return cls(kind, str(record_id), booth_topic(booth_id, topic), encode_message(message))
 
 
 Send = Callable[[Sendable], object]

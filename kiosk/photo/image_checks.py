@@ -10,7 +10,7 @@ from ektp.i18n import N_
 from ektp.photo_rule import Background
 from kiosk.config.photo import PhotoQualityConfig
 from kiosk.photo import geometry
-from kiosk.photo.checks import MOVE_BACK, CheckResult
+from kiosk.photo.checks import MOVE_BACK, Advice, CheckResult, bounded, failed
 from kiosk.photo.detect import Box
 from kiosk.photo.landmarks import NOSE_TIP, Mesh
 
@@ -147,15 +147,15 @@ def sharpness(gray: np.ndarray, face: Box, config: PhotoQualityConfig) -> CheckR
     else:
         levels = (levels - float(levels.mean())) * (SHARPNESS_CONTRAST / spread)
         variance = float(cv2.Laplacian(levels, cv2.CV_32F).var())
-    if variance < config.min_sharpness:
-        return CheckResult(
-            "sharpness",
-            False,
-            variance,
-            N_("Photo is blurred: hold still and check the focus"),
-            instruction_msgid=N_("Hold still"),
-        )
-    return CheckResult("sharpness", True, variance, N_("Photo is sharp"))
+    return bounded(
+        "sharpness",
+        variance,
+        N_("Photo is sharp"),
+        below=(
+            config.min_sharpness,
+            Advice(N_("Photo is blurred: hold still and check the focus"), N_("Hold still")),
+        ),
+    )
 
 
 def exposure(gray: np.ndarray, face: Box, config: PhotoQualityConfig) -> CheckResult:
@@ -164,29 +164,31 @@ def exposure(gray: np.ndarray, face: Box, config: PhotoQualityConfig) -> CheckRe
     if roi.size == 0:
         return CheckResult("exposure", False, None, N_("Face is too dark: add light"))
     mean = float(roi.mean())
-    if mean < config.exposure_min_mean:
-        return CheckResult(
-            "exposure",
-            False,
-            mean,
-            N_("Face is too dark: add light"),
-            instruction_msgid=N_("More light is needed: switch on the booth light"),
-        )
-    if mean > config.exposure_max_mean:
-        return CheckResult(
-            "exposure",
-            False,
-            mean,
-            N_("Face is too bright: reduce the light"),
-            instruction_msgid=N_("Too much light: dim the booth light"),
-        )
+    lighting = bounded(
+        "exposure",
+        mean,
+        N_("Face is well lit"),
+        below=(
+            config.exposure_min_mean,
+            Advice(
+                N_("Face is too dark: add light"),
+                N_("More light is needed: switch on the booth light"),
+            ),
+        ),
+        above=(
+            config.exposure_max_mean,
+            Advice(
+                N_("Face is too bright: reduce the light"),
+                N_("Too much light: dim the booth light"),
+            ),
+        ),
+    )
     clipped = float(np.count_nonzero((roi >= 250) | (roi <= 5))) / roi.size
-    if clipped > config.max_clipped_share:
-        return CheckResult(
+    if lighting.ok and clipped > config.max_clipped_share:
+        return failed(
             "exposure",
-            False,
             mean,
             N_("Face has burnt-out or black patches: even out the light"),
-            instruction_msgid=N_("Even out the light on the face"),
+            N_("Even out the light on the face"),
         )
-    return CheckResult("exposure", True, mean, N_("Face is well lit"))
+    return lighting

@@ -28,7 +28,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ektp.messages import MessageError, PowerMessage, parse_message
+from ektp.messages import PowerMessage
 from ektp.mqtt.client import MqttClient
 from ektp.mqtt.message import ReceivedMessage
 from ektp.mqtt.subscriptions import subscribe_when_connected
@@ -37,6 +37,7 @@ from kiosk.config.booth import BoothPowerSettings
 from kiosk.flow.capture import CaptureFlow
 from kiosk.power.parking import ParkedSessionStore, park_flow
 from kiosk.power.policy import PowerPolicy
+from kiosk.uplink.received import parse_or_warn
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +108,7 @@ class BoothPowerGuard:
 
     def on_mqtt_message(self, message: ReceivedMessage) -> None:
         """MQTT callback for ``office/power`` (paho's thread: returns at once)."""
-        try:
-            parsed = parse_message(message.topic, message.payload)
-        except MessageError as err:
-            log.warning("power: ignored a malformed office/power: %s", err.code)
-            return
+        parsed = parse_or_warn(message.topic, message.payload, log, "power")
         if isinstance(parsed, PowerMessage):
             self.on_power_message(parsed)
 

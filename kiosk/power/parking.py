@@ -22,7 +22,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import os
 import secrets
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,7 +33,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from ektp.atomic_file import write_atomically
 from ektp.i18n import N_
+from ektp.pki.files import private_directory
+from ektp.sqlite_store import fsync_directory
 from kiosk.errors import KioskError
 from kiosk.flow.capture import SESSION_STEPS, CaptureFlow, CaptureStep
 from kiosk.flow.fingers import FingerprintCapture, FingerResult, FingerSensor, FingerState
@@ -233,7 +235,7 @@ class ParkedSessionStore:
         nonce = secrets.token_bytes(12)
         blob = MAGIC + nonce + self._aead.encrypt(nonce, plaintext, self._aad)
         try:
-            _write_atomically(self.path, blob)
+            _write_privately(self.path, blob)
         except OSError as err:
             raise ParkingError(
                 N_("The session could not be parked on disk"), code="parking_write"
@@ -277,7 +279,7 @@ class ParkedSessionStore:
             self.path.unlink()
         except FileNotFoundError:
             return
-        _fsync_directory(self.path.parent)
+        fsync_directory(self.path.parent)
 
 
 def _derive_key(signing_key: Ed25519PrivateKey, booth_id: str) -> bytes:
@@ -289,25 +291,9 @@ def _derive_key(signing_key: Ed25519PrivateKey, booth_id: str) -> bytes:
     ).derive(signing_key.private_bytes_raw())
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(path.parent, 0o700)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def _write_privately(path: Path, data: bytes) -> None:
+    private_directory(path.parent)
+    write_atomically(path, data, mode=0o600)
 
 
 # -- the flow ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ektp.messages import TrainingResultMessage, encode_message
 from ektp.sqlite_store import Migration, open_durable
-from ektp.topics import Topic, booth_topic
+from ektp.topics import Topic
 from kiosk.outbox.records import Sendable, SendableKind
 
 MIGRATIONS = (
@@ -32,11 +32,8 @@ MIGRATIONS = (
 
 def training_sendable(result: TrainingResultMessage) -> Sendable:
     """A practice result as an outbox record, keyed by its ``result_id``."""
-    return Sendable(
-        kind=SendableKind.TRAINING_RESULT,
-        record_id=str(result.result_id),
-        topic=booth_topic(result.booth_id, Topic.TRAINING),
-        payload=encode_message(result),
+    return Sendable.of(
+        SendableKind.TRAINING_RESULT, result.result_id, result.booth_id, Topic.TRAINING, result
     )
 
 

@@ -46,12 +46,10 @@ from ektp.messages import (
     AckMessage,
     DeviceHealth,
     EventMessage,
-    MessageError,
     QueueMessage,
     QueueTicket,
     StatusMessage,
     encode_message,
-    parse_message,
 )
 from ektp.mqtt.client import MqttClient
 from ektp.mqtt.config import MqttClientConfig
@@ -71,6 +69,7 @@ from kiosk.outbox.store import (
 from kiosk.uplink.envelope import OFFICE_KEY_DEVICE, EnrollmentSealer
 from kiosk.uplink.events import OUTBOX_FULL_EVENT, audit_event, event_sendable
 from kiosk.uplink.health import health_message
+from kiosk.uplink.received import parse_or_warn
 
 log = logging.getLogger(__name__)
 
@@ -260,21 +259,13 @@ class BoothUplink:
         self._wake.set()
 
     def _on_ack(self, message: ReceivedMessage) -> None:
-        try:
-            parsed = parse_message(message.topic, message.payload)
-        except MessageError as err:
-            log.warning("ignored a malformed ack: %s", err.code)
-            return
+        parsed = parse_or_warn(message.topic, message.payload, log, "uplink")
         if isinstance(parsed, AckMessage):
             self._acks.put(parsed)
             self._wake.set()
 
     def _on_queue(self, message: ReceivedMessage) -> None:
-        try:
-            parsed = parse_message(message.topic, message.payload)
-        except MessageError as err:
-            log.warning("ignored a malformed office/queue: %s", err.code)
-            return
+        parsed = parse_or_warn(message.topic, message.payload, log, "uplink")
         if isinstance(parsed, QueueMessage):
             self._latest_queue = parsed
 

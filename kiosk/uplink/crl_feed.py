@@ -19,14 +19,15 @@ from pathlib import Path
 
 from cryptography import x509
 
-from ektp.messages import CrlMessage, MessageError, parse_message
+from ektp.atomic_file import write_atomically
+from ektp.messages import CrlMessage
 from ektp.mqtt.client import MqttClient
 from ektp.mqtt.message import ReceivedMessage
 from ektp.mqtt.subscriptions import subscribe_when_connected
 from ektp.pki import crl_signed_by_one_of
 from ektp.topics import OFFICE_CRL
 from kiosk.operator_trust import OperatorCardTrust, OperatorTrustUnavailable
-from kiosk.uplink.roster_cache import write_atomically
+from kiosk.uplink.received import parse_or_warn
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +88,7 @@ class CrlFeed:
             return None
 
     def _receive(self, topic: str, payload: bytes) -> CrlUpdate:
-        try:
-            message = parse_message(topic, payload)
-        except MessageError as err:
-            log.warning("crl: ignored a malformed message on %s: %s", topic, err.code)
-            return CrlUpdate.REFUSED
+        message = parse_or_warn(topic, payload, log, "crl")
         if not isinstance(message, CrlMessage):
             return CrlUpdate.REFUSED
         pem = message.crl_pem.encode("ascii", "replace")

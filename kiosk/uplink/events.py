@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from ektp.messages import OPERATOR_CALL_EVENT, EventKind, EventMessage, Scalar, encode_message
+from ektp.messages import OPERATOR_CALL_EVENT, EventKind, EventMessage, Scalar
 from ektp.roster_keys import RosterSecret, check_in_context
-from ektp.topics import Topic, booth_topic
+from ektp.topics import Topic
 from kiosk.outbox.records import Sendable, SendableKind
 
 OUTBOX_FULL_EVENT = "outbox_full"
@@ -70,12 +70,7 @@ def check_in_event(
 
 def event_sendable(event: EventMessage) -> Sendable:
     """An event as an outbox record, keyed by its own id (the edge counts each id once)."""
-    return Sendable(
-        kind=SendableKind.EVENT,
-        record_id=str(event.event_id),
-        topic=booth_topic(event.booth_id, Topic.EVENTS),
-        payload=encode_message(event),
-    )
+    return Sendable.of(SendableKind.EVENT, event.event_id, event.booth_id, Topic.EVENTS, event)
 
 
 def call_next_event(booth_id: str, at: dt.datetime | None = None) -> EventMessage:

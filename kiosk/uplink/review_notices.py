@@ -14,17 +14,16 @@ import threading
 
 from ektp.i18n import N_, translate
 from ektp.messages import (
-    MessageError,
     ReviewBacklogMessage,
     ReviewDecision,
     ReviewDecisionsMessage,
-    parse_message,
 )
 from ektp.mqtt.client import MqttClient
 from ektp.mqtt.message import ReceivedMessage
 from ektp.mqtt.subscriptions import subscribe_when_connected
 from ektp.topics import OFFICE_REVIEWS, Topic, booth_topic
 from kiosk.audit import AuditLog
+from kiosk.uplink.received import parse_or_warn
 
 log = logging.getLogger(__name__)
 DECISION_EVENT = "review.decision"
@@ -61,11 +60,7 @@ class ReviewNotices:
         self._done.set()
 
     def on_mqtt_message(self, message: ReceivedMessage) -> None:
-        try:
-            parsed = parse_message(message.topic, message.payload)
-        except MessageError as err:
-            log.warning("reviews: ignored a malformed message on %s: %s", message.topic, err.code)
-            return
+        parsed = parse_or_warn(message.topic, message.payload, log, "reviews")
         if isinstance(parsed, ReviewDecisionsMessage) and parsed.booth_id == self.booth_id:
             self.on_decisions(parsed)
         elif isinstance(parsed, ReviewBacklogMessage):

@@ -30,6 +30,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ektp.atomic_file import write_atomically
 from ektp.messages import MessageError, encode_message, parse_message
 from ektp.roster_messages import RosterDelta, RosterDigest, RosterEntry
 from ektp.topics import TopicError, roster_delta_topic, roster_topic
@@ -246,20 +247,3 @@ def _replaces(held: HeldVillage, digest: RosterDigest) -> bool:
 
 def _mtime(path: Path) -> dt.datetime:
     return dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
-
-
-def write_atomically(path: Path, data: bytes, *, mode: int | None = None) -> None:
-    """``data`` as ``path``'s whole content, or the old content after a crash."""
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    if mode is not None:
-        os.chmod(temporary, mode)
-    temporary.replace(path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from ektp.atomic_file import write_atomically
 from ektp.messages import (
     MessageError,
     RosterDelta,
@@ -62,7 +63,7 @@ from ektp.topics import (
     parse_topic,
 )
 from kiosk.flow.ports import RosterEntry
-from kiosk.uplink.roster_cache import VillageCache, write_atomically
+from kiosk.uplink.roster_cache import VillageCache
 
 log = logging.getLogger(__name__)
 

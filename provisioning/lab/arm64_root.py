@@ -102,7 +102,7 @@ def install_root(base: Path, tarball: Path, project: Path, say: Callable[[str], 
         root = Path(work) / "root"
         unpack_rootfs(base, root)
         copy_project(project, root)
-        _host_files(root)
+        host_files(root)
         say(f"{SETUP_COMMAND} inside the arm64 root (emulated: many minutes, once)")
         started = time.monotonic()
         run_setup(root, say, env={"PIP_LOG": PIP_LOG})
@@ -133,7 +133,7 @@ def install_root(base: Path, tarball: Path, project: Path, say: Callable[[str], 
             stale.unlink()
 
 
-def _host_files(root: Path) -> None:
+def host_files(root: Path) -> None:
     """The host's resolver, CA bundle and pip configuration, so apt and pip get out."""
     resolv = root / "etc" / "resolv.conf"
     resolv.unlink(missing_ok=True)
@@ -180,14 +180,14 @@ def run_setup(root: Path, say: Callable[[str], None], env: dict[str, str] | None
         root,
         ["sh", "-c", f"cd {PROJECT} && {SETUP_COMMAND}"],
         SETUP_COMMAND,
-        env={**_pip_env(root), **(env or {})},
+        env={**pip_env(root), **(env or {})},
     )
     for line in (done.stdout + done.stderr).splitlines():
         if line.startswith("setup:"):
             say(f"  arm64 {line}")
 
 
-def _pip_env(root: Path) -> dict[str, str]:
+def pip_env(root: Path) -> dict[str, str]:
     """pip inside trusts the host's CA bundle and keeps the host's index and timeout."""
     env = (
         {"PIP_CERT": "/etc/rekam-check-ca.crt"}

@@ -50,13 +50,17 @@ class LabCentral:
         ca.issue_server_certificate(self.directory / "tls", common_name="central")
         key = Ed25519PrivateKey.generate()
         (self.directory / "receipt.key").write_bytes(
-            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                              serialization.NoEncryption())
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
         )
         (self.directory / "receipt.key").chmod(0o600)
         self.receipt_public_key.write_bytes(
-            key.public_key().public_bytes(serialization.Encoding.PEM,
-                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+            key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
         )
 
     def install(self, edge_root: Path, office_ca_cert: Path) -> None:

@@ -1,11 +1,12 @@
 """``rekam-provision lab ...``: throwaway Debian machines on this computer.
 
-    rekam-provision lab up --dir D [--booths N] [--cache DIR] [--arch ARCH] [--ssh-pubkey F]
-    rekam-provision lab status --dir D [--json]
-    rekam-provision lab shell NAME --dir D [-- COMMAND ...]
-    rekam-provision lab down --dir D
-    rekam-provision lab rehearse --dir D [--json] [--keep]
-    rekam-provision lab arm64-check [--json] [--keep] [--cache DIR] [--no-boot]
+rekam-provision lab up --dir D [--booths N] [--cache DIR] [--arch ARCH] [--booth-arch ARCH]
+                       [--ssh-pubkey F]
+rekam-provision lab status --dir D [--json]
+rekam-provision lab shell NAME --dir D [-- COMMAND ...]
+rekam-provision lab down --dir D
+rekam-provision lab rehearse --dir D [--json] [--keep]
+rekam-provision lab arm64-check [--json] [--keep] [--cache DIR] [--no-boot]
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def add_lab_parser(areas: Any) -> None:
         "~/.cache/rekam-lab)",
     )
     up.add_argument("--arch", help="Debian architecture of the machines (default: this host's)")
+    up.add_argument("--booth-arch", help="Debian architecture of the booths only (e.g. arm64)")
     up.add_argument(
         "--ssh-pubkey",
         type=Path,
@@ -100,7 +102,11 @@ def run_lab(args: argparse.Namespace, progress: Any = print) -> int:
         return run_arm64_command(args)
     if args.command == "rehearse":
         return run_rehearsal(
-            args.dir, as_json=args.json, keep=args.keep, cache_dir=args.cache, name=args.name,
+            args.dir,
+            as_json=args.json,
+            keep=args.keep,
+            cache_dir=args.cache,
+            name=args.name,
             lang=lang,
         )
     lab = Lab(
@@ -108,6 +114,7 @@ def run_lab(args: argparse.Namespace, progress: Any = print) -> int:
         cache_dir=getattr(args, "cache", None),
         network=LabNetwork(prefix=args.name),
         arch=getattr(args, "arch", None),
+        booth_arch=getattr(args, "booth_arch", None),
         progress=progress,
         lang=lang,
     )

@@ -24,15 +24,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from provisioning.lab.emulation import adapt_to_qemu_user
 from provisioning.lab.machine import Machine, cgroup2_root
 from provisioning.lab.messages import MSG_ALREADY_UP, MSG_UNPACKING, MSG_WAITING
 from provisioning.lab.network import LabNetwork
 from provisioning.lab.rootfs import (
     LabError,
     RootfsSpec,
+    booth_spec,
     build_rootfs,
     debian_mirror,
     default_cache_dir,
+    host_arch,
     unmount_below,
     unpack_rootfs,
 )
@@ -59,6 +62,7 @@ class MachineStatus:
     address: str
     pid: int | None
     state: str
+    arch: str = ""
 
 
 class Lab:
@@ -71,6 +75,7 @@ class Lab:
         cache_dir: Path | None = None,
         network: LabNetwork | None = None,
         arch: str | None = None,
+        booth_arch: str | None = None,
         progress: Callable[[str], None] | None = None,
         lang: str = "id",
     ) -> None:
@@ -82,6 +87,8 @@ class Lab:
             recorded = json.loads(self.state_file.read_text())
             self.network = LabNetwork(prefix=recorded["prefix"], subnet=recorded["subnet"])
         self.arch = arch
+        self.booth_arch = booth_arch
+        self.images: dict[str, Path] = {}  # the root file system tarball of each machine
         self.say = progress or (lambda _line: None)
 
     # -- files ----------------------------------------------------------------
@@ -102,6 +109,11 @@ class Lab:
     def ssh_config(self) -> Path:
         return self.directory / "ssh_config"
 
+    @property
+    def booth_cache(self) -> Path:
+        """Booths of another architecture: their image is cached apart (rootfs prunes per arch)."""
+        return self.cache_dir / f"booth-{self.booth_arch}"
+
     def machine(self, name: str) -> Machine:
         return Machine(
             name=name,
@@ -118,6 +130,13 @@ class Lab:
 
     def machines(self) -> list[Machine]:
         return [self.machine(name) for name in self.names()]
+
+    def arch_of(self, name: str) -> str:
+        """The machine's Debian architecture (``amd64``, ``arm64``) as recorded at ``up``."""
+        if not self.state_file.exists():
+            return host_arch()
+        recorded = json.loads(self.state_file.read_text())
+        return str(recorded.get("arch", {}).get(name, host_arch()))
 
     def ssh_command(self, name: str, *command: str, user: str = "root") -> list[str]:
         """An ``ssh`` argv that reaches ``name`` through its namespace (ProxyCommand)."""
@@ -141,17 +160,36 @@ class Lab:
         if self.arch:
             spec = dataclasses.replace(spec, arch=self.arch)
         tarball = build_rootfs(spec, self.cache_dir, progress=self.say, lang=self.lang)
+        arch = dict.fromkeys(names, spec.arch)
+        self.images = dict.fromkeys(names, tarball)
+        if self.booth_arch and self.booth_arch != spec.arch:  # an arm64 booth beside the edge
+            booth = build_rootfs(
+                booth_spec(self.booth_arch), self.booth_cache, progress=self.say, lang=self.lang
+            )
+            for name in names[1:]:
+                arch[name], self.images[name] = self.booth_arch, booth
         public_key = self._technician_key(ssh_public_key)
-        self.state_file.write_text(json.dumps({"machines": names, "prefix": self.network.prefix,
-                                               "subnet": self.network.subnet}) + "\n")
+        self.state_file.write_text(
+            json.dumps(
+                {
+                    "machines": names,
+                    "prefix": self.network.prefix,
+                    "subnet": self.network.subnet,
+                    "arch": arch,
+                }
+            )
+            + "\n"
+        )
         self.network.create_bridge()
         hosts = {name: self.network.address(name) for name in names}
         known = []
         for name in names:
             machine = self.machine(name)
             self.say(tr(MSG_UNPACKING, self.lang, name=name))
-            unpack_rootfs(tarball, machine.root)
+            unpack_rootfs(self.images[name], machine.root)
             host_key = machine.personalise(hosts, public_key)
+            if arch[name] != host_arch():  # under qemu-user (RECIPES.md; emulation.py)
+                adapt_to_qemu_user(machine.root)
             known.append(f"{machine.address} {host_key}")
             known.append(f"{name} {host_key}")
             self.network.attach(name)
@@ -195,7 +233,8 @@ class Lab:
     def status(self) -> list[MachineStatus]:
         require_root_linux()
         return [
-            MachineStatus(m.name, m.address, m.pid1(), m.system_state()) for m in self.machines()
+            MachineStatus(m.name, m.address, m.pid1(), m.system_state(), self.arch_of(m.name))
+            for m in self.machines()
         ]
 
     def shell(self, name: str, command: list[str] | None = None) -> int:
@@ -222,8 +261,18 @@ class Lab:
             return public_key.read_text()
         if not self.key.exists():
             subprocess.run(
-                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "rekam-lab",
-                 "-f", str(self.key)],
+                [
+                    "ssh-keygen",
+                    "-q",
+                    "-t",
+                    "ed25519",
+                    "-N",
+                    "",
+                    "-C",
+                    "rekam-lab",
+                    "-f",
+                    str(self.key),
+                ],
                 check=True,
             )
         return Path(f"{self.key}.pub").read_text()
@@ -244,10 +293,9 @@ class Lab:
         self.ssh_config.write_text("\n".join(blocks))
         inventory = ["[lab]"]
         for name in names:
-            args = f"-o ProxyCommand=\"{self.network.proxy_command(name)}\""
+            args = f'-o ProxyCommand="{self.network.proxy_command(name)}"'
             inventory.append(
-                f"{name} ansible_host={self.network.address(name)} "
-                f"ansible_ssh_common_args='{args}'"
+                f"{name} ansible_host={self.network.address(name)} ansible_ssh_common_args='{args}'"
             )
         (self.directory / "inventory.ini").write_text("\n".join(inventory) + "\n")
 

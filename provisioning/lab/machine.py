@@ -152,7 +152,7 @@ def cgroup2_root() -> Path:
     with open("/proc/self/mountinfo", encoding="utf-8") as handle:
         for line in handle:
             fields = line.split()
-            after = fields[fields.index("-") + 1:]
+            after = fields[fields.index("-") + 1 :]
             if after and after[0] == "cgroup2":
                 return Path(fields[4])
     raise LabError("no cgroup2 file system is mounted on this computer")
@@ -196,8 +196,18 @@ class Machine:
         key = etc / "ssh" / "ssh_host_ed25519_key"
         if not key.exists():
             subprocess.run(
-                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"root@{self.name}",
-                 "-f", str(key)],
+                [
+                    "ssh-keygen",
+                    "-q",
+                    "-t",
+                    "ed25519",
+                    "-N",
+                    "",
+                    "-C",
+                    f"root@{self.name}",
+                    "-f",
+                    str(key),
+                ],
                 check=True,
             )
         for home, owner in ((self.root / "root", (0, 0)), (self.root / "home" / "pi", None)):
@@ -227,8 +237,15 @@ class Machine:
         log = self.console_log.open("ab")
         try:
             process = subprocess.Popen(
-                ["/bin/sh", "-c", _SUPERVISOR, "supervisor", str(self.root), str(self.cgroup),
-                 self.netns],
+                [
+                    "/bin/sh",
+                    "-c",
+                    _SUPERVISOR,
+                    "supervisor",
+                    str(self.root),
+                    str(self.cgroup),
+                    self.netns,
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -254,8 +271,9 @@ class Machine:
                     return pid
         return None
 
-    def run(self, argv: list[str], *, timeout: float = 60.0,
-            check: bool = False) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, argv: list[str], *, timeout: float = 60.0, check: bool = False
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``argv`` inside the machine (all its namespaces, its root)."""
         return subprocess.run(
             self.nsenter(argv), capture_output=True, text=True, timeout=timeout, check=check
@@ -266,10 +284,23 @@ class Machine:
         if pid is None:
             raise LabError(f"{self.name} is not running")
         return [
-            "nsenter", f"--target={pid}", "--mount", "--uts", "--ipc", "--net", "--pid",
-            "--cgroup", "--root", "--wd", "--",
-            "/usr/bin/env", "-i", f"PATH={MACHINE_PATH}",
-            "TERM=" + os.environ.get("TERM", "xterm"), "HOME=/root", *argv,
+            "nsenter",
+            f"--target={pid}",
+            "--mount",
+            "--uts",
+            "--ipc",
+            "--net",
+            "--pid",
+            "--cgroup",
+            "--root",
+            "--wd",
+            "--",
+            "/usr/bin/env",
+            "-i",
+            f"PATH={MACHINE_PATH}",
+            "TERM=" + os.environ.get("TERM", "xterm"),
+            "HOME=/root",
+            *argv,
         ]
 
     def system_state(self) -> str:

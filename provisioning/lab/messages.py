@@ -18,3 +18,6 @@ MSG_MACHINE = N_("machine")
 MSG_ADDRESS = N_("address")
 MSG_REHEARSAL_PASSED = N_("Rehearsal passed: {steps}")
 MSG_REHEARSAL_FAILED = N_("Rehearsal FAILED at {step}: {error}")
+MSG_NO_ARM64 = N_(
+    "this computer cannot run arm64 ({reason}): the booth is {arch} like this computer"
+)

@@ -71,9 +71,7 @@ class LabNetwork:
         """The lab's namespaces that exist now (bridge namespace included)."""
         if not NETNS_DIR.is_dir():
             return []
-        return sorted(
-            p.name for p in NETNS_DIR.iterdir() if p.name.startswith(f"{self.prefix}-")
-        )
+        return sorted(p.name for p in NETNS_DIR.iterdir() if p.name.startswith(f"{self.prefix}-"))
 
     def create_bridge(self) -> None:
         if not self.exists():
@@ -92,11 +90,22 @@ class LabNetwork:
             _ip("netns", "add", ns)
         veth = f"ve-{machine}"[:15]
         if not _ip_ok("-n", ns, "link", "show", "eth0"):
-            _ip("-n", self.bridge_netns, "link", "add", veth, "type", "veth",
-                "peer", "name", "eth0", "netns", ns)
+            _ip(
+                "-n",
+                self.bridge_netns,
+                "link",
+                "add",
+                veth,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                "eth0",
+                "netns",
+                ns,
+            )
             _ip("-n", self.bridge_netns, "link", "set", veth, "master", BRIDGE, "up")
-            _ip("-n", ns, "addr", "add", f"{self.address(machine)}/{self.prefixlen}",
-                "dev", "eth0")
+            _ip("-n", ns, "addr", "add", f"{self.address(machine)}/{self.prefixlen}", "dev", "eth0")
         _ip("-n", ns, "link", "set", "lo", "up")
         _ip("-n", ns, "link", "set", "eth0", "up")
         return ns

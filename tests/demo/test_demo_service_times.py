@@ -8,13 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
-from edge_controller.web.app import create_app
-from edge_controller.web.deps import WebDeps
+from tests.edge_controller.web_fixtures import dashboard_client
 
 QUICK_RUN = ("--residents", "2", "--speed", "8", "--once")
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 LOGIN = re.compile(r"dashboard: \S+  \(login (\S+) / (\S+)\)")
 
 
@@ -29,19 +25,12 @@ def test_the_demo_residents_appear_on_the_service_times_page(tmp_path: Path) -> 
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
 
-    deps = WebDeps(
-        database_path=directory / "edge.sqlite3",
-        office_name="Kecamatan Gunung Tabur",
-        session_secret="test-secret-" + "x" * 40,
-    )
     printed = LOGIN.search(done.stdout)  # the login the demo prints for its visitor
     assert printed is not None
     username, password = printed.groups()
-    with TestClient(create_app(deps)) as client:
-        token = CSRF.search(client.get("/login").text)
-        assert token is not None
-        login = {"username": username, "password": password, "csrf_token": token[1]}
-        assert client.post("/login", data=login, follow_redirects=False).status_code == 303
+    database = directory / "edge.sqlite3"
+    office = "Kecamatan Gunung Tabur"
+    with dashboard_client(database, (username, password), office_name=office) as client:
         body = client.get("/api/v1/service-times").json()
         stages = {stage["name"]: stage["count"] for stage in body["stages"]}
         assert stages == {"waiting": 2, "call_to_capture": 2, "capture_to_sealed": 2, "visit": 2}

@@ -8,18 +8,20 @@ helpers that issue identities and connect clients; everything is stopped at tear
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
 from edge_controller.broker.process import MosquittoProcess
 from edge_controller.config.broker import BrokerConfig
+from ektp.messages import StatusMessage
 from ektp.mqtt.client import MqttClient
 from ektp.mqtt.config import MqttClientConfig
 from ektp.mqtt.message import ReceivedMessage
@@ -133,9 +135,38 @@ class Office:
             text += "[uplink]\n" + "".join(f"{key} = {value}\n" for key, value in uplink.items())
         return text
 
-    def client(self, name: str, *, connect: bool = True, **overrides: Any) -> MqttClient:
-        """A started client for ``name`` (connected unless ``connect=False``)."""
-        client = MqttClient(self.client_config(name, **overrides))
+    def client(
+        self,
+        name: str,
+        *,
+        connect: bool = True,
+        on_connection_change: Callable[[bool], None] | None = None,
+        **overrides: Any,
+    ) -> MqttClient:
+        """A started client for ``name`` (connected unless ``connect=False``), telling
+        ``on_connection_change`` each time it connects or drops."""
+        config = self.client_config(name, **overrides)
+        return self.started(MqttClient(config, on_connection_change=on_connection_change), connect)
+
+    def booth_client(self, booth_id: str, software_version: str) -> MqttClient:
+        """A connected client for ``booth_id`` that says it is online and leaves a valid
+        ``offline`` will, as a real booth does (the edge counts it as a booth)."""
+
+        def status(state: Literal["online", "offline"]) -> dict[str, Any]:
+            message = StatusMessage(
+                booth_id=booth_id, state=state, software_version=software_version
+            )
+            return message.model_dump(mode="json", exclude_none=True)
+
+        client = MqttClient(
+            self.client_config(booth_id),
+            online_payload=status("online"),
+            offline_payload=status("offline"),
+        )
+        return self.started(client)
+
+    def started(self, client: MqttClient, connect: bool = True) -> MqttClient:
+        """``client`` started (stopped with the office), connected unless ``connect=False``."""
         self.clients.append(client)
         client.start()
         if connect:
@@ -148,14 +179,23 @@ class Office:
         self.broker.close()
 
 
-def start_office(root: Path, office_name: str = "Kecamatan Gunung Tabur") -> Office:
-    ca = OfficeCA.create(root / "ca", office_name)
+def office_broker_config(ca: OfficeCA, root: Path, **settings: Any) -> BrokerConfig:
+    """The office broker on a free loopback port, with a server certificate from ``ca``."""
     server = ca.issue_server_certificate(root / "broker-tls")
-    config = BrokerConfig(
+    return BrokerConfig(
         port=free_loopback_port(),
         ca_cert_path=ca.cert_path,
         server_cert_path=server.cert_path,
         server_key_path=server.key_path,
+        **settings,
+    )
+
+
+def start_office(root: Path, office_name: str = "Kecamatan Gunung Tabur") -> Office:
+    ca = OfficeCA.create(root / "ca", office_name)
+    config = office_broker_config(
+        ca,
+        root,
         crl_path=ca.crl_path,
         persistence=False,
         observer_identities=[OBSERVER_IDENTITY],
@@ -169,11 +209,8 @@ def start_office(root: Path, office_name: str = "Kecamatan Gunung Tabur") -> Off
 
 def running_office(root: Path) -> Iterator[Office]:
     """Generator body for an ``office`` fixture: start, yield, always close."""
-    running = start_office(root)
-    try:
+    with contextlib.closing(start_office(root)) as running:
         yield running
-    finally:
-        running.close()
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from edge_controller.ingest.db import connect
 from edge_controller.ingest.pipeline import BeforeCommit
 from edge_controller.roster.secret import office_roster_secret
 from ektp.kk import build_kk
+from ektp.mqtt.client import MqttClient
 from ektp.nik import Sex, build_nik
 from ektp.packet import SealedPacket, seal
 from ektp.packet_models import PHOTO_PART, SIGNATURE_PART, template_part
@@ -42,7 +43,7 @@ from kiosk.config.booth import EdgeLink
 from kiosk.keys import load_or_create_signing_key, public_key_pem
 from kiosk.outbox.store import Outbox
 from kiosk.uplink.client import BoothUplink, UplinkSettings
-from tests.edge_controller.broker_fixtures import CONNECT_TIMEOUT, Office, wait_for
+from tests.edge_controller.broker_fixtures import CONNECT_TIMEOUT, Inbox, Office, wait_for
 
 DISTRICT = "640306"  # Kecamatan Gunung Tabur
 WITA = dt.timezone(dt.timedelta(hours=8), "WITA")
@@ -91,6 +92,21 @@ def make_biometrics(photo_bytes: int = 512) -> dict[str, bytes]:
 
 
 CENTRAL_KEY = X25519PrivateKey.generate()
+
+
+def sealed_with(
+    key: Ed25519PrivateKey, booth_id: str = "booth-01", serial: int = 1, **packet: Any
+) -> SealedPacket:
+    """A packet for central of ``booth_id``'s resident ``serial``, signed with ``key``
+    (the booth's own, an earlier unit's or another booth's)."""
+    return seal(
+        make_record(booth_id, serial=serial),
+        make_biometrics(),
+        booth_id=booth_id,
+        booth_signing_key=key,
+        central_public_key=CENTRAL_KEY.public_key(),
+        **packet,
+    )
 
 
 @dataclass
@@ -259,8 +275,9 @@ class RunningEdge:
         return connect(self.config.database.path)
 
     def stop(self) -> None:
-        self.service.stop()
-        self._thread.join(30)
+        if self._thread.is_alive():  # once stopped, stopping again does nothing
+            self.service.stop()
+            self._thread.join(30)
 
 
 def running_edge(config: EdgeConfig) -> Iterator[RunningEdge]:
@@ -269,6 +286,41 @@ def running_edge(config: EdgeConfig) -> Iterator[RunningEdge]:
         yield edge
     finally:
         edge.stop()
+
+
+@pytest.fixture(name="edge")
+def registered_edge(
+    office: Office, tmp_path: Path, booths: dict[str, BoothKit]
+) -> Iterator[RunningEdge]:
+    """``edge``: the edge service on the office broker, with ``booths`` registered."""
+    config = edge_config(office, tmp_path)
+    register(config, *booths.values())
+    yield from running_edge(config)
+
+
+def client_with_acks(office: Office, booth_id: str, acks: Inbox) -> MqttClient:
+    """``booth_id``'s own client on the office broker, its acks arriving in ``acks``."""
+    client = office.client(booth_id)
+    client.subscribe(f"booths/{booth_id}/acks", acks)
+    return client
+
+
+@pytest.fixture
+def sender(office: Office) -> Iterator[tuple[MqttClient, Inbox]]:
+    """booth-01's own client on the office broker, and the inbox its acks arrive in."""
+    acks = Inbox()
+    client = client_with_acks(office, "booth-01", acks)
+    yield client, acks
+    client.stop(publish_offline=False)
+
+
+def acked_ids(acks: Inbox) -> list[str]:
+    return [packet_id for ack in acks.payloads() for packet_id in ack["packet_ids"]]
+
+
+def rejections(acks: Inbox) -> list[tuple[str, str]]:
+    """(packet id, reason code) of each packet the edge refused for good, in ack order."""
+    return [(r["packet_id"], r["code"]) for ack in acks.payloads() for r in ack["rejected"]]
 
 
 def write_edge_toml(config: EdgeConfig, path: Path) -> Path:
@@ -343,7 +395,3 @@ class EdgeProcess:
                 self.process.wait(30)
         if not self._log.closed:
             self._log.close()
-
-
-def packet_uuid(packet: SealedPacket) -> uuid.UUID:
-    return packet.packet_id

@@ -18,8 +18,7 @@ import pytest
 
 from edge_controller.ingest.db import connect
 from edge_controller.power import PowerConfig, PowerWatcher
-from ektp.messages import PowerMessage, StatusMessage, parse_message
-from ektp.mqtt.client import MqttClient
+from ektp.messages import PowerMessage, parse_message
 from ektp.mqtt.message import ReceivedMessage
 from ektp.topics import OFFICE_POWER
 from hardware.gpio import (
@@ -30,7 +29,7 @@ from hardware.gpio import (
 from hardware.ups import EmulatedUps
 from kiosk.power.guard import BoothPowerGuard
 from kiosk.power.policy import PowerPolicy
-from tests.edge_controller.broker_fixtures import CONNECT_TIMEOUT, Office
+from tests.edge_controller.broker_fixtures import Office
 from tests.hardware.ups_fixtures import running_emulated_ups
 
 T = TypeVar("T")
@@ -74,9 +73,16 @@ def fast_power_config(record: Path, **overrides: Any) -> PowerConfig:
     return PowerConfig.model_validate(values)
 
 
+@pytest.fixture(name="record")
+def record_fixture(tmp_path: Path) -> Path:
+    """The file the recorder shutdown commands note what ran in (read it with :func:`recorded`)."""
+    return tmp_path / "shutdowns.txt"
+
+
 @pytest.fixture(name="edge_conn")
 def edge_conn_fixture(tmp_path: Path) -> Iterator[sqlite3.Connection]:
-    """An edge database of the watcher's own (its outage log), apart from any edge service's."""
+    """An edge database of the watcher's own (its outage log), apart from any edge service's.
+    Ask for it before ``run_watcher``: it is closed after the watchers stop."""
     conn = connect(tmp_path / "watcher.sqlite3", check_same_thread=False)
     try:
         yield conn
@@ -167,17 +173,7 @@ class SimulatedBooth:
 
     def __init__(self, office: Office, booth_id: str, record: Path) -> None:
         self.booth_id = booth_id
-        status = {"booth_id": booth_id, "software_version": "test"}
-        self.client = MqttClient(
-            office.client_config(booth_id),
-            online_payload=StatusMessage(state="online", **status).model_dump(
-                mode="json", exclude_none=True
-            ),
-            offline_payload=StatusMessage(state="offline", **status).model_dump(
-                mode="json", exclude_none=True
-            ),
-        )
-        office.clients.append(self.client)
+        self.client = office.booth_client(booth_id, software_version="test")
         self.policy = PowerPolicy(booth_id=booth_id)
         self.guard = BoothPowerGuard(
             self.policy,
@@ -186,8 +182,6 @@ class SimulatedBooth:
         )
         self.seen: list[PowerMessage] = []
         self._lock = threading.Lock()
-        self.client.start()
-        self.client.wait_until_connected(CONNECT_TIMEOUT)
         self.client.subscribe(OFFICE_POWER, self._on_power)
 
     def _on_power(self, message: ReceivedMessage) -> None:

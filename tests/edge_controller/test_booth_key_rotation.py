@@ -23,9 +23,9 @@ from edge_controller.booths.keys import (
 from edge_controller.cli import main
 from edge_controller.ingest.checks import CODE_KEY_RETIRED, Incoming, check_packet
 from edge_controller.ingest.db import connect
-from ektp.packet import SealedPacket, seal
+from ektp.packet import SealedPacket
 from kiosk.keys import public_key_pem
-from tests.edge_controller.ingest_fixtures import CENTRAL_KEY, make_biometrics, make_record
+from tests.edge_controller.ingest_fixtures import sealed_with
 
 BOOTH = "booth-01"
 SWAP = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
@@ -33,14 +33,7 @@ GRACE = dt.timedelta(minutes=5)
 
 
 def sealed(key: Ed25519PrivateKey, at: dt.datetime, serial: int = 1) -> SealedPacket:
-    return seal(
-        make_record(BOOTH, serial=serial),
-        make_biometrics(),
-        booth_id=BOOTH,
-        booth_signing_key=key,
-        central_public_key=CENTRAL_KEY.public_key(),
-        sealed_at=at,
-    )
+    return sealed_with(key, BOOTH, serial, sealed_at=at)
 
 
 def checked_code(conn, packet: SealedPacket) -> str | None:

@@ -19,8 +19,7 @@ from edge_controller.booths.monitor import (
 )
 from edge_controller.config.health import HealthConfig
 from edge_controller.ingest.db import connect
-from ektp.messages import DeviceHealth, HealthMessage, StatusMessage, encode_message
-from ektp.mqtt.client import MqttClient
+from ektp.messages import DeviceHealth, HealthMessage, encode_message
 from kiosk.keys import public_key_pem
 from tests.edge_controller.broker_fixtures import Office, office, wait_for
 from tests.edge_controller.ingest_fixtures import (
@@ -77,16 +76,7 @@ def test_booth_that_stops_reporting_goes_silent_and_is_alerted(
         register_booth_key(conn, "booth-02", key, dt.datetime.now(dt.UTC))
     finally:
         conn.close()
-    status = StatusMessage(booth_id="booth-02", state="online", software_version="0.1.0")
-    client = MqttClient(
-        office.client_config("booth-02"),
-        online_payload=status.model_dump(mode="json", exclude_none=True),
-        offline_payload=status.model_copy(update={"state": "offline"}).model_dump(
-            mode="json", exclude_none=True
-        ),
-    )
-    office.clients.append(client)
-    client.start()
+    client = office.booth_client("booth-02", software_version="0.1.0")
 
     assert wait_for(lambda: state(edge, "booth-02") == "online")
     # online by its status, but no heartbeat comes: silent after the timeout (3 s here)

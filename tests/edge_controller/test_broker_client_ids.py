@@ -41,13 +41,23 @@ class ConnectionLog:
         return self.changes.count(False)
 
 
-def watched_client(
-    office: Office, name: str, log: ConnectionLog, **overrides: object
-) -> MqttClient:
-    client = MqttClient(office.client_config(name, **overrides), on_connection_change=log)
-    office.clients.append(client)
-    client.start()
-    client.wait_until_connected(CONNECT_TIMEOUT)
+def watched_client(office: Office, name: str) -> tuple[MqttClient, ConnectionLog]:
+    """``name``'s connected client, and the log of its connection changes."""
+    log = ConnectionLog()
+    return office.client(name, on_connection_change=log), log
+
+
+def assert_kept_its_connection(client: MqttClient, log: ConnectionLog) -> None:
+    """``client`` is connected on its first connection: it never dropped."""
+    assert client.connected.is_set()
+    assert log.changes == [True]
+
+
+def claim_client_id(office: Office, claimed: str) -> MqttClient:
+    """booth-01's certificate connecting with client id ``claimed``: the broker takes it
+    in under the certificate's name."""
+    client = office.client("booth-01", client_id=claimed, status_topic=None)
+    assert wait_for(lambda: "as booth-01 (" in office.broker.log_text())
     return client
 
 
@@ -60,42 +70,35 @@ def test_generated_mosquitto_conf_forces_the_client_id_to_the_certificate_cn(
 
 
 def test_booth_claiming_the_edge_client_id_does_not_disconnect_the_edge(office: Office) -> None:
-    edge_log = ConnectionLog()
-    edge = watched_client(office, "edge", edge_log)
+    edge, edge_log = watched_client(office, "edge")
     events = Inbox()
     edge.subscribe("booths/+/events", events)
 
-    impostor = office.client("booth-01", client_id="edge", status_topic=None)
+    # the broker takes it in under its certificate's name, and closes nobody
+    impostor = claim_client_id(office, "edge")
     acks = Inbox()
     impostor.subscribe("booths/booth-01/acks", acks)
-
-    # the broker took it in under its certificate's name, and closed nobody
-    assert wait_for(lambda: "as booth-01 (" in office.broker.log_text())
     assert "already connected" not in office.broker.log_text()
     # both sessions still work, in both directions
     impostor.publish_and_wait("booths/booth-01/events", {"v": 1, "kind": "marker"})
     assert [m.topic for m in events.wait_for_count(1)] == ["booths/booth-01/events"]
     edge.publish_and_wait("booths/booth-01/acks", {"v": 1, "packet_ids": []})
     assert acks.wait_for_count(1)
-    assert edge.connected.is_set()
-    assert edge_log.changes == [True]
+    assert_kept_its_connection(edge, edge_log)
 
 
 def test_booth_claiming_another_booths_client_id_leaves_its_connection_alone(
     office: Office,
 ) -> None:
-    booth_02_log = ConnectionLog()
-    booth_02 = watched_client(office, "booth-02", booth_02_log)
+    booth_02, booth_02_log = watched_client(office, "booth-02")
     acks = Inbox()
     booth_02.subscribe("booths/booth-02/acks", acks)
 
-    office.client("booth-01", client_id="booth-02", status_topic=None)
-    assert wait_for(lambda: "as booth-01 (" in office.broker.log_text())
+    claim_client_id(office, "booth-02")
 
     office.client("edge").publish_and_wait("booths/booth-02/acks", {"v": 1, "packet_ids": []})
     assert acks.wait_for_count(1)
-    assert booth_02.connected.is_set()
-    assert booth_02_log.changes == [True]
+    assert_kept_its_connection(booth_02, booth_02_log)
 
 
 def test_booth_claiming_another_booths_client_id_keeps_its_stored_session(
@@ -108,7 +111,7 @@ def test_booth_claiming_another_booths_client_id_keeps_its_stored_session(
     booth_02.subscribe("booths/booth-02/acks", Inbox())
     booth_02.stop(publish_offline=False)
 
-    impostor = office.client("booth-01", client_id="booth-02", status_topic=None)
+    impostor = claim_client_id(office, "booth-02")
     impostor.stop(publish_offline=False)
     office.client("edge").publish_and_wait("booths/booth-02/acks", {"v": 1, "n": 7})
 
@@ -121,10 +124,8 @@ def test_booth_claiming_another_booths_client_id_keeps_its_stored_session(
         arrived.set()
 
     back = MqttClient(office.client_config("booth-02", **persistent))
-    office.clients.append(back)
     back.paho_client.message_callback_add("booths/booth-02/acks", on_ack)
-    back.start()
-    back.wait_until_connected(CONNECT_TIMEOUT)
+    office.started(back)
     assert arrived.wait(CONNECT_TIMEOUT)
     assert [json.loads(payload) for payload in received] == [{"v": 1, "n": 7}]
 
@@ -132,8 +133,7 @@ def test_booth_claiming_another_booths_client_id_keeps_its_stored_session(
 def test_a_technicians_observer_certificate_watches_booths_without_disturbing_the_edge(
     office: Office,
 ) -> None:
-    edge_log = ConnectionLog()
-    edge = watched_client(office, "edge", edge_log)
+    edge, edge_log = watched_client(office, "edge")
     watched = Inbox()
     observer = office.client(OBSERVER_IDENTITY, status_topic=None)
     observer.subscribe("booths/#", watched)
@@ -151,4 +151,4 @@ def test_a_technicians_observer_certificate_watches_booths_without_disturbing_th
         observer.publish_and_wait("office/power", {"v": 1})
     with pytest.raises(MqttNotAuthorized):
         observer.publish_and_wait("booths/booth-01/acks", {"v": 1})
-    assert edge_log.changes == [True]
+    assert_kept_its_connection(edge, edge_log)

@@ -9,15 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from edge_controller.booths.monitor import Alert, BoothView, open_alerts
-from edge_controller.config.web import WebConfig
 from edge_controller.ingest.checks import count_packets
-from edge_controller.web.app import create_app
-from edge_controller.web.auth import add_user
-from edge_controller.web.deps import WebDeps
-from ektp.i18n_build import compile_catalogs
 from ektp.mqtt.errors import MqttNotAuthorized
 from ektp.mqtt.message import ReceivedMessage
 from tests.edge_controller.broker_fixtures import (
@@ -28,7 +22,6 @@ from tests.edge_controller.broker_fixtures import (
     wait_for,
 )
 from tests.edge_controller.ingest_fixtures import (
-    REPO,
     BoothKit,
     RunningEdge,
     booth,
@@ -36,7 +29,7 @@ from tests.edge_controller.ingest_fixtures import (
     make_booth,
     register,
 )
-from tests.edge_controller.web_fixtures import SUPERVISOR, log_in
+from tests.edge_controller.web_fixtures import SUPERVISOR, add_edge_user, dashboard_client
 
 __all__ = ["booth", "office"]
 
@@ -96,20 +89,10 @@ def retained_now(office: Office, topic: str) -> list[ReceivedMessage]:
 
 def booths_page(edge: RunningEdge) -> str:
     """The booths page as the office supervisor sees it."""
-    compile_catalogs(REPO)
-    conn = edge.db()
-    try:
-        add_user(conn, *SUPERVISOR, "supervisor", display_name="Pak Camat")
-    finally:
-        conn.close()
-    deps = WebDeps(
-        database_path=edge.config.database.path,
-        booths=lambda: edge.service.snapshot_from_thread().booths,
-        session_secret="test-secret-" + "x" * 40,
-        web=WebConfig(dashboard_refresh_seconds=0),
-    )
-    with TestClient(create_app(deps)) as client:
-        assert log_in(client, *SUPERVISOR).status_code == 303
+    database = edge.config.database.path
+    add_edge_user(database, SUPERVISOR, "supervisor", display_name="Pak Camat")
+    snapshot = edge.service.snapshot_from_thread
+    with dashboard_client(database, SUPERVISOR, booths=lambda: snapshot().booths) as client:
         return client.get("/booths?lang=en").text
 
 

@@ -15,7 +15,7 @@ from edge_controller.broker.process import MosquittoProcess
 from edge_controller.config.broker import BrokerConfig
 from ektp.pki import OfficeCA
 from ektp.topics import OFFICE_POWER
-from tests.edge_controller.broker_fixtures import Inbox, Office, free_loopback_port
+from tests.edge_controller.broker_fixtures import Inbox, Office, office_broker_config
 
 RETAINED = {"v": 1, "probe": "kept across restarts"}
 
@@ -35,14 +35,8 @@ def _office_broker(
     tmp_path: Path, persist_dir: Path, *, persistence: bool
 ) -> tuple[OfficeCA, BrokerConfig]:
     ca = OfficeCA.create(tmp_path / "ca", "Kecamatan Gunung Tabur")
-    server = ca.issue_server_certificate(tmp_path / "broker-tls")
-    config = BrokerConfig(
-        port=free_loopback_port(),
-        ca_cert_path=ca.cert_path,
-        server_cert_path=server.cert_path,
-        server_key_path=server.key_path,
-        persistence=persistence,
-        persistence_directory=persist_dir,
+    config = office_broker_config(
+        ca, tmp_path, persistence=persistence, persistence_directory=persist_dir
     )
     return ca, config
 

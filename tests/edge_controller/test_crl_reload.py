@@ -6,10 +6,12 @@ the first reload bites too (the broker does not keep the first CRL it loaded).""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -47,12 +49,45 @@ class Drops:
                 self.count += 1
 
 
-def connected_booth(office: Office, booth_id: str, drops: Drops) -> MqttClient:
-    client = MqttClient(office.client_config(booth_id), on_connection_change=drops)
-    office.clients.append(client)
-    client.start()
-    client.wait_until_connected(30)
-    return client
+def connected_booths(office: Office) -> tuple[dict[str, MqttClient], dict[str, Drops]]:
+    """Every booth of :data:`BOOTHS` connected, and the count of each one's drops."""
+    drops = {booth: Drops() for booth in BOOTHS}
+    clients = {booth: office.client(booth, on_connection_change=drops[booth]) for booth in BOOTHS}
+    return clients, drops
+
+
+@contextlib.contextmanager
+def edge_over_ssh(
+    office: Office, tmp_path: Path, ca_path: Path
+) -> Iterator[tuple[Path, OfficeSettings, EdgeTarget]]:
+    """The technician's key, the office's settings, and the edge as a real sshd on
+    loopback whose CRL is this broker's (checked against ``ca_path``; reloading it is the
+    SIGHUP ``systemctl reload mosquitto`` sends)."""
+    key = make_key(tmp_path / "technician")
+    settings = OfficeSettings(
+        name="Kecamatan Gunung Tabur",
+        edge_host="127.0.0.1",
+        ssh_user="root",
+        ssh_private_key=key,
+        system_python=sys.executable,
+    )
+    edge_sshd = LoopbackSshd(tmp_path / "edge-sshd", key)
+    edge_sshd.start()
+    try:
+        yield (
+            key,
+            settings,
+            EdgeTarget(
+                "127.0.0.1",
+                edge_sshd.port,
+                pin_by_fingerprint("127.0.0.1", edge_sshd.port, edge_sshd.fingerprint),
+                crl_path=PurePosixPath(office.broker.runtime_directory / "tls" / "crl.pem"),
+                ca_path=PurePosixPath(ca_path),
+                reload_command=("kill", "-HUP", str(office.broker.pid)),
+            ),
+        )
+    finally:
+        edge_sshd.stop()
 
 
 def refusal(office: Office, booth_id: str) -> str:
@@ -79,8 +114,7 @@ def refusal(office: Office, booth_id: str) -> str:
 
 
 def test_revoked_booth_is_refused_and_the_others_stay_connected(office: Office) -> None:
-    drops = {booth: Drops() for booth in BOOTHS}
-    clients = {booth: connected_booth(office, booth, drops[booth]) for booth in BOOTHS}
+    clients, drops = connected_booths(office)
     inbox = Inbox()
     office.client("observer").subscribe("booths/+/status", inbox)
 
@@ -129,40 +163,18 @@ def test_booth_revoke_installs_the_crl_on_the_edge_and_reloads_the_broker(
     """The provisioning step end to end: ``revoke_booth_certificate`` and
     ``install_crl_on_edge`` over a real sshd with ansible, the reload being the SIGHUP
     ``systemctl reload mosquitto`` sends (here to this test's broker)."""
-    drops = {booth: Drops() for booth in BOOTHS}
-    for booth in BOOTHS:
-        connected_booth(office, booth, drops[booth])
+    _, drops = connected_booths(office)
     directory = OfficeDirectory(office.root)  # its ca/ is the broker's office CA
-    key = make_key(tmp_path / "technician")
-    settings = OfficeSettings(
-        name="Kecamatan Gunung Tabur",
-        edge_host="127.0.0.1",
-        ssh_user="root",
-        ssh_private_key=key,
-        system_python=sys.executable,
-    )
-    inventory = Inventory(office=settings)
-    serial = f"{office.identity('booth-02').serial:x}"
-    inventory.booths["booth-02"] = BoothEntry(host="127.0.0.1", cert_serial=serial)
-    directory.save_inventory(inventory)
-    edge_sshd = LoopbackSshd(tmp_path / "edge-sshd", key)
-    edge_sshd.start()
-    try:
-        target = EdgeTarget(
-            "127.0.0.1",
-            edge_sshd.port,
-            pin_by_fingerprint("127.0.0.1", edge_sshd.port, edge_sshd.fingerprint),
-            crl_path=PurePosixPath(office.broker.runtime_directory / "tls" / "crl.pem"),
-            ca_path=PurePosixPath(office.ca.cert_path),
-            reload_command=("kill", "-HUP", str(office.broker.pid)),
-        )
+    with edge_over_ssh(office, tmp_path, office.ca.cert_path) as (key, settings, target):
+        inventory = Inventory(office=settings)
+        serial = f"{office.identity('booth-02').serial:x}"
+        inventory.booths["booth-02"] = BoothEntry(host="127.0.0.1", cert_serial=serial)
+        directory.save_inventory(inventory)
         assert revoke_booth_certificate(directory, "booth-02") == serial
         assert revoke_booth_certificate(directory, "booth-02") is None  # again: no change
         with AnsibleRunner(private_key=key, plan_system=False, progress=None) as runner:
             first = install_crl_on_edge(runner, settings, directory, target)
             again = install_crl_on_edge(runner, settings, directory, target)
-    finally:
-        edge_sshd.stop()
 
     assert (first.ok, first.installed, first.reloaded) == (True, True, True)
     assert (again.ok, again.installed, again.reloaded) == (True, False, False)
@@ -176,32 +188,14 @@ def test_the_edge_refuses_a_crl_that_is_not_the_office_cas(office: Office, tmp_p
     """A CRL from another CA never replaces the edge's: openssl checks it first."""
     directory = OfficeDirectory(office.root)
     stranger = OfficeCA.create(tmp_path / "stranger", "Another office")
-    key = make_key(tmp_path / "technician")
-    settings = OfficeSettings(
-        name="x",
-        edge_host="127.0.0.1",
-        ssh_user="root",
-        ssh_private_key=key,
-        system_python=sys.executable,
-    )
     crl_path = office.broker.runtime_directory / "tls" / "crl.pem"
     before = crl_path.read_bytes()
-    edge_sshd = LoopbackSshd(tmp_path / "edge-sshd", key)
-    edge_sshd.start()
-    try:
-        target = EdgeTarget(
-            "127.0.0.1",
-            edge_sshd.port,
-            pin_by_fingerprint("127.0.0.1", edge_sshd.port, edge_sshd.fingerprint),
-            crl_path=PurePosixPath(crl_path),
-            ca_path=PurePosixPath(stranger.cert_path),  # checked against another CA
-            reload_command=("kill", "-HUP", str(office.broker.pid)),
-        )
-        with AnsibleRunner(private_key=key, plan_system=False, progress=None) as runner:
-            office.ca.revoke(office.identity("booth-01").serial)
-            result = install_crl_on_edge(runner, settings, directory, target)
-    finally:
-        edge_sshd.stop()
+    with (  # the edge checks the CRL against another CA than the one that signed it
+        edge_over_ssh(office, tmp_path, stranger.cert_path) as (key, settings, target),
+        AnsibleRunner(private_key=key, plan_system=False, progress=None) as runner,
+    ):
+        office.ca.revoke(office.identity("booth-01").serial)
+        result = install_crl_on_edge(runner, settings, directory, target)
     assert not result.ok
     assert crl_path.read_bytes() == before
     assert "Reloading config." not in office.broker.log_text()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,42 +10,22 @@ import pytest
 from edge_controller.booths.monitor import register_booth_key
 from edge_controller.ingest.checks import count_packets, stored_packet
 from ektp.mqtt.client import MqttClient
-from ektp.packet import seal
 from tests.edge_controller.broker_fixtures import Inbox, Office, office, wait_for
 from tests.edge_controller.ingest_fixtures import (
-    CENTRAL_KEY,
     BoothKit,
     RunningEdge,
+    acked_ids,
     booths,
-    edge_config,
-    make_biometrics,
+    client_with_acks,
     make_booth,
-    make_record,
-    register,
-    running_edge,
+    registered_edge,
+    rejections,
+    sealed_with,
+    sender,
     share_office_secret,
 )
 
-
-@pytest.fixture
-def edge(office: Office, tmp_path: Path, booths: dict[str, BoothKit]) -> Iterator[RunningEdge]:
-    config = edge_config(office, tmp_path)
-    register(config, *booths.values())
-    yield from running_edge(config)
-
-
-def booth_client(office: Office, booth_id: str, acks: Inbox) -> MqttClient:
-    client = office.client(booth_id)
-    client.subscribe(f"booths/{booth_id}/acks", acks)
-    return client
-
-
-def acked_ids(acks: Inbox) -> list[str]:
-    return [packet_id for ack in acks.payloads() for packet_id in ack["packet_ids"]]
-
-
-def rejections(acks: Inbox) -> list[tuple[str, str]]:
-    return [(r["packet_id"], r["code"]) for ack in acks.payloads() for r in ack["rejected"]]
+__all__ = ["booths", "office", "registered_edge", "sender"]
 
 
 def stored_count(edge: RunningEdge, table: str = "ingested_packets") -> int:
@@ -58,10 +37,9 @@ def stored_count(edge: RunningEdge, table: str = "ingested_packets") -> int:
 
 
 def test_resent_packet_is_acked_each_time_and_stored_once(
-    office: Office, edge: RunningEdge, booths: dict[str, BoothKit]
+    edge: RunningEdge, sender: tuple[MqttClient, Inbox], booths: dict[str, BoothKit]
 ) -> None:
-    acks = Inbox()
-    client = booth_client(office, "booth-01", acks)
+    client, acks = sender
     packet = booths["booth-01"].seal()
     topic = "booths/booth-01/enrollments"
 
@@ -86,20 +64,12 @@ def test_resent_packet_is_acked_each_time_and_stored_once(
 
 
 def test_same_id_with_other_bytes_is_refused_and_the_stored_packet_kept(
-    office: Office, edge: RunningEdge, booths: dict[str, BoothKit]
+    edge: RunningEdge, sender: tuple[MqttClient, Inbox], booths: dict[str, BoothKit]
 ) -> None:
-    acks = Inbox()
-    client = booth_client(office, "booth-01", acks)
+    client, acks = sender
     kit = booths["booth-01"]
     first = kit.seal()
-    imposter = seal(
-        make_record("booth-01", serial=99),
-        make_biometrics(),
-        booth_id="booth-01",
-        booth_signing_key=kit.signing_key,
-        central_public_key=CENTRAL_KEY.public_key(),
-        packet_id=first.packet_id,
-    )
+    imposter = sealed_with(kit.signing_key, "booth-01", 99, packet_id=first.packet_id)
     client.publish_and_wait("booths/booth-01/enrollments", kit.wire(first))
     assert wait_for(lambda: str(first.packet_id) in acked_ids(acks))
 
@@ -116,10 +86,9 @@ def test_same_id_with_other_bytes_is_refused_and_the_stored_packet_kept(
 
 
 def test_packet_with_one_flipped_bit_is_refused_with_a_reason_and_never_stored(
-    office: Office, edge: RunningEdge, booths: dict[str, BoothKit]
+    edge: RunningEdge, sender: tuple[MqttClient, Inbox], booths: dict[str, BoothKit]
 ) -> None:
-    acks = Inbox()
-    client = booth_client(office, "booth-01", acks)
+    client, acks = sender
     packet = booths["booth-01"].seal(photo_bytes=4000)
     damaged = bytearray(packet.data)
     middle = packet.data.index(b'"blobs":{"biometrics":"') + 2000  # inside the ciphertext
@@ -142,20 +111,13 @@ def test_packet_with_one_flipped_bit_is_refused_with_a_reason_and_never_stored(
 
 @pytest.mark.parametrize("record_booth", ["booth-01", "booth-02"])
 def test_packet_signed_with_booth_02s_key_but_sent_by_booth_01_is_refused(
-    office: Office,
     edge: RunningEdge,
+    sender: tuple[MqttClient, Inbox],
     booths: dict[str, BoothKit],
     record_booth: str,
 ) -> None:
-    acks = Inbox()
-    client = booth_client(office, "booth-01", acks)
-    forged = seal(
-        make_record(record_booth),
-        make_biometrics(),
-        booth_id=record_booth,
-        booth_signing_key=booths["booth-02"].signing_key,
-        central_public_key=CENTRAL_KEY.public_key(),
-    )
+    client, acks = sender
+    forged = sealed_with(booths["booth-02"].signing_key, record_booth)
 
     client.publish_and_wait("booths/booth-01/enrollments", booths["booth-01"].wire(forged))
 
@@ -170,7 +132,7 @@ def test_packet_from_an_unregistered_booth_waits_until_its_key_is_registered(
     newcomer = make_booth(office, tmp_path, "booth-03")
     try:
         acks = Inbox()
-        client = booth_client(office, "booth-03", acks)
+        client = client_with_acks(office, "booth-03", acks)
         share_office_secret(edge.config, newcomer)
         packet = newcomer.seal()
         client.publish_and_wait("booths/booth-03/enrollments", newcomer.wire(packet))
@@ -201,10 +163,9 @@ def test_packet_from_an_unregistered_booth_waits_until_its_key_is_registered(
 
 
 def test_many_packets_at_once_are_all_stored_and_acked(
-    office: Office, edge: RunningEdge, booths: dict[str, BoothKit]
+    edge: RunningEdge, sender: tuple[MqttClient, Inbox], booths: dict[str, BoothKit]
 ) -> None:
-    acks = Inbox()
-    client = booth_client(office, "booth-01", acks)
+    client, acks = sender
     packets = [booths["booth-01"].seal() for _ in range(30)]
     for packet in packets:
         client.publish_and_wait("booths/booth-01/enrollments", booths["booth-01"].wire(packet))

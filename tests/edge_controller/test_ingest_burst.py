@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -20,38 +18,24 @@ from edge_controller.booths.keys import register_booth_key
 from edge_controller.ingest.checks import CODE_KEY_RETIRED
 from edge_controller.ingest.pipeline import CHECK_PROCESS_MIN_BATCH
 from ektp.mqtt.client import MqttClient
-from ektp.packet import SealedPacket, seal
+from ektp.packet import SealedPacket
 from kiosk.keys import public_key_pem
-from tests.edge_controller.broker_fixtures import Inbox, Office, office, wait_for
+from tests.edge_controller.broker_fixtures import Inbox, office, wait_for
 from tests.edge_controller.ingest_fixtures import (
-    CENTRAL_KEY,
     BoothKit,
     RunningEdge,
+    acked_ids,
     booths,
-    edge_config,
-    make_biometrics,
-    make_record,
-    register,
-    running_edge,
+    registered_edge,
+    rejections,
+    sealed_with,
+    sender,
 )
 
+__all__ = ["booths", "office", "registered_edge", "sender"]
+
 BURST = 3 * CHECK_PROCESS_MIN_BATCH
-
-
-@pytest.fixture
-def edge(office: Office, tmp_path: Path, booths: dict[str, BoothKit]) -> Iterator[RunningEdge]:
-    config = edge_config(office, tmp_path)
-    register(config, *booths.values())
-    yield from running_edge(config)
-
-
-@pytest.fixture
-def sender(office: Office) -> Iterator[tuple[MqttClient, Inbox]]:
-    acks = Inbox()
-    client = office.client("booth-01")
-    client.subscribe("booths/booth-01/acks", acks)
-    yield client, acks
-    client.stop(publish_offline=False)
+Warmed = tuple[MqttClient, Inbox, BoothKit, set[str]]
 
 
 def burst(client: MqttClient, payloads: list[bytes], kit: BoothKit) -> None:
@@ -63,12 +47,8 @@ def burst(client: MqttClient, payloads: list[bytes], kit: BoothKit) -> None:
         info.wait_for_publish(30)
 
 
-def acked(acks: Inbox) -> list[str]:
-    return [packet_id for ack in acks.payloads() for packet_id in ack["packet_ids"]]
-
-
 def refused(acks: Inbox) -> dict[str, str]:
-    return {r["packet_id"]: r["code"] for ack in acks.payloads() for r in ack["rejected"]}
+    return dict(rejections(acks))
 
 
 def stored_ids(edge: RunningEdge) -> list[str]:
@@ -84,11 +64,21 @@ def warm_up(edge: RunningEdge, client: MqttClient, acks: Inbox, kit: BoothKit) -
     packets = [kit.seal() for _ in range(BURST)]
     burst(client, [p.data for p in packets], kit)
     ids = {str(p.packet_id) for p in packets}
-    assert wait_for(lambda: ids <= set(acked(acks)), timeout=60)
+    assert wait_for(lambda: ids <= set(acked_ids(acks)), timeout=60)
     pipeline = edge.service.packets
     assert wait_for(lambda: pipeline.check_process is not None, timeout=30)
     assert wait_for(lambda: pipeline.check_process is not None and pipeline.check_process.ready)
     return ids
+
+
+@pytest.fixture
+def warmed(
+    edge: RunningEdge, sender: tuple[MqttClient, Inbox], booths: dict[str, BoothKit]
+) -> Warmed:
+    """booth-01's client, acks and kit once :func:`warm_up` is done, and that burst's ids."""
+    client, acks = sender
+    kit = booths["booth-01"]
+    return client, acks, kit, warm_up(edge, client, acks, kit)
 
 
 def flipped(packet: SealedPacket) -> bytes:
@@ -98,40 +88,30 @@ def flipped(packet: SealedPacket) -> bytes:
 
 
 def test_a_burst_is_stored_once_acked_and_its_bad_packets_refused_with_their_reasons(
-    edge: RunningEdge, sender: tuple[MqttClient, Inbox], booths: dict[str, BoothKit]
+    edge: RunningEdge, warmed: Warmed, booths: dict[str, BoothKit]
 ) -> None:
-    client, acks = sender
-    kit = booths["booth-01"]
-    earlier = warm_up(edge, client, acks, kit)
+    client, acks, kit, earlier = warmed
     good = [kit.seal() for _ in range(BURST)]
     tampered = kit.seal(photo_bytes=4000)
-    foreign = seal(  # booth-01's name, booth-02's key
-        make_record("booth-01", serial=900),
-        make_biometrics(),
-        booth_id="booth-01",
-        booth_signing_key=booths["booth-02"].signing_key,
-        central_public_key=CENTRAL_KEY.public_key(),
-    )
+    foreign = sealed_with(booths["booth-02"].signing_key, "booth-01", 900)  # booth-02's key
     payloads = [p.data for p in good]
     payloads[5:5] = [flipped(tampered), foreign.data, good[0].data]  # good[0] twice
 
     burst(client, payloads, kit)
 
     expected = {str(p.packet_id) for p in good}
-    assert wait_for(lambda: expected <= set(acked(acks)), timeout=60)
+    assert wait_for(lambda: expected <= set(acked_ids(acks)), timeout=60)
     assert wait_for(lambda: len(refused(acks)) == 2, timeout=30)
     assert refused(acks)[str(foreign.packet_id)] == "packet.bad_signature"
     assert refused(acks)[str(tampered.packet_id)].startswith("packet.")
     assert sorted(stored_ids(edge)) == sorted(expected | earlier)  # good[0] once, no refused
-    assert not {str(tampered.packet_id), str(foreign.packet_id)} & set(acked(acks))
+    assert not {str(tampered.packet_id), str(foreign.packet_id)} & set(acked_ids(acks))
 
 
 def test_bursts_are_still_ingested_after_the_helper_process_dies(
-    edge: RunningEdge, sender: tuple[MqttClient, Inbox], booths: dict[str, BoothKit]
+    edge: RunningEdge, warmed: Warmed
 ) -> None:
-    client, acks = sender
-    kit = booths["booth-01"]
-    earlier = warm_up(edge, client, acks, kit)
+    client, acks, kit, earlier = warmed
     helper = edge.service.packets.check_process
     assert helper is not None
     os.kill(helper.pid, signal.SIGKILL)
@@ -141,16 +121,14 @@ def test_bursts_are_still_ingested_after_the_helper_process_dies(
     burst(client, [p.data for p in later[BURST:]], kit)
 
     expected = {str(p.packet_id) for p in later}
-    assert wait_for(lambda: expected <= set(acked(acks)), timeout=60)
+    assert wait_for(lambda: expected <= set(acked_ids(acks)), timeout=60)
     assert sorted(stored_ids(edge)) == sorted(expected | earlier)
 
 
 def test_a_replaced_booths_burst_keeps_the_old_units_records_and_refuses_later_ones(
-    edge: RunningEdge, sender: tuple[MqttClient, Inbox], booths: dict[str, BoothKit]
+    edge: RunningEdge, warmed: Warmed
 ) -> None:
-    client, acks = sender
-    kit = booths["booth-01"]
-    earlier = warm_up(edge, client, acks, kit)
+    client, acks, kit, earlier = warmed
     swap = dt.datetime.now(dt.UTC)
     new_key = Ed25519PrivateKey.generate()
     conn = edge.db()
@@ -162,14 +140,7 @@ def test_a_replaced_booths_burst_keeps_the_old_units_records_and_refuses_later_o
         conn.close()
 
     def sealed(key: Ed25519PrivateKey, at: dt.datetime, serial: int) -> SealedPacket:
-        return seal(
-            make_record("booth-01", serial=serial),
-            make_biometrics(),
-            booth_id="booth-01",
-            booth_signing_key=key,
-            central_public_key=CENTRAL_KEY.public_key(),
-            sealed_at=at,
-        )
+        return sealed_with(key, "booth-01", serial, sealed_at=at)
 
     before_swap = [sealed(kit.signing_key, swap - dt.timedelta(hours=1), 600 + i) for i in range(8)]
     after_swap = sealed(kit.signing_key, swap + dt.timedelta(days=1), 700)
@@ -178,7 +149,7 @@ def test_a_replaced_booths_burst_keeps_the_old_units_records_and_refuses_later_o
     burst(client, [p.data for p in [*before_swap, after_swap, *new_unit]], kit)
 
     expected = {str(p.packet_id) for p in [*before_swap, *new_unit]}
-    assert wait_for(lambda: expected <= set(acked(acks)), timeout=60)
+    assert wait_for(lambda: expected <= set(acked_ids(acks)), timeout=60)
     assert wait_for(lambda: str(after_swap.packet_id) in refused(acks), timeout=30)
     assert refused(acks)[str(after_swap.packet_id)] == CODE_KEY_RETIRED
     assert sorted(stored_ids(edge)) == sorted(expected | earlier)

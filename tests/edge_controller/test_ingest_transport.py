@@ -4,12 +4,10 @@ booth without the office key keeps its packets and says so."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from edge_controller.ingest.checks import stored_packet
+from ektp.mqtt.client import MqttClient
 from tests.edge_controller.broker_fixtures import Inbox, Office, office, wait_for
 from tests.edge_controller.ingest_fixtures import (
     BoothKit,
@@ -17,17 +15,14 @@ from tests.edge_controller.ingest_fixtures import (
     booths,
     edge_config,
     register,
+    registered_edge,
     running_edge,
+    sender,
 )
 
+__all__ = ["booths", "office", "registered_edge", "sender"]
+
 TOPIC = "booths/booth-01/enrollments"
-
-
-@pytest.fixture
-def edge(office: Office, tmp_path: Path, booths: dict[str, BoothKit]) -> Iterator[RunningEdge]:
-    config = edge_config(office, tmp_path)
-    register(config, *booths.values())
-    yield from running_edge(config)
 
 
 def stored_data(edge: RunningEdge, packet_id: str) -> bytes | None:
@@ -48,12 +43,10 @@ def open_alerts(edge: RunningEdge, kind: str) -> set[tuple[str | None, str]]:
 
 
 def test_a_bare_packet_is_refused_alerted_and_not_acked_then_taken_sealed(
-    office: Office, edge: RunningEdge, booths: dict[str, BoothKit]
+    edge: RunningEdge, sender: tuple[MqttClient, Inbox], booths: dict[str, BoothKit]
 ) -> None:
     kit = booths["booth-01"]
-    client = office.client("booth-01")
-    acks = Inbox()
-    client.subscribe("booths/booth-01/acks", acks)
+    client, acks = sender
     packet = kit.seal()
 
     client.publish_and_wait(TOPIC, packet.data)  # a booth that predates the envelope

@@ -24,11 +24,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ektp.messages import StatusMessage
-from ektp.mqtt.client import MqttClient
 from ektp.mqtt.errors import MqttNotAuthorized
 from tests.edge_controller.broker_fixtures import (
-    CONNECT_TIMEOUT,
     Inbox,
     Office,
     running_office,
@@ -91,28 +88,14 @@ class RefusalLog(logging.Handler):
                 self.count += 1
 
 
-def booth_client(office: Office) -> MqttClient:
-    """A booth's client whose own online/offline status is valid (so the edge counts
-    only what the fuzzers send)."""
-    status = {"booth_id": BOOTH, "software_version": "fuzz"}
-    client = MqttClient(
-        office.client_config(BOOTH),
-        online_payload=StatusMessage(state="online", **status).model_dump(mode="json"),
-        offline_payload=StatusMessage(state="offline", **status).model_dump(mode="json"),
-    )
-    office.clients.append(client)
-    client.start()
-    client.wait_until_connected(CONNECT_TIMEOUT)
-    return client
-
-
 class World:
     def __init__(self, office: Office, edge: RunningEdge, booths: dict[str, BoothKit]) -> None:
         self.office = office
         self.edge = edge
         self.booths = booths
         self.acks = Inbox()
-        self.client = booth_client(office)
+        # its own online/offline status is valid: the edge counts only what the fuzzers send
+        self.client = office.booth_client(BOOTH, software_version="fuzz")
         self.client.subscribe(f"booths/{BOOTH}/acks", self.acks)
         self.sent_enrollments = 0
         self.sent_messages = 0

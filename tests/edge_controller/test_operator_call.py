@@ -14,27 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from edge_controller.booths.events import record_booth_event
-from edge_controller.config.web import WebConfig
-from edge_controller.ingest.db import connect
-from edge_controller.web.app import create_app
-from edge_controller.web.auth import add_user
-from edge_controller.web.deps import WebDeps
-from ektp.i18n_build import compile_catalogs
 from ektp.messages import OPERATOR_CALL_EVENT, EventMessage
 from hardware.gpio import EmulatedBoothGpio
 from kiosk.booth import Booth, build_booth
 from kiosk.config.booth import load_booth_config
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
 from tests.edge_controller.ingest_fixtures import RunningEdge, edge_config, running_edge
-from tests.edge_controller.web_fixtures import (
-    NOW,
-    OPERATOR,
-    REPO,
-    log_in,
-    operator,
-    web_app,
-    web_office,
-)
+from tests.edge_controller.web_fixtures import NOW, OPERATOR, add_edge_user, dashboard_client
 from tests.edge_controller.web_fixtures import Office as WebOffice
 from tests.kiosk.booth_fixtures import write_booth_config
 
@@ -68,21 +54,12 @@ def booth(
 @pytest.fixture
 def dashboard(edge: RunningEdge) -> Iterator[TestClient]:
     """The office's dashboard on the edge's database, an operator logged in."""
-    compile_catalogs(REPO)
-    conn = connect(edge.config.database.path)
-    try:
-        add_user(conn, *OPERATOR, "operator", display_name="Operator Satu")
-    finally:
-        conn.close()
-    deps = WebDeps(
-        database_path=edge.config.database.path,
-        office_name=edge.config.office_name,
-        timezone=edge.config.timezone,
-        session_secret="test-secret-" + "x" * 40,
-        web=WebConfig(dashboard_refresh_seconds=0),
-    )
-    with TestClient(create_app(deps)) as client:
-        assert log_in(client, *OPERATOR).status_code == 303
+    database = edge.config.database.path
+    add_edge_user(database, OPERATOR, "operator", display_name="Operator Satu")
+    config = edge.config
+    with dashboard_client(
+        database, OPERATOR, office_name=config.office_name, timezone=config.timezone
+    ) as client:
         yield client
 
 

@@ -16,6 +16,7 @@ from ingest_fixtures import (
     BoothKit,
     RunningEdge,
     booths,
+    client_with_acks,
     edge_config,
     make_booth,
     register,
@@ -38,13 +39,6 @@ def start_edge(
     yield from running_edge(config)
 
 
-def damaged(packet_data: bytes) -> bytes:
-    """The packet with one bit flipped inside its ciphertext: the signature fails."""
-    data = bytearray(packet_data)
-    data[packet_data.index(b'"blobs":{"biometrics":"') + 2000] ^= 0x01
-    return bytes(data)
-
-
 def alert_rows(edge: RunningEdge, kind: str) -> list[sqlite3.Row]:
     conn = edge.db()
     try:
@@ -61,10 +55,16 @@ def open_booths(edge: RunningEdge, kind: str) -> set[str]:
 
 def send(office: Office, booth: BoothKit, data: bytes, acks: Inbox) -> None:
     """Publish ``data`` (a sealed packet's bytes) as ``booth`` does, in its envelope."""
-    booth_id = booth.booth_id
-    client = office.client(booth_id)
-    client.subscribe(f"booths/{booth_id}/acks", acks)
-    client.publish_and_wait(f"booths/{booth_id}/enrollments", booth.wire(data))
+    client = client_with_acks(office, booth.booth_id, acks)
+    client.publish_and_wait(f"booths/{booth.booth_id}/enrollments", booth.wire(data))
+
+
+def send_damaged(office: Office, booth: BoothKit, acks: Inbox) -> None:
+    """A packet of ``booth``'s with one bit flipped inside its ciphertext: the signature
+    fails, and the edge refuses it."""
+    data = bytearray(booth.seal(photo_bytes=4000).data)
+    data[data.index(b'"blobs":{"biometrics":"') + 2000] ^= 0x01
+    send(office, booth, bytes(data), acks)
 
 
 def test_a_good_packet_clears_that_booths_refusal_alert_only(
@@ -72,18 +72,8 @@ def test_a_good_packet_clears_that_booths_refusal_alert_only(
 ) -> None:
     with start_edge(office, tmp_path, booths) as edge:
         acks = Inbox()
-        send(
-            office,
-            booths["booth-01"],
-            damaged(booths["booth-01"].seal(photo_bytes=4000).data),
-            acks,
-        )
-        send(
-            office,
-            booths["booth-02"],
-            damaged(booths["booth-02"].seal(photo_bytes=4000).data),
-            acks,
-        )
+        send_damaged(office, booths["booth-01"], acks)
+        send_damaged(office, booths["booth-02"], acks)
         assert wait_for(lambda: open_booths(edge, "packet_rejected") == {"booth-01", "booth-02"})
 
         good = booths["booth-01"].seal()
@@ -128,12 +118,7 @@ def test_a_refusal_alert_clears_after_the_quiet_period(
     quiet = 2.0
     with start_edge(office, tmp_path, booths, packet_alert_quiet_seconds=quiet) as edge:
         acks = Inbox()
-        send(
-            office,
-            booths["booth-01"],
-            damaged(booths["booth-01"].seal(photo_bytes=4000).data),
-            acks,
-        )
+        send_damaged(office, booths["booth-01"], acks)
         assert wait_for(lambda: len(alert_rows(edge, "packet_rejected")) == 1)
         assert wait_for(lambda: open_booths(edge, "packet_rejected") == set(), timeout=30)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from broker_fixtures import CONNECT_TIMEOUT, Inbox, Office, office
+from broker_fixtures import Inbox, Office, office
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ingest_fixtures import RunningEdge, edge_config
 from power_fixtures import (
@@ -35,10 +35,8 @@ from edge_controller.booths.monitor import register_booth_key
 from edge_controller.ingest.db import connect
 from edge_controller.power import OutageLog, PowerAlert, PowerWatcher
 from edge_controller.web.auth import add_user
-from ektp.messages import StatusMessage
-from ektp.mqtt.client import MqttClient
 from ektp.topics import OFFICE_POWER
-from hardware.ups import EmulatedUps, NutUps
+from hardware.ups import EmulatedUps, NutUps, Ups
 from kiosk.keys import public_key_pem
 
 __all__ = ["edge_conn_fixture", "office", "power_ups_fixture", "run_watcher_fixture"]
@@ -68,18 +66,22 @@ def retained_power_state(office: Office, booth_id: str) -> str:
     return listener.states()[0]
 
 
-def stubborn_booth(office: Office, booth_id: str) -> MqttClient:
-    """A booth that says it is online and never goes down: the edge waits for it."""
-    status = {"booth_id": booth_id, "software_version": "test"}
-    client = MqttClient(
-        office.client_config(booth_id),
-        online_payload=StatusMessage(state="online", **status).model_dump(mode="json"),
-        offline_payload=StatusMessage(state="offline", **status).model_dump(mode="json"),
+def alerting_watcher(
+    office: Office,
+    ups: Ups,
+    run_watcher: Callable[[PowerWatcher], RunningWatcher],
+    tmp_path: Path,
+) -> tuple[RunningWatcher, list[PowerAlert]]:
+    """The edge's watcher on ``ups`` with no booth online, and the alerts it raises."""
+    alerts: list[PowerAlert] = []
+    watcher = PowerWatcher(
+        fast_power_config(tmp_path / "shutdowns.txt"),
+        ups=ups,
+        mqtt=office.client("edge"),
+        booths_online=lambda: (),
+        on_alert=alerts.append,
     )
-    office.clients.append(client)
-    client.start()
-    client.wait_until_connected(CONNECT_TIMEOUT)
-    return client
+    return run_watcher(watcher), alerts
 
 
 def booth_online(edge: RunningEdge, booth_id: str) -> bool:
@@ -114,7 +116,7 @@ def test_mains_back_before_the_edge_halted_calls_the_shutdown_off(
     key = public_key_pem(Ed25519PrivateKey.generate())  # a registered booth: only those
     register_booth_key(conn, "booth-01", key, dt.datetime.now(dt.UTC))  # count as online
     conn.close()
-    stubborn_booth(office, "booth-01")
+    office.booth_client("booth-01", software_version="test")  # online, never goes down
     listener = PowerListener(office, "booth-02")
     edge = RunningEdge(config)
     try:
@@ -216,16 +218,7 @@ def test_the_unknown_power_alert_names_the_last_ups_status(
     run_watcher: Callable[[PowerWatcher], RunningWatcher],
     tmp_path: Path,
 ) -> None:
-    alerts: list[PowerAlert] = []
-    running = run_watcher(
-        PowerWatcher(
-            fast_power_config(tmp_path / "shutdowns.txt"),
-            ups=power_ups,
-            mqtt=office.client("edge"),
-            booths_online=lambda: (),
-            on_alert=alerts.append,
-        )
-    )
+    running, alerts = alerting_watcher(office, power_ups, run_watcher, tmp_path)
     power_ups.set_ups_status("OB DISCHRG", runtime=1500, charge=80)
     running.wait_for_state("ON_BATTERY")
     power_ups.stop_server()  # upsd gone while the UPS was on battery
@@ -243,17 +236,8 @@ def test_the_unknown_power_alert_carries_nuts_error_code(
     run_watcher: Callable[[PowerWatcher], RunningWatcher],
     tmp_path: Path,
 ) -> None:
-    alerts: list[PowerAlert] = []
     misnamed = NutUps(power_ups.host, power_ups.port, "ups-that-is-not-there")
-    running = run_watcher(
-        PowerWatcher(
-            fast_power_config(tmp_path / "shutdowns.txt"),
-            ups=misnamed,
-            mqtt=office.client("edge"),
-            booths_online=lambda: (),
-            on_alert=alerts.append,
-        )
-    )
+    running, alerts = alerting_watcher(office, misnamed, run_watcher, tmp_path)
     wait_until(lambda: bool(alerts), what="the unknown-power alert")
     assert "ERR UNKNOWN-UPS" in alerts[0].detail
     assert "last ups.status: none" in alerts[0].detail

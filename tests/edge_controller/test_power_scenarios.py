@@ -7,6 +7,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from broker_fixtures import Office, office
@@ -17,12 +18,18 @@ from power_fixtures import (
     fast_power_config,
     generator_contact_fixture,
     power_ups_fixture,
+    record_fixture,
     recorded,
     run_watcher_fixture,
     wait_until,
 )
 
-from edge_controller.power import OutageLog, PowerAlert, PowerWatcher, build_power_watcher
+from edge_controller.power import (
+    OutageLog,
+    PowerAlert,
+    PowerWatcher,
+    build_power_watcher,
+)
 from hardware.gpio import EmulatedGeneratorContact
 from hardware.ups import EmulatedUps
 
@@ -31,29 +38,45 @@ __all__ = [
     "generator_contact_fixture",
     "office",
     "power_ups_fixture",
+    "record_fixture",
     "run_watcher_fixture",
 ]
+
+
+def booth_on_mains(
+    office: Office,
+    run_watcher: Callable[[PowerWatcher], RunningWatcher],
+    record: Path,
+    config: dict[str, Any] | None = None,
+    **parts: Any,
+) -> tuple[SimulatedBooth, PowerWatcher, RunningWatcher]:
+    """Booth ``booth-01`` and the edge's watcher (:func:`fast_power_config` with ``config``
+    changed, devices in ``parts``), both recording shutdowns in ``record``; returned once
+    the booth hears MAINS."""
+    booth = SimulatedBooth(office, "booth-01", record)
+    settings = fast_power_config(record, **(config or {}))
+    watcher = PowerWatcher(settings, mqtt=office.client("edge"), **parts)
+    running = run_watcher(watcher)
+    booth.wait_for_state("MAINS")
+    return booth, watcher, running
 
 
 def test_mains_battery_generator_mains(
     office: Office,
     power_ups: EmulatedUps,
     generator_contact: EmulatedGeneratorContact,
-    run_watcher: Callable[[PowerWatcher], RunningWatcher],
     edge_conn: sqlite3.Connection,
-    tmp_path: Path,
+    run_watcher: Callable[[PowerWatcher], RunningWatcher],
+    record: Path,
 ) -> None:
-    record = tmp_path / "shutdowns.txt"
-    booth = SimulatedBooth(office, "booth-01", record)
-    watcher = PowerWatcher(
-        fast_power_config(record),
+    booth, watcher, running = booth_on_mains(
+        office,
+        run_watcher,
+        record,
         ups=power_ups,
         generator=generator_contact,
-        mqtt=office.client("edge"),
         outages=OutageLog(edge_conn),
     )
-    running = run_watcher(watcher)
-    booth.wait_for_state("MAINS")
 
     power_ups.set_ups_status("OB", runtime=1500, charge=90)  # PLN cut: the UPS carries on
     on_battery = booth.wait_for_state("ON_BATTERY")
@@ -82,11 +105,10 @@ def test_mains_battery_generator_mains(
 
 def test_low_battery_shuts_booths_down_first_and_the_edge_last(
     office: Office,
-    run_watcher: Callable[[PowerWatcher], RunningWatcher],
     edge_conn: sqlite3.Connection,
-    tmp_path: Path,
+    run_watcher: Callable[[PowerWatcher], RunningWatcher],
+    record: Path,
 ) -> None:
-    record = tmp_path / "shutdowns.txt"
     booths = [SimulatedBooth(office, f"booth-0{n}", record) for n in (1, 2)]
     # the one-call path the service uses: devices opened from the config
     watcher = build_power_watcher(
@@ -136,17 +158,10 @@ def test_flapping_power_on_a_real_upsd_does_not_thrash(
     office: Office,
     power_ups: EmulatedUps,
     run_watcher: Callable[[PowerWatcher], RunningWatcher],
-    tmp_path: Path,
+    record: Path,
 ) -> None:
-    record = tmp_path / "shutdowns.txt"
-    booth = SimulatedBooth(office, "booth-01", record)
-    watcher = PowerWatcher(
-        fast_power_config(record, hold_seconds=4.0, hold_polls=3),
-        ups=power_ups,
-        mqtt=office.client("edge"),
-    )
-    run_watcher(watcher)
-    booth.wait_for_state("MAINS")
+    hold = {"hold_seconds": 4.0, "hold_polls": 3}
+    booth, watcher, _ = booth_on_mains(office, run_watcher, record, hold, ups=power_ups)
 
     for _ in range(3):  # mains drops and returns, each state seen by upsd
         power_ups.set_ups_status("OB", runtime=1500)
@@ -168,22 +183,19 @@ def test_flapping_power_on_a_real_upsd_does_not_thrash(
 def test_upsd_unreachable_is_unknown_with_an_alert_and_no_shutdown(
     office: Office,
     power_ups: EmulatedUps,
-    run_watcher: Callable[[PowerWatcher], RunningWatcher],
     edge_conn: sqlite3.Connection,
-    tmp_path: Path,
+    run_watcher: Callable[[PowerWatcher], RunningWatcher],
+    record: Path,
 ) -> None:
-    record = tmp_path / "shutdowns.txt"
-    booth = SimulatedBooth(office, "booth-01", record)
     alerts: list[PowerAlert] = []
-    watcher = PowerWatcher(
-        fast_power_config(record),
+    booth, watcher, running = booth_on_mains(
+        office,
+        run_watcher,
+        record,
         ups=power_ups,
-        mqtt=office.client("edge"),
         outages=OutageLog(edge_conn),
         on_alert=alerts.append,
     )
-    running = run_watcher(watcher)
-    booth.wait_for_state("MAINS")
 
     power_ups.stop_server()
     running.wait_for_state("UNKNOWN")

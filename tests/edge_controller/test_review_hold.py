@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from edge_controller.audit_log import audit_entries, verify_audit_chain
-from edge_controller.config.web import WebConfig
 from edge_controller.ingest.checks import stored_packet
-from edge_controller.ingest.db import connect
-from edge_controller.web.app import create_app
-from edge_controller.web.auth import add_user
-from edge_controller.web.deps import WebDeps
 from ektp.i18n_build import compile_catalogs
 from ektp.packet import PacketError, SealedPacket, open_sealed, open_thumbnail, seal
 from ektp.packet_models import PHOTO_PART
@@ -52,11 +46,15 @@ from tests.edge_controller.upstream.upstream_fixtures import (
     make_pki,
     upstream_config,
 )
+from tests.edge_controller.web_fixtures import (
+    OPERATOR,
+    REPO,
+    SUPERVISOR,
+    add_edge_user,
+    csrf_from,
+    dashboard_client,
+)
 
-REPO = Path(__file__).resolve().parents[2]
-SUPERVISOR = ("camat", "rahasia-camat-1")
-OPERATOR = ("operator1", "rahasia-op-1")
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 TIMEOUT = 60.0
 edge_running = contextlib.contextmanager(running_edge)
 
@@ -110,28 +108,9 @@ class World:
     def at_central(self) -> dict[str, Any]:
         return self.central.stored()
 
-    def dashboard(self) -> TestClient:
-        deps = WebDeps(
-            database_path=self.config.database.path,
-            session_secret="review-test-" + "x" * 40,
-            web=WebConfig(dashboard_refresh_seconds=0),
-            review=self.config.review,
-        )
-        return TestClient(create_app(deps))
-
-
-def log_in(client: TestClient, username: str, password: str) -> str:
-    token = CSRF_INPUT.search(client.get("/login").text)
-    assert token is not None
-    response = client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token.group(1)},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303
-    page_token = CSRF_INPUT.search(client.get("/").text)
-    assert page_token is not None
-    return page_token.group(1)
+    def dashboard(self, user: tuple[str, str]) -> contextlib.AbstractContextManager[TestClient]:
+        """The dashboard with ``user`` logged in."""
+        return dashboard_client(self.config.database.path, user, review=self.config.review)
 
 
 @pytest.fixture
@@ -142,10 +121,9 @@ def world(tmp_path: Path) -> Iterator[World]:
     try:
         for office in running_office(tmp_path / "office"):
             built = World(office, tmp_path, pki, central)
-            db = connect(built.config.database.path)
-            add_user(db, *SUPERVISOR, "supervisor", display_name="Pak Camat")
-            add_user(db, *OPERATOR, "operator", display_name="Operator Satu")
-            db.close()
+            database = built.config.database.path
+            add_edge_user(database, SUPERVISOR, "supervisor", display_name="Pak Camat")
+            add_edge_user(database, OPERATOR, "operator", display_name="Operator Satu")
             try:
                 yield built
             finally:
@@ -184,13 +162,13 @@ def test_flagged_record_waits_for_a_supervisor_and_a_rejection_reaches_the_booth
         assert wait_for(lambda: notices.backlog_warning() is not None, TIMEOUT)
         assert notices.backlog_warning() == "Tinjauan menumpuk: 2 menunggu"
 
-        with world.dashboard() as operator:
-            csrf = log_in(operator, *OPERATOR)
+        with world.dashboard(OPERATOR) as operator:
+            csrf = csrf_from(operator.get("/").text)
             assert _decide(operator, csrf, flagged, "approved", "").status_code == 403
             assert operator.get(f"/reviews/{flagged.packet_id}/thumbnail.jpg").status_code == 403
             assert operator.get("/api/v1/reviews").status_code == 403
-        with world.dashboard() as supervisor:
-            csrf = log_in(supervisor, *SUPERVISOR)
+        with world.dashboard(SUPERVISOR) as supervisor:
+            csrf = csrf_from(supervisor.get("/").text)
             listing = supervisor.get("/reviews").text
             assert str(flagged.packet_id) in listing
             assert "Tidak ada dalam daftar penduduk" in listing
@@ -276,8 +254,7 @@ def test_a_second_new_recording_of_the_same_nik_is_held(world: World) -> None:
         assert row["state"] == "held"
         assert "already_recorded" in row["flags"]
         assert str(second.packet_id) not in world.at_central()
-        with world.dashboard() as supervisor:
-            log_in(supervisor, *SUPERVISOR)
+        with world.dashboard(SUPERVISOR) as supervisor:
             listing = supervisor.get("/api/v1/reviews").json()
             assert [item["packet_id"] for item in listing["items"]] == [str(second.packet_id)]
             assert listing["items"][0]["nik_masked"] != first.manifest.record.nik

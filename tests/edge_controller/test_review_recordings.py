@@ -31,6 +31,11 @@ def pki(tmp_path: Path) -> Pki:
     return make_pki(tmp_path / "pki")
 
 
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "edge.sqlite3"
+
+
 def _packet(pki: Pki, minute: int, *flags: ReviewFlag) -> SealedPacket:
     started = dt.datetime(2026, 3, 10, 9, 0, tzinfo=WITA) + dt.timedelta(minutes=minute)
     record = make_record(
@@ -63,6 +68,14 @@ def _ingest(db: Path, pki: Pki, packet: SealedPacket, minute: int) -> None:
     assert result.outcome == "committed"
 
 
+def _ingested(db: Path, pki: Pki, captured: int, received: int, *flags: ReviewFlag) -> SealedPacket:
+    """The resident's packet, captured ``captured`` minutes after 09:00 WITA, through the
+    real ingest ``received`` minutes after NOW."""
+    packet = _packet(pki, captured, *flags)
+    _ingest(db, pki, packet, received)
+    return packet
+
+
 def _recording(db: Path) -> tuple[str, str] | None:
     conn = connect(db)
     try:
@@ -83,12 +96,10 @@ def _reject(db: Path, packet: SealedPacket) -> None:
 
 
 def test_a_rejected_record_no_longer_counts_and_the_resident_may_come_again(
-    tmp_path: Path, pki: Pki
+    db: Path, pki: Pki
 ) -> None:
-    db = tmp_path / "edge.sqlite3"
-    first = _packet(pki, 0, ReviewFlag.PHOTO_OVERRIDE)
     _on_roster(db)
-    _ingest(db, pki, first, 0)
+    first = _ingested(db, pki, 0, 0, ReviewFlag.PHOTO_OVERRIDE)
     assert _recording(db) is not None  # counted at once, held for review
     assert _roster_says(db) == (dt.date(2026, 3, 10), "recorded")
 
@@ -121,14 +132,9 @@ def _roster_says(db: Path) -> tuple[dt.date | None, str]:
         conn.close()
 
 
-def test_rejecting_the_first_of_two_recordings_lets_the_second_count(
-    tmp_path: Path, pki: Pki
-) -> None:
-    db = tmp_path / "edge.sqlite3"
-    first = _packet(pki, 0, ReviewFlag.PHOTO_OVERRIDE)
-    second = _packet(pki, 30)  # held by the edge itself: already_recorded
-    _ingest(db, pki, first, 0)
-    _ingest(db, pki, second, 35)
+def test_rejecting_the_first_of_two_recordings_lets_the_second_count(db: Path, pki: Pki) -> None:
+    first = _ingested(db, pki, 0, 0, ReviewFlag.PHOTO_OVERRIDE)
+    second = _ingested(db, pki, 30, 35)  # held by the edge itself: already_recorded
     assert _recording(db) == (str(first.packet_id), "2026-03-10T09:03:00+08:00")
 
     _reject(db, first)
@@ -137,26 +143,18 @@ def test_rejecting_the_first_of_two_recordings_lets_the_second_count(
     assert _recording(db) == (str(second.packet_id), "2026-03-10T09:33:00+08:00")
 
 
-def test_rejecting_a_second_recording_keeps_the_first(tmp_path: Path, pki: Pki) -> None:
-    db = tmp_path / "edge.sqlite3"
-    first = _packet(pki, 0)
-    second = _packet(pki, 30)
-    _ingest(db, pki, first, 0)
-    _ingest(db, pki, second, 35)
+def test_rejecting_a_second_recording_keeps_the_first(db: Path, pki: Pki) -> None:
+    first = _ingested(db, pki, 0, 0)
+    second = _ingested(db, pki, 30, 35)
 
     _reject(db, second)
 
     assert _recording(db) == (str(first.packet_id), "2026-03-10T09:03:00+08:00")
 
 
-def test_a_rejected_records_sealed_bytes_are_purged_after_the_retention(
-    tmp_path: Path, pki: Pki
-) -> None:
-    db = tmp_path / "edge.sqlite3"
-    rejected = _packet(pki, 0, ReviewFlag.PHOTO_OVERRIDE)
-    waiting = _packet(pki, 10, ReviewFlag.PHOTO_OVERRIDE)
-    _ingest(db, pki, rejected, 0)
-    _ingest(db, pki, waiting, 10)
+def test_a_rejected_records_sealed_bytes_are_purged_after_the_retention(db: Path, pki: Pki) -> None:
+    rejected = _ingested(db, pki, 0, 0, ReviewFlag.PHOTO_OVERRIDE)
+    waiting = _ingested(db, pki, 10, 10, ReviewFlag.PHOTO_OVERRIDE)
     _reject(db, rejected)
     conn = connect(db)
     try:

@@ -13,14 +13,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from web_fixtures import (
-    Office,
-    csrf_from,
-    operator,
-    supervisor,
-    web_app,
-    web_office,
-)
+from web_fixtures import Office, csrf_from
 
 from demo.roster import (
     VillageCount,

@@ -10,13 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
-from web_fixtures import (
-    NOW,
-    Office,
-    supervisor,
-    web_app,
-    web_office,
-)
+from web_fixtures import NOW, Office
 
 from edge_controller.planning.capacity import MIN_MEASURED_DAYS
 from edge_controller.service_times.store import record_stage_event

@@ -10,19 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from edge_controller.config.web import WebConfig
 from edge_controller.ingest.db import connect
-from edge_controller.web.app import create_app
-from edge_controller.web.auth import add_user
-from edge_controller.web.deps import WebDeps
 from kiosk.booth import Booth
 from kiosk.headless import HeadlessRunner
 from kiosk.script import EnrollmentScript
 from tests.edge_controller.broker_fixtures import Office, wait_for
 from tests.edge_controller.ingest_fixtures import RunningEdge, edge_config, running_edge
-from tests.edge_controller.web_fixtures import csrf_from
+from tests.edge_controller.web_fixtures import add_edge_user, dashboard_client
 from tests.kiosk.booth_fixtures import BoothSetup, resident_kk, resident_nik
 from tests.kiosk.edge_office_fixtures import (
     booth_setup,
@@ -47,11 +42,7 @@ def setup(office: Office, tmp_path: Path) -> BoothSetup:
 def edge(office: Office, tmp_path: Path, setup: BoothSetup) -> Iterator[RunningEdge]:
     config = edge_config(office, tmp_path)
     register_booth_setup(config, setup, "booth-07")
-    conn = connect(config.database.path)
-    try:
-        add_user(conn, *STAFF, "supervisor", display_name="Pak Camat")
-    finally:
-        conn.close()
+    add_edge_user(config.database.path, STAFF, "supervisor", display_name="Pak Camat")
     yield from running_edge(config)
 
 
@@ -104,17 +95,7 @@ def test_practice_result_reaches_the_edge_and_nothing_else_does(
     assert booth.outbox.depth() == 0
     assert counts(edge) == before  # no recording, packet, ticket or queue event
 
-    deps = WebDeps(
-        database_path=edge.config.database.path,
-        session_secret="test-secret-" + "x" * 40,
-        web=WebConfig(dashboard_refresh_seconds=0),
-    )
-    with TestClient(create_app(deps)) as client:
-        token = csrf_from(client.get("/login").text)
-        client.post(
-            "/login",
-            data={"username": STAFF[0], "password": STAFF[1], "csrf_token": token, "next": "/"},
-        )
+    with dashboard_client(edge.config.database.path, STAFF) as client:
         page = client.get("/training")
         assert page.status_code == 200
         assert f'data-operator="{OPERATOR_ID}"' in page.text

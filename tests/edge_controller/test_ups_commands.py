@@ -22,9 +22,13 @@ from ektp.messages import PowerMessage
 from ektp.power import PowerState
 from hardware.ups import EmulatedUps, open_ups
 from hardware.ups.megatec import MegatecUpsServer, ShutdownRequest
-from tests.edge_controller.power_fixtures import power_ups_fixture, run_watcher_fixture
+from tests.edge_controller.power_fixtures import (
+    power_ups_fixture,
+    record_fixture,
+    run_watcher_fixture,
+)
 
-__all__ = ["power_ups_fixture", "run_watcher_fixture"]
+__all__ = ["power_ups_fixture", "record_fixture", "run_watcher_fixture"]
 
 USER = "rekam-edge"
 OFF_DELAY_S = 120
@@ -62,10 +66,9 @@ class Published:
 
 def test_low_charge_without_runtime_shuts_down_and_the_ups_is_told_to_come_back(
     megatec: MegatecUpsServer,
-    tmp_path: Path,
+    record: Path,
     run_watcher: Callable[[PowerWatcher], RunningWatcher],
 ) -> None:
-    record = tmp_path / "halt.txt"
     # the "halt" notes how many shutdown.return upsd had passed on when it ran
     halt = [
         "sh",
@@ -124,10 +127,9 @@ def test_low_charge_without_runtime_shuts_down_and_the_ups_is_told_to_come_back(
 
 def test_a_ups_without_a_delayed_off_is_reported_and_the_edge_still_halts(
     power_ups: EmulatedUps,
-    tmp_path: Path,
+    record: Path,
     run_watcher: Callable[[PowerWatcher], RunningWatcher],
 ) -> None:
-    record = tmp_path / "halt.txt"
     config = fast_power_config(record)
     watcher = PowerWatcher(config, ups=power_ups, publish=Published(), booths_online=set)
     running = run_watcher(watcher)

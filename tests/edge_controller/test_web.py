@@ -6,19 +6,7 @@ import datetime as dt
 import uuid
 
 from fastapi.testclient import TestClient
-from web_fixtures import (
-    OPERATOR,
-    SUPERVISOR,
-    Office,
-    add_user_by_form,
-    anonymous,
-    csrf_from,
-    log_in,
-    operator,
-    supervisor,
-    web_app,
-    web_office,
-)
+from web_fixtures import OPERATOR, SUPERVISOR, Office, add_user_by_form, csrf_from, log_in
 
 from edge_controller.mobile.stats import MOBILE_CHECK_IN, MOBILE_TICKET_CALLED, merge_mobile_event
 from edge_controller.roster.store import record_enrollment

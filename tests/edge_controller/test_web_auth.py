@@ -8,19 +8,7 @@ import asyncio
 import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from web_fixtures import (
-    OPERATOR,
-    SUPERVISOR,
-    Office,
-    add_user_by_form,
-    anonymous,
-    csrf_from,
-    log_in,
-    operator,
-    supervisor,
-    web_app,
-    web_office,
-)
+from web_fixtures import OPERATOR, SUPERVISOR, Office, add_user_by_form, csrf_from, log_in
 
 from edge_controller.config.web import WebConfig
 from edge_controller.web.app import SESSION_COOKIE, create_app

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from web_fixtures import OPERATOR, SUPERVISOR, Office, csrf_from, web_office
+from web_fixtures import OPERATOR, SUPERVISOR, Office, csrf_from
 from web_tls_fixtures import (
     OfficeTls,
     issue_dashboard_certificate,

@@ -20,20 +20,11 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
-from web_fixtures import (
-    Office,
-    anonymous,
-    csrf_from,
-    supervisor,
-    web_app,
-    web_office,
-)
+from web_fixtures import Office, csrf_from
 
 from edge_controller.power import OutageLog
 from edge_controller.web.app import SESSION_COOKIE
 from ektp.power import PowerState
-
-__all__ = ["anonymous", "supervisor", "web_app", "web_office"]
 
 WITA = ZoneInfo("Asia/Makassar")
 MONDAY = dt.date(2026, 3, 9)

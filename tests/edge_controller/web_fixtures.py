@@ -13,12 +13,13 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from edge_db_fixtures import VillageCount, insert_residents, synthetic_roster
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -36,6 +37,7 @@ from ektp.i18n_build import compile_catalogs
 from ektp.kk import build_kk
 from ektp.messages import DeviceHealth, EventMessage, HealthMessage, StatusMessage
 from kiosk.uplink.events import check_in_event
+from tests.edge_controller.edge_db_fixtures import VillageCount, insert_residents, synthetic_roster
 
 REPO = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 3, 10)
@@ -47,6 +49,7 @@ VILLAGES = (
 SUPERVISOR = ("camat", "rahasia-camat-1")
 OPERATOR = ("operator1", "rahasia-op-1")
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+SESSION_SECRET = "test-secret-" + "x" * 40
 
 
 def csrf_from(html: str) -> str:
@@ -121,15 +124,12 @@ class Office:
 
     def deps(self, **changes: Any) -> WebDeps:
         values: dict[str, Any] = {
-            "database_path": self.database_path,
             "booths": lambda: self.monitor.snapshot(time.time()),
             "office_name": "Kecamatan Gunung Tabur",
-            "session_secret": "test-secret-" + "x" * 40,
             "clock": lambda: self.now,
-            "web": WebConfig(dashboard_refresh_seconds=0),
         }
         values.update(changes)
-        return WebDeps(**values)
+        return dashboard_deps(self.database_path, **values)
 
 
 def seed_office(root: Path) -> Office:
@@ -145,8 +145,42 @@ def seed_office(root: Path) -> Office:
     return Office(path, BoothMonitor(HealthConfig(heartbeat_timeout_seconds=600)))
 
 
+def dashboard_deps(database_path: Path, **changes: Any) -> WebDeps:
+    """The dashboard's dependencies on an edge database: a fixed session secret, no
+    auto-refresh, and ``changes``."""
+    values: dict[str, Any] = {
+        "session_secret": SESSION_SECRET,
+        "web": WebConfig(dashboard_refresh_seconds=0),
+    }
+    values.update(changes)
+    return WebDeps(database_path=database_path, **values)
+
+
+def add_edge_user(
+    database_path: Path, user: tuple[str, str], role: str, display_name: str = ""
+) -> None:
+    """``user`` (name, password) added to the edge database in ``role``."""
+    conn = connect(database_path)
+    try:
+        add_user(conn, *user, role, display_name=display_name)
+    finally:
+        conn.close()
+
+
+@contextmanager
+def dashboard_client(
+    database_path: Path, user: tuple[str, str], **changes: Any
+) -> Iterator[TestClient]:
+    """A browser on the dashboard of this edge database, ``user`` (name, password) logged in
+    (the catalogs compiled first: the dashboard speaks Indonesian and English)."""
+    compile_catalogs(REPO)
+    with TestClient(create_app(dashboard_deps(database_path, **changes))) as client:
+        assert log_in(client, *user).status_code == 303
+        yield client
+
+
 def log_in(
-    client: TestClient,
+    client: httpx.Client,
     username: str,
     password: str,
     *,

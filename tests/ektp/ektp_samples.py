@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pytest
+
 from ektp.errors import ValidationError
 from ektp.packet_models import PHOTO_PART, SIGNATURE_PART, template_part
 from ektp.record import (
@@ -20,6 +22,7 @@ from ektp.services import Document, ServiceType
 TODAY = dt.date(2026, 3, 10)
 BOOTH_ID = "booth-01"
 T = TypeVar("T")
+E = TypeVar("E", bound=ValidationError)
 WITA = dt.timezone(dt.timedelta(hours=8), "WITA")  # Berau is on WITA (UTC+8)
 
 
@@ -66,3 +69,10 @@ def outcome(parse: Callable[..., T], text: str, **kwargs: Any) -> T | Validation
         return parse(text, **kwargs)
     except ValidationError as err:
         return err
+
+
+def refusal(error: type[E], call: Callable[..., object], *args: Any, **kwargs: Any) -> E:
+    """The ``error`` that ``call(*args, **kwargs)`` raises (the test fails if it raises none)."""
+    with pytest.raises(error) as caught:
+        call(*args, **kwargs)
+    return caught.value

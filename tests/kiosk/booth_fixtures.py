@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -16,6 +18,8 @@ from ektp.nik import Sex, build_nik
 from ektp.pki import OfficeCA
 from kiosk.booth import Booth, build_booth
 from kiosk.config.booth import load_booth_config
+from kiosk.flow.capture import CaptureFlow
+from kiosk.flow.ports import InMemoryTicketDesk
 
 OFFICE_DISTRICT = "640306"  # Gunung Tabur, Kabupaten Berau
 
@@ -92,9 +96,36 @@ def booth_setup(tmp_path: Path) -> BoothSetup:
 @pytest.fixture
 def emulated_booth(booth_setup: BoothSetup, smartcard_pcscd: object) -> Iterator[Booth]:
     """A whole booth on emulated devices, built by ``build_booth`` like the real one."""
-    booth = build_booth(load_booth_config(booth_setup.config_path))
-    booth.follow_card_events(booth.run_locked)
-    try:
+    with running_booth(booth_setup) as booth:
+        booth.follow_card_events(booth.run_locked)
         yield booth
+
+
+@contextlib.contextmanager
+def running_booth(setup: BoothSetup, **build: Any) -> Iterator[Booth]:
+    """The booth of ``setup`` built from its config (``build``: build_booth's own arguments),
+    closed at the end."""
+    built = build_booth(load_booth_config(setup.config_path), **build)
+    try:
+        yield built
     finally:
-        booth.close()
+        built.close()
+
+
+def gated_capture_flow(new_capture_allowed: Callable[[], bool], audit: Any) -> CaptureFlow:
+    """A capture flow with no devices behind it and ``new_capture_allowed`` as its power
+    gate: enough for a test that only calls the next resident (nobody logs in)."""
+    return CaptureFlow(
+        booth_id="booth-01",
+        login=None,  # type: ignore[arg-type]  # nobody logs in
+        tickets=InMemoryTicketDesk(),
+        photo=None,  # type: ignore[arg-type]
+        sensor=None,  # type: ignore[arg-type]
+        sealer=None,  # type: ignore[arg-type]
+        outbox=None,  # type: ignore[arg-type]
+        audit=audit,
+        fingers=["right_index"],
+        required_background=lambda _enrollment: "red",
+        office_district_code=OFFICE_DISTRICT,
+        new_capture_allowed=new_capture_allowed,
+    )

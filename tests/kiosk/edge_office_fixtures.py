@@ -14,28 +14,47 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from demo.roster import SyntheticResident, insert_residents
+from demo.roster import SyntheticResident, VillageCount, insert_residents, synthetic_roster
 from edge_controller.booths.monitor import register_booth_key
 from edge_controller.config.edge import EdgeConfig
 from edge_controller.ingest.db import connect
-from kiosk.booth import Booth, build_booth
-from kiosk.config.booth import load_booth_config
 from kiosk.flow.ports import CheckIn
 from kiosk.keys import load_or_create_signing_key, public_key_pem
 from kiosk.uplink.client import BoothUplink
 from kiosk.uplink.roster_feed import RosterFeed
 from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
-from tests.edge_controller.ingest_fixtures import BoothKit, edge_config, make_booth, register
-from tests.kiosk.booth_fixtures import BoothSetup, resident_kk, resident_nik, write_booth_config
+from tests.edge_controller.ingest_fixtures import (
+    BoothKit,
+    RunningEdge,
+    edge_config,
+    make_booth,
+    register,
+)
+from tests.kiosk.booth_fixtures import (
+    BoothSetup,
+    resident_kk,
+    resident_nik,
+    running_booth,  # booth-and-edge tests import it from here too
+    write_booth_config,
+)
 
 FAST_ROSTER = {"check_interval_seconds": 0.2, "min_interval_seconds": 0.2}
 """The edge's roster section for tests: it notices roster changes within a fifth of a second."""
+RECORDED_AT = dt.datetime(2026, 1, 15, 10, 30)
+"""When the roster tests record a resident (a past day, kept in the digests)."""
+TWO_VILLAGES = frozenset({"Tasuk", "Birang"})
+
+
+def two_village_roster(tasuk_adults: int, seed: int) -> list[SyntheticResident]:
+    """Adults as of today in Tasuk (two RTs, ``tasuk_adults``) and Birang (one RT, four)."""
+    villages = [VillageCount("Tasuk", 2, tasuk_adults), VillageCount("Birang", 1, 4)]
+    return synthetic_roster(villages, adult_on=dt.date.today(), seed=seed)
 
 
 @pytest.fixture
@@ -85,6 +104,15 @@ def office_edge_config(
     return config
 
 
+def rows_at_edge(edge: RunningEdge, table: str) -> int:
+    """How many rows the running edge's database holds in ``table``."""
+    conn = edge.db()
+    try:
+        return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    finally:
+        conn.close()
+
+
 def checkin(serial: int, *, priority: bool = False) -> CheckIn:
     """Resident ``serial`` of Tasuk (not in the roster) checking in for a new recording."""
     return CheckIn(
@@ -115,13 +143,13 @@ def feed_with_office_key(kit: BoothKit, directory: Path, uplink: BoothUplink) ->
 
 @contextlib.contextmanager
 def followed_roster_feed(
-    kit: BoothKit, directory: Path, villages: set[str]
+    kit: BoothKit, directory: Path, villages: Collection[str] = TWO_VILLAGES
 ) -> Iterator[RosterFeed]:
     """One run of the booth's feed over its own uplink, once it holds ``villages``' digests
     and the office key; closed at the end."""
     with kit.uplink() as uplink:
         feed = feed_with_office_key(kit, directory, uplink)
-        assert wait_for(lambda: set(feed.villages()) == villages, timeout=30)
+        assert wait_for(lambda: set(feed.villages()) == set(villages), timeout=30)
         yield feed
     feed.close()
 
@@ -143,14 +171,3 @@ def register_booth_setup(config: EdgeConfig, setup: BoothSetup, booth_id: str = 
         register_booth_key(conn, booth_id, public_key_pem(key), dt.datetime.now(dt.UTC))
     finally:
         conn.close()
-
-
-@contextlib.contextmanager
-def running_booth(setup: BoothSetup, **build: Any) -> Iterator[Booth]:
-    """The booth of ``setup`` built from its config (``build``: build_booth's own arguments),
-    closed at the end."""
-    built = build_booth(load_booth_config(setup.config_path), **build)
-    try:
-        yield built
-    finally:
-        built.close()

@@ -1,4 +1,5 @@
-"""Helpers for the week-away test: a booth clock the test moves, and one resident's day.
+"""Helpers for the mobile-duty tests: a booth clock the test moves, and one resident's day;
+the roster a booth carries away, the booth allowed to leave, its ``mobile`` command line.
 
 A resident goes through the booth's real check-in flow (against the roster it carries)
 and its mobile ticket desk, is called, and their record is sealed by the booth's real
@@ -15,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from demo.roster import SyntheticResident
 from edge_controller.ingest.db import connect
-from edge_controller.roster.publisher import pending_updates
+from edge_controller.roster.publisher import RosterUpdate, pending_updates
 from edge_controller.roster.secret import (
     office_roster_secret,
     registered_booth_keys,
@@ -31,7 +34,10 @@ from kiosk.flow.checkin import CheckInStep
 from kiosk.flow.ports import CheckIn
 from kiosk.keys import load_central_public_key, load_or_create_signing_key
 from kiosk.sealing import PacketSealer
+from tests.cli_run import run_module
+from tests.edge_controller.broker_fixtures import Office
 from tests.edge_controller.ingest_fixtures import make_biometrics
+from tests.kiosk.booth_fixtures import BoothSetup, write_booth_config
 
 SEALED_PHOTO_BYTES = 40_000
 """A ~60 KB sealed packet, as a real photo, ten templates and a signature make."""
@@ -67,6 +73,12 @@ def carry_edge_roster(db_path: Path, data_dir: Path, received: dt.datetime) -> N
         write_office_keys(conn, data_dir, received)
     finally:
         conn.close()
+    keep_roster_digests(data_dir, updates, received)
+
+
+def keep_roster_digests(data_dir: Path, updates: list[RosterUpdate], received: dt.datetime) -> None:
+    """The digests where the booth keeps them, each file dated ``received`` (the booth reads
+    a copy's age from it)."""
     directory = data_dir / "roster"
     directory.mkdir(parents=True, exist_ok=True)
     stamp = received.timestamp()
@@ -83,6 +95,26 @@ def write_office_keys(conn: sqlite3.Connection, data_dir: Path, received: dt.dat
     directory = data_dir / "roster"
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "office-keys.sealed").write_bytes(encode_message(message))
+
+
+@pytest.fixture
+def mobile_setup(office: Office, tmp_path: Path) -> BoothSetup:
+    """Booth ``booth-01`` of the office, allowed on mobile duty with 1 MB free."""
+    return write_booth_config(
+        tmp_path / "booth",
+        extra=(
+            office.booth_toml("booth-01", ack_timeout_seconds=5.0, reconnect_max_delay_seconds=2)
+            + "[mobile]\n"
+            "min_free_disk_mb = 1\n"
+        ),
+    )
+
+
+def mobile_cli(config_path: Path, *args: str) -> str:
+    """What ``rekam-kiosk --config CONFIG mobile ARGS`` prints (it must succeed)."""
+    done = run_module("kiosk.cli", "--config", str(config_path), "mobile", *args, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
 
 
 def walk_in(resident: SyntheticResident) -> CheckIn:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 from skimage import data
 
 from hardware.camera.scenes import (
@@ -19,10 +20,12 @@ from hardware.camera.scenes import (
     portrait_frame,
     two_people_frame,
 )
+from kiosk.photo import PhotoQualityChecker, PhotoQualityConfig
 
 __all__ = [
     "BACKGROUNDS_BGR",
     "astronaut_bgr",
+    "checker",
     "chelsea_bgr",
     "coffee_bgr",
     "landscape_camera_frame",
@@ -34,6 +37,12 @@ __all__ = [
 
 FACE_CENTRE = (240.0, 0.42 * 640)
 """Where :func:`portrait_frame` puts the face centre with its defaults (480×640)."""
+
+
+@pytest.fixture(scope="module")
+def checker() -> PhotoQualityChecker:
+    """The booth's photo checker with the default settings."""
+    return PhotoQualityChecker(PhotoQualityConfig())
 
 
 def coffee_bgr() -> np.ndarray:

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from booth_fixtures import write_booth_config
+from booth_fixtures import running_booth, write_booth_config
 from pydantic import ValidationError
 
 from hardware.camera.scenes import scene
-from kiosk.booth import Booth, build_booth
+from kiosk.booth import Booth
 from kiosk.cli import main as kiosk_main
 from kiosk.config.booth import load_booth_config
 from kiosk.photo import PhotoQualityChecker
@@ -43,12 +43,8 @@ def test_the_booth_command_names_the_bad_photo_field(
 def lenient_booth(tmp_path: Path, smartcard_pcscd: object) -> Iterator[Booth]:
     """An office that accepts smaller faces than the default (a lower-resolution portrait)."""
     lenient = "[photo]\nface_min_share = 0.25\nmin_portrait_pixels = 200\n"
-    setup = write_booth_config(tmp_path, extra=lenient)
-    booth = build_booth(load_booth_config(setup.config_path))
-    try:
+    with running_booth(write_booth_config(tmp_path, extra=lenient)) as booth:
         yield booth
-    finally:
-        booth.close()
 
 
 def test_the_booth_gate_judges_with_the_office_photo_section(lenient_booth: Booth) -> None:

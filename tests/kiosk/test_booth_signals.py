@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from booth_fixtures import BoothSetup, resident_kk, resident_nik, write_booth_config
+from booth_fixtures import resident_kk, resident_nik, running_booth, write_booth_config
 
 from ektp.messages import PowerMessage, encode_message
 from ektp.topics import OFFICE_POWER
 from hardware.errors import CaptureError
 from hardware.gpio import EmulatedBoothGpio
-from kiosk.booth import Booth, build_booth
-from kiosk.config.booth import load_booth_config
+from kiosk.booth import Booth
 from kiosk.flow.capture import CaptureStep
 from kiosk.headless import HeadlessRunner
 from kiosk.script import EnrollmentScript
@@ -115,12 +114,8 @@ def quiet(booth: Booth) -> None:
 
 @pytest.fixture
 def booth_alone(tmp_path: Path, smartcard_pcscd: object) -> Iterator[Booth]:
-    setup = write_booth_config(tmp_path / "booth", extra=SIGNALS)
-    booth = build_booth(load_booth_config(setup.config_path))
-    try:
+    with running_booth(write_booth_config(tmp_path / "booth", extra=SIGNALS)) as booth:
         yield booth
-    finally:
-        booth.close()
 
 
 def test_a_scripted_enrollment_lights_and_beeps_as_it_goes(booth_alone: Booth) -> None:
@@ -183,9 +178,7 @@ def test_a_failed_step_beeps_long_and_a_broken_sensor_lights_red(booth_alone: Bo
 
 def test_capture_beeps_can_be_muted(tmp_path: Path, smartcard_pcscd: object) -> None:
     muted = SIGNALS.replace("[signals]\n", "[signals]\ncapture_beeps = false\n")
-    setup = write_booth_config(tmp_path / "booth", extra=muted)
-    booth = build_booth(load_booth_config(setup.config_path))
-    try:
+    with running_booth(write_booth_config(tmp_path / "booth", extra=muted)) as booth:
         runner = HeadlessRunner(booth, script(13))
         runner.run()
         assert booth.capture.step is CaptureStep.SAVED
@@ -194,8 +187,6 @@ def test_capture_beeps_can_be_muted(tmp_path: Path, smartcard_pcscd: object) -> 
         gpio_of(booth).press_call_button()  # the resident's call is still answered
         quiet(booth)
         assert len(pulses(booth)) == 2  # the two-tone chime
-    finally:
-        booth.close()
 
 
 # -- a power warning, from the office broker ----------------------------------------------
@@ -209,12 +200,8 @@ def office(tmp_path: Path) -> Iterator[Office]:
 @pytest.fixture
 def booth_in_office(office: Office, tmp_path: Path, smartcard_pcscd: object) -> Iterator[Booth]:
     edge = office.booth_toml("booth-01", health_interval_seconds=1.0)
-    setup: BoothSetup = write_booth_config(tmp_path / "booth", extra=SIGNALS + edge)
-    booth = build_booth(load_booth_config(setup.config_path))
-    try:
+    with running_booth(write_booth_config(tmp_path / "booth", extra=SIGNALS + edge)) as booth:
         yield booth
-    finally:
-        booth.close()
 
 
 def power(state: str, **fields: Any) -> bytes:

@@ -46,16 +46,24 @@ def log_in(booth: Booth) -> HeadlessRunner:
     return runner
 
 
-def call_resident_to_fingerprints(booth: Booth, runner: HeadlessRunner) -> ScriptResident:
+def called_to_photo(booth: Booth) -> tuple[HeadlessRunner, ScriptResident]:
+    """The operator logged in, the resident checked in, called, their documents checked."""
+    runner = log_in(booth)
     resident = runner.script.residents[0]
     runner.check_in(resident)
     ticket = booth.capture.call_next()
     assert ticket is not None
     booth.capture.confirm_documents(set(ticket.checkin.documents))
+    return runner, resident
+
+
+def called_to_fingerprints(booth: Booth) -> tuple[HeadlessRunner, ScriptResident]:
+    """The operator logged in, the resident checked in, called, and photographed."""
+    runner, resident = called_to_photo(booth)
     runner.show_resident(resident)
     assert booth.capture.take_photo().ok
     assert booth.capture.step is CaptureStep.FINGERPRINTS
-    return resident
+    return runner, resident
 
 
 def place(runner: HeadlessRunner, identity: str) -> object:
@@ -81,8 +89,7 @@ def test_three_wrong_pins_block_the_card_and_nobody_logs_in(emulated_booth: Boot
 
 
 def test_idle_lock_parks_the_session_and_the_operator_resumes_it(emulated_booth: Booth) -> None:
-    runner = log_in(emulated_booth)
-    call_resident_to_fingerprints(emulated_booth, runner)
+    called_to_fingerprints(emulated_booth)
     emulated_booth.capture.idle_lock_seconds = 0.0
     assert emulated_booth.capture.tick()
     assert emulated_booth.capture.step is CaptureStep.LOCKED
@@ -102,8 +109,7 @@ def test_removing_the_card_locks_the_booth(emulated_booth: Booth) -> None:
 
 
 def test_sensor_lost_mid_session_keeps_captured_fingers(emulated_booth: Booth) -> None:
-    runner = log_in(emulated_booth)
-    resident = call_resident_to_fingerprints(emulated_booth, runner)
+    runner, resident = called_to_fingerprints(emulated_booth)
     flow = emulated_booth.capture
     assert flow.enrollment is not None
     first = flow.enrollment.fingers.current
@@ -126,8 +132,7 @@ def test_sensor_lost_mid_session_keeps_captured_fingers(emulated_booth: Booth) -
 
 
 def test_the_same_finger_twice_is_refused_then_flagged(emulated_booth: Booth) -> None:
-    runner = log_in(emulated_booth)
-    resident = call_resident_to_fingerprints(emulated_booth, runner)
+    runner, resident = called_to_fingerprints(emulated_booth)
     flow = emulated_booth.capture
     assert flow.enrollment is not None
     first = flow.enrollment.fingers.current
@@ -153,8 +158,7 @@ def test_the_same_finger_twice_is_refused_then_flagged(emulated_booth: Booth) ->
 
 
 def test_cancel_drops_the_session_and_stores_nothing(emulated_booth: Booth) -> None:
-    runner = log_in(emulated_booth)
-    call_resident_to_fingerprints(emulated_booth, runner)
+    called_to_fingerprints(emulated_booth)
     emulated_booth.capture.cancel("resident left")
     assert emulated_booth.capture.step is CaptureStep.READY
     assert emulated_booth.capture.enrollment is None
@@ -173,12 +177,7 @@ def test_no_new_capture_when_power_forbids_it(emulated_booth: Booth) -> None:
 
 
 def test_photo_on_the_wrong_background_is_refused_with_the_reason(emulated_booth: Booth) -> None:
-    runner = log_in(emulated_booth)
-    resident = runner.script.residents[0]
-    runner.check_in(resident)
-    ticket = emulated_booth.capture.call_next()
-    assert ticket is not None
-    emulated_booth.capture.confirm_documents(set(ticket.checkin.documents))
+    called_to_photo(emulated_booth)
     emulated_booth.camera.show([portrait_frame("white")])  # type: ignore[attr-defined]
     result = emulated_booth.capture.take_photo()
     assert not result.ok

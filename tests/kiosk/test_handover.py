@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from booth_fixtures import resident_nik, write_booth_config
+from booth_fixtures import resident_nik, running_booth, write_booth_config
 
 from ektp.messages import EventMessage, encode_message, parse_message
 from ektp.roster_keys import RosterSecret
@@ -16,8 +16,7 @@ from ektp.topics import Topic, booth_topic
 from hardware.errors import CardError
 from hardware.fingerprint.emulated_backend import EmulatedFingerprintSensor
 from hardware.smartcard import EmulatedSmartCardReader, OperatorCard, ResidentEktpCard
-from kiosk.booth import Booth, build_booth
-from kiosk.config.booth import load_booth_config
+from kiosk.booth import Booth
 from kiosk.handover import HandoverFlow, HandoverStep
 
 RESIDENT = "Ani Lestari"
@@ -25,12 +24,8 @@ RESIDENT = "Ani Lestari"
 
 @pytest.fixture
 def booth(tmp_path: Path) -> Iterator[Booth]:
-    setup = write_booth_config(tmp_path)
-    built = build_booth(load_booth_config(setup.config_path))
-    try:
+    with running_booth(write_booth_config(tmp_path)) as built:
         yield built
-    finally:
-        built.close()
 
 
 def devices(booth: Booth) -> tuple[EmulatedFingerprintSensor, EmulatedSmartCardReader]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import cv2
@@ -24,6 +23,7 @@ from ektp.record import FINGER_ORDER, Finger
 from kiosk.audit import AuditLog
 from kiosk.keys import load_or_create_signing_key
 from kiosk.outbox.store import Outbox
+from tests.cli_run import run_module
 
 PIN = "135790"
 
@@ -50,13 +50,7 @@ def write_script(path: Path) -> tuple[str, str]:
 
 
 def run_kiosk(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kiosk.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    return run_module("kiosk.cli", *args, timeout=600)
 
 
 def test_scripted_enrollment_seals_packets_central_can_open(

@@ -4,18 +4,15 @@ the duty started, the village copies carried, the duty ended (the kiosk catalog)
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from booth_fixtures import write_booth_config
-from mobile_week_fixtures import carry_edge_roster
+from mobile_week_fixtures import carry_edge_roster, mobile_cli
 
 from demo.roster import VillageCount, insert_residents, synthetic_roster
 from edge_controller.ingest.db import connect
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_mobile_commands_speak_the_operators_language(tmp_path: Path) -> None:
@@ -30,26 +27,7 @@ def test_mobile_commands_speak_the_operators_language(tmp_path: Path) -> None:
         conn.close()
     carry_edge_roster(edge_db, setup.data_dir, received=dt.datetime.now(dt.UTC))
 
-    def mobile(*args: str) -> str:
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "kiosk.cli",
-                "--config",
-                str(setup.config_path),
-                "mobile",
-                *args,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-            cwd=REPO,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-        return done.stdout
-
+    mobile = functools.partial(mobile_cli, setup.config_path)
     assert mobile("start", "--villages", "Tasuk") == "Tugas keliling dimulai: Tasuk\n"
     indonesian, english = mobile("status"), mobile("--lang", "en", "status")
     assert re.match(r"Tasuk: \d+ penduduk, diterima 0\.0 jam yang lalu\n", indonesian)

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from booth_fixtures import BoothSetup, write_booth_config
-from mobile_week_fixtures import write_office_keys
+from booth_fixtures import BoothSetup
+from mobile_week_fixtures import keep_roster_digests, mobile_setup, walk_in, write_office_keys
 
-from demo.roster import VillageCount, insert_residents, synthetic_roster
+from demo.roster import insert_residents
 from edge_controller.booths.monitor import register_booth_key
 from edge_controller.ingest.db import connect
 from edge_controller.mobile.stats import mobile_statistics
@@ -24,7 +22,6 @@ from edge_controller.roster.publisher import pending_updates
 from kiosk.booth import build_booth
 from kiosk.config.booth import load_booth_config
 from kiosk.config.mobile import MobileSettings
-from kiosk.flow.ports import CheckIn
 from kiosk.headless import HeadlessRunner
 from kiosk.keys import load_or_create_signing_key, public_key_pem
 from kiosk.mobile.duty import MobileDuty, MobileDutyRefused, duty_banner
@@ -32,18 +29,16 @@ from kiosk.mobile.tickets import MobileStore, MobileTicketDesk
 from kiosk.outbox.store import SendableKind
 from kiosk.script import EnrollmentScript
 from kiosk.uplink.roster_feed import RosterFeed
-from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
+from tests.edge_controller.broker_fixtures import Office, wait_for
 from tests.edge_controller.ingest_fixtures import edge_config, running_edge
+from tests.kiosk.edge_office_fixtures import office, register_booth_setup, two_village_roster
 
-TODAY = dt.date.today()
 NOW = dt.datetime.now(dt.UTC)
 
 
 @pytest.fixture
 def residents():
-    return synthetic_roster(
-        [VillageCount("Tasuk", 2, 6), VillageCount("Birang", 1, 4)], adult_on=TODAY, seed=9
-    )
+    return two_village_roster(tasuk_adults=6, seed=9)
 
 
 def carry_roster(
@@ -68,13 +63,7 @@ def carry_roster(
             write_office_keys(conn, data_dir, NOW)
     finally:
         conn.close()
-    directory = data_dir / "roster"
-    directory.mkdir(parents=True, exist_ok=True)
-    received = (NOW - dt.timedelta(hours=age_hours)).timestamp()
-    for update in updates:
-        path = directory / f"{update.slug}.json"
-        path.write_bytes(update.payload)
-        os.utime(path, (received, received))
+    keep_roster_digests(data_dir, updates, NOW - dt.timedelta(hours=age_hours))
 
 
 def test_a_booth_refuses_to_leave_with_a_stale_roster_or_a_full_disk(
@@ -115,39 +104,10 @@ def test_a_booth_refuses_to_leave_with_a_stale_roster_or_a_full_disk(
     assert not duty.active
 
 
-def walk_in(resident) -> CheckIn:
-    return CheckIn(
-        service="new_recording",
-        nik=resident.nik,
-        kk=resident.kk,
-        name=resident.name,
-        kelurahan=resident.kelurahan,
-        in_roster=True,
-        documents=("kk",),
-    )
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path / "office")
-
-
-@pytest.fixture
-def setup(office: Office, tmp_path: Path) -> BoothSetup:
-    return write_booth_config(
-        tmp_path / "booth",
-        extra=(
-            office.booth_toml("booth-01", ack_timeout_seconds=5.0, reconnect_max_delay_seconds=2)
-            + "[mobile]\n"
-            "min_free_disk_mb = 1\n"
-        ),
-    )
-
-
 def test_a_mobile_day_without_the_edge_merges_back_once(
-    office: Office, setup: BoothSetup, residents, tmp_path: Path, smartcard_pcscd: object
+    office: Office, mobile_setup: BoothSetup, residents, tmp_path: Path, smartcard_pcscd: object
 ) -> None:
-    config = load_booth_config(setup.config_path)
+    config = load_booth_config(mobile_setup.config_path)
     carry_roster(config.data_dir, residents, tmp_path, booth_key_path=config.signing_key_path)
     MobileDuty(config.data_dir, config.mobile).start(
         ["Tasuk"], RosterFeed.in_data_dir(config.data_dir), NOW
@@ -175,12 +135,7 @@ def test_a_mobile_day_without_the_edge_merges_back_once(
         # back at the office: the edge comes up
         edge_cfg = edge_config(office, tmp_path / "edge")
         (tmp_path / "edge").mkdir()
-        conn = connect(edge_cfg.database.path)
-        try:
-            key = load_or_create_signing_key(config.signing_key_path)
-            register_booth_key(conn, "booth-01", public_key_pem(key), NOW)
-        finally:
-            conn.close()
+        register_booth_setup(edge_cfg, mobile_setup)
         with contextlib.contextmanager(running_edge)(edge_cfg) as edge:
             assert wait_for(lambda: booth.outbox.depth() == 0, timeout=60)
             assert wait_for(lambda: kept.sendables_waiting() == 0, timeout=60)

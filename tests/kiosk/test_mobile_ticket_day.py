@@ -7,8 +7,11 @@ morning must get M-001 of the office's day, not a number in yesterday's row.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -31,27 +34,31 @@ def resident(nik: str) -> CheckIn:
     )
 
 
+@contextlib.contextmanager
+def ticket_desk(data_dir: Path, **clock: Any) -> Iterator[tuple[MobileTicketDesk, Outbox]]:
+    """Booth-01's mobile ticket desk kept in ``data_dir``, its events sent to the outbox
+    there (both closed at the end); ``clock=`` the office's wall clock, if given."""
+    store = MobileStore.in_data_dir(data_dir)
+    outbox = Outbox(data_dir / "outbox.sqlite")
+    try:
+        send = outbox.sendables.enqueue
+        desk = MobileTicketDesk(store, booth_id="booth-01", send=send, **clock)
+        yield desk, outbox
+    finally:
+        outbox.close()
+        store.close()
+
+
 def test_the_morning_ticket_is_the_first_of_the_office_day(tmp_path: Path) -> None:
     settings = MobileSettings()  # the office is in WITA (Asia/Makassar) unless told otherwise
     utc_clock = [dt.datetime(2026, 11, 23, 15, 30, tzinfo=dt.UTC)]  # 23:30 WITA, Monday
-    store = MobileStore.in_data_dir(tmp_path)
-    outbox = Outbox(tmp_path / "outbox.sqlite")
-    try:
-        desk = MobileTicketDesk(
-            store,
-            booth_id="booth-01",
-            send=outbox.sendables.enqueue,
-            clock=lambda: settings.office_now(utc_clock[0]),
-        )
+    with ticket_desk(tmp_path, clock=lambda: settings.office_now(utc_clock[0])) as (desk, outbox):
         evening = desk.issue(resident("6403060101900001"))
         utc_clock[0] = dt.datetime(2026, 11, 23, 23, 30, tzinfo=dt.UTC)  # 07:30 WITA Tuesday
         morning = desk.issue(resident("6403060101900002"))
         later = desk.issue(resident("6403060101900003"))
         # each check-in waits in the outbox for the office
         assert outbox.sendables.sendables_waiting(SendableKind.MOBILE_TICKET) == 3
-    finally:
-        outbox.close()
-        store.close()
 
     assert evening.number == "M-001"
     assert morning.number == "M-001"  # a new office day, although UTC still says Monday
@@ -62,20 +69,10 @@ def test_the_morning_ticket_is_the_first_of_the_office_day(tmp_path: Path) -> No
 
 def test_an_office_in_wib_numbers_by_its_own_midnight(tmp_path: Path) -> None:
     settings = MobileSettings(office_timezone="Asia/Jakarta")
-    store = MobileStore.in_data_dir(tmp_path)
-    outbox = Outbox(tmp_path / "outbox.sqlite")
-    try:
-        desk = MobileTicketDesk(
-            store,
-            booth_id="booth-01",
-            send=outbox.sendables.enqueue,
-            # 23:30 UTC is 06:30 WIB the next day
-            clock=lambda: settings.office_now(dt.datetime(2026, 11, 23, 23, 30, tzinfo=dt.UTC)),
-        )
+    # 23:30 UTC is 06:30 WIB the next day
+    late_utc = dt.datetime(2026, 11, 23, 23, 30, tzinfo=dt.UTC)
+    with ticket_desk(tmp_path, clock=lambda: settings.office_now(late_utc)) as (desk, _):
         ticket = desk.issue(resident("6403060101900001"))
-    finally:
-        outbox.close()
-        store.close()
     assert ticket.issued_at.date() == dt.date(2026, 11, 24)
     assert ticket.issued_at.utcoffset() == dt.timedelta(hours=7)
 
@@ -113,19 +110,13 @@ def test_events_an_older_version_kept_move_to_the_outbox_once(tmp_path: Path) ->
 
 
 def test_a_nik_already_waiting_gets_its_ticket_again(tmp_path: Path) -> None:
-    store = MobileStore.in_data_dir(tmp_path)
-    outbox = Outbox(tmp_path / "outbox.sqlite")
-    try:
-        desk = MobileTicketDesk(store, booth_id="booth-01", send=outbox.sendables.enqueue)
+    with ticket_desk(tmp_path) as (desk, outbox):
         first = desk.issue(resident("6403060101900001"))
         other = desk.issue(resident("6403060101900002"))
         again = desk.issue(resident("6403060101900001"))
         assert outbox.sendables.sendables_waiting(SendableKind.MOBILE_TICKET) == 2
         called = desk.call_next("booth-01")
         later = desk.issue(resident("6403060101900001"))  # served: a new ticket now
-    finally:
-        outbox.close()
-        store.close()
 
     assert (first.number, other.number, again.number) == ("M-001", "M-002", "M-001")
     assert called is not None

@@ -13,14 +13,10 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
-import subprocess
-import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from booth_fixtures import BoothSetup, write_booth_config
 from mobile_week_fixtures import (
     BoothClock,
@@ -29,12 +25,13 @@ from mobile_week_fixtures import (
     carry_edge_roster,
     edge_tables,
     lose_acks,
+    mobile_cli,
+    mobile_setup,
     record_resident,
     walk_in,
 )
 
-from demo.roster import SyntheticResident, VillageCount, insert_residents, synthetic_roster
-from edge_controller.booths.monitor import register_booth_key
+from demo.roster import SyntheticResident, VillageCount, synthetic_roster
 from edge_controller.config.coverage import CoverageConfig
 from edge_controller.ingest.db import connect
 from edge_controller.mobile.stats import MobileDay, mobile_statistics
@@ -43,13 +40,13 @@ from edge_controller.planning.coverage import coverage_report
 from edge_controller.roster.store import load_residents
 from kiosk.booth import build_booth
 from kiosk.config.booth import load_booth_config
-from kiosk.keys import load_or_create_signing_key, public_key_pem
 from kiosk.mobile.duty import MobileDuty, duty_banner
 from kiosk.mobile.tickets import MobileStore, MobileTicketDesk
 from kiosk.outbox.store import Outbox, SendableKind
 from kiosk.uplink.roster_feed import RosterFeed
-from tests.edge_controller.broker_fixtures import Office, running_office, wait_for
-from tests.edge_controller.ingest_fixtures import REPO, edge_config, running_edge
+from tests.edge_controller.broker_fixtures import Office, wait_for
+from tests.edge_controller.ingest_fixtures import running_edge
+from tests.kiosk.edge_office_fixtures import office, office_edge_config, register_booth_setup
 
 OFFICE_TZ = ZoneInfo("Asia/Makassar")  # WITA, the edge's default office time zone
 ROSTER = [VillageCount("Tasuk", 6, 150), VillageCount("Birang", 7, 110)]
@@ -68,23 +65,6 @@ ALREADY_RECORDED = 10
 FIRST_CALL = dt.time(7, 30)  # 23:30 UTC the day before: the office's date must win
 SERVICE_GAP = dt.timedelta(minutes=9)
 LONG = 90.0  # seconds: generous deadlines for a loaded two-core machine
-
-
-@pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path / "office")
-
-
-@pytest.fixture
-def setup(office: Office, tmp_path: Path) -> BoothSetup:
-    return write_booth_config(
-        tmp_path / "booth",
-        extra=(
-            office.booth_toml("booth-01", ack_timeout_seconds=5.0, reconnect_max_delay_seconds=2)
-            + "[mobile]\n"
-            "min_free_disk_mb = 1\n"
-        ),
-    )
 
 
 def office_roster(first_day: dt.date) -> list[SyntheticResident]:
@@ -113,24 +93,18 @@ def coverage_by_day(db_path: Path, days: list[dt.date]) -> dict[dt.date, dict[st
 
 
 def test_a_week_away_drains_completely_once(
-    office: Office, setup: BoothSetup, tmp_path: Path, smartcard_pcscd: object
+    office: Office, mobile_setup: BoothSetup, tmp_path: Path, smartcard_pcscd: object
 ) -> None:
     today = dt.datetime.now(OFFICE_TZ).date()
     days = [today - dt.timedelta(days=7 - n) for n in range(len(WEEK))]
     residents = office_roster(days[0])
-    config = load_booth_config(setup.config_path)
+    config = load_booth_config(mobile_setup.config_path)
 
     # the office before the trip: its roster, the booth's key, the digests the booth carries
-    edge_cfg = edge_config(office, tmp_path / "edge")
     (tmp_path / "edge").mkdir()
+    edge_cfg = office_edge_config(office, tmp_path / "edge", residents=residents)
+    register_booth_setup(edge_cfg, mobile_setup)
     edge_db = edge_cfg.database.path
-    conn = connect(edge_db)
-    try:
-        insert_residents(conn, residents)
-        key = load_or_create_signing_key(config.signing_key_path)
-        register_booth_key(conn, "booth-01", public_key_pem(key), dt.datetime.now(dt.UTC))
-    finally:
-        conn.close()
     leaving = dt.datetime.combine(days[0], dt.time(6, 0), OFFICE_TZ)
     carry_edge_roster(edge_db, config.data_dir, received=leaving - dt.timedelta(hours=2))
     baseline = coverage_by_day(edge_db, [today])[today]
@@ -285,20 +259,6 @@ def assert_edge_has_the_week_once(
 
 
 def test_mobile_status_says_when_the_booth_is_at_home(tmp_path: Path) -> None:
-    setup = write_booth_config(tmp_path)
-
-    def status(*language: str) -> str:
-        command = ["--config", str(setup.config_path), "mobile", *language, "status"]
-        done = subprocess.run(
-            [sys.executable, "-m", "kiosk.cli", *command],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-            cwd=REPO,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-        return done.stdout
-
-    assert status() == "Bilik ini tidak sedang dalam tugas keliling.\n"
-    assert status("--lang", "en") == "The booth is not on mobile duty.\n"
+    config_path = write_booth_config(tmp_path).config_path
+    assert mobile_cli(config_path, "status") == "Bilik ini tidak sedang dalam tugas keliling.\n"
+    assert mobile_cli(config_path, "--lang", "en", "status") == "The booth is not on mobile duty.\n"

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import pytest
-from photo_fixtures import coffee_bgr, portrait_frame
+from photo_fixtures import checker, coffee_bgr, portrait_frame
 
 from kiosk.photo import BurstCapture, PhotoQualityChecker, PhotoQualityConfig, crop_portrait
-
-
-@pytest.fixture(scope="module")
-def checker():
-    return PhotoQualityChecker(PhotoQualityConfig())
 
 
 def decode(jpeg: bytes) -> np.ndarray:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from photo_fixtures import (
     astronaut_bgr,
+    checker,
     chelsea_bgr,
     coffee_bgr,
     landscape_camera_frame,
@@ -20,11 +21,6 @@ from photo_fixtures import (
 from pydantic import ValidationError
 
 from kiosk.photo import CHECK_NAMES, PhotoQualityChecker, PhotoQualityConfig
-
-
-@pytest.fixture(scope="module")
-def checker():
-    return PhotoQualityChecker(PhotoQualityConfig())
 
 
 def check(assessment, name):
@@ -86,29 +82,19 @@ def test_an_overexposed_frame_is_too_bright(checker):
 
 
 @pytest.mark.parametrize(
-    ("centre_x", "message"),
+    ("placement", "name", "message"),
     [
-        (0.33, "Face is left of centre in the picture"),
-        (0.67, "Face is right of centre in the picture"),
+        ({"face_centre_x": 0.33}, "centred", "Face is left of centre in the picture"),
+        ({"face_centre_x": 0.67}, "centred", "Face is right of centre in the picture"),
+        ({"face_share": 0.24}, "face_size", "Face too small: come closer to the camera"),
+        ({"face_share": 0.58}, "face_size", "Face too large: move back from the camera"),
     ],
 )
-def test_an_off_centre_face_says_which_side(checker, centre_x, message):
-    assessment = checker.assess(portrait_frame("white", face_centre_x=centre_x), "white")
-    assert assessment.failing[0].name == "centred"
-    assert check(assessment, "centred").message_msgid == message
-
-
-@pytest.mark.parametrize(
-    ("share", "message"),
-    [
-        (0.24, "Face too small: come closer to the camera"),
-        (0.58, "Face too large: move back from the camera"),
-    ],
-)
-def test_a_face_outside_the_size_band_says_which_way_to_move(checker, share, message):
-    assessment = checker.assess(portrait_frame("white", face_share=share), "white")
+def test_a_misplaced_face_says_which_way_to_move(checker, placement, name, message):
+    assessment = checker.assess(portrait_frame("white", **placement), "white")
     assert not assessment.ok
-    assert check(assessment, "face_size").message_msgid == message
+    assert assessment.failing[0].name == name
+    assert check(assessment, name).message_msgid == message
 
 
 def test_the_size_band_is_the_offices(checker):

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from photo_fixtures import (
     astronaut_bgr,
+    checker,
     coffee_bgr,
     landscape_camera_frame,
     portrait_frame,
@@ -24,14 +25,9 @@ from photo_fixtures import (
 )
 
 from hardware.camera.scenes import PLACEMENTS, scene
-from kiosk.photo import PhotoQualityChecker, PhotoQualityConfig, in_languages
+from kiosk.photo import in_languages
 from kiosk.photo.geometry import CROWN_FROM_FOREHEAD
 from kiosk.photo.live import LiveGuide
-
-
-@pytest.fixture(scope="module")
-def checker():
-    return PhotoQualityChecker(PhotoQualityConfig())
 
 
 def camera(background="white", **placement):

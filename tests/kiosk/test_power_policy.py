@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from booth_fixtures import gated_capture_flow
 
 from ektp.messages import EventMessage, PowerMessage
-from kiosk.flow.capture import CaptureFlow, CaptureStep
+from kiosk.flow.capture import CaptureStep
 from kiosk.flow.errors import FlowError
-from kiosk.flow.ports import InMemoryTicketDesk
 from kiosk.power.banner import MSG_BATTERY_SHORT, MSG_ON_BATTERY, MSG_SHUTTING_DOWN
 from kiosk.power.guard import BoothPowerGuard
 from kiosk.power.policy import POWER_REFUSAL_EVENT, PowerPolicy
@@ -74,20 +74,7 @@ def test_booth_margin_applies_on_top_of_the_edge_flag() -> None:
 
 def test_the_flow_refuses_a_new_capture_but_says_why() -> None:
     policy = PowerPolicy(booth_id="booth-01")
-    flow = CaptureFlow(
-        booth_id="booth-01",
-        login=None,  # type: ignore[arg-type]  # not reached in this test
-        tickets=InMemoryTicketDesk(),
-        photo=None,  # type: ignore[arg-type]
-        sensor=None,  # type: ignore[arg-type]
-        sealer=None,  # type: ignore[arg-type]
-        outbox=None,  # type: ignore[arg-type]
-        audit=Audit(),
-        fingers=["right_thumb"],
-        required_background=lambda e: "red",
-        office_district_code="640306",
-        new_capture_allowed=policy.new_capture_allowed,
-    )
+    flow = gated_capture_flow(policy.new_capture_allowed, Audit())
     flow.step = CaptureStep.READY
     policy.update(power("LOW_BATTERY", runtime_left_s=60))
     with pytest.raises(FlowError) as refused:

@@ -16,13 +16,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from booth_fixtures import gated_capture_flow
 
 from demo.kiosk_fakes import AuditList
 from ektp.messages import PowerMessage, encode_message
 from ektp.topics import OFFICE_POWER
 from kiosk.config.booth import BoothPowerSettings
-from kiosk.flow.capture import CaptureFlow
-from kiosk.flow.ports import InMemoryTicketDesk
 from kiosk.power.guard import guard_booth, run_inline
 from kiosk.power.policy import PowerPolicy
 from kiosk.ui.status import BoothStatus
@@ -48,20 +47,7 @@ class StartingBooth:
     def __init__(self, office: Office, record: Path, settings: BoothPowerSettings) -> None:
         self.status = BoothStatus()
         self.policy = PowerPolicy(booth_id="booth-01", status=self.status)
-        self.capture = CaptureFlow(
-            booth_id="booth-01",
-            login=None,  # type: ignore[arg-type]  # nobody logs in: the booth just started
-            tickets=InMemoryTicketDesk(),
-            photo=None,  # type: ignore[arg-type]
-            sensor=None,  # type: ignore[arg-type]
-            sealer=None,  # type: ignore[arg-type]
-            outbox=None,  # type: ignore[arg-type]
-            audit=AuditList(),
-            fingers=["right_index"],
-            required_background=lambda _enrollment: "red",
-            office_district_code="640306",
-            new_capture_allowed=self.policy.new_capture_allowed,
-        )
+        self.capture = gated_capture_flow(self.policy.new_capture_allowed, AuditList())
         self.outbox_closed = False
         booth = SimpleNamespace(
             capture=self.capture, outbox=SimpleNamespace(close=self._close), run_locked=run_inline

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from demo.roster import VillageCount, synthetic_roster
 from edge_controller.config.edge import EdgeConfig
 from edge_controller.roster.store import record_enrollment
 from ektp.mqtt.message import ReceivedMessage
@@ -31,22 +30,19 @@ from tests.edge_controller.broker_fixtures import Inbox, Office, wait_for
 from tests.edge_controller.ingest_fixtures import BoothKit, RunningEdge, running_edge
 from tests.kiosk.edge_office_fixtures import (
     FAST_ROSTER,
+    RECORDED_AT,
     booth_roster_feed,
     followed_roster_feed,
     kit,
     office,
     office_edge_config,
+    two_village_roster,
 )
-
-TODAY = dt.date.today()
-RECORDED_AT = dt.datetime(2026, 1, 15, 10, 30)
 
 
 @pytest.fixture
 def residents():
-    return synthetic_roster(
-        [VillageCount("Tasuk", 2, 8), VillageCount("Birang", 1, 4)], adult_on=TODAY, seed=7
-    )
+    return two_village_roster(tasuk_adults=8, seed=7)
 
 
 @pytest.fixture
@@ -94,16 +90,12 @@ def recorded_on(feed: RosterFeed, resident) -> dt.date | None:
     return entry.recorded_on
 
 
-def followed_feed(kit: BoothKit, directory: Path) -> contextlib.AbstractContextManager[RosterFeed]:
-    return followed_roster_feed(kit, directory, {"Tasuk", "Birang"})
-
-
 def test_a_recording_arrives_as_a_delta_and_the_booth_works_offline_with_it(
     edge: RunningEdge, kit: BoothKit, residents, tmp_path: Path
 ) -> None:
     directory = tmp_path / "roster"
     person = tasuk(residents)[0]
-    with followed_feed(kit, directory) as feed:
+    with followed_roster_feed(kit, directory) as feed:
         first = version(feed)
         assert first is not None
         digest_on_disk = (directory / "tasuk.json").read_bytes()
@@ -148,7 +140,7 @@ def test_a_booth_restarting_on_an_old_copy_catches_up_from_the_retained_deltas(
     edge: RunningEdge, kit: BoothKit, residents, tmp_path: Path
 ) -> None:
     directory = tmp_path / "roster"
-    with followed_feed(kit, directory) as feed:
+    with followed_roster_feed(kit, directory) as feed:
         old = version(feed)
     assert old is not None
     digest_on_disk = (directory / "tasuk.json").read_bytes()
@@ -174,7 +166,7 @@ def test_a_gap_the_deltas_cannot_bridge_is_closed_by_the_full_digest(
     directory = tmp_path / "roster"
     first, second = tasuk(residents)[:2]
     with contextlib.contextmanager(running_edge)(office_edge) as edge:
-        with followed_feed(kit, directory) as feed:
+        with followed_roster_feed(kit, directory) as feed:
             old = version(feed)
         assert old is not None
         record_and_wait(edge, first, 1)  # a delta from the version the booth holds...
@@ -184,14 +176,14 @@ def test_a_gap_the_deltas_cannot_bridge_is_closed_by_the_full_digest(
         assert wait_for(lambda: again.service.roster_publisher.published >= 2, timeout=30)
         record_and_wait(again, second, 2)  # and a delta onto that version only
 
-        with followed_feed(kit, directory) as back:
+        with followed_roster_feed(kit, directory) as back:
             assert wait_for(lambda: recorded_on(back, second) == RECORDED_AT.date(), 30)
             assert recorded_on(back, first) == RECORDED_AT.date()
             current = version(back)
             assert current is not None
             assert current > old + 1  # the full digest's version, plus its delta
             late = tmp_path / "late"  # a booth joining now lands on the same version
-            with followed_feed(kit, late) as joined:
+            with followed_roster_feed(kit, late) as joined:
                 assert wait_for(lambda: version(joined) == current, timeout=30)
     finally:
         again.stop()

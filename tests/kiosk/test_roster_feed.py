@@ -7,7 +7,6 @@ roster key comes sealed to it. Run with the card lock (the last test builds a bo
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -17,7 +16,6 @@ from pathlib import Path
 import pytest
 from booth_fixtures import write_booth_config
 
-from demo.roster import VillageCount, synthetic_roster
 from edge_controller.booths.keys import register_booth_key
 from edge_controller.ingest.db import connect
 from edge_controller.roster.store import record_enrollment
@@ -40,22 +38,19 @@ from tests.edge_controller.ingest_fixtures import (
 )
 from tests.kiosk.edge_office_fixtures import (
     FAST_ROSTER,
+    RECORDED_AT,
     booth_roster_feed,
     followed_roster_feed,
     kit,
     office,
     office_edge_config,
+    two_village_roster,
 )
-
-TODAY = dt.date.today()
-RECORDED_AT = dt.datetime(2026, 1, 15, 10, 30)
 
 
 @pytest.fixture
 def residents():
-    people = synthetic_roster(
-        [VillageCount("Tasuk", 2, 6), VillageCount("Birang", 1, 4)], adult_on=TODAY, seed=5
-    )
+    people = two_village_roster(tasuk_adults=6, seed=5)
     people[1] = dataclasses.replace(people[1], card_status="printed")
     return people
 
@@ -87,14 +82,10 @@ def start_at_nik(flow: CheckInFlow, service: str = "new_recording") -> None:
     flow.choose_service(service)
 
 
-def followed_feed(kit: BoothKit, directory: Path) -> contextlib.AbstractContextManager[RosterFeed]:
-    return followed_roster_feed(kit, directory, {"Tasuk", "Birang"})
-
-
 def test_a_resident_checks_in_against_the_edge_digest(
     edge: RunningEdge, kit: BoothKit, residents, tmp_path: Path
 ) -> None:
-    with followed_feed(kit, tmp_path / "roster") as feed:
+    with followed_roster_feed(kit, tmp_path / "roster") as feed:
         flow = checkin_flow(feed, tmp_path)
         person = residents[0]
         start_at_nik(flow)
@@ -125,7 +116,7 @@ def test_a_resident_checks_in_against_the_edge_digest(
 def test_a_booth_restarting_without_the_edge_still_checks_residents_in(
     edge: RunningEdge, kit: BoothKit, residents, tmp_path: Path
 ) -> None:
-    with followed_feed(kit, tmp_path / "roster"):
+    with followed_roster_feed(kit, tmp_path / "roster"):
         pass  # the booth was online once, then restarts with no edge to reach
 
     offline = booth_roster_feed(kit, tmp_path / "roster")  # no client: only what the disk holds
@@ -144,7 +135,7 @@ def test_a_corrupt_or_invalid_digest_is_ignored_and_the_old_copy_kept(
     edge: RunningEdge, kit: BoothKit, residents, tmp_path: Path, caplog
 ) -> None:
     directory = tmp_path / "roster"
-    with followed_feed(kit, directory) as feed:
+    with followed_roster_feed(kit, directory) as feed:
         stored = (directory / "tasuk.json").read_bytes()
         with caplog.at_level(logging.WARNING, logger="kiosk.uplink.roster_feed"):
             assert not feed.receive("office/roster/tasuk", b'{"v": 1, "kelurahan": "Tas')

@@ -37,6 +37,7 @@ from tests.kiosk.edge_office_fixtures import (
     booth_setup,
     office,
     register_booth_setup,
+    rows_at_edge,
     running_booth,
 )
 
@@ -163,11 +164,7 @@ def record(
 
 
 def stage_rows_at_edge(edge: RunningEdge) -> int:
-    conn = edge.db()
-    try:
-        return int(conn.execute("SELECT COUNT(*) FROM stage_events").fetchone()[0])
-    finally:
-        conn.close()
+    return rows_at_edge(edge, "stage_events")
 
 
 def drained(booth: Booth, edge: RunningEdge) -> bool:

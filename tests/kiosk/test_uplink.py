@@ -17,7 +17,6 @@ from tests.edge_controller.broker_fixtures import (
     OBSERVER_IDENTITY,
     Inbox,
     Office,
-    running_office,
     wait_for,
 )
 from tests.edge_controller.ingest_fixtures import (
@@ -33,50 +32,35 @@ from tests.edge_controller.ingest_fixtures import (
     register,
     running_edge,
 )
+from tests.kiosk.edge_office_fixtures import kit, office, rows_at_edge
 
 
 @pytest.fixture
-def office(tmp_path: Path) -> Iterator[Office]:
-    yield from running_office(tmp_path)
-
-
-@pytest.fixture
-def booth(office: Office, tmp_path: Path) -> Iterator[BoothKit]:
-    kit = make_booth(office, tmp_path, "booth-01")
-    yield kit
-    kit.close()
-
-
-@pytest.fixture
-def edge(office: Office, tmp_path: Path, booth: BoothKit) -> Iterator[RunningEdge]:
+def edge(office: Office, tmp_path: Path, kit: BoothKit) -> Iterator[RunningEdge]:
     config = edge_config(office, tmp_path)
-    register(config, booth)
+    register(config, kit)
     yield from running_edge(config)
 
 
 def stored(edge: RunningEdge) -> int:
-    conn = edge.db()
-    try:
-        return int(conn.execute("SELECT COUNT(*) FROM ingested_packets").fetchone()[0])
-    finally:
-        conn.close()
+    return rows_at_edge(edge, "ingested_packets")
 
 
 def test_outbox_of_50_drains_by_itself_including_records_committed_while_broker_was_down(
-    office: Office, edge: RunningEdge, booth: BoothKit
+    office: Office, edge: RunningEdge, kit: BoothKit
 ) -> None:
-    before = [booth.commit() for _ in range(25)]
-    uplink = booth.uplink(max_in_flight=10)
+    before = [kit.commit() for _ in range(25)]
+    uplink = kit.uplink(max_in_flight=10)
     uplink.start()
     assert wait_for(lambda: uplink.connected, timeout=30)
 
     office.broker.stop()
     assert wait_for(lambda: not uplink.connected, timeout=30)
-    during = [booth.commit() for _ in range(25)]
+    during = [kit.commit() for _ in range(25)]
     office.broker.start()
 
     assert uplink.drain(timeout=120)
-    counts = booth.outbox.counts()
+    counts = kit.outbox.counts()
     assert counts[PacketState.ACKED] == 50
     assert stored(edge) == 50
     conn = edge.db()
@@ -88,7 +72,7 @@ def test_outbox_of_50_drains_by_itself_including_records_committed_while_broker_
 
 
 def test_refused_packet_stays_in_the_outbox_is_not_resent_and_is_reported(
-    office: Office, edge: RunningEdge, booth: BoothKit, tmp_path: Path
+    office: Office, edge: RunningEdge, kit: BoothKit, tmp_path: Path
 ) -> None:
     stranger = make_booth(office, tmp_path, "booth-09")
     try:
@@ -101,18 +85,18 @@ def test_refused_packet_stays_in_the_outbox_is_not_resent_and_is_reported(
         )
     finally:
         stranger.close()
-    booth.outbox.commit(str(forged.packet_id), forged.data, {"kelurahan": "Sambakungan"})
-    good = booth.commit()
+    kit.outbox.commit(str(forged.packet_id), forged.data, {"kelurahan": "Sambakungan"})
+    good = kit.commit()
     events = Inbox()
     office.client(OBSERVER_IDENTITY, status_topic=None).subscribe("booths/booth-01/events", events)
-    uplink = booth.uplink(ack_timeout_seconds=1.0)
+    uplink = kit.uplink(ack_timeout_seconds=1.0)
 
     uplink.start()
 
     assert uplink.drain(timeout=60)
     assert uplink.rejected == {str(forged.packet_id): "packet.bad_signature"}
-    assert booth.outbox.get(str(good.packet_id)).state is PacketState.ACKED  # type: ignore[union-attr]
-    refused = booth.outbox.get(str(forged.packet_id))
+    assert kit.outbox.get(str(good.packet_id)).state is PacketState.ACKED  # type: ignore[union-attr]
+    refused = kit.outbox.get(str(forged.packet_id))
     assert refused is not None
     assert refused.state is PacketState.SENT  # kept: nothing is ever deleted on the booth
     attempts = refused.attempts
@@ -123,17 +107,17 @@ def test_refused_packet_stays_in_the_outbox_is_not_resent_and_is_reported(
     assert wait_for(lambda: not uplink.connected, timeout=30)
     office.broker.start()
     assert wait_for(lambda: uplink.connected, timeout=30)
-    booth.commit()
+    kit.commit()
     assert uplink.drain(timeout=60)
-    assert booth.outbox.get(str(forged.packet_id)).attempts == attempts  # type: ignore[union-attr]
+    assert kit.outbox.get(str(forged.packet_id)).attempts == attempts  # type: ignore[union-attr]
 
 
 def test_booth_reports_health_with_its_outbox_depth(
-    office: Office, edge: RunningEdge, booth: BoothKit
+    office: Office, edge: RunningEdge, kit: BoothKit
 ) -> None:
     health = Inbox()
     office.client(OBSERVER_IDENTITY, status_topic=None).subscribe("booths/booth-01/health", health)
-    uplink = booth.uplink()
+    uplink = kit.uplink()
     uplink.start()
 
     assert wait_for(lambda: health.messages != [])
@@ -144,9 +128,9 @@ def test_booth_reports_health_with_its_outbox_depth(
 
 
 def test_events_kept_while_the_broker_is_down_arrive_in_order_once_back(
-    office: Office, edge: RunningEdge, booth: BoothKit
+    office: Office, edge: RunningEdge, kit: BoothKit
 ) -> None:
-    uplink = booth.uplink()
+    uplink = kit.uplink()
     uplink.start()
     assert wait_for(lambda: uplink.connected, timeout=30)
     office.broker.stop()
@@ -183,10 +167,10 @@ def test_events_kept_while_the_broker_is_down_arrive_in_order_once_back(
 
 
 def test_a_full_outbox_refuses_an_event_and_says_so(
-    office: Office, booth: BoothKit, tmp_path: Path
+    office: Office, kit: BoothKit, tmp_path: Path
 ) -> None:
     outbox = Outbox(tmp_path / "small.sqlite", max_sendables=3)
-    uplink = BoothUplink("booth-01", booth.link(), outbox)  # never started: nothing drains
+    uplink = BoothUplink("booth-01", kit.link(), outbox)  # never started: nothing drains
     try:
         for _ in range(3):
             uplink.send_event(call_next_event("booth-01"))

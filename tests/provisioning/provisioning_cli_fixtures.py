@@ -23,9 +23,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sshd_fixtures import LoopbackSshd
 
 from provisioning.inventory import OfficeSettings
-from provisioning.office import OfficeDirectory, init_office
+from provisioning.office import InitResult, OfficeDirectory, init_office
+from tests.cli_run import REPO, run_module
 
-REPO = Path(__file__).resolve().parents[2]
 CLI_TIMEOUT_SECONDS = 900
 
 
@@ -54,15 +54,12 @@ class ProvisionedOffice:
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         office = str(self.directory)
-        completed = subprocess.run(
-            # English: the tests read the summary; tests/provisioning/test_cli_language.py
-            # checks the Indonesian default.
-            [sys.executable, "-m", "provisioning.cli", "--lang", "en", "--office", office, *args],
-            capture_output=True,
-            text=True,
+        # English: the tests read the summary; tests/provisioning/test_cli_language.py
+        # checks the Indonesian default.
+        completed = run_module(
+            "provisioning.cli", "--lang", "en", "--office", office, *args,
             timeout=CLI_TIMEOUT_SECONDS,
-            check=False,
-        )
+        )  # fmt: skip
         print(completed.stdout, completed.stderr)
         return completed
 
@@ -101,21 +98,36 @@ def central_public_key_file(path: Path) -> Path:
     return path
 
 
-def init_test_office(tmp_path: Path) -> OfficeDirectory:
-    """An office directory made by ``init_office`` (the edge at 10.0.0.2), no booth yet."""
-    settings = OfficeSettings(
+def sample_office_settings(tmp_path: Path) -> OfficeSettings:
+    """The tests' office: the edge at 10.0.0.2, booths' files under ``units/<port>``."""
+    return OfficeSettings(
         name="Kecamatan Uji",
         edge_host="10.0.0.2",
         ssh_private_key=tmp_path / "id",
         root_prefix=str(tmp_path / "units" / "{port}"),
     )
-    directory = OfficeDirectory(tmp_path / "office")
-    init_office(
+
+
+def init_sample_office(
+    directory: OfficeDirectory, settings: OfficeSettings, central_public_key: Path
+) -> InitResult:
+    """``init_office`` for the tests' office (its broker at the edge's address only)."""
+    return init_office(
         directory,
         settings,
-        central_public_key=central_public_key_file(tmp_path / "central.pem"),
+        central_public_key=central_public_key,
         broker_names=[],
         broker_ips=["10.0.0.2"],
+    )
+
+
+def init_test_office(tmp_path: Path) -> OfficeDirectory:
+    """An office directory made by ``init_office`` (the edge at 10.0.0.2), no booth yet."""
+    directory = OfficeDirectory(tmp_path / "office")
+    init_sample_office(
+        directory,
+        sample_office_settings(tmp_path),
+        central_public_key_file(tmp_path / "central.pem"),
     )
     return directory
 

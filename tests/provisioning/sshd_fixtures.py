@@ -19,14 +19,9 @@ from pathlib import Path
 import pytest
 
 from provisioning.hostkeys import fingerprint
+from tests.edge_controller.broker_fixtures import free_loopback_port
 
 START_TIMEOUT_SECONDS = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_key(path: Path) -> Path:
@@ -44,7 +39,7 @@ class LoopbackSshd:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         self.client_key = client_key
-        self.port = free_port()
+        self.port = free_loopback_port()
         self.host_key = make_key(directory / "host_ed25519")
         shutil.copyfile(f"{client_key}.pub", directory / "authorized_keys")
         self.config = directory / "sshd_config"
@@ -130,21 +125,24 @@ def client_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_key(tmp_path_factory.mktemp("technician") / "id_ed25519")
 
 
+def running_unit(root: Path, client_key: Path) -> Iterator[LoopbackSshd]:
+    """Generator body of a unit fixture: a loopback sshd kept under ``root``, stopped at the
+    end."""
+    unit = LoopbackSshd(root, client_key)
+    unit.start()
+    yield unit
+    unit.stop()
+
+
 @pytest.fixture(scope="module")
 def booth_unit(
     tmp_path_factory: pytest.TempPathFactory, client_key: Path
 ) -> Iterator[LoopbackSshd]:
-    unit = LoopbackSshd(tmp_path_factory.mktemp("unit-a"), client_key)
-    unit.start()
-    yield unit
-    unit.stop()
+    yield from running_unit(tmp_path_factory.mktemp("unit-a"), client_key)
 
 
 @pytest.fixture(scope="module")
 def spare_unit(
     tmp_path_factory: pytest.TempPathFactory, client_key: Path
 ) -> Iterator[LoopbackSshd]:
-    unit = LoopbackSshd(tmp_path_factory.mktemp("unit-b"), client_key)
-    unit.start()
-    yield unit
-    unit.stop()
+    yield from running_unit(tmp_path_factory.mktemp("unit-b"), client_key)

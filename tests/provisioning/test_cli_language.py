@@ -6,26 +6,19 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from provisioning_cli_fixtures import REPO, central_public_key_file
+from provisioning_cli_fixtures import central_public_key_file
 
 from ektp.i18n import translate
 from provisioning.cli import _parser
 from provisioning.cli_help import help_texts
+from tests.cli_run import run_module
 
 
 def provision(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "provisioning.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=REPO,
-    )
+    return run_module("provisioning.cli", *args)
 
 
 @pytest.fixture(scope="module")

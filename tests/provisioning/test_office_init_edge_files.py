@@ -25,6 +25,7 @@ from ektp.pki import OfficeCA
 from provisioning.cli import main as provision
 from provisioning.inventory import OfficeSettings
 from provisioning.office import EDGE_ETC, OfficeDirectory, init_office
+from tests.edge_controller.broker_fixtures import free_loopback_port
 
 EDGE_NAME = "edge.kantor.lan"
 START_TIMEOUT_SECONDS = 30.0
@@ -173,12 +174,6 @@ def test_an_edge_ip_address_goes_in_as_an_ip_and_an_old_certificate_is_reissued(
     ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _as_installed_on_loopback(office: OfficeDirectory, port: int) -> Path:
     """The office's own mosquitto.conf with /etc/rekam pointing at the tree, listening on a
     loopback port and without persistence (nothing written outside the tree)."""
@@ -212,7 +207,7 @@ def test_the_broker_starts_with_the_office_files_and_booths_can_check_its_name(
 ) -> None:
     _init_by_cli(office_root, EDGE_NAME, capsys)
     office = OfficeDirectory(office_root / "office")
-    port = _free_port()
+    port = free_loopback_port()
     conf = _as_installed_on_loopback(office, port)
     output = office_root / "mosquitto.out"
     with output.open("wb") as sink:

@@ -8,15 +8,18 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from provisioning_cli_fixtures import (
+    central_public_key_file,
+    init_sample_office,
+    sample_office_settings,
+)
 
 from edge_controller.config.edge import EdgeConfig
 from kiosk.config.booth import BoothConfig
 from provisioning.engine import RunResult, TaskEvent
 from provisioning.hostkeys import explain_connection_failure, fingerprint, known_hosts_text
 from provisioning.inventory import OfficeSettings
-from provisioning.office import OfficeDirectory, booth_config, booth_config_toml, init_office
+from provisioning.office import OfficeDirectory, booth_config, booth_config_toml
 from provisioning.release import build_release, installed_source
 
 # (events reported by ansible, plan_system) -> (applied, planned, failed) task names
@@ -70,26 +73,12 @@ def test_run_results_separate_applied_planned_and_failed_steps(events, plan_syst
 
 @pytest.fixture
 def office(tmp_path: Path) -> tuple[OfficeDirectory, OfficeSettings]:
-    central = tmp_path / "central.pem"
-    central.write_bytes(
-        X25519PrivateKey.generate()
-        .public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-    settings = OfficeSettings(
-        name="Kecamatan Uji",
-        edge_host="10.0.0.2",
-        ssh_private_key=tmp_path / "id",
-        root_prefix=str(tmp_path / "units" / "{port}"),
-    )
+    central = central_public_key_file(tmp_path / "central.pem")
+    settings = sample_office_settings(tmp_path)
     directory = OfficeDirectory(tmp_path / "office")
-    first = init_office(
-        directory, settings, central_public_key=central, broker_names=[], broker_ips=["10.0.0.2"]
-    )
+    first = init_sample_office(directory, settings, central)
     assert first.changed > 0
-    again = init_office(
-        directory, settings, central_public_key=central, broker_names=[], broker_ips=["10.0.0.2"]
-    )
+    again = init_sample_office(directory, settings, central)
     assert again.changed == 0, "office init must be idempotent"
     return directory, settings
 

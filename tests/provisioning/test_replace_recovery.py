@@ -33,7 +33,7 @@ from edge_controller.broker.process import MosquittoProcess
 from edge_controller.config.broker import BrokerConfig
 from edge_controller.ingest.checks import CODE_KEY_RETIRED, count_packets, stored_packet
 from edge_controller.ingest.db import connect
-from ektp.packet import SealedPacket, seal, verify
+from ektp.packet import SealedPacket, verify
 from ektp.pki import EDGE_IDENTITY, IssuedIdentity, OfficeCA
 from kiosk.config.booth import BoothConfig
 from kiosk.keys import load_or_create_signing_key, public_key_pem
@@ -41,11 +41,9 @@ from kiosk.outbox.store import Outbox
 from kiosk.uplink.client import BoothUplink, UplinkSettings
 from tests.edge_controller.broker_fixtures import Office, free_loopback_port
 from tests.edge_controller.ingest_fixtures import (
-    CENTRAL_KEY,
     edge_config,
-    make_biometrics,
-    make_record,
     running_edge,
+    sealed_with,
     share_office_secret,
 )
 
@@ -95,14 +93,7 @@ def signing_key(site: Site, unit: LoopbackSshd) -> Ed25519PrivateKey:
 
 
 def sealed(key: Ed25519PrivateKey, serial: int, at: dt.datetime | None = None) -> SealedPacket:
-    return seal(
-        make_record(BOOTH, serial=serial),
-        make_biometrics(),
-        booth_id=BOOTH,
-        booth_signing_key=key,
-        central_public_key=CENTRAL_KEY.public_key(),
-        sealed_at=at,
-    )
+    return sealed_with(key, BOOTH, serial, sealed_at=at)
 
 
 def commit(outbox: Outbox, packet: SealedPacket) -> str:

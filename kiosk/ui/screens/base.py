@@ -14,6 +14,16 @@ from kiosk.flow.session import Enrollment
 from kiosk.ui.ports import ScreenHost
 
 
+def after_pad_key(typed: str, key: str, max_length: int) -> str:
+    """What a number pad shows after ``key``: ``delete``, ``clear``, or a digit (ignored
+    once ``max_length`` digits are in)."""
+    if key == "delete":
+        return typed[:-1]
+    if key == "clear":
+        return ""
+    return typed + key if len(typed) < max_length else typed
+
+
 class KioskScreen(Screen):
     """A thin screen: ``fill()`` reads the flow into properties the ``.kv`` layout shows.
 

@@ -7,7 +7,7 @@ from typing import Any
 from kivy.properties import BooleanProperty, StringProperty
 
 from ektp.i18n import N_
-from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.base import KioskScreen, after_pad_key
 
 MSG_CHECKING_PIN = N_("Checking the PIN on the card…")
 PIN_MAX = 8
@@ -51,12 +51,7 @@ class PinScreen(KioskScreen):
         self.training_available = training is not None and not self.app.training_active
 
     def on_key(self, key: str) -> None:
-        if key == "delete":
-            self._pin = self._pin[:-1]
-        elif key == "clear":
-            self._pin = ""
-        elif len(self._pin) < PIN_MAX:
-            self._pin += key
+        self._pin = after_pad_key(self._pin, key, PIN_MAX)
         self.fill()
 
     def submit(self) -> None:

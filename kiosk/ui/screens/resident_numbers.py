@@ -9,7 +9,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 from ektp.errors import RekamError
 from ektp.i18n import N_
-from kiosk.ui.screens.base import KioskScreen
+from kiosk.ui.screens.base import KioskScreen, after_pad_key
 
 NUMBER_LENGTH = 16
 MSG_PROGRESS = N_("{count} of 16 digits")
@@ -29,12 +29,7 @@ class NumberEntryScreen(KioskScreen):
         super().on_pre_enter(*args)
 
     def on_key(self, key: str) -> None:
-        if key == "delete":
-            self.digits = self.digits[:-1]
-        elif key == "clear":
-            self.digits = ""
-        elif len(self.digits) < NUMBER_LENGTH:
-            self.digits += key
+        self.digits = after_pad_key(self.digits, key, NUMBER_LENGTH)
         self._error = None
         if len(self.digits) == NUMBER_LENGTH:
             try:

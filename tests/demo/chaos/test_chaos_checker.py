@@ -35,6 +35,14 @@ def counts(run: MiniRun) -> tuple[int, int, int]:
     return verdict.lost, verdict.duplicated, verdict.corrupted
 
 
+def only_corruption_of(run: MiniRun, packet: Sealed) -> str:
+    """Stores ``packet`` at central, checks it is the one corrupted packet, returns why."""
+    run.store_at_central(packet)
+    verdict = run.check()
+    assert (verdict.lost, verdict.duplicated, verdict.corrupted) == (0, 0, 1)
+    return verdict.problems[0]
+
+
 def test_a_complete_delivery_is_clean(run: MiniRun) -> None:
     deliver_all(run)
     verdict = run.check()
@@ -103,20 +111,14 @@ def test_a_packet_that_fails_verification_is_corrupted(run: MiniRun) -> None:
     # signed them: the booth's own key does not verify it
     foreign = run.seal("booth-02", 3)
     packet = run.commit(Sealed("booth-01", 3, foreign.packet_id, foreign.data))
-    run.store_at_central(packet)
-    verdict = run.check()
-    assert (verdict.lost, verdict.duplicated, verdict.corrupted) == (0, 0, 1)
-    assert "fails verification" in verdict.problems[0]
+    assert "fails verification" in only_corruption_of(run, packet)
 
 
 def test_a_packet_holding_other_content_is_corrupted(run: MiniRun) -> None:
     deliver_all(run)
     parts = enrollment_parts(99, "booth-02", 3)  # well sealed, but not this enrollment's
     packet = run.commit(run.seal("booth-02", 3, parts))
-    run.store_at_central(packet)
-    verdict = run.check()
-    assert (verdict.lost, verdict.duplicated, verdict.corrupted) == (0, 0, 1)
-    assert "content" in verdict.problems[0]
+    assert "content" in only_corruption_of(run, packet)
 
 
 def test_a_packet_no_booth_committed_is_corrupted(run: MiniRun) -> None:

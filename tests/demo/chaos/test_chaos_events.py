@@ -79,6 +79,11 @@ def receive_all(conn: sqlite3.Connection, *, skip: tuple[int, str] | None = None
                 receive(conn, chaos_event(conn, serial, kind))
 
 
+def counts(path: Path) -> tuple[int, int, int]:
+    verdict = check_events(SEED, ENROLLMENTS, path)
+    return verdict.lost, verdict.duplicated, verdict.unexpected
+
+
 def test_every_event_once_is_clean(edge_db: tuple[Path, sqlite3.Connection]) -> None:
     path, conn = edge_db
     receive_all(conn)
@@ -93,8 +98,7 @@ def test_a_redelivered_event_is_counted_once(edge_db: tuple[Path, sqlite3.Connec
     receive_all(conn)
     receive(conn, chaos_event(conn, 1, "check_in"))  # QoS 1 after a lost PUBACK
     receive(conn, chaos_event(conn, 2, "card_delivered"))
-    verdict = check_events(SEED, ENROLLMENTS, path)
-    assert (verdict.lost, verdict.duplicated, verdict.unexpected) == (0, 0, 0)
+    assert counts(path) == (0, 0, 0)
 
 
 def test_a_card_delivery_the_edge_never_had_is_lost(
@@ -114,8 +118,7 @@ def test_a_check_in_sent_again_under_a_new_id_is_duplicated(
     receive_all(conn)
     again = chaos_event(conn, 1, "check_in", uuid.uuid4())
     receive(conn, again)  # a booth that made the check-in anew after a restart
-    verdict = check_events(SEED, ENROLLMENTS, path)
-    assert (verdict.lost, verdict.duplicated, verdict.unexpected) == (0, 1, 1)
+    assert counts(path) == (0, 1, 1)
 
 
 def test_an_event_no_enrollment_made_is_unexpected(
@@ -124,5 +127,4 @@ def test_an_event_no_enrollment_made_is_unexpected(
     path, conn = edge_db
     receive_all(conn)
     record_booth_event(conn, card_delivered_event(BOOTH, nik="x", operator="op", at=NOW), NOW)
-    verdict = check_events(SEED, ENROLLMENTS, path)
-    assert (verdict.lost, verdict.duplicated, verdict.unexpected) == (0, 0, 1)
+    assert counts(path) == (0, 0, 1)

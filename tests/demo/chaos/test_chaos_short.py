@@ -77,6 +77,20 @@ def wait_for_line(process: subprocess.Popen[str], text: str, timeout: float) -> 
     pytest.fail(f"rekam-chaos never printed {text!r}:\n{seen}")
 
 
+def start_storm(workdir: Path) -> subprocess.Popen[str]:
+    """A long storm, returned once the whole office runs and the first kills are due."""
+    process = subprocess.Popen(
+        chaos_command(workdir, "--kills", "200", "--seed", str(SEED)),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    wait_for_line(process, "== Storm", timeout=120)
+    assert whole_office_running(workdir)
+    return process
+
+
 @pytest.mark.timeout(600)
 def test_short_storm_loses_duplicates_and_corrupts_nothing(tmp_path: Path) -> None:
     workdir = tmp_path / "run"
@@ -108,15 +122,7 @@ def test_short_storm_loses_duplicates_and_corrupts_nothing(tmp_path: Path) -> No
 @pytest.mark.timeout(300)
 def test_ctrl_c_stops_everything_the_harness_started(tmp_path: Path) -> None:
     workdir = tmp_path / "run"
-    process = subprocess.Popen(
-        chaos_command(workdir, "--kills", "200", "--seed", str(SEED)),
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    wait_for_line(process, "== Storm", timeout=120)
-    assert whole_office_running(workdir)
+    process = start_storm(workdir)
     process.send_signal(signal.SIGINT)
     out, _ = finish(process, timeout=120)
 
@@ -128,15 +134,7 @@ def test_ctrl_c_stops_everything_the_harness_started(tmp_path: Path) -> None:
 @pytest.mark.timeout(300)
 def test_a_killed_harness_takes_its_office_with_it(tmp_path: Path) -> None:
     workdir = tmp_path / "run"
-    process = subprocess.Popen(
-        chaos_command(workdir, "--kills", "200", "--seed", str(SEED)),
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    wait_for_line(process, "== Storm", timeout=120)
-    assert whole_office_running(workdir)
+    process = start_storm(workdir)
     process.kill()  # no clean-up code runs in the harness
     finish(process, timeout=60)
 

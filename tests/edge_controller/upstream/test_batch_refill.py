@@ -8,25 +8,24 @@ from pathlib import Path
 
 from tests.edge_controller.upstream.upstream_fixtures import (
     CentralProcess,
+    Pki,
     edge_backlog,
     edge_rows,
     forwarded_ids,
-    make_pki,
+    module_central,
     run_forwarder,
     upstream_config,
 )
 
 
-def test_workers_refill_from_the_backlog_and_send_each_packet_once(tmp_path: Path) -> None:
-    pki = make_pki(tmp_path)
+def test_workers_refill_from_the_backlog_and_send_each_packet_once(
+    central: tuple[Pki, CentralProcess], tmp_path: Path
+) -> None:
+    pki, server = central
     db, packets = edge_backlog(pki, tmp_path, 9, 4_000)
-    central = CentralProcess(pki, tmp_path / "central").start()
-    try:
-        config = upstream_config(pki, central.port, batch_size=2, parallel_uploads=3)
-        forwarder = asyncio.run(run_forwarder(config, db))
-        stored = central.stored()
-    finally:
-        central.stop()
+    config = upstream_config(pki, server.port, batch_size=2, parallel_uploads=3)
+    forwarder = asyncio.run(run_forwarder(config, db))
+    stored = server.stored()
     expected = {str(packet.packet_id) for packet in packets}
     assert forwarder.last_status is not None
     assert forwarder.last_status.forwarded_since_start == 9

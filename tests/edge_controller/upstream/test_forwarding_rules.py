@@ -13,12 +13,12 @@ from edge_controller.upstream.forwarder import Forwarder
 from edge_controller.upstream.pacing import TokenBucket, allowed_rate
 from edge_controller.upstream.status import UpstreamCollector
 from ektp.receipts import Receipt, load_receipt_private_key, receipt_key_id, sign_receipt
+from tests.edge_controller.broker_fixtures import free_loopback_port
 from tests.edge_controller.upstream.upstream_fixtures import (
     WITA,
     commit_packets,
     edge_backlog,
     edge_rows,
-    free_port,
     make_packets,
     make_pki,
     upstream_config,
@@ -94,7 +94,7 @@ def test_packet_bytes_are_purged_after_retention_and_the_receipt_kept(tmp_path: 
 
     async def purge() -> int:
         forwarder = Forwarder(
-            upstream_config(pki, free_port(), retention_days=30), db, timezone=WITA
+            upstream_config(pki, free_loopback_port(), retention_days=30), db, timezone=WITA
         )
         await forwarder.start()
         try:
@@ -125,7 +125,7 @@ def test_an_old_unsent_record_raises_the_alert_and_shows_in_metrics(tmp_path: Pa
     async def watch() -> tuple:
         # central is unreachable (nothing listens on the port): the backlog stays
         forwarder = Forwarder(
-            upstream_config(pki, free_port(), alert_unsent_after_hours=2),
+            upstream_config(pki, free_loopback_port(), alert_unsent_after_hours=2),
             db,
             timezone=WITA,
             clock=lambda: later[0],

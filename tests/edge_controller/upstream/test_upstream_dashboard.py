@@ -13,20 +13,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from fastapi.testclient import TestClient
 
 from edge_controller.config.web import WebConfig
 from edge_controller.ingest.db import connect
 from edge_controller.upstream.alerts import STALE_BACKLOG
-from edge_controller.web.app import create_app
-from edge_controller.web.auth import add_user
-from edge_controller.web.deps import UpstreamView, WebDeps
+from edge_controller.web.deps import UpstreamView
 from ektp.i18n_build import compile_catalogs
 from tests.edge_controller.broker_fixtures import Office, running_office
 from tests.edge_controller.ingest_fixtures import RunningEdge, edge_config
@@ -35,18 +32,21 @@ from tests.edge_controller.upstream.upstream_fixtures import (
     CentralProcess,
     Pki,
     commit_packets,
-    free_port,
     make_packets,
     make_pki,
     run_forwarder,
     upstream_config,
     wait_for,
 )
+from tests.edge_controller.web_fixtures import (
+    REPO,
+    SUPERVISOR,
+    add_edge_user,
+    dashboard_client,
+    log_in,
+)
 
-REPO = Path(__file__).resolve().parents[3]
-CAMAT = ("camat", "rahasia-camat-1")
 TIMEOUT = 60.0
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
@@ -59,13 +59,7 @@ class Dashboard:
 
     def __init__(self, url: str) -> None:
         self.client = httpx.Client(base_url=url, timeout=30)
-        token = CSRF.search(self.client.get("/login").text)
-        assert token
-        answer = self.client.post(
-            "/login",
-            data={"username": CAMAT[0], "password": CAMAT[1], "csrf_token": token.group(1)},
-        )
-        assert answer.status_code == 303
+        assert log_in(self.client, *SUPERVISOR).status_code == 303
 
     def json(self, path: str) -> Any:
         answer = self.client.get(path)
@@ -103,12 +97,34 @@ def stale_rows(db: Path) -> list[Any]:
         conn.close()
 
 
-def start_edge(office: Office, root: Path, pki: Pki, central_port: int) -> RunningEdge:
+@pytest.fixture
+def central(tmp_path: Path, seeded: tuple[Path, Pki]) -> Iterator[CentralProcess]:
+    """Central, down until the test starts it; stopped at the end."""
+    process = CentralProcess(seeded[1], tmp_path / "central")
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def start_edge(
+    office: Office, tmp_path: Path, seeded: tuple[Path, Pki], central: CentralProcess
+) -> Iterator[Callable[[], RunningEdge]]:
+    """Starts the edge service on the seeded database (its forwarder sends to ``central``,
+    its dashboard serves over HTTP); each edge started is stopped at the end."""
     upstream = upstream_config(
-        pki, central_port, alert_unsent_after_hours=0.05, link_capacity_kbit=800
+        seeded[1], central.port, alert_unsent_after_hours=0.05, link_capacity_kbit=800
     )
-    web = {"host": "127.0.0.1", "port": 0, "session_secret_path": str(root / "web.key")}
-    return RunningEdge(edge_config(office, root, upstream=upstream, web=web))
+    web = {"host": "127.0.0.1", "port": 0, "session_secret_path": str(tmp_path / "web.key")}
+    config = edge_config(office, tmp_path, upstream=upstream, web=web)
+    started: list[RunningEdge] = []
+
+    def start() -> RunningEdge:
+        started.append(RunningEdge(config))
+        return started[-1]
+
+    yield start
+    for edge in started:
+        edge.stop()
 
 
 @pytest.fixture
@@ -120,110 +136,94 @@ def seeded(tmp_path: Path) -> tuple[Path, Pki]:
     pki = make_pki(pki_root)
     db = tmp_path / "edge.sqlite3"
     commit_packets(db, pki, make_packets(pki, 3, photo_bytes=2_000))
-    conn = connect(db)
-    try:
-        add_user(conn, *CAMAT, "supervisor")
-    finally:
-        conn.close()
+    add_edge_user(db, SUPERVISOR, "supervisor")
     return db, pki
 
 
 def test_a_stale_backlog_is_shown_alerted_once_and_cleared_when_it_drains(
-    office: Office, tmp_path: Path, seeded: tuple[Path, Pki]
+    seeded: tuple[Path, Pki], central: CentralProcess, start_edge: Callable[[], RunningEdge]
 ) -> None:
-    db, pki = seeded
-    central = CentralProcess(pki, tmp_path / "central", port=free_port())
-    edge = start_edge(office, tmp_path, pki, central.port)
-    try:
-        assert edge.service.dashboard is not None
-        board = Dashboard(edge.service.dashboard.url)
+    db, _ = seeded
+    edge = start_edge()
+    assert edge.service.dashboard is not None
+    board = Dashboard(edge.service.dashboard.url)
 
-        # central is down: the forwarder waits to retry; the backlog is stale
-        wait_for(board.stale_alerts, TIMEOUT, "the stale-backlog alert")
-        [alert] = board.stale_alerts()
-        assert alert["booth_id"] is None  # an office alert, not a booth's
-        status = wait_for(
-            lambda: (s := board.json("/api/v1/upstream"))["state"] == "backing_off" and s,
-            TIMEOUT,
-            "the forwarder to back off",
-        )
-        assert status["configured"]
-        assert status["pending_packets"] == 3
-        assert status["backlog_enrollments"] == 3
-        assert status["alert"]
-        assert status["oldest_unsent_age_seconds"] > 9 * 60
-        assert status["receipts_stored"] == 0
-        assert status["next_attempt_at"] is not None
-        cap = status["bandwidth_cap"]
-        expected = 50_000 if cap["in_office_hours"] else 100_000  # 800 kbit/s, 50 % by day
-        assert cap["bytes_per_second"] == expected
+    # central is down: the forwarder waits to retry; the backlog is stale
+    wait_for(board.stale_alerts, TIMEOUT, "the stale-backlog alert")
+    [alert] = board.stale_alerts()
+    assert alert["booth_id"] is None  # an office alert, not a booth's
+    status = wait_for(
+        lambda: (s := board.json("/api/v1/upstream"))["state"] == "backing_off" and s,
+        TIMEOUT,
+        "the forwarder to back off",
+    )
+    assert status["configured"]
+    assert status["pending_packets"] == 3
+    assert status["backlog_enrollments"] == 3
+    assert status["alert"]
+    assert status["oldest_unsent_age_seconds"] > 9 * 60
+    assert status["receipts_stored"] == 0
+    assert status["next_attempt_at"] is not None
+    cap = status["bandwidth_cap"]
+    expected = 50_000 if cap["in_office_hours"] else 100_000  # 800 kbit/s, 50 % by day
+    assert cap["bytes_per_second"] == expected
 
-        page = board.html("/upstream")
-        assert "Data menunggu terlalu lama" in page
-        assert cell(page, "upstream-pending") == "3"
-        assert cell(page, "upstream-state").startswith("menunggu untuk mencoba lagi")
-        assert "menit lalu" in cell(page, "upstream-oldest")
-        assert cell(page, "upstream-cap").startswith("400 kbit/s" if expected == 50_000 else "800")
-        overview = board.html("/")
-        assert 'data-kind="upstream_stale"' in overview
-        assert "Data terlalu lama menunggu untuk dikirim ke pusat" in overview
+    page = board.html("/upstream")
+    assert "Data menunggu terlalu lama" in page
+    assert cell(page, "upstream-pending") == "3"
+    assert cell(page, "upstream-state").startswith("menunggu untuk mencoba lagi")
+    assert "menit lalu" in cell(page, "upstream-oldest")
+    assert cell(page, "upstream-cap").startswith("400 kbit/s" if expected == 50_000 else "800")
+    overview = board.html("/")
+    assert 'data-kind="upstream_stale"' in overview
+    assert "Data terlalu lama menunggu untuk dikirim ke pusat" in overview
 
-        metrics = board.metrics()
-        assert metrics["rekam_upstream_backlog_items"] == 3
-        assert metrics["rekam_upstream_backlog_bytes"] == status["backlog_bytes"]
-        assert metrics["rekam_upstream_alert"] == 1
-        assert metrics['rekam_alerts_open{booth="",kind="upstream_stale"}'] == 1
+    metrics = board.metrics()
+    assert metrics["rekam_upstream_backlog_items"] == 3
+    assert metrics["rekam_upstream_backlog_bytes"] == status["backlog_bytes"]
+    assert metrics["rekam_upstream_alert"] == 1
+    assert metrics['rekam_alerts_open{booth="",kind="upstream_stale"}'] == 1
 
-        # central comes up: everything drains, receipts are stored, the alert clears
-        central.start()
-        drained = wait_for(
-            lambda: (s := board.json("/api/v1/upstream"))["receipts_stored"] == 3 and s,
-            TIMEOUT,
-            "the backlog to drain",
-        )
-        assert drained["pending_packets"] == 0
-        assert drained["oldest_unsent_age_seconds"] is None
-        assert drained["last_forwarded_at"] is not None
-        wait_for(lambda: not board.stale_alerts(), TIMEOUT, "the alert to clear")
-        page = board.html("/upstream")
-        assert "Data menunggu terlalu lama" not in page
-        assert cell(page, "upstream-receipts") == "3"
-        metrics = board.metrics()
-        assert metrics["rekam_upstream_receipts_stored"] == 3
-        assert metrics["rekam_upstream_alert"] == 0
-        assert len(central.stored()) == 3
-    finally:
-        edge.stop()
-        central.stop()
+    # central comes up: everything drains, receipts are stored, the alert clears
+    central.start()
+    drained = wait_for(
+        lambda: (s := board.json("/api/v1/upstream"))["receipts_stored"] == 3 and s,
+        TIMEOUT,
+        "the backlog to drain",
+    )
+    assert drained["pending_packets"] == 0
+    assert drained["oldest_unsent_age_seconds"] is None
+    assert drained["last_forwarded_at"] is not None
+    wait_for(lambda: not board.stale_alerts(), TIMEOUT, "the alert to clear")
+    page = board.html("/upstream")
+    assert "Data menunggu terlalu lama" not in page
+    assert cell(page, "upstream-receipts") == "3"
+    metrics = board.metrics()
+    assert metrics["rekam_upstream_receipts_stored"] == 3
+    assert metrics["rekam_upstream_alert"] == 0
+    assert len(central.stored()) == 3
+    edge.stop()
     [row] = stale_rows(db)  # raised once, then cleared
     assert row["booth_id"] is None
     assert row["cleared_at"] is not None
 
 
 def test_an_alert_left_open_is_closed_when_the_edge_starts_with_nothing_stale(
-    office: Office, tmp_path: Path, seeded: tuple[Path, Pki]
+    seeded: tuple[Path, Pki], central: CentralProcess, start_edge: Callable[[], RunningEdge]
 ) -> None:
     db, pki = seeded
-    central = CentralProcess(pki, tmp_path / "central", port=free_port())
-    edge = start_edge(office, tmp_path, pki, central.port)
-    try:
-        wait_for(lambda: stale_rows(db), TIMEOUT, "the stale-backlog alert")
-    finally:
-        edge.stop()
+    first = start_edge()
+    wait_for(lambda: stale_rows(db), TIMEOUT, "the stale-backlog alert")
+    first.stop()
     assert stale_rows(db)[0]["cleared_at"] is None  # the edge stopped with the alert open
 
-    central.start()
-    try:  # the backlog drains while this edge is down (as another run would)
-        asyncio.run(run_forwarder(upstream_config(pki, central.port), db))
-        edge = start_edge(office, tmp_path, pki, central.port)
-        try:
-            wait_for(lambda: stale_rows(db)[0]["cleared_at"], TIMEOUT, "the alert to close")
-            assert edge.service.dashboard is not None
-            assert not Dashboard(edge.service.dashboard.url).stale_alerts()
-        finally:
-            edge.stop()
-    finally:
-        central.stop()
+    central.start()  # the backlog drains while this edge is down (as another run would)
+    asyncio.run(run_forwarder(upstream_config(pki, central.port), db))
+    edge = start_edge()
+    wait_for(lambda: stale_rows(db)[0]["cleared_at"], TIMEOUT, "the alert to close")
+    assert edge.service.dashboard is not None
+    assert not Dashboard(edge.service.dashboard.url).stale_alerts()
+    edge.stop()
     assert len(stale_rows(db)) == 1
 
 
@@ -233,20 +233,13 @@ def test_the_page_without_a_forwarder_counts_the_backlog_and_shows_the_cap_sched
     db, pki = seeded
     config = upstream_config(pki, 443, link_capacity_kbit=1000)
     tuesday_10 = dt.datetime(2026, 3, 10, 10, 0, tzinfo=WITA)
-    deps = WebDeps(
-        database_path=db,
+    with dashboard_client(
+        db,
+        SUPERVISOR,
         upstream=lambda: UpstreamView(config=config),
-        session_secret="test-secret-" + "x" * 40,
         clock=lambda: tuesday_10,
         web=WebConfig(dashboard_refresh_seconds=0, session_secret_path=tmp_path / "web.key"),
-    )
-    with TestClient(create_app(deps)) as client:
-        token = CSRF.search(client.get("/login").text)
-        assert token
-        client.post(
-            "/login",
-            data={"username": CAMAT[0], "password": CAMAT[1], "csrf_token": token.group(1)},
-        )
+    ) as client:
         status = client.get("/api/v1/upstream").json()
         assert status["state"] == "not_configured"
         assert status["pending_packets"] == 3

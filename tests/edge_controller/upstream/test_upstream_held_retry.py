@@ -1,5 +1,6 @@
 """Records central refused for good: an office alert naming how many and why, and the
-supervisor's audited ``rekam-edge upstream retry-held`` that sends them again.
+supervisor's audited ``rekam-edge upstream retry-held`` that sends them again, or the
+same from the button on the upstream page (who pressed it is on record).
 
 Against the reference central (real HTTPS, mutual TLS) holding the wrong public key
 for booth-01, as when central registered a replaced unit's key by mistake.
@@ -22,16 +23,23 @@ from edge_controller.upstream.held import HELD_ALERT, sync_held_alert
 from tests.edge_controller.upstream.upstream_fixtures import (
     CentralProcess,
     Pki,
-    commit_packets,
-    edge_rows,
     forwarded_ids,
+    held_codes,
     held_retry_entry,
     make_packets,
     module_central,
+    refused_for_good,
     run_forwarder,
-    upstream_config,
-    wrong_booth_key_at_central,
 )
+from tests.edge_controller.web_fixtures import (
+    OPERATOR,
+    SUPERVISOR,
+    add_edge_user,
+    csrf_from,
+    dashboard_client,
+)
+
+OFFICE = "Kecamatan Gunung Tabur"
 
 
 def edge_config_file(root: Path, database: Path) -> Path:
@@ -40,11 +48,6 @@ def edge_config_file(root: Path, database: Path) -> Path:
     path = root / "edge.toml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-def held_codes(database: Path) -> list[str]:
-    rows = edge_rows(database, "SELECT held_code FROM upstream_uploads WHERE held_code IS NOT NULL")
-    return [row[0] for row in rows]
 
 
 def open_held_alerts(database: Path) -> list[str]:
@@ -70,10 +73,7 @@ def test_held_records_raise_an_alert_and_a_supervisor_sends_them_again(
     pki, server = central
     database = tmp_path / "edge.sqlite3"
     packets = make_packets(pki, 2, photo_bytes=2000, first=301)
-    commit_packets(database, pki, packets)
-    config = upstream_config(pki, server.port)
-    with wrong_booth_key_at_central(pki):
-        asyncio.run(run_forwarder(config, database, until=lambda: len(held_codes(database)) == 2))
+    config = refused_for_good(pki, server, database, packets)
     [code] = set(held_codes(database))
 
     sync_alert(database)
@@ -107,14 +107,47 @@ def test_the_alert_text_follows_the_number_held(
 ) -> None:
     pki, server = central
     database = tmp_path / "edge.sqlite3"
-    commit_packets(database, pki, make_packets(pki, 1, photo_bytes=2000, first=311))
-    config = upstream_config(pki, server.port)
-    with wrong_booth_key_at_central(pki):
-        asyncio.run(run_forwarder(config, database, until=lambda: len(held_codes(database)) == 1))
-        sync_alert(database)
-        assert open_held_alerts(database)[0].startswith("1 record(s)")
-        commit_packets(database, pki, make_packets(pki, 2, photo_bytes=2000, first=312))
-        asyncio.run(run_forwarder(config, database, until=lambda: len(held_codes(database)) == 3))
+    refused_for_good(pki, server, database, make_packets(pki, 1, photo_bytes=2000, first=311))
+    sync_alert(database)
+    assert open_held_alerts(database)[0].startswith("1 record(s)")
+    refused_for_good(pki, server, database, make_packets(pki, 2, photo_bytes=2000, first=312))
     sync_alert(database)
     [detail] = open_held_alerts(database)  # still one alert, its text brought up to date
     assert detail.startswith("3 record(s)")
+
+
+def test_a_supervisor_sends_held_records_again_from_the_upstream_page(
+    central: tuple[Pki, CentralProcess], tmp_path: Path
+) -> None:
+    pki, server = central
+    database = tmp_path / "edge.sqlite3"
+    packets = make_packets(pki, 2, photo_bytes=2000, first=401)
+    add_edge_user(database, SUPERVISOR, "supervisor")
+    add_edge_user(database, OPERATOR, "operator")
+    config = refused_for_good(pki, server, database, packets)
+
+    with dashboard_client(database, OPERATOR, office_name=OFFICE) as operator:
+        page = operator.get("/upstream").text
+        assert 'id="retry-held"' not in page  # operators see the count, not the button
+        token = csrf_from(page)
+        refused = operator.post("/upstream/retry-held", data={"csrf_token": token})
+        assert refused.status_code == 403
+    assert len(held_codes(database)) == 2
+
+    with dashboard_client(database, SUPERVISOR, office_name=OFFICE) as supervisor:
+        page = supervisor.get("/upstream").text
+        assert 'id="retry-held"' in page
+        form = page.split('id="retry-held"', 1)[1]
+        token = csrf_from(form)
+        answer = supervisor.post("/upstream/retry-held", data={"csrf_token": token})
+        assert answer.status_code == 200
+        assert 'id="upstream-released"' in answer.text
+        assert 'id="retry-held"' not in answer.text  # nothing held any more
+    assert len(held_codes(database)) == 0
+
+    entry = held_retry_entry(database)
+    assert entry.fields["actor"] == "web:camat"
+    assert entry.fields["count"] == 2
+
+    asyncio.run(run_forwarder(config, database))  # the forwarder takes them as new
+    assert forwarded_ids(database) == {str(p.packet_id) for p in packets}

@@ -14,7 +14,6 @@ import contextlib
 import datetime as dt
 import os
 import signal
-import socket
 import sqlite3
 import ssl
 import subprocess
@@ -44,29 +43,15 @@ from ektp.packet import SealedPacket, seal
 from ektp.packet_models import PHOTO_PART, SIGNATURE_PART
 from ektp.pki import OfficeCA, dev_issue_identity
 from ektp.record import EnrollmentRecord
+from tests.edge_controller.broker_fixtures import free_loopback_port
 from tests.edge_controller.ingest_fixtures import make_record as make_booth_record
+from tests.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[3]
 WITA = ZoneInfo("Asia/Makassar")
 BOOTH = "booth-01"
 START_TIMEOUT = 30.0
 DRAIN_TIMEOUT = 60.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _pem_public(key: Ed25519PrivateKey) -> bytes:
@@ -217,7 +202,7 @@ class CentralProcess:
     def __init__(self, pki: Pki, data_dir: Path, port: int | None = None) -> None:
         self.pki = pki
         self.data_dir = data_dir
-        self.port = port or free_port()
+        self.port = port or free_loopback_port()
         self.config_path = pki.root / f"central-{self.port}.toml"
         self.config_path.write_text(
             f'host = "127.0.0.1"\nport = {self.port}\n'
@@ -310,6 +295,27 @@ def wrong_booth_key_at_central(pki: Pki) -> Iterator[None]:
         yield
     finally:
         key_file.write_bytes(right_key)
+
+
+def held_codes(db_path: Path) -> list[str]:
+    """The code central gave for each record it refused for good (held at the edge)."""
+    rows = edge_rows(db_path, "SELECT held_code FROM upstream_uploads WHERE held_code IS NOT NULL")
+    return [row[0] for row in rows]
+
+
+def refused_for_good(
+    pki: Pki, central: CentralProcess, db_path: Path, packets: list[SealedPacket]
+) -> UpstreamConfig:
+    """Commits ``packets`` and forwards them to a central holding the wrong key for the
+    booth, until the edge holds every one of them; returns the forwarder's config."""
+    commit_packets(db_path, pki, packets)
+    config = upstream_config(pki, central.port)
+    expected = len(held_codes(db_path)) + len(packets)
+    with wrong_booth_key_at_central(pki):
+        asyncio.run(
+            run_forwarder(config, db_path, until=lambda: len(held_codes(db_path)) == expected)
+        )
+    return config
 
 
 def held_retry_entry(db_path: Path) -> AuditEntry:

@@ -71,6 +71,26 @@ async def follow_finger_prompts(d: Any, screen: Any, identity: str) -> list[str]
     return seen
 
 
+def check_in_through_the_flow(ui: BoothUi, nik: str, kk: str) -> str:
+    """The resident checked in through the kiosk's flow, no screen touched: the ticket."""
+    flow = ui.booth.checkin
+    flow.start("id")
+    flow.choose_service(flow.services[0])
+    flow.enter_nik(nik)
+    flow.enter_kk(kk)
+    flow.confirm_name(True)
+    ticket = flow.accept_documents()
+    flow.finish()
+    return ticket.number
+
+
+async def tick_every_document(d: Any, checklist: Any) -> None:
+    """The operator ticks every document on the checklist screen and confirms."""
+    for toggle in list(checklist.ids.checklist.children):
+        await d.tap(toggle)
+    await d.tap(checklist.ids.confirm_button)
+
+
 async def log_in(d: Any) -> None:
     card = OperatorCard(OPERATOR_ID, OPERATOR_NAME, OPERATOR_PIN)
     await asyncio.to_thread(d.parts.booth.reader.insert_card, card)
@@ -113,9 +133,7 @@ async def enroll(d: Any, report: dict[str, Any], nik: str) -> None:
     await d.tap(ready.ids.call_button)
     checklist = await d.at("checklist")
     report["checklist_resident"] = checklist.ids.resident.text
-    for toggle in list(checklist.ids.checklist.children):
-        await d.tap(toggle)
-    await d.tap(checklist.ids.confirm_button)
+    await tick_every_document(d, checklist)
     photo = await d.at("photo")
     await d.until(lambda: photo.preview_texture is not None, "a live camera frame")
     await d.tap(photo.ids.take_button)

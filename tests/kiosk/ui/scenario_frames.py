@@ -13,21 +13,13 @@ import time
 from typing import Any
 
 from booth_ui_fixtures import resident
-from scenario_booth import CARD_EVENTS, follow_finger_prompts, log_in, sit_in_front_of_camera
-
-from kiosk.ui.booth_app import BoothUi
-
-
-def check_in_without_screen(ui: BoothUi) -> None:
-    nik, kk = resident()
-    flow = ui.booth.checkin
-    flow.start("id")
-    flow.choose_service(flow.services[0])
-    flow.enter_nik(nik)
-    flow.enter_kk(kk)
-    flow.confirm_name(True)
-    flow.accept_documents()
-    flow.finish()
+from scenario_booth import (
+    CARD_EVENTS,
+    check_in_through_the_flow,
+    follow_finger_prompts,
+    log_in,
+    sit_in_front_of_camera,
+)
 
 
 async def run(d: Any, report: dict[str, Any]) -> None:
@@ -36,7 +28,7 @@ async def run(d: Any, report: dict[str, Any]) -> None:
     app, ui = d.app, d.parts
     report["card_events"] = CARD_EVENTS
     nik, _ = resident()
-    check_in_without_screen(ui)
+    check_in_through_the_flow(ui, *resident())
     sit_in_front_of_camera(ui, nik)
     await log_in(d)
     await d.at("ready")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scenario_booth import tick_every_document
+
 from demo.kiosk_fakes import DEMO_KK, DEMO_REGION, demo_residents
 
 WRONG_MONTH_NIK = DEMO_REGION + "141390" + "0001"  # month 13
@@ -104,9 +106,7 @@ async def operator(d: Any, report: dict[str, Any], seen: list[str]) -> None:
     report["checklist_resident"] = checklist.ids.resident.text
     await d.tap(checklist.ids.confirm_button)  # nothing ticked yet: refused
     report["checklist_refusal"] = checklist.ids.error.text
-    for toggle in list(checklist.ids.checklist.children):
-        await d.tap(toggle)
-    await d.tap(checklist.ids.confirm_button)
+    await tick_every_document(d, checklist)
     photo = await d.at("photo")
     seen.append("photo")
     await d.until(lambda: photo.preview_texture is not None, "a live preview frame")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from booth_ui_fixtures import RESIDENT_KELURAHAN, RESIDENT_NAME, resident
-from scenario_booth import CARD_EVENTS, log_in
+from scenario_booth import CARD_EVENTS, check_in_through_the_flow, log_in, tick_every_document
 
 from ektp.kk import build_kk
 from ektp.nik import Sex, build_nik, parse_nik
@@ -63,18 +63,6 @@ def build(config_path: Path) -> BoothUi:
     return ui
 
 
-def check_in(ui: BoothUi, nik: str, kk: str) -> str:
-    flow = ui.booth.checkin
-    flow.start("id")
-    flow.choose_service(flow.services[0])
-    flow.enter_nik(nik)
-    flow.enter_kk(kk)
-    flow.confirm_name(True)
-    ticket = flow.accept_documents()
-    flow.finish()
-    return ticket.number
-
-
 def stages_waiting(ui: BoothUi) -> list[dict[str, Any]]:
     """The visit stages kept in the outbox for the edge, oldest first."""
     found = []
@@ -115,7 +103,10 @@ async def run(d: Any, report: dict[str, Any]) -> None:
     report["card_events"] = CARD_EVENTS
     nik, kk = resident()
     nik2, kk2 = second_resident(ui.booth.config.office.district_code)
-    report["tickets"] = [check_in(ui, nik, kk), check_in(ui, nik2, kk2)]
+    report["tickets"] = [
+        check_in_through_the_flow(ui, nik, kk),
+        check_in_through_the_flow(ui, nik2, kk2),
+    ]
     speaker = SpeakerLog()
     app.voice = speaker
     await log_in(d)
@@ -131,9 +122,7 @@ async def run(d: Any, report: dict[str, Any]) -> None:
     await d.tap(ready.ids.call_button)
     checklist = await d.at("checklist")
     report["second_called"] = checklist.ids.resident.text
-    for toggle in list(checklist.ids.checklist.children):
-        await d.tap(toggle)
-    await d.tap(checklist.ids.confirm_button)
+    await tick_every_document(d, checklist)
     background = required_background(ui.booth.config.office.photo.rule, parse_nik(nik2).birth_date)
     report["background"] = background
     photo = await d.at("photo")

@@ -23,6 +23,7 @@ class Shooter:
         self.shots: list[dict[str, Any]] = report.setdefault("shots", [])
         self.size = "x".join(str(v) for v in d.window.size)
         self.count: dict[str, int] = {}
+        self.lang = "id"
 
     async def __call__(self, name: str) -> None:
         d, app = self.d, self.d.app
@@ -40,6 +41,27 @@ class Shooter:
             }
         )
 
+    def show(self) -> None:
+        """The screens brought up to the flows' state, in the language being shot."""
+        app = self.d.app
+        app.sync()
+        app.set_language(self.lang)
+
+    async def synced(self, name: str) -> None:
+        """The screens brought up to the flows' state, then shot as ``name``."""
+        self.show()
+        await self(name)
+
+    def pin_typed(self, digits: str = "1234") -> Any:
+        """An operator card put in and ``digits`` of its PIN typed: the PIN screen."""
+        app = self.d.app
+        app.capture.card_inserted()
+        self.show()
+        pin = app.screens.current_screen
+        for digit in digits:
+            pin.on_key(digit)
+        return pin
+
     def banners(self, on: bool) -> None:
         status = self.d.app.status
         status.edge_online = not on
@@ -52,8 +74,9 @@ async def run(d: Any, report: dict[str, Any]) -> None:
     report["detector_control"] = await detector_control(d)
     shoot = Shooter(d, report)
     for lang in ("id", "en"):
+        shoot.lang = lang
         await resident_screens(d, shoot, lang)
-        await operator_screens(d, shoot, lang)
+        await operator_screens(d, shoot)
         await training_screens(d, shoot, lang)
 
 
@@ -82,16 +105,18 @@ async def resident_screens(d: Any, shoot: Shooter, lang: str) -> None:
     siti, budi = demo_residents()
     services = checkin.services
     app.side = "resident"
+    show = shoot.show
 
-    def show() -> None:
-        app.sync()
-        app.set_language(lang)
+    def next_resident(nik: str) -> None:
+        """The last resident done; the next one asks for a new recording with ``nik``."""
+        checkin.finish()
+        checkin.start(lang)
+        checkin.choose_service(services[0])
+        checkin.enter_nik(nik)
 
-    show()
-    await shoot("welcome")
+    await shoot.synced("welcome")
     checkin.start(lang)
-    show()
-    await shoot("service")
+    await shoot.synced("service")
     checkin.choose_service(services[2])  # a lost card: the longest document list
     show()
     nik = app.screens.current_screen
@@ -110,53 +135,33 @@ async def resident_screens(d: Any, shoot: Shooter, lang: str) -> None:
         app.screens.current_screen.on_key(digit)
     await shoot("kk")
     checkin.enter_kk(DEMO_KK)
-    show()
-    await shoot("confirm")
+    await shoot.synced("confirm")
     checkin.confirm_name(True)
-    show()
-    await shoot("documents")
+    await shoot.synced("documents")
     ticket = checkin.accept_documents()
     checkin.ticket = dataclasses.replace(ticket, estimated_wait_minutes=25)
-    show()
-    await shoot("ticket")
-    checkin.finish()
-    checkin.start(lang)
-    checkin.choose_service(services[0])
-    checkin.enter_nik(budi.nik)
-    show()
-    await shoot("already_recorded")
-    checkin.finish()
-    checkin.start(lang)
-    checkin.choose_service(services[0])
-    checkin.enter_nik(siti.nik)
+    await shoot.synced("ticket")
+    next_resident(budi.nik)
+    await shoot.synced("already_recorded")
+    next_resident(siti.nik)
     checkin.enter_kk(DEMO_KK)
     checkin.confirm_name(False)
-    show()
-    await shoot("see_operator")
+    await shoot.synced("see_operator")
     checkin.finish()
 
 
-async def operator_screens(d: Any, shoot: Shooter, lang: str) -> None:
+async def operator_screens(d: Any, shoot: Shooter) -> None:
     app, capture = d.app, d.app.capture
     app.side = "operator"
+    show = shoot.show
 
-    def show() -> None:
-        app.sync()
-        app.set_language(lang)
-
-    show()
-    await shoot("lock")
-    capture.card_inserted()
-    show()
-    pin = app.screens.current_screen
-    for digit in "1234":
-        pin.on_key(digit)
+    await shoot.synced("lock")
+    pin = shoot.pin_typed()
     await shoot("pin")
     pin.show_error(PinError("wrong PIN", tries_left=2))
     await shoot("pin_wrong")
     await asyncio.to_thread(capture.enter_pin, "123456")
-    show()
-    await shoot("ready")
+    await shoot.synced("ready")
     capture.call_next()
     show()
     checklist = app.screens.current_screen
@@ -196,11 +201,9 @@ async def operator_screens(d: Any, shoot: Shooter, lang: str) -> None:
     await d.drag(signature.ids.pad, [(0.1 + 0.05 * i, 0.3 + 0.4 * (i % 2)) for i in range(16)])
     await shoot("signature")
     capture.submit_signature(signature.ids.pad.export_png())
-    show()
-    await shoot("review")
+    await shoot.synced("review")
     await asyncio.to_thread(capture.seal)
-    show()
-    await shoot("saved")
+    await shoot.synced("saved")
     await handover_screens(d, shoot)
     app.open_health()
     await shoot("health")
@@ -281,16 +284,9 @@ async def training_screens(d: Any, shoot: Shooter, lang: str) -> None:
     app = d.app
     training = training_mode(d)
     app.side = "operator"
+    show = shoot.show
 
-    def show() -> None:
-        app.sync()
-        app.set_language(lang)
-
-    app.capture.card_inserted()
-    show()
-    pin = app.screens.current_screen
-    for digit in "1234":
-        pin.on_key(digit)
+    pin = shoot.pin_typed()
     pin.choose_training(True)
     await shoot("pin_practice_chosen")
     session = await asyncio.to_thread(training.desk.start, "123456")
@@ -301,23 +297,19 @@ async def training_screens(d: Any, shoot: Shooter, lang: str) -> None:
     assert app.training_active
     await shoot("practice_ready")
     capture.call_next()
-    show()
-    await shoot("practice_checklist")
+    await shoot.synced("practice_checklist")
     capture.confirm_documents(set(capture.enrollment.ticket.checkin.documents))
     show()
     result = await asyncio.to_thread(capture.take_photo)
     if not result.ok:
         capture.accept_photo_anyway("practice")
-    show()
-    await shoot("practice_fingers")
+    await shoot.synced("practice_fingers")
     while capture.enrollment.fingers.current is not None:
         await asyncio.to_thread(capture.capture_finger)
     capture.submit_signature(b"\x89PNG practice signature " * 8)
-    show()
-    await shoot("practice_review")
+    await shoot.synced("practice_review")
     await asyncio.to_thread(capture.seal)
-    show()
-    await shoot("practice_saved")
+    await shoot.synced("practice_saved")
     training.finish(app)
     app.set_language(lang)
     app.current_screen().refresh()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from booth_ui_fixtures import OPERATOR_ID, OPERATOR_NAME, OPERATOR_PIN, resident
-from scenario_booth import follow_finger_prompts, sit_in_front_of_camera
+from scenario_booth import follow_finger_prompts, sit_in_front_of_camera, tick_every_document
 
 from hardware.smartcard import OperatorCard
 from kiosk.config.booth import load_booth_config
@@ -62,9 +62,7 @@ async def run(d: Any, report: dict[str, Any]) -> None:
     await d.tap(ready.ids.call_button)
     checklist = await at("checklist")
     report["practice_resident"] = checklist.ids.resident.text
-    for toggle in list(checklist.ids.checklist.children):
-        await d.tap(toggle)
-    await d.tap(checklist.ids.confirm_button)
+    await tick_every_document(d, checklist)
     practice_nik = app.capture.enrollment.ticket.checkin.nik
     sit_in_front_of_camera(ui, practice_nik)
     photo = await at("photo")
