@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from provisioning.lab.emulation import adapt_to_qemu_user
-from provisioning.lab.machine import Machine, cgroup2_root
+from provisioning.lab.machine import Machine, cgroup2_root, new_ed25519_key
 from provisioning.lab.messages import MSG_ALREADY_UP, MSG_UNPACKING, MSG_WAITING
 from provisioning.lab.network import LabNetwork
 from provisioning.lab.rootfs import (
@@ -260,21 +260,7 @@ class Lab:
         if public_key is not None:
             return public_key.read_text()
         if not self.key.exists():
-            subprocess.run(
-                [
-                    "ssh-keygen",
-                    "-q",
-                    "-t",
-                    "ed25519",
-                    "-N",
-                    "",
-                    "-C",
-                    "rekam-lab",
-                    "-f",
-                    str(self.key),
-                ],
-                check=True,
-            )
+            new_ed25519_key(self.key, "rekam-lab")
         return Path(f"{self.key}.pub").read_text()
 
     def _write_ssh_config(self, names: list[str]) -> None:

@@ -195,21 +195,7 @@ class Machine:
         raspi_config.chmod(0o755)
         key = etc / "ssh" / "ssh_host_ed25519_key"
         if not key.exists():
-            subprocess.run(
-                [
-                    "ssh-keygen",
-                    "-q",
-                    "-t",
-                    "ed25519",
-                    "-N",
-                    "",
-                    "-C",
-                    f"root@{self.name}",
-                    "-f",
-                    str(key),
-                ],
-                check=True,
-            )
+            new_ed25519_key(key, f"root@{self.name}")
         for home, owner in ((self.root / "root", (0, 0)), (self.root / "home" / "pi", None)):
             ssh = home / ".ssh"
             ssh.mkdir(mode=0o700, exist_ok=True)
@@ -385,3 +371,10 @@ def _rmdir(path: Path) -> None:
             time.sleep(0.2)
         else:
             return
+
+
+def new_ed25519_key(path: Path, comment: str) -> None:
+    """``ssh-keygen`` an Ed25519 key pair without passphrase at ``path`` (and ``.pub``)."""
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(path)], check=True
+    )

@@ -297,17 +297,12 @@ class Rehearsal:
         self.summary["recorded_on_booth"] = len(json.loads(out[out.index("{") :])["residents"])
 
     def arrived(self) -> None:
-        deadline = time.monotonic() + ARRIVAL_TIMEOUT_SECONDS
-        count = 0
-        while time.monotonic() < deadline:
-            count = self.packets_at_edge("arrived") - self.packets_before
-            if count >= 1:
-                break
-            time.sleep(2)
+        count = self._wait_for_count(
+            lambda: self.packets_at_edge("arrived") - self.packets_before, ARRIVAL_TIMEOUT_SECONDS
+        )
         self.summary["recorded_at_edge"] = count
         if count < 1:
-            wait = ARRIVAL_TIMEOUT_SECONDS
-            raise StepFailed("arrived", f"no record reached the edge within {wait} s")
+            raise StepFailed("arrived", f"no record within {ARRIVAL_TIMEOUT_SECONDS} s at the edge")
 
     def review(self) -> None:
         """A supervisor approves the held record on the dashboard (provisioning.lab.supervisor)."""
@@ -331,18 +326,25 @@ class Rehearsal:
 
     def forwarded(self) -> None:
         """Wait until the edge stored central's receipt for the record (forwarded)."""
-        deadline = time.monotonic() + FORWARD_TIMEOUT_SECONDS
-        count = 0
-        while time.monotonic() < deadline:
+
+        def forwarded() -> int:
             out = self.ssh("edge", f'sqlite3 {EDGE_DATABASE} "{COUNT_FORWARDED}"', step="forwarded")
-            count = int(out.strip() or 0)
-            if count >= 1:
-                break
-            time.sleep(2)
+            return int(out.strip() or 0)
+
+        count = self._wait_for_count(forwarded, FORWARD_TIMEOUT_SECONDS)
         self.summary["forwarded_to_central"] = count
         if count < 1:
-            wait = FORWARD_TIMEOUT_SECONDS
-            raise StepFailed("forwarded", f"central's receipt did not reach the edge in {wait} s")
+            raise StepFailed("forwarded", f"no receipt from central in {FORWARD_TIMEOUT_SECONDS} s")
+
+    @staticmethod
+    def _wait_for_count(count_now: Callable[[], int], timeout: float) -> int:
+        """Poll ``count_now`` every 2 s until it is at least 1 or ``timeout`` passed."""
+        deadline = time.monotonic() + timeout
+        count = count_now()
+        while count < 1 and time.monotonic() < deadline:
+            time.sleep(2)
+            count = count_now()
+        return count
 
     def status(self) -> None:
         self.provision("booth", "status", step="status")

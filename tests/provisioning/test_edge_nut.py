@@ -29,6 +29,7 @@ from provisioning.edge_nut import (
 )
 from provisioning.office import _write_if_different as write_if_different
 from tests.edge_controller.broker_fixtures import free_loopback_port
+from tests.waiting import wait_for
 
 UPSD = "/lib/nut/upsd"
 DUMMY_UPS = "/lib/nut/dummy-ups"
@@ -85,16 +86,15 @@ def nut() -> Iterator[RunningNut]:
             )
         )
 
-    def wait_for(ready: Callable[[], bool]) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
-        while not ready() and time.monotonic() < deadline:
-            time.sleep(0.2)
-
     try:
         start([DUMMY_UPS, "-a", UPS_NAME, "-F"], "driver.log")
-        wait_for((state / f"dummy-ups-{UPS_NAME}").exists)
+        socket = state / f"dummy-ups-{UPS_NAME}"
+        wait_for(socket.exists, START_TIMEOUT_SECONDS, "the dummy-ups driver's socket", 0.2)
         start([UPSD, "-F"], "upsd.log")
-        wait_for(lambda: _upsc(address, "ups.status").stdout.strip() not in ("", "WAIT"))
+        wait_for(
+            lambda: _upsc(address, "ups.status").stdout.strip() not in ("", "WAIT"),
+            START_TIMEOUT_SECONDS, "upsd to report the UPS's status", 0.2,
+        )  # fmt: skip
         yield RunningNut(address, logins, base / "upsd.log")
     finally:
         for process in reversed(processes):
