@@ -384,7 +384,7 @@ def _no_delay(client: paho.Client) -> None:
     Nagle's algorithm on, a small packet (a PUBACK, an ack) or the last TLS record of a
     large one may wait for the peer's delayed ACK of the one before (up to 40 ms)."""
     setsockopt = getattr(client.socket(), "setsockopt", None)
-    if setsockopt is None:  # no socket (a test double): nothing to tune
+    if setsockopt is None:  # not connected, or paho's websocket wrapper: nothing to tune
         return
     try:
         setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

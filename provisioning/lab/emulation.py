@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import os
 import platform
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from provisioning.lab.machine import new_ed25519_key
 from provisioning.lab.messages import MSG_NO_ARM64
 from provisioning.report import tr
 
@@ -91,11 +91,7 @@ def sudo_stand_in(root: Path) -> None:
     home, ssh = root / "home" / "pi", root / "home" / "pi" / ".ssh"
     key = ssh / "lab-sudo"
     key.unlink(missing_ok=True)
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "lab-sudo", "-f", str(key)],
-        check=True,
-        capture_output=True,
-    )
+    new_ed25519_key(key, "lab-sudo")
     host_key = (root / "etc" / "ssh" / "ssh_host_ed25519_key.pub").read_text().split()[:2]
     (ssh / "lab-sudo-known-hosts").write_text(f"127.0.0.1 {' '.join(host_key)}\n")
     for path in (key, Path(f"{key}.pub"), ssh / "lab-sudo-known-hosts"):
