@@ -14,8 +14,8 @@ transaction — once before and once after
 the end-to-end run, averaged (the disk is shared, so its pace drifts).
 
 Where the cores went during the burst is printed to stderr: CPU milliseconds per packet
-(user + system, from ``/proc``) of the edge, its check processes, mosquitto and the
-booth client — all on this machine's cores (issue 20).
+(user + system, from ``/proc``) and page faults per packet of the edge, its check
+processes, mosquitto and the booth client — all on this machine's cores (issue 20).
 """
 
 from __future__ import annotations
@@ -192,29 +192,34 @@ def _burst_pids(service: EdgeService, broker: MosquittoProcess) -> dict[str, int
     return pids
 
 
-def _cpu_seconds(pid: int) -> tuple[float, float]:
-    """(user, system) CPU seconds of a process so far (zeros if it is gone)."""
+def _cpu_seconds(pid: int) -> tuple[float, float, float]:
+    """(user, system) CPU seconds of a process so far, and its page faults that needed no
+    disk (zeros if it is gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return (0.0, 0.0)
+        return (0.0, 0.0, 0.0)
     tick = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) / tick, int(fields[12]) / tick)
+    return (int(fields[11]) / tick, int(fields[12]) / tick, float(fields[7]))
 
 
 def _report_cpu(
-    pids: dict[str, int], before: dict[str, tuple[float, float]], count: int, wall: float
+    pids: dict[str, int], before: dict[str, tuple[float, float, float]], count: int, wall: float
 ) -> None:
-    """Where the cores went during the burst: CPU ms per packet (user+system), per process."""
+    """Where the cores went during the burst: CPU ms per packet (user+system) and page
+    faults per packet, per process."""
     spent = {}
+    faults = {}
     for name, pid in pids.items():
         now = _cpu_seconds(pid)
         spent[name] = tuple((now[i] - before[name][i]) * 1000 / count for i in (0, 1))
+        faults[name] = (now[2] - before[name][2]) / count
     parts = ", ".join(f"{name} {u:.2f}+{s:.2f}" for name, (u, s) in spent.items())
     print(
         f"ingest burst: {wall * 1000 / count:.2f} ms wall per packet; CPU ms per packet"
         f" (user+system): {parts}; total {sum(map(sum, spent.values())):.2f}"
-        f" on {os.cpu_count()} cores",
+        f" on {os.cpu_count()} cores; page faults per packet: "
+        + ", ".join(f"{name} {n:.1f}" for name, n in faults.items()),
         file=sys.stderr,
     )
 

@@ -34,13 +34,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import pydantic
-from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap
 
 from ektp._json import JsonProblem, canonical_json, strict_loads
+from ektp.ed25519_check import signature_matches
 from ektp.i18n import N_
 from ektp.packet_canonical import quick_manifest, read_canonical_envelope
 from ektp.packet_keys import public_key_id, unwrap_for, wrap_for
@@ -312,10 +313,9 @@ def verify(
     manifest_size, bad_signature, manifest_schema, ciphertext_hash, booth_mismatch.
     """
     envelope = _read_envelope(packet_bytes, max_size)
-    try:
-        booth_public_key.verify(envelope.signature, _SIGNATURE_CONTEXT + envelope.manifest_bytes)
-    except InvalidSignature as err:
-        raise PacketError(MSG_SIGNATURE, code="packet.bad_signature") from err
+    signed = _SIGNATURE_CONTEXT + envelope.manifest_bytes
+    if not signature_matches(booth_public_key, envelope.signature, signed):
+        raise PacketError(MSG_SIGNATURE, code="packet.bad_signature")
     manifest = _parse_manifest(envelope)
     if expected_booth_id is not None and manifest.booth_id != expected_booth_id:
         booths = {"packet_booth": manifest.booth_id, "expected_booth": expected_booth_id}

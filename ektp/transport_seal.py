@@ -87,8 +87,8 @@ class TransportKey:
             raise TransportSealError(MSG_OLD_KEY, code="transport.old_key")
         body = memoryview(envelope)[HEADER_BYTES:]
         try:
-            payload = self._cipher.decrypt(
-                bytes(body[:NONCE_BYTES]), bytes(body[NONCE_BYTES:]), _associated(header, booth_id)
+            payload = self._cipher.decrypt(  # views: no copy of the ciphertext
+                body[:NONCE_BYTES], body[NONCE_BYTES:], _associated(header, booth_id)
             )
         except InvalidTag as err:
             raise TransportSealError(MSG_UNREADABLE, code="transport.unreadable") from err

@@ -6,7 +6,8 @@ execution busy about 90% of the time during a burst, three fifths of it inside
 the TLS reads, the loop and the commits waited for it. :class:`CheckProcess` runs
 :func:`~edge_controller.ingest.checks.check_packet` — the same function, the same
 keys — in ``python -m edge_controller.ingest.check_process``, a child joined by a
-socket pair (the request, then each payload straight from its buffer); a passed packet
+socket pair (the request; the payloads through shared memory,
+:mod:`~edge_controller.ingest.shared_payloads`); a passed packet
 comes back as the :class:`~edge_controller.ingest.checks.VerifiedPacket` the commit needs
 (a small tuple, with the manifest's signed bytes) — validating the manifest again in the
 edge took ~30% of the edge's GIL time in a burst.
@@ -32,6 +33,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from edge_controller.booths.keys import BoothKey, BoothKeyRing
 from edge_controller.ingest.checks import Checked, Incoming, VerifiedPacket, check_packet
+from edge_controller.ingest.shared_payloads import PayloadReader, PayloadRegion, Place
 
 PortableKey = tuple[str, bytes, dt.datetime, dt.datetime | None]
 """A :class:`BoothKey` as the child receives it: id, raw public key, dates."""
@@ -54,6 +56,19 @@ class CheckRequest:
     retired_key_grace: dt.timedelta
 
 
+@dataclass(frozen=True)
+class _Header:
+    """What precedes a batch on the socket: each packet's booth and where its payload
+    lies in the shared region (None: it follows on the socket), then the settings."""
+
+    booths: list[str]
+    places: list[Place]
+    region_size: int
+    rings: dict[str, PortableRing]
+    max_size: int
+    retired_key_grace: dt.timedelta
+
+
 def portable_rings(rings: dict[str, BoothKeyRing]) -> dict[str, PortableRing]:
     def key(k: BoothKey) -> PortableKey:
         raw = k.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
@@ -69,9 +84,11 @@ class CheckProcess:
         ours, theirs = socket.socketpair()
         for end in (ours, theirs):
             end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SOCKET_BUFFER_BYTES)
+        self._region = PayloadRegion.create()
+        region_fd = self._region.fd if self._region is not None else -1
         self._process = subprocess.Popen(
-            [sys.executable, "-m", __name__, str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),),
+            [sys.executable, "-m", __name__, str(theirs.fileno()), str(region_fd)],
+            pass_fds=(theirs.fileno(), *([region_fd] if region_fd >= 0 else [])),
             stdin=subprocess.DEVNULL,
         )
         theirs.close()
@@ -96,10 +113,16 @@ class CheckProcess:
     def check(self, batch: list[Incoming], request: CheckRequest) -> list[Checked]:
         """Check ``batch`` in the child; OSError or EOFError if it died or hangs."""
         payloads = [payload for _, payload in request.items]
-        header = CheckRequest([(booth, b"") for booth, _ in request.items], *_settings(request))
-        self._conn.send(header)
-        for payload in payloads:  # each straight from its buffer: no 4 MB pickle per batch
-            self._conn.send_bytes(payload)
+        region = self._region
+        places: list[Place] = [None] * len(payloads)
+        if region is not None:
+            places = region.place(payloads)
+        booths = [booth for booth, _ in request.items]
+        size = region.size if region is not None else 0
+        self._conn.send(_Header(booths, places, size, *_settings(request)))
+        for payload, place in zip(payloads, places, strict=True):
+            if place is None:  # each straight from its buffer: no 4 MB pickle per batch
+                self._conn.send_bytes(payload)
         if not self._conn.poll(ANSWER_TIMEOUT_S):
             self._process.kill()
             raise TimeoutError("the check process did not answer")
@@ -117,6 +140,9 @@ class CheckProcess:
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait(10)
+        if self._region is not None:
+            self._region.close()
+            self._region = None
 
 
 def _restore(
@@ -135,7 +161,7 @@ def _settings(request: CheckRequest) -> tuple[dict[str, PortableRing], int, dt.t
     return request.rings, request.max_size, request.retired_key_grace
 
 
-def _serve(conn: Connection) -> None:
+def _serve(conn: Connection, reader: PayloadReader | None) -> None:
     cache: dict[bytes, Ed25519PublicKey] = {}
     received = dt.datetime.now(dt.UTC)  # unused by the checks; Incoming wants one
     try:
@@ -144,22 +170,28 @@ def _serve(conn: Connection) -> None:
         return
     while True:
         try:
-            request: CheckRequest = conn.recv()
+            header: _Header = conn.recv()
         except (EOFError, OSError):
             return
-        rings = {b: _restore(b, r, cache) for b, r in request.rings.items()}
-        payloads = [conn.recv_bytes() for _ in request.items]
+        rings = {b: _restore(b, r, cache) for b, r in header.rings.items()}
+        payloads = [
+            conn.recv_bytes()
+            if place is None or reader is None
+            else reader.read(place, header.region_size)
+            for place in header.places
+        ]
         outcomes: list[Outcome] = []
-        for (booth_id, _), payload in zip(request.items, payloads, strict=True):
+        for booth_id, payload in zip(header.booths, payloads, strict=True):
             item = check_packet(
                 Incoming(booth_id, payload, received),
                 rings.get(booth_id),
-                max_size=request.max_size,
-                retired_key_grace=request.retired_key_grace,
+                max_size=header.max_size,
+                retired_key_grace=header.retired_key_grace,
             )
             outcomes.append((item.packet_id, item.code, item.verified))
         conn.send(outcomes)
 
 
 if __name__ == "__main__":
-    _serve(Connection(int(sys.argv[1])))
+    _region_fd = int(sys.argv[2]) if len(sys.argv) > 2 else -1
+    _serve(Connection(int(sys.argv[1])), PayloadReader(_region_fd) if _region_fd >= 0 else None)

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 
 Route = Callable[[ReceivedMessage, float], None]
 """Called on the loop with each message and the time it was received."""
+BUNCH = 64
+"""Messages routed per turn of the loop. Draining until nothing waited kept the loop
+from the pipeline's check and commit tasks for as long as a burst kept arriving: the
+first batches of a burst were a packet or a dozen, and acks waited (issue 20)."""
 
 
 class LoopInbox:
@@ -55,16 +59,19 @@ class LoopInbox:
                 self._drain_due = False
 
     def _drain(self) -> None:
-        """Route everything waiting, in order (on the loop)."""
-        while True:
-            with self._lock:
-                if not self._waiting:
-                    self._drain_due = False
-                    return
-                bunch = list(self._waiting)
-                self._waiting.clear()
-            for message, received in bunch:
-                try:
-                    self._route(message, received)
-                except Exception:  # one bad message must not strand the ones behind it
-                    log.exception("routing a message on %s failed", message.topic[:120])
+        """Route up to :data:`BUNCH` waiting messages, in order (on the loop); if more
+        wait, drain again after the tasks that are ready meanwhile."""
+        with self._lock:
+            count = min(len(self._waiting), BUNCH)
+            bunch = [self._waiting.popleft() for _ in range(count)]
+        for message, received in bunch:
+            try:
+                self._route(message, received)
+            except Exception:  # one bad message must not strand the ones behind it
+                log.exception("routing a message on %s failed", message.topic[:120])
+        with self._lock:
+            if not self._waiting:
+                self._drain_due = False
+                return
+        assert self._loop is not None
+        self._loop.call_soon(self._drain)

@@ -27,15 +27,14 @@ committed, and acked, in arrival order. Profiling (``py-spy``, issue 20) found t
 one-stage loop spending about two thirds of its time in signature checks with the
 database idle, and one third committing with the checks idle; and, with both stages
 in one process, the checks holding the GIL that the TLS reads and commits wait for:
-hence the helper processes for bursts. The pipeline also freezes what the process built
-while starting out of the garbage collector's reach (see :meth:`IngestPipeline.run`).
+hence the helper processes for bursts. When it starts, the pipeline also tunes the
+process for bursts (:mod:`~edge_controller.ingest.process_tuning`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import gc
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -59,6 +58,7 @@ from edge_controller.ingest.checks import (
 )
 from edge_controller.ingest.executor import DatabaseExecutor
 from edge_controller.ingest.packet_alerts import PacketAlertTracker
+from edge_controller.ingest.process_tuning import tune_for_bursts
 from ektp.messages import encode_message
 from ektp.mqtt.client import MqttClient
 from ektp.mqtt.errors import MqttError
@@ -132,10 +132,7 @@ class IngestPipeline:
         checked: asyncio.Queue[list[Checked]] = asyncio.Queue(CHECKED_WAITING)
         # a storm may follow a restart: start the helpers now
         self._processes = [_start_check_process() for _ in range(CHECK_PROCESSES)]
-        # What the edge built while starting (modules, schemas, config) lives as long as
-        # the process: set aside, the collector no longer walks its ~100,000 objects in a
-        # full collection (one such walk held the GIL for ~0.1 s in a burst, issue 20).
-        gc.freeze()
+        tune_for_bursts()  # the collector and the heap (issue 20)
         tasks = [
             asyncio.create_task(self._ack_loop(), name="acks"),
             asyncio.create_task(self._commit_loop(checked), name="ingest-commit"),
