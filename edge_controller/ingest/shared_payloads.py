@@ -17,14 +17,17 @@ fit (a batch of packets near the 4 MB limit) still go through the socket. Where
 
 from __future__ import annotations
 
+import logging
 import mmap
 import os
 from collections.abc import Sequence
 
 START_BYTES = 8 * 1024 * 1024
-"""A region's first size: a share of a 256-packet batch of ~60 KB packets."""
+"""A region's first size: a share of a burst's batch (64 packets of ~60 KB), with room."""
 MAX_REGION_BYTES = 64 * 1024 * 1024
 """The most one region grows to (shared memory the edge keeps per check process)."""
+
+log = logging.getLogger(__name__)
 
 Place = tuple[int, int] | None
 """Where a payload lies in the region (offset, length); None: it follows on the socket."""
@@ -51,7 +54,10 @@ class PayloadRegion:
         """Copy in what fits, in order, and say where each lies (None: not placed)."""
         needed = sum(len(p) for p in payloads)
         if needed > self.size and self.size < MAX_REGION_BYTES:
-            self._grow(min(MAX_REGION_BYTES, max(START_BYTES, _power_of_two(needed))))
+            try:
+                self._grow(min(MAX_REGION_BYTES, max(START_BYTES, _power_of_two(needed))))
+            except OSError as err:  # no memory for it now: what does not fit takes the socket
+                log.warning("the check payload region stays at %d bytes: %s", self.size, err)
         places: list[Place] = []
         offset = 0
         for payload in payloads:
@@ -71,11 +77,11 @@ class PayloadRegion:
         os.close(self.fd)
 
     def _grow(self, size: int) -> None:
+        os.ftruncate(self.fd, size)  # first: if it fails, the current mapping still serves
+        grown = mmap.mmap(self.fd, size)
         if self._map is not None:
             self._map.close()
-        os.ftruncate(self.fd, size)
-        self._map = mmap.mmap(self.fd, size)
-        self.size = size
+        self._map, self.size = grown, size
 
 
 class PayloadReader:

@@ -22,17 +22,22 @@ KEY = Ed25519PrivateKey.generate()
 MAX_SIZE = 4 * 1024 * 1024
 
 
-@pytest.fixture
-def process(monkeypatch: pytest.MonkeyPatch) -> Iterator[CheckProcess]:
-    """A check process whose shared region holds ~3 of the ~60 KB packets at most."""
-    monkeypatch.setattr(shared_payloads, "START_BYTES", 64 * 1024)
-    monkeypatch.setattr(shared_payloads, "MAX_REGION_BYTES", 192 * 1024)
+def started() -> CheckProcess:
     helper = CheckProcess()
     deadline = time.monotonic() + 60
     while not helper.ready:
         assert helper.alive, "the check process ended"
         assert time.monotonic() < deadline, "the check process did not start"
         time.sleep(0.05)
+    return helper
+
+
+@pytest.fixture
+def process(monkeypatch: pytest.MonkeyPatch) -> Iterator[CheckProcess]:
+    """A check process whose shared region holds ~3 of the ~60 KB packets at most."""
+    monkeypatch.setattr(shared_payloads, "START_BYTES", 64 * 1024)
+    monkeypatch.setattr(shared_payloads, "MAX_REGION_BYTES", 192 * 1024)
+    helper = started()
     yield helper
     helper.close()
 
@@ -96,3 +101,21 @@ def test_a_smaller_batch_after_a_larger_one_is_not_read_from_what_was_left(
 
     assert [r.packet_id for r in results] == [str(p.packet_id) for p in second]
     assert [r.code for r in results] == ["packet.ciphertext_hash", None]
+
+
+def test_without_memory_for_the_shared_region_every_payload_takes_the_socket(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_memory(_region: shared_payloads.PayloadRegion, _size: int) -> None:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(shared_payloads.PayloadRegion, "_grow", no_memory)
+    helper = started()
+    try:
+        sent = packets(30, 3)
+        results = check(helper, [sent[0].data, with_a_flipped_bit(sent[1]), sent[2].data])
+    finally:
+        helper.close()
+
+    assert [r.packet_id for r in results] == [str(p.packet_id) for p in sent]
+    assert [r.code for r in results] == [None, "packet.ciphertext_hash", None]
