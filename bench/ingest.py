@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from bench.fleet import BoothSpec, Fleet, WorkerSpec, write_packets
+from bench.proc_stat import ProcStat, proc_stat
 from edge_controller.booths.monitor import register_booth_key
 from edge_controller.broker.process import MosquittoProcess
 from edge_controller.config.broker import BrokerConfig
@@ -160,7 +161,7 @@ def _end_to_end(blobs: list[bytes], key: Ed25519PrivateKey, root: Path) -> float
             _wait_for_check_process(service)
             fleet.connect()
             pids = _burst_pids(service, broker)
-            cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+            cpu_before = {name: proc_stat(pid) for name, pid in pids.items()}
             start, last_ack = fleet.burst(len(blobs))
             _report_cpu(pids, cpu_before, len(blobs), last_ack - start)
         return len(blobs) / (last_ack - start)
@@ -192,28 +193,21 @@ def _burst_pids(service: EdgeService, broker: MosquittoProcess) -> dict[str, int
     return pids
 
 
-def _cpu_seconds(pid: int) -> tuple[float, float, float]:
-    """(user, system) CPU seconds of a process so far, and its page faults that needed no
-    disk (zeros if it is gone)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return (0.0, 0.0, 0.0)
-    tick = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) / tick, int(fields[12]) / tick, float(fields[7]))
-
-
 def _report_cpu(
-    pids: dict[str, int], before: dict[str, tuple[float, float, float]], count: int, wall: float
+    pids: dict[str, int], before: dict[str, ProcStat | None], count: int, wall: float
 ) -> None:
     """Where the cores went during the burst: CPU ms per packet (user+system) and page
-    faults per packet, per process."""
+    faults per packet, per process (zeros for one that is gone)."""
+    gone = ProcStat(0.0, 0.0, 0, 0)
     spent = {}
     faults = {}
     for name, pid in pids.items():
-        now = _cpu_seconds(pid)
-        spent[name] = tuple((now[i] - before[name][i]) * 1000 / count for i in (0, 1))
-        faults[name] = (now[2] - before[name][2]) / count
+        now, then = proc_stat(pid) or gone, before[name] or gone
+        spent[name] = (
+            (now.user_s - then.user_s) * 1000 / count,
+            (now.system_s - then.system_s) * 1000 / count,
+        )
+        faults[name] = (now.minor_faults - then.minor_faults) / count
     parts = ", ".join(f"{name} {u:.2f}+{s:.2f}" for name, (u, s) in spent.items())
     print(
         f"ingest burst: {wall * 1000 / count:.2f} ms wall per packet; CPU ms per packet"

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.fleet import BoothSpec, Resident
+from bench.proc_stat import proc_stat
 from demo.chaos.toml_text import toml_document
 from demo.roster import (
     SyntheticResident,
@@ -38,7 +39,6 @@ from edge_controller.ingest.db import connect
 from ektp.pki import EDGE_IDENTITY, OfficeCA, dev_issue_booth, dev_issue_identity
 
 REPO = Path(__file__).resolve().parents[1]
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -144,17 +144,10 @@ class ScaleOffice:
     def edge_cpu_seconds(self) -> float:
         """CPU time of the edge's process group (the edge and its check helper)."""
         assert self.edge is not None
-        total = 0
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == self.edge.pid:  # process group
-                total += int(fields[11]) + int(fields[12])
-        return total / CLOCK_TICKS
+        stats = (proc_stat(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
+        return sum(
+            s.user_s + s.system_s for s in stats if s is not None and s.group == self.edge.pid
+        )
 
     def wait_until_edge_idle(self, timeout: float = 900.0, busy_share: float = 0.15) -> float:
         """Wait until the edge uses under ``busy_share`` of a core for 3 s (its start-up

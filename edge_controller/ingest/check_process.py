@@ -119,7 +119,8 @@ class CheckProcess:
             places = region.place(payloads)
         booths = [booth for booth, _ in request.items]
         size = region.size if region is not None else 0
-        self._conn.send(_Header(booths, places, size, *_settings(request)))
+        rings, limit, grace = request.rings, request.max_size, request.retired_key_grace
+        self._conn.send(_Header(booths, places, size, rings, limit, grace))
         for payload, place in zip(payloads, places, strict=True):
             if place is None:  # each straight from its buffer: no 4 MB pickle per batch
                 self._conn.send_bytes(payload)
@@ -155,10 +156,6 @@ def _restore(
 
     active, retired = ring
     return BoothKeyRing(booth_id, key(active), tuple(key(k) for k in retired))
-
-
-def _settings(request: CheckRequest) -> tuple[dict[str, PortableRing], int, dt.timedelta]:
-    return request.rings, request.max_size, request.retired_key_grace
 
 
 def _serve(conn: Connection, reader: PayloadReader | None) -> None:
