@@ -1,4 +1,4 @@
-"""One process's counters from ``/proc/<pid>/stat`` (Linux): CPU time, page faults, group."""
+"""One process's counters from ``/proc/<pid>`` (Linux): CPU time, page faults, group, writes."""
 
 from __future__ import annotations
 
@@ -28,3 +28,14 @@ def proc_stat(pid: int | str) -> ProcStat | None:
     return ProcStat(
         int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS, int(fields[7]), int(fields[2])
     )
+
+
+def bytes_written(pid: int | str) -> int | None:
+    """Bytes process ``pid`` has passed to write calls so far (files, sockets, pipes:
+    ``wchar`` of ``/proc/<pid>/io``), or None if it is gone or not ours to read."""
+    try:
+        text = Path(f"/proc/{pid}/io").read_text()
+    except OSError:
+        return None
+    counters = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line)
+    return int(counters["wchar"])

@@ -12,7 +12,9 @@ comes back as the :class:`~edge_controller.ingest.checks.VerifiedPacket` the com
 (a small tuple, with the manifest's signed bytes) — validating the manifest again in the
 edge took ~30% of the edge's GIL time in a burst.
 
-The child exits when the socket closes (the edge stopped or died). If it dies, the
+The child tunes itself for bursts as the edge does
+(:mod:`~edge_controller.ingest.process_tuning`: its heap keeps the pages each batch's
+payload copies reuse). The child exits when the socket closes (the edge stopped or died). If it dies, the
 batch in flight fails (its booths re-send: nothing was acked) and the next large batch
 starts a new one; small batches never wait for it (see
 :class:`~edge_controller.ingest.pipeline.IngestPipeline`).
@@ -33,6 +35,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from edge_controller.booths.keys import BoothKey, BoothKeyRing
 from edge_controller.ingest.checks import Checked, Incoming, VerifiedPacket, check_packet
+from edge_controller.ingest.process_tuning import tune_for_bursts
 from edge_controller.ingest.shared_payloads import PayloadReader, PayloadRegion, Place
 
 PortableKey = tuple[str, bytes, dt.datetime, dt.datetime | None]
@@ -161,6 +164,7 @@ def _restore(
 def _serve(conn: Connection, reader: PayloadReader | None) -> None:
     cache: dict[bytes, Ed25519PublicKey] = {}
     received = dt.datetime.now(dt.UTC)  # unused by the checks; Incoming wants one
+    tune_for_bursts()  # each payload's copies are fresh ~60 KB buffers here too
     try:
         conn.send("ready")
     except OSError:  # the edge stopped while this process was starting

@@ -11,7 +11,7 @@ The order is the guarantee (DESIGN.md, "Enrollment lifecycle"):
 2. **commit** (on the database thread, :func:`commit_checked`): every good packet of
    the batch in ONE transaction (group commit) — the packet row in
    ``ingested_packets`` (state ``committed``, for the forwarder) together with
-   :func:`edge_controller.roster.store.record_enrollment`, so coverage counts exactly the
+   :func:`edge_controller.roster.store.record_enrollments`, so coverage counts exactly the
    packets stored.
 3. **ack** (:func:`ack_messages`): only after that commit returned, one
    :class:`~ektp.messages.AckMessage` per booth on ``booths/<id>/acks``.
@@ -58,7 +58,7 @@ from edge_controller.ingest.packet_rows import (
     stored_hashes,
 )
 from edge_controller.review.holds import hold_if_flagged
-from edge_controller.roster.store import record_enrollment
+from edge_controller.roster.store import Recording, record_enrollments
 from ektp.messages import AckMessage, RejectedPacket
 from ektp.packet import PacketError, VerifiedManifest, verify
 
@@ -284,17 +284,19 @@ class _Batch:
         """Store what waits; with ``hold``, the last one may be held for review (#10)."""
         waiting, self._waiting = self._waiting, []
         insert_packets(self._conn, [_packet_row(item, packet) for item, packet in waiting])
-        for n, (item, packet) in enumerate(waiting):
-            if hold and n == len(waiting) - 1:
-                hold_if_flagged(self._conn, packet, item.incoming.received_at)
-            record_enrollment(
-                self._conn,
-                packet.nik,
-                packet.packet_id,
-                item.incoming.booth_id,
-                packet.kelurahan,
-                packet.captured_at.astimezone(self._timezone),
+        zone = self._timezone
+        recordings = [
+            Recording(
+                p.nik, p.packet_id, i.incoming.booth_id, p.kelurahan, p.captured_at.astimezone(zone)
             )
+            for i, p in waiting
+        ]
+        if hold:  # before its own recording, after every earlier one
+            record_enrollments(self._conn, recordings[:-1])
+            item, packet = waiting[-1]
+            hold_if_flagged(self._conn, packet, item.incoming.received_at)
+            recordings = recordings[-1:]
+        record_enrollments(self._conn, recordings)
 
 
 def _packet_row(item: Checked, packet: VerifiedPacket) -> PacketRow:

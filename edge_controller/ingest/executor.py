@@ -18,6 +18,17 @@ the file while the ingest's next batch waited (issue 20: a quarter of the group
 commit's time). A commit is durable once the log is synced (``synchronous=FULL``);
 the checkpoint changes nothing of that. Should the checkpoint thread fall behind, the
 writer still checkpoints itself past :data:`CHECKPOINT_BACKSTOP_PAGES`.
+
+The writer keeps its **statement journals in memory** (``temp_store = MEMORY``). SQLite
+copies every existing page a statement inside a transaction changes (16 KB here) into
+a statement journal, so that one failing statement can be undone alone; past 64 KB that
+copy went to a new temporary file in ``/var/tmp`` — on a Pi, the SD card — for every
+such statement: in an ingest burst ~60 KB of writes per packet, about as much as the
+packet itself (issue 20, with ``strace``). A statement journal lives only as long as its
+statement and holds only what that one statement changes (the writers here change a
+batch, at most ~500 rows, per statement), so memory is the right place for it; the
+reader's connection, which sorts and groups large tables for the dashboard, keeps
+SQLite's default.
 """
 
 from __future__ import annotations
@@ -81,6 +92,7 @@ class DatabaseExecutor:
         if self._conn is None:
             self._conn = connect(self.path)
             self._conn.execute(f"PRAGMA wal_autocheckpoint = {CHECKPOINT_BACKSTOP_PAGES}")
+            self._conn.execute("PRAGMA temp_store = MEMORY")  # statement journals: see module
             self._opened = True
 
     async def run(self, function: Callable[[sqlite3.Connection], T]) -> T:

@@ -19,14 +19,17 @@ from edge_db_fixtures import (
     write_roster_csv,
 )
 
+from edge_controller.planning.coverage_counts import office_counts
 from edge_controller.roster.csv_rows import RosterFileError
 from edge_controller.roster.store import (
     CardStatus,
+    Recording,
     import_roster,
     load_residents,
     mask_name,
     not_recorded,
     record_enrollment,
+    record_enrollments,
     roster_digest,
 )
 from ektp.nik import Sex, build_nik
@@ -226,6 +229,37 @@ def test_recording_is_idempotent_and_leaves_the_not_recorded_list(edge_db, resid
     waiting = not_recorded(edge_db, first.kelurahan, on=dt.date(2012, 3, 6))
     assert first.nik not in {r.nik for r in waiting}
     assert second.nik in {r.nik for r in waiting}
+
+
+def test_a_batch_of_recordings_keeps_each_residents_first_and_counts_coverage(
+    edge_db, residents
+) -> None:
+    """The ingest notes a whole batch in one statement: the same as one at a time."""
+    insert_residents(edge_db, residents[:4])
+    first, second, third, _ = residents[:4]
+    at = dt.datetime(2012, 3, 5, 9, 0)
+    record_enrollment(edge_db, third.nik, "pkt-0", "booth-03", third.kelurahan, at)
+
+    added = record_enrollments(
+        edge_db,
+        [
+            Recording(first.nik, "pkt-1", "booth-01", first.kelurahan, at),
+            Recording(second.nik, "pkt-2", "booth-01", second.kelurahan, at),
+            Recording(first.nik, "pkt-3", "booth-02", first.kelurahan, at),  # again: kept first
+            Recording(third.nik, "pkt-4", "booth-02", third.kelurahan, at),  # recorded before
+        ],
+    )
+
+    assert added == 2
+    rows = edge_db.execute("SELECT nik, packet_id FROM recordings ORDER BY packet_id").fetchall()
+    assert [tuple(row) for row in rows] == [
+        (third.nik, "pkt-0"),
+        (first.nik, "pkt-1"),
+        (second.nik, "pkt-2"),
+    ]
+    recorded_here = office_counts(edge_db, dt.date(2012, 3, 5)).recorded_by_day
+    assert recorded_here == {dt.date(2012, 3, 5): 3}
+    assert record_enrollments(edge_db, []) == 0
 
 
 def test_not_recorded_lists_only_residents_who_must_hold_a_ktp(edge_db) -> None:
