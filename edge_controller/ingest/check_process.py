@@ -14,9 +14,9 @@ edge took ~30% of the edge's GIL time in a burst.
 
 The child tunes itself for bursts as the edge does
 (:mod:`~edge_controller.ingest.process_tuning`: its heap keeps the pages each batch's
-payload copies reuse). The child exits when the socket closes (the edge stopped or died). If it dies, the
-batch in flight fails (its booths re-send: nothing was acked) and the next large batch
-starts a new one; small batches never wait for it (see
+payload copies reuse). The child exits when the socket closes (the edge stopped or
+died). If it dies, the batch in flight fails (its booths re-send: nothing was acked) and
+the next large batch starts a new one; small batches never wait for it (see
 :class:`~edge_controller.ingest.pipeline.IngestPipeline`).
 """
 
