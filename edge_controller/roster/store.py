@@ -373,9 +373,9 @@ def record_enrollments(conn: sqlite3.Connection, recordings: Sequence[Recording]
 
     One statement for a batch, not one per resident: each insert fires the coverage
     triggers and may abort on a constraint, so SQLite keeps a statement journal for it —
-    a copy of every page it touches (16 KB each), written to a temporary file. One per
-    packet was ~60 KB of writes per packet in an ingest burst, about as much as the
-    packet itself (issue 20).
+    a copy of every page it touches (16 KB each), which past 64 KB goes to a temporary
+    file unless the connection keeps it in memory. One per packet was ~60 KB of writes
+    per packet in an ingest burst, about as much as the packet itself (issue 20).
     """
     added = 0
     for start in range(0, len(recordings), _RECORDINGS_PER_INSERT):
