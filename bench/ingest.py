@@ -11,18 +11,20 @@ stops when the last ack arrives (the edge is up, its helper processes for bursts
 included). Baseline: the same blobs inserted into a fresh SQLite file on the same
 disk, WAL, ``synchronous=FULL``, the edge's page size, one row per transaction.
 
-The edge has just started: a first burst of :data:`WARM_UP` packets, untimed, has its
-helper processes, their shared regions and its heaps reach their working size, as an
-office's edge that has been up for hours has. Then :data:`ROUNDS` rounds, one edge and
-broker throughout: each round measures the baseline, a burst of new packets, the
-baseline again, and takes the burst against the mean of the two baselines around it. The
-row is the **median round** (its figures and ratio). This machine's disk and cores are
-shared (a VM): their pace drifts by a factor of two within a minute, so one burst
-against one baseline measured seconds apart said as much about the neighbours as about
-the edge (issue 20). Between rounds the edge is idle for a moment, as in an office
-between bursts: the bench checkpoints its log (untimed; the edge's own background
-checkpoint would do the same work a moment later), so no baseline runs against the
-edge's checkpoint.
+The edge has just started: a first burst as large as a round, untimed, brings it to the
+state of an edge that has been up for hours — its helper processes and their shared
+regions, its heaps, and its write-ahead log file at its working size (SQLite keeps that
+file between checkpoints and writes it again from the start, so only a new edge's first
+burst grows it: on this VM each new page of a file costs the first writer a fault in the
+host). Then :data:`ROUNDS` rounds, one edge and broker throughout: each round measures
+the baseline, a burst of new packets, the baseline again, and takes the burst against
+the mean of the two baselines around it. The row is the **median round** (its figures
+and ratio). This machine's disk and cores are shared (a VM): their pace drifts by a
+factor of two within a minute, so one burst against one baseline measured seconds apart
+said as much about the neighbours as about the edge (issue 20). Between rounds the edge
+is idle for a moment, as in an office between bursts: the bench checkpoints its log
+(untimed; the edge's own background checkpoint would do the same work a moment later),
+so no baseline runs against the edge's checkpoint.
 
 Where the cores went during each burst is printed to stderr: CPU milliseconds per packet
 (user + system, from ``/proc``) and page faults per packet of the edge, its check
@@ -74,8 +76,6 @@ from ektp.services import Document, ServiceType
 BOOTH = "booth-01"
 ROUNDS = 3
 """Bursts per run, each between two baseline measurements; the median one is reported."""
-WARM_UP = 64
-"""Packets of an untimed first burst (one batch): the edge has just started."""
 WITA = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -161,7 +161,8 @@ def median_round(rounds: list[Round]) -> Round:
 
 
 def _rounds(blobs: list[bytes], key: Ed25519PrivateKey, root: Path) -> list[Round]:
-    """:data:`WARM_UP` packets, then :data:`ROUNDS` bursts of the rest, through one edge."""
+    """An untimed burst, then :data:`ROUNDS` timed ones, each of ``len(blobs) // (ROUNDS + 1)``
+    packets, through one edge."""
     ca = OfficeCA.create(root / "ca", "Bench Office")
     server = ca.issue_server_certificate(root / "broker-tls")
     broker = MosquittoProcess(
@@ -207,11 +208,12 @@ def _rounds(blobs: list[bytes], key: Ed25519PrivateKey, root: Path) -> list[Roun
             _wait_for_check_process(service)
             fleet.connect()
             pids = _burst_pids(service, broker)
-            fleet.burst(WARM_UP)
-            count = (len(blobs) - WARM_UP) // ROUNDS
+            count = len(blobs) // (ROUNDS + 1)
+            fleet.burst(count)  # the warm-up
+            _checkpoint(config.database.path)
             rounds = []
             for number in range(ROUNDS):
-                round_blobs = blobs[WARM_UP + number * count : WARM_UP + (number + 1) * count]
+                round_blobs = blobs[(number + 1) * count : (number + 2) * count]
                 before = sqlite_commit_rate(round_blobs, root, f"before-{number}")
                 counters = {name: proc_stat(pid) for name, pid in pids.items()}
                 written = bytes_written(os.getpid())
@@ -300,7 +302,7 @@ def _public_pem(key: Ed25519PrivateKey) -> bytes:
 def run(quick: bool) -> list[dict[str, Any]]:
     count = 400 if quick else 1000  # per round; fewer, and the first batches' start-up weighs in
     key = Ed25519PrivateKey.generate()
-    blobs = _packets(WARM_UP + count * ROUNDS, key)
+    blobs = _packets(count * (ROUNDS + 1), key)
     size_kb = sum(map(len, blobs)) / len(blobs) / 1024
     with tempfile.TemporaryDirectory(prefix="rekam-bench-ingest-") as directory:
         root = Path(directory)
