@@ -272,16 +272,15 @@ def _report_cpu(
         faults[name] = (now.minor_faults - then.minor_faults) / count
     parts = ", ".join(f"{name} {u:.2f}+{s:.2f}" for name, (u, s) in spent.items())
     written = bytes_written(os.getpid())
+    wrote = ""
+    if written is not None and written_before is not None:
+        wrote = f"; the edge wrote {(written - written_before) / count / 1024:.0f} KB per packet"
     print(
         f"ingest burst: {wall * 1000 / count:.2f} ms wall per packet; CPU ms per packet"
         f" (user+system): {parts}; total {sum(map(sum, spent.values())):.2f}"
         f" on {os.cpu_count()} cores; page faults per packet: "
         + ", ".join(f"{name} {n:.1f}" for name, n in faults.items())
-        + (
-            f"; the edge wrote {(written - written_before) / count / 1024:.0f} KB per packet"
-            if written is not None and written_before is not None
-            else ""
-        ),
+        + wrote,
         file=sys.stderr,
     )
 
@@ -300,7 +299,7 @@ def _public_pem(key: Ed25519PrivateKey) -> bytes:
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
-    count = 400 if quick else 1000  # per round; fewer, and the first batches' start-up weighs in
+    count = 400 if quick else 1000  # packets per round, and in the warm-up before them
     key = Ed25519PrivateKey.generate()
     blobs = _packets(count * (ROUNDS + 1), key)
     size_kb = sum(map(len, blobs)) / len(blobs) / 1024

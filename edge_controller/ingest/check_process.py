@@ -117,11 +117,9 @@ class CheckProcess:
         """Check ``batch`` in the child; OSError or EOFError if it died or hangs."""
         payloads = [payload for _, payload in request.items]
         region = self._region
-        places: list[Place] = [None] * len(payloads)
-        if region is not None:
-            places = region.place(payloads)
+        places: list[Place] = [None] * len(payloads) if region is None else region.place(payloads)
         booths = [booth for booth, _ in request.items]
-        size = region.size if region is not None else 0
+        size = 0 if region is None else region.size
         rings, limit, grace = request.rings, request.max_size, request.retired_key_grace
         self._conn.send(_Header(booths, places, size, rings, limit, grace))
         for payload, place in zip(payloads, places, strict=True):
