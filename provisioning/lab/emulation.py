@@ -9,9 +9,12 @@ Under qemu-user 7.2 ``clone()`` refuses every namespace flag (``EINVAL``), while
 ``unshare()`` passes them through. systemd 252 sets up a unit's credentials
 (``LoadCredential=``) in a child forked with ``clone(CLONE_NEWNS)``, so exactly those
 units fail with 243/CREDENTIALS: systemd-sysctl, systemd-sysusers,
-systemd-tmpfiles-setup and systemd-tmpfiles-setup-dev (their credentials are optional
-extras nobody sets in the lab). :func:`qemu_user_dropins` clears ``LoadCredential=`` for
-them in a lab machine under emulation only; the booth's own units, which use
+systemd-tmpfiles-setup and systemd-tmpfiles-setup-dev at boot, and the daily
+systemd-tmpfiles-clean from its timer, 15 minutes after boot (their credentials are
+optional extras nobody sets in the lab). :func:`qemu_user_dropins` clears
+``LoadCredential=`` for every unit Debian's packages ship with it
+(:func:`units_with_credentials`: the image holds every package the office installs) in a
+lab machine under emulation only; the booth's own units, which use
 ``PrivateTmp=`` and ``ProtectHome=`` (``unshare()``), are unchanged. qemu-user also
 refuses seccomp filters, which Debian's chronyd loads (``-F 1``): there it runs with
 ``-F 0``. And set-uid has no effect through binfmt_misc without the ``C`` flag, so sudo
@@ -31,7 +34,10 @@ from provisioning.report import tr
 
 BINFMT_DIR = Path("/proc/sys/fs/binfmt_misc")
 ARM64_BINFMT = "qemu-aarch64"
-UNITS_WITH_CREDENTIALS = (
+# Debian's own units live here (merged /usr: /lib is a link to /usr/lib).
+VENDOR_UNIT_DIR = Path("usr/lib/systemd/system")
+# Those that run at every boot; systemd-tmpfiles-clean runs from its timer, later.
+UNITS_WITH_CREDENTIALS_AT_BOOT = (
     "systemd-sysctl.service",
     "systemd-sysusers.service",
     "systemd-tmpfiles-setup.service",
@@ -138,13 +144,27 @@ def adapt_to_qemu_user(root: Path) -> None:
     sudo_stand_in(root)
 
 
+def units_with_credentials(root: Path) -> list[str]:
+    """The service units Debian's packages in ``root`` ship with ``LoadCredential=``: under
+    qemu-user each fails whenever it runs. Aliases (links, such as procps.service) are
+    left out: the drop-in goes to the unit they name."""
+    found = []
+    for unit in sorted((root / VENDOR_UNIT_DIR).glob("*.service")):
+        if unit.is_symlink() or not unit.is_file():
+            continue
+        lines = unit.read_text(errors="replace").splitlines()
+        if any(line.strip().startswith("LoadCredential=") for line in lines):
+            found.append(unit.name)
+    return found
+
+
 def qemu_user_dropins(root: Path) -> None:
     """Clear ``LoadCredential=`` of the units that fail under qemu-user, and give the kiosk
     longer to show its first screen (emulated, it starts several times slower than on a
     Pi); lab only."""
     system = root / "etc" / "systemd" / "system"
     for unit, text in [
-        *((u, _NO_CREDENTIALS) for u in UNITS_WITH_CREDENTIALS),
+        *((u, _NO_CREDENTIALS) for u in units_with_credentials(root)),
         ("rekam-kiosk.service", _SLOW_START),
         ("chrony.service", _CHRONY),
     ]:
