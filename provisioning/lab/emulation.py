@@ -87,8 +87,11 @@ command="runuser -u $user --"
 for arg in "$@"; do
     command="$command '$(printf '%s' "$arg" | sed "s/'/'\"'\"'/g")'"
 done
+# One connection kept open for a minute (ControlPersist): under emulation each new SSH
+# handshake costs ~1.3 s, and a provisioning run becomes root once per task.
 exec ssh -q -T -i "$HOME/.ssh/lab-sudo" -o BatchMode=yes -o IdentitiesOnly=yes \
-    -o UserKnownHostsFile="$HOME/.ssh/lab-sudo-known-hosts" root@127.0.0.1 "$command"
+    -o UserKnownHostsFile="$HOME/.ssh/lab-sudo-known-hosts" -o ControlMaster=auto \
+    -o ControlPath="$HOME/.ssh/lab-sudo-%C" -o ControlPersist=60 root@127.0.0.1 "$command"
 """
 
 

@@ -109,6 +109,60 @@ def run_writer_and_kill(
     return parse_report(buffer + rest, proc.returncode, err)
 
 
+def fork_writer_and_kill(db: Path, rng: random.Random, *, early_kill: bool) -> KilledWriter:
+    """:func:`run_writer_and_kill` for the packet writer, forked from this process.
+
+    The child has the outbox code imported already (``os.fork``; the test's process runs
+    no threads of its own here), so an early kill lands while it opens the outbox rather
+    than while a new interpreter starts, and a kill costs milliseconds instead of an
+    interpreter's start. The child writes its report to a pipe as the script does.
+    """
+    import outbox_writer  # noqa: PLC0415  (tests/kiosk is on sys.path, as for this module)
+
+    out_read, out_write = os.pipe()
+    err_read, err_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the writer: never returns into the test
+        code = 1
+        try:
+            os.dup2(out_write, 1)
+            os.dup2(err_write, 2)
+            code = outbox_writer.main(["outbox_writer.py", str(db)])
+        except BaseException as err:  # report, as a dying script would
+            os.write(2, f"{type(err).__name__}: {err}\n".encode())
+        finally:
+            os._exit(code)
+    os.close(out_write)
+    os.close(err_write)
+    buffer = b""
+    try:
+        if not early_kill:
+            deadline = time.monotonic() + 30.0
+            while b"ready\n" not in buffer and time.monotonic() < deadline:
+                readable, _, _ = select.select([out_read], [], [], 0.5)
+                chunk = os.read(out_read, 65536) if readable else b""
+                if readable and not chunk:
+                    break
+                buffer += chunk
+        time.sleep(rng.uniform(0.002, 0.04))
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        buffer += _read_to_end(out_read)
+        stderr = _read_to_end(err_read)
+    return parse_report(buffer, os.waitstatus_to_exitcode(status), stderr)
+
+
+def _read_to_end(fd: int) -> bytes:
+    chunks = []
+    try:
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
 def run_writer_to_end(db: Path, mode: tuple[str, ...], timeout: float = 180.0) -> KilledWriter:
     """Run a writer that ends by itself (``drain``) and collect its report."""
     proc = subprocess.run(

@@ -1,10 +1,10 @@
 """A booth may lose power or be killed at any instant: no reported commit may be lost.
 
-Writers (separate processes) commit random packets to one outbox file and print each
-id only after ``commit()`` returned. The test SIGKILLs them at random moments — while
-opening the file, mid-commit, mid-update — at least 200 times, then checks that every
-id any writer reported is present with its exact bytes and that SQLite finds the file
-intact.
+Writers (separate processes, forked from the test with the outbox code loaded) commit
+random packets to one outbox file and print each id only after ``commit()`` returned.
+The test SIGKILLs them at random moments — while opening the file, mid-commit,
+mid-update — at least 200 times, then checks that every id any writer reported is
+present with its exact bytes and that SQLite finds the file intact.
 
 Events too: booth processes record check-ins and card deliveries while their real
 uplink sends them to a real mosquitto and edge; they are killed at random moments
@@ -25,7 +25,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from outbox_fixtures import integrity_check, run_writer_and_kill, run_writer_to_end
+from outbox_fixtures import (
+    fork_writer_and_kill,
+    integrity_check,
+    run_writer_and_kill,
+    run_writer_to_end,
+)
 
 from edge_controller.roster.secret import office_roster_secret
 from kiosk.outbox.store import Outbox, PacketState
@@ -48,7 +53,7 @@ def test_every_reported_commit_survives_sigkill(tmp_path):
     writers_that_committed = 0
 
     for kill in range(KILLS):
-        result = run_writer_and_kill(db, rng, early_kill=kill % EARLY_KILL_EVERY == 0)
+        result = fork_writer_and_kill(db, rng, early_kill=kill % EARLY_KILL_EVERY == 0)
         assert result.returncode == -signal.SIGKILL, (
             f"writer died on its own (seed {seed}): {result.stderr}"
         )
