@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 WRITER_SCRIPT = Path(__file__).resolve().parent / "outbox_writer.py"
+MAX_KILL_DELAY_S = 0.04
+"""A writer is killed 2 ms to this long after it started (or said ``ready``)."""
+READY_TIMEOUT_S = 30.0
 
 
 class SettableClock:
@@ -73,7 +76,7 @@ def run_writer_and_kill(
     rng: random.Random,
     *,
     early_kill: bool,
-    max_delay_s: float = 0.04,
+    max_delay_s: float = MAX_KILL_DELAY_S,
     mode: tuple[str, ...] = (),
 ) -> KilledWriter:
     """Start a writer, SIGKILL it after a random delay, and collect its report.
@@ -91,16 +94,7 @@ def run_writer_and_kill(
     buffer = b""
     try:
         if not early_kill:
-            deadline = time.monotonic() + 30.0
-            while b"ready\n" not in buffer and time.monotonic() < deadline:
-                if proc.poll() is not None:
-                    break
-                readable, _, _ = select.select([proc.stdout], [], [], 0.5)
-                if readable:
-                    chunk = os.read(proc.stdout.fileno(), 65536)
-                    if not chunk:
-                        break
-                    buffer += chunk
+            buffer = _read_until_ready(proc.stdout.fileno())
         time.sleep(rng.uniform(0.002, max_delay_s))
     finally:
         if proc.poll() is None:
@@ -137,20 +131,29 @@ def fork_writer_and_kill(db: Path, rng: random.Random, *, early_kill: bool) -> K
     buffer = b""
     try:
         if not early_kill:
-            deadline = time.monotonic() + 30.0
-            while b"ready\n" not in buffer and time.monotonic() < deadline:
-                readable, _, _ = select.select([out_read], [], [], 0.5)
-                chunk = os.read(out_read, 65536) if readable else b""
-                if readable and not chunk:
-                    break
-                buffer += chunk
-        time.sleep(rng.uniform(0.002, 0.04))
+            buffer = _read_until_ready(out_read)
+        time.sleep(rng.uniform(0.002, MAX_KILL_DELAY_S))
     finally:
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
         buffer += _read_to_end(out_read)
         stderr = _read_to_end(err_read)
     return parse_report(buffer, os.waitstatus_to_exitcode(status), stderr)
+
+
+def _read_until_ready(fd: int) -> bytes:
+    """What a writer printed up to its ``ready`` line, or until it ended (end of file) or
+    :data:`READY_TIMEOUT_S` passed."""
+    buffer = b""
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while b"ready\n" not in buffer and time.monotonic() < deadline:
+        readable, _, _ = select.select([fd], [], [], 0.5)
+        if readable:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            buffer += chunk
+    return buffer
 
 
 def _read_to_end(fd: int) -> bytes:
