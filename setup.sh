@@ -132,8 +132,8 @@ case "$COMMAND" in
         .venv/bin/ruff check .
         echo "setup: mypy"
         .venv/bin/mypy
-        echo "setup: pytest"
-        .venv/bin/python -m pytest "${REST[@]+"${REST[@]}"}"
+        echo "setup: pytest (tests/suite.py: the lab beside the rest)"
+        .venv/bin/python -m tests.suite "${REST[@]+"${REST[@]}"}"
         ;;
     demo)
         exec .venv/bin/python -m demo "${REST[@]+"${REST[@]}"}"

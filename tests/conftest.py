@@ -24,6 +24,13 @@ settings.load_profile("rekam")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with a test marked ``slow`` run first, each kept whole and in place otherwise:
+    the workers of ``tests/suite.py`` then end together instead of one finishing alone."""
+    slow_modules = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_modules)
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     """Where tests write what a person may want to look at (screenshots, reports)."""

@@ -20,6 +20,8 @@ from demo.office_directory import OFFICE_MARKER, DemoDirectoryError, prepare_off
 DEMO_TIMEOUT_SECONDS = 600
 QUICK_RUN = ("--residents", "1", "--speed", "8", "--once")
 
+pytestmark = pytest.mark.slow  # two whole demo offices
+
 
 def run_demo(directory: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

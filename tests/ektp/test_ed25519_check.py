@@ -25,6 +25,7 @@ def test_a_signature_made_by_the_booths_key_matches() -> None:
         ("a long signature", KEY.sign(MESSAGE) + b"\x00", MESSAGE, KEY),
         ("no signature", b"", MESSAGE, KEY),
     ],
+    ids=lambda value: value if isinstance(value, str) else "-",
 )
 def test_anything_else_does_not_match(
     what: str, signature: bytes, message: bytes, key: Ed25519PrivateKey

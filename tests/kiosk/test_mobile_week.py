@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from booth_fixtures import BoothSetup, write_booth_config
 from mobile_week_fixtures import (
     BoothClock,
@@ -92,6 +93,7 @@ def coverage_by_day(db_path: Path, days: list[dt.date]) -> dict[dt.date, dict[st
     }
 
 
+@pytest.mark.slow
 def test_a_week_away_drains_completely_once(
     office: Office, mobile_setup: BoothSetup, tmp_path: Path, smartcard_pcscd: object
 ) -> None:

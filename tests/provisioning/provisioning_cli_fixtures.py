@@ -3,7 +3,7 @@
 :class:`ProvisionedOffice` runs the CLI as a child process against an office
 directory; :func:`open_office` makes one (``office init`` twice: the second run must
 change nothing) with booths' files under ``units/<port>`` and system steps in check
-mode, and ends any SSH master a failed run left behind. The ``office`` fixture is that
+mode, and ends any SSH master a failed run of it left behind. The ``office`` fixture is that
 office with the default settings; a module that needs others (an edge database) calls
 :func:`open_office` with extra ``office init`` arguments in its own fixture.
 """
@@ -11,6 +11,8 @@ office with the default settings; a module that needs others (an edge database) 
 from __future__ import annotations
 
 import glob
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -164,15 +166,7 @@ def open_office(root: Path, client_key: Path, *init_args: str) -> Iterator[Provi
     assert second.returncode == 0
     assert "Nothing changed" in second.stdout
     yield office
-    # The CLI ends its SSH masters itself; end any a failed run left behind.
-    for directory in set(glob.glob("/tmp/rk-cp-*")) - before:
-        for socket_path in glob.glob(f"{directory}/*"):
-            subprocess.run(
-                ["ssh", "-o", f"ControlPath={socket_path}", "-O", "exit", "x"],
-                capture_output=True,
-                timeout=15,
-                check=False,
-            )
+    end_ssh_masters_left_by(before)
 
 
 @pytest.fixture(scope="module")
@@ -181,3 +175,30 @@ def office(
 ) -> Iterator[ProvisionedOffice]:
     """One office for the module (each ansible run costs seconds, so tests share it)."""
     yield from open_office(tmp_path_factory.mktemp("provision"), client_key)
+
+
+def end_ssh_masters_left_by(before: set[str]) -> None:
+    """End the SSH masters a failed CLI run left behind since ``before`` (control directories).
+
+    The CLI ends its masters itself. Only masters in this process's network namespace are
+    ended: a lab rehearsal (its technician has a namespace of its own) or a test worker with
+    its own namespace, running beside this one on the same computer, keeps its connections.
+    """
+    own_network = os.readlink("/proc/self/ns/net")
+    for directory in set(glob.glob("/tmp/rk-cp-*")) - before:
+        for socket_path in glob.glob(f"{directory}/*"):
+            control = ["ssh", "-o", f"ControlPath={socket_path}", "-O"]
+            check = subprocess.run(
+                [*control, "check", "x"], capture_output=True, text=True, timeout=15, check=False
+            )
+            master = re.search(r"pid=(\d+)", check.stderr)
+            if master is None or _network_of(int(master.group(1))) != own_network:
+                continue
+            subprocess.run([*control, "exit", "x"], capture_output=True, timeout=15, check=False)
+
+
+def _network_of(pid: int) -> str | None:
+    try:
+        return os.readlink(f"/proc/{pid}/ns/net")
+    except OSError:
+        return None

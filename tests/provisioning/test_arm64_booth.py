@@ -41,6 +41,7 @@ pytestmark = [
         reason="needs Linux, root, debootstrap and qemu-user-static (./setup.sh installs them)",
     ),
     pytest.mark.slow,
+    pytest.mark.lab,
     pytest.mark.timeout(CHECK_TIMEOUT + 300),
 ]
 

@@ -11,7 +11,7 @@ from sshd_fixtures import booth_unit, client_key
 
 __all__ = ["booth_unit", "client_key", "office"]
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]
 
 
 def test_booth_revoke_then_update_hands_the_new_crl_to_the_booth(office, booth_unit):

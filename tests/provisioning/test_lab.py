@@ -36,10 +36,15 @@ REPO = Path(__file__).resolve().parents[2]
 LAB_NAME = "rekam-labtest"
 CLI = [sys.executable, "-m", "provisioning.cli", "--lang", "en"]
 
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("debootstrap"),
-    reason="the lab needs Linux, root and debootstrap (./setup.sh installs it)",
-)
+pytestmark = [
+    pytest.mark.lab,
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux")
+        or os.geteuid() != 0
+        or not shutil.which("debootstrap"),
+        reason="the lab needs Linux, root and debootstrap (./setup.sh installs it)",
+    ),
+]
 
 
 def lab_cli(lab_dir: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:

@@ -26,7 +26,7 @@ from sshd_fixtures import booth_unit, client_key, spare_unit
 from kiosk.config.booth import BoothConfig
 from kiosk.outbox.store import Outbox
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]
 
 
 def test_a_wrong_host_key_is_refused_before_anything_is_touched(office, booth_unit):

@@ -47,7 +47,7 @@ from tests.edge_controller.ingest_fixtures import (
     share_office_secret,
 )
 
-pytestmark = pytest.mark.timeout(900)
+pytestmark = [pytest.mark.timeout(900), pytest.mark.slow]
 
 BOOTH = "booth-01"
 GRACE_SECONDS = 1.0

@@ -16,7 +16,7 @@ from sshd_fixtures import LoopbackSshd, booth_unit, client_key
 from kiosk.outbox.store import Outbox
 from provisioning.hostkeys import fingerprint
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = [pytest.mark.timeout(600), pytest.mark.slow]
 
 
 def _certificate(office: ProvisionedOffice, unit: LoopbackSshd) -> x509.Certificate:

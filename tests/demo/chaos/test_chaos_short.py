@@ -24,6 +24,8 @@ from demo.chaos.children import PID_FILE, survivors
 REPO = Path(__file__).resolve().parents[3]
 SEED = 20260310
 
+pytestmark = pytest.mark.slow  # a storm of kills through a whole office
+
 
 def chaos_command(workdir: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "demo.chaos", "--workdir", str(workdir), *args]

@@ -25,6 +25,8 @@ from ektp.record import FINGER_ORDER
 from kiosk.keys import load_or_create_signing_key
 from kiosk.outbox.store import Outbox
 
+pytestmark = pytest.mark.slow  # a whole booth session by touch under Xvfb
+
 
 @pytest.fixture(scope="module")
 def booth_run(

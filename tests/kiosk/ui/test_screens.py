@@ -11,6 +11,8 @@ from ui_fixtures import SCREEN_SIZES, run_driver, xvfb_display
 
 from kiosk.ui.screens import SCREEN_CLASSES
 
+pytestmark = pytest.mark.slow  # every screen at every size, drawn under Xvfb
+
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
