@@ -121,8 +121,10 @@ def test_low_charge_without_runtime_shuts_down_and_the_ups_is_told_to_come_back(
     assert report is not None
     assert report.ups_command == "shutdown.return"
     assert report.ups_error is None
-    assert megatec.line.shutdown_requests() == [ShutdownRequest(OFF_DELAY_S, None)]
     assert recorded(record) == ["1"]  # upsd had passed the command on before the halt
+    # the driver writes it to the UPS's serial line in its own time
+    wait_until(lambda: megatec.line.shutdown_requests() != [], what="the UPS told on its line")
+    assert megatec.line.shutdown_requests() == [ShutdownRequest(OFF_DELAY_S, None)]
 
 
 def test_a_ups_without_a_delayed_off_is_reported_and_the_edge_still_halts(
