@@ -10,8 +10,8 @@ two workers would otherwise meet there. The lab stays in this computer's namespa
 makes network namespaces of its own and its first run downloads packages.
 
 ``python -m tests.suite`` runs all that and prints the lab's report after the rest's; its
-exit status is the larger of the two. With arguments it is plain ``pytest ARGS`` (one file,
-``-k``, ...); without root (no namespaces to make) it is plain ``pytest``.
+exit status is the rest's if it failed, else the lab's. With arguments it is plain
+``pytest ARGS`` (one file, ``-k``, ...); without root (no namespaces to make) plain ``pytest``.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def run_beside(lab: list[str], rest: list[str]) -> int:
         print(f"\n=== the lab ({' '.join(lab[1:])}) ===", flush=True)
         sys.stdout.write(report.read())
         sys.stdout.flush()
-    return max(rest_status, lab_status)
+    return rest_status or lab_status  # a lab killed by a signal (negative) fails it too
 
 
 def main(argv: list[str]) -> int:
