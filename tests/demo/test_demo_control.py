@@ -30,9 +30,9 @@ from tests.waiting import wait_for as poll_until
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 300.0
 REACT_TIMEOUT = 60.0
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 pytestmark = pytest.mark.slow  # a whole demo office for the module
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def wait_for(what: str, condition: Callable[[], Any], timeout: float = REACT_TIMEOUT) -> Any:

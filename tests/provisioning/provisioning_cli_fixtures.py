@@ -11,7 +11,6 @@ office with the default settings; a module that needs others (an edge database) 
 from __future__ import annotations
 
 import glob
-import os
 import re
 import shutil
 import subprocess
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sshd_fixtures import LoopbackSshd
 
+from hardware.smartcard.netns import network_namespace_id
 from provisioning.inventory import OfficeSettings
 from provisioning.office import InitResult, OfficeDirectory, init_office
 from tests.cli_run import REPO, run_module
@@ -184,7 +184,7 @@ def end_ssh_masters_left_by(before: set[str]) -> None:
     ended: a lab rehearsal (its technician has a namespace of its own) or a test worker with
     its own namespace, running beside this one on the same computer, keeps its connections.
     """
-    own_network = os.readlink("/proc/self/ns/net")
+    own_network = network_namespace_id(None)
     for directory in set(glob.glob("/tmp/rk-cp-*")) - before:
         for socket_path in glob.glob(f"{directory}/*"):
             control = ["ssh", "-o", f"ControlPath={socket_path}", "-O"]
@@ -192,13 +192,6 @@ def end_ssh_masters_left_by(before: set[str]) -> None:
                 [*control, "check", "x"], capture_output=True, text=True, timeout=15, check=False
             )
             master = re.search(r"pid=(\d+)", check.stderr)
-            if master is None or _network_of(int(master.group(1))) != own_network:
+            if master is None or network_namespace_id(int(master.group(1))) != own_network:
                 continue
             subprocess.run([*control, "exit", "x"], capture_output=True, timeout=15, check=False)
-
-
-def _network_of(pid: int) -> str | None:
-    try:
-        return os.readlink(f"/proc/{pid}/ns/net")
-    except OSError:
-        return None
