@@ -11,12 +11,12 @@ stops when the last ack arrives (the edge is up, its helper processes for bursts
 included). Baseline: the same blobs inserted into a fresh SQLite file on the same
 disk, WAL, ``synchronous=FULL``, the edge's page size, one row per transaction.
 
-The edge has just started: a first burst as large as a round, untimed, brings it to the
-state of an edge that has been up for hours — its helper processes and their shared
-regions, its heaps, and its write-ahead log file at its working size (SQLite keeps that
-file between checkpoints and writes it again from the start, so only a new edge's first
-burst grows it: on this VM each new page of a file costs the first writer a fault in the
-host). Then :data:`ROUNDS` rounds, one edge and broker throughout: each round measures
+The edge has just started: a first burst, untimed, of at least :data:`WARM_UP_PACKETS`,
+brings it to the state of an edge that has been up for hours — its helper processes and
+their shared regions, its heaps, and its write-ahead log file at its working size (SQLite
+keeps that file between checkpoints and writes it again from the start, so only a new
+edge's first burst grows it: on this VM each new page of a file costs the first writer a
+fault in the host). Then :data:`ROUNDS` rounds, one edge and broker throughout: each round measures
 the baseline, a burst of new packets, the baseline again, and takes the burst against
 the mean of the two baselines around it. The row is the **median round** (its figures
 and ratio). This machine's disk and cores are shared (a VM): their pace drifts by a
@@ -74,8 +74,16 @@ from ektp.record import FINGER_ORDER, EnrollmentRecord, FingerCapture, QualitySc
 from ektp.services import Document, ServiceType
 
 BOOTH = "booth-01"
-ROUNDS = 3
-"""Bursts per run, each between two baseline measurements; the median one is reported."""
+ROUNDS = 5
+"""Bursts per run, each between two baseline measurements; the median one is reported.
+Single rounds of one ``--quick`` run ranged over a factor of two on this shared VM (its
+disk and its cores drift apart): the median of five moves less than that of three."""
+WARM_UP_PACKETS = 1200
+"""The least the untimed first burst holds. The edge's heaps (one per thread), mosquitto's
+and the booth's grow over a new edge's first ~1,000 packets: the edge took 10–16 page
+faults per packet in a timed burst after a warm-up of 400 (``--quick`` used one as large
+as a round), 0–3 once past ~1,200, and that first timed round was the slowest of the run
+in each of five runs (ratio 0.32–0.41 against 0.39–0.65 for the later ones)."""
 WITA = dt.timezone(dt.timedelta(hours=8))
 
 
@@ -160,9 +168,9 @@ def median_round(rounds: list[Round]) -> Round:
     return ordered[(len(ordered) - 1) // 2]
 
 
-def _rounds(blobs: list[bytes], key: Ed25519PrivateKey, root: Path) -> list[Round]:
-    """An untimed burst, then :data:`ROUNDS` timed ones, each of ``len(blobs) // (ROUNDS + 1)``
-    packets, through one edge."""
+def _rounds(blobs: list[bytes], count: int, key: Ed25519PrivateKey, root: Path) -> list[Round]:
+    """An untimed burst of what :data:`ROUNDS` bursts of ``count`` packets leave of
+    ``blobs``, then those timed bursts, through one edge."""
     ca = OfficeCA.create(root / "ca", "Bench Office")
     server = ca.issue_server_certificate(root / "broker-tls")
     broker = MosquittoProcess(
@@ -208,12 +216,12 @@ def _rounds(blobs: list[bytes], key: Ed25519PrivateKey, root: Path) -> list[Roun
             _wait_for_check_process(service)
             fleet.connect()
             pids = _burst_pids(service, broker)
-            count = len(blobs) // (ROUNDS + 1)
-            fleet.burst(count)  # the warm-up
+            warm_up = len(blobs) - ROUNDS * count
+            fleet.burst(warm_up)
             _checkpoint(config.database.path)
             rounds = []
             for number in range(ROUNDS):
-                round_blobs = blobs[(number + 1) * count : (number + 2) * count]
+                round_blobs = blobs[warm_up + number * count : warm_up + (number + 1) * count]
                 before = sqlite_commit_rate(round_blobs, root, f"before-{number}")
                 counters = {name: proc_stat(pid) for name, pid in pids.items()}
                 written = bytes_written(os.getpid())
@@ -299,14 +307,14 @@ def _public_pem(key: Ed25519PrivateKey) -> bytes:
 
 
 def run(quick: bool) -> list[dict[str, Any]]:
-    count = 400 if quick else 1000  # packets per round, and in the warm-up before them
+    count = 400 if quick else 1000  # packets per round
     key = Ed25519PrivateKey.generate()
-    blobs = _packets(count * (ROUNDS + 1), key)
+    blobs = _packets(max(count, WARM_UP_PACKETS) + count * ROUNDS, key)
     size_kb = sum(map(len, blobs)) / len(blobs) / 1024
     with tempfile.TemporaryDirectory(prefix="rekam-bench-ingest-") as directory:
         root = Path(directory)
         os.chmod(root, 0o755)  # mosquitto, dropped to its own user, reads its runtime dir
-        rounds = _rounds(blobs, key, root)
+        rounds = _rounds(blobs, count, key, root)
     for number, each in enumerate(rounds, 1):
         print(
             f"ingest round {number}: {each.packets_per_s:.0f} packets/s against"

@@ -19,5 +19,6 @@ This package imports nothing of the kiosk or of the edge's own logic.
 
 Rooms: :mod:`ektp.mqtt.config` (how to reach the broker), :mod:`ektp.mqtt.errors`
 (the client's error family), :mod:`ektp.mqtt.message` (received messages, payload
-encoding) and :mod:`ektp.mqtt.client` (the connection itself).
+encoding), :mod:`ektp.mqtt.network_loop` (paho's client, reading a burst in one turn of
+its thread) and :mod:`ektp.mqtt.client` (the connection itself).
 """

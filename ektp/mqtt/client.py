@@ -35,6 +35,7 @@ from ektp.mqtt.message import (
     ReceivedMessage,
     encode_payload,
 )
+from ektp.mqtt.network_loop import BurstReadingClient
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class MqttClient:
 
     def _make_paho_client(self) -> paho.Client:
         config = self.config
-        client = paho.Client(
+        client = BurstReadingClient(
             CallbackAPIVersion.VERSION2,
             client_id=config.client_id or config.identity,
             protocol=MQTTProtocolVersion.MQTTv5,
