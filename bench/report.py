@@ -4,8 +4,42 @@ row is made, and the ``python -m bench.<name> [--quick]`` entry that prints it."
 from __future__ import annotations
 
 import argparse
+import operator
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
+
+GoalOf = Literal["value", "ratio"]
+GoalOp = Literal["<", "<=", ">="]
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">=": operator.ge,
+}
+
+
+def goal(of: GoalOf, op: GoalOp, than: float) -> dict[str, Any]:
+    """A row's goal (its optional ``"goal"`` key): its ``value`` or ``ratio`` ``op`` ``than``,
+    e.g. ``goal("ratio", ">=", 0.5)``."""
+    return {"of": of, "op": op, "than": than}
+
+
+def meets_goal(row: dict[str, Any]) -> bool | None:
+    """Whether ``row`` meets its goal; None when it has none (a row without its figure
+    — no ratio for a zero baseline — does not meet one)."""
+    wanted = row.get("goal")
+    if wanted is None:
+        return None
+    figure = row.get(wanted["of"])
+    return figure is not None and _COMPARE[wanted["op"]](figure, wanted["than"])
+
+
+def goal_text(row: dict[str, Any]) -> str:
+    """``ratio >= 0.5: met`` (or ``missed``), or empty for a row without a goal."""
+    met = meets_goal(row)
+    if met is None:
+        return ""
+    wanted = row["goal"]
+    return f"{wanted['of']} {wanted['op']} {wanted['than']:g}: {'met' if met else 'MISSED'}"
 
 
 def make_row(
@@ -54,7 +88,7 @@ def table(rows: list[dict[str, Any]]) -> str:
     def fmt(value: Any) -> str:
         return f"{value:,.3g}" if isinstance(value, float) else str(value)
 
-    header = ("benchmark", "value", "unit", "baseline", "baseline value", "ratio")
+    header = ("benchmark", "value", "unit", "baseline", "baseline value", "ratio", "goal")
     lines = [
         [
             r["name"],
@@ -63,6 +97,7 @@ def table(rows: list[dict[str, Any]]) -> str:
             r["baseline"],
             fmt(r["baseline_value"]),
             fmt(r["ratio"]),
+            goal_text(r),
         ]
         for r in rows
     ]

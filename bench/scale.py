@@ -37,7 +37,7 @@ from typing import Any
 
 from bench.fleet import Fleet, WorkerSpec
 from bench.ingest import sqlite_commit_rate
-from bench.report import make_row
+from bench.report import goal, make_row
 from bench.scale_office import ScaleOffice, roster_residents
 from edge_controller.ingest.db import connect
 from edge_controller.roster.secret import office_roster_secret
@@ -147,14 +147,15 @@ def run(quick: bool, booths: int = 200) -> list[dict[str, Any]]:
     n = len(steady.latencies)
     mix = f"{booths} booths, {TIME_SCALE:g}x an office's rates, {steady_s:g} s, {n} packets"
     storm_base = m["storm_packets"] / m["sqlite_rate"]
+    p99 = _row(
+        f"edge_p99_ack_{booths}_booths",
+        m["p99"],
+        "s",
+        f"goal (issue 20); {mix}, {steady.unacked} unacked, p50 {m['p50']:.3f} s",
+        P99_GOAL_S,
+    )
     return [
-        _row(
-            f"edge_p99_ack_{booths}_booths",
-            m["p99"],
-            "s",
-            f"goal (issue 20); {mix}, {steady.unacked} unacked, p50 {m['p50']:.3f} s",
-            P99_GOAL_S,
-        ),
+        p99 | {"goal": goal("value", "<=", P99_GOAL_S)},
         _row(
             f"edge_reconnect_storm_{booths}_booths",
             m["drain"],
