@@ -16,10 +16,10 @@ brings it to the state of an edge that has been up for hours — its helper proc
 their shared regions, its heaps, and its write-ahead log file at its working size (SQLite
 keeps that file between checkpoints and writes it again from the start, so only a new
 edge's first burst grows it: on this VM each new page of a file costs the first writer a
-fault in the host). Then :data:`ROUNDS` rounds, one edge and broker throughout: each round measures
-the baseline, a burst of new packets, the baseline again, and takes the burst against
-the mean of the two baselines around it. The row is the **median round** (its figures
-and ratio). This machine's disk and cores are shared (a VM): their pace drifts by a
+fault in the host). Then :data:`ROUNDS` rounds, one edge and broker throughout: each round
+measures the baseline, a burst of new packets, the baseline again, and takes the burst
+against the mean of the two baselines around it. The row is the **median round** (its
+figures and ratio). This machine's disk and cores are shared (a VM): their pace drifts by a
 factor of two within a minute, so one burst against one baseline measured seconds apart
 said as much about the neighbours as about the edge (issue 20). Between rounds the edge
 is idle for a moment, as in an office between bursts: the bench checkpoints its log
@@ -82,11 +82,11 @@ disk and its cores drift apart): the median of five moves less than that of thre
 RATIO_GOAL = 0.5
 """Of raw SQLite's rows per second (issue 20)."""
 WARM_UP_PACKETS = 1200
-"""The least the untimed first burst holds. The edge's heaps (one per thread), mosquitto's
-and the booth's grow over a new edge's first ~1,000 packets: the edge took 10–16 page
-faults per packet in a timed burst after a warm-up of 400 (``--quick`` used one as large
-as a round), 0–3 once past ~1,200, and that first timed round was the slowest of the run
-in each of five runs (ratio 0.32–0.41 against 0.39–0.65 for the later ones)."""
+"""The least the untimed first burst holds. The edge's heaps (one per thread) grow over a
+new edge's first ~1,000 packets: it took 10–16 page faults per packet in a timed burst
+after a warm-up of 400 (``--quick`` used one as large as a round), 0–3 once past ~1,200,
+and that first timed round was the slowest of the run in each of five runs (ratio
+0.32–0.41 against 0.39–0.65 for the later ones)."""
 WITA = dt.timezone(dt.timedelta(hours=8))
 
 
