@@ -68,7 +68,7 @@ def run_all(modules: list[str], quick: bool) -> tuple[list[dict[str, Any]], list
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, about two minutes")
+    parser.add_argument("--quick", action="store_true", help="small sizes, ~8 min here")
     parser.add_argument("--only", nargs="+", choices=MODULES, help="run only these")
     parser.add_argument(
         "--json",

@@ -52,9 +52,11 @@ def make_row(
     places: int = 3,
     ratio_places: int = 2,
     significant: int | None = None,
+    goal: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One row: ``value`` and ``baseline_value`` rounded to ``places`` decimals, the ratio
-    to ``ratio_places`` (or all three to ``significant`` digits); no ratio for a zero base."""
+    to ``ratio_places`` (or all three to ``significant`` digits); no ratio for a zero base;
+    ``goal`` (from :func:`goal`), if it has one."""
 
     def rounded(number: float, decimals: int) -> float:
         return float(f"{number:.{significant}g}") if significant else round(number, decimals)
@@ -66,6 +68,7 @@ def make_row(
         "baseline": baseline,
         "baseline_value": rounded(baseline_value, places),
         "ratio": rounded(value / baseline_value, ratio_places) if baseline_value else None,
+        "goal": goal,
     }
 
 

@@ -132,8 +132,10 @@ def _log(text: str) -> None:
     print(f"bench.scale: {time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
 
 
-def _row(name: str, value: float, unit: str, baseline: str, base: float) -> dict[str, Any]:
-    return make_row(name, value, unit, baseline, base, places=4, ratio_places=3)
+def _row(
+    name: str, value: float, unit: str, baseline: str, base: float, **goal: Any
+) -> dict[str, Any]:
+    return make_row(name, value, unit, baseline, base, places=4, ratio_places=3, **goal)
 
 
 def run(quick: bool, booths: int = 200) -> list[dict[str, Any]]:
@@ -147,15 +149,15 @@ def run(quick: bool, booths: int = 200) -> list[dict[str, Any]]:
     n = len(steady.latencies)
     mix = f"{booths} booths, {TIME_SCALE:g}x an office's rates, {steady_s:g} s, {n} packets"
     storm_base = m["storm_packets"] / m["sqlite_rate"]
-    p99 = _row(
-        f"edge_p99_ack_{booths}_booths",
-        m["p99"],
-        "s",
-        f"goal (issue 20); {mix}, {steady.unacked} unacked, p50 {m['p50']:.3f} s",
-        P99_GOAL_S,
-    )
     return [
-        p99 | {"goal": goal("value", "<=", P99_GOAL_S)},
+        _row(
+            f"edge_p99_ack_{booths}_booths",
+            m["p99"],
+            "s",
+            f"goal (issue 20); {mix}, {steady.unacked} unacked, p50 {m['p50']:.3f} s",
+            P99_GOAL_S,
+            goal=goal("value", "<=", P99_GOAL_S),
+        ),
         _row(
             f"edge_reconnect_storm_{booths}_booths",
             m["drain"],
