@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from provisioning.edge_install import EDGE_UNITS
 from provisioning.lab.central import CENTRAL_URL, COUNT_FORWARDED, LabCentral
+from provisioning.lab.diagnose import diagnose
 from provisioning.lab.emulation import booth_arch
 from provisioning.lab.lab import Lab
 from provisioning.lab.messages import MSG_REHEARSAL_FAILED, MSG_REHEARSAL_PASSED
@@ -380,6 +381,9 @@ def run_rehearsal(
         rehearsal.run_all()
     except StepFailed as err:
         rehearsal.summary.update(failed_step=err.step, error=str(err))
+        if err.step != "lab up":  # machines to read, before they go down
+            lab = rehearsal.lab
+            rehearsal.summary["diagnosis"] = diagnose(lab.names(), lab.ssh_command)
     finally:
         if not keep:
             try:
@@ -397,4 +401,6 @@ def run_rehearsal(
     else:
         failed = tr(MSG_REHEARSAL_FAILED, lang, step=summary["failed_step"], error=summary["error"])
         print(failed, file=sys.stderr)
+        for machine, text in summary.get("diagnosis", {}).items():
+            print(f"== {machine}\n{text}", file=sys.stderr)
     return 0 if summary["ok"] else 1

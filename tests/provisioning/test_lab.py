@@ -219,7 +219,7 @@ def test_rehearsal_installs_an_office_and_a_resident_reaches_the_edge_and_centra
         check=False,
     )
     summary = json.loads(done.stdout.strip().splitlines()[-1])
-    assert done.returncode == 0, summary
+    assert done.returncode == 0, failure_text(summary)
     assert summary["ok"] is True
     # the booth is arm64 like a Raspberry Pi where this computer runs arm64 (qemu-user)
     assert summary["booth_arch"] == (
@@ -347,6 +347,16 @@ def test_a_rebooted_booth_keeps_its_records_and_its_kiosk_comes_back(
     assert lab_ssh(rehearsal_dir, "booth1", count) == "1"
     keys = "test -s /var/lib/rekam/keys/booth-signing.pem && test -s /etc/rekam/booth.toml"
     lab_ssh(rehearsal_dir, "booth1", keys)
+
+
+def failure_text(summary: dict[str, object]) -> str:
+    """A failed rehearsal as a technician reads it: the step, its error, then what each
+    machine's journal said (whole: pytest would shorten the summary's dict)."""
+    text = f"step {summary.get('failed_step')!r} failed: {summary.get('error')}"
+    diagnosis = summary.get("diagnosis")
+    for machine, read in (diagnosis if isinstance(diagnosis, dict) else {}).items():
+        text += f"\n== {machine}\n{read}"
+    return text
 
 
 def _data_file_system(lab_dir: Path) -> list[str]:
