@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from provisioning.edge_install import EDGE_UNITS
+from provisioning.lab.diagnose import diagnose
 from provisioning.lab.emulation import (
     UNITS_WITH_CREDENTIALS_AT_BOOT,
     arm64_unavailable,
@@ -278,6 +279,21 @@ def test_the_edge_and_the_kiosk_are_watched_by_systemd(rehearsal_dir: Path) -> N
     for machine, unit in (("edge", "rekam-edge.service"), ("booth1", "rekam-kiosk.service")):
         shown = lab_ssh(rehearsal_dir, machine, show.format(unit)).splitlines()
         assert sorted(shown) == ["ActiveState=active", "Type=notify", "WatchdogUSec=30s"], unit
+
+
+def test_a_technician_reads_the_booths_units_as_a_failed_rehearsal_would(
+    rehearsal_dir: Path,
+) -> None:
+    """What a failed step's report carries: the failed units, each unit's state, and the
+    end of its journal (here, of a booth that works: nothing failed, the kiosk running)."""
+    ssh = ["ssh", "-F", str(rehearsal_dir / "ssh_config"), "-l", "root"]
+    read = diagnose(["booth1", "nowhere"], lambda machine, command: [*ssh, machine, command])
+    booth = read["booth1"].splitlines()
+    assert booth[:2] == ["# systemctl --failed", "# rekam-kiosk.service"]  # none failed
+    assert {"ActiveState=active", "SubState=running"} <= set(booth[2].split())
+    assert any(" rekam-kiosk[" in line for line in booth)  # the kiosk's own journal lines
+    assert "# chrony.service" in booth
+    assert read["nowhere"].startswith("not read: ssh exited 255")
 
 
 def test_the_edge_serves_the_office_ups_on_loopback_with_the_inventorys_driver(
