@@ -28,8 +28,14 @@ class Heartbeat(Protocol):
 
 
 def configure_kivy(*, kiosk: bool, size: tuple[int, int] | None = None) -> None:
-    """Kivy settings for this process; ``kiosk``: full screen, no cursor, no Escape exit."""
+    """Kivy settings for this process; ``kiosk``: full screen, no cursor, no Escape exit.
+    Kivy logs through Python's logging, at the level the kiosk set."""
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # our argparse owns the command line
+    # Kivy's default (KIVY) log mode puts its handlers on the root logger and lowers the
+    # root to NOTSET: every module's DEBUG line (a line per MQTT packet) went to the
+    # journal twice and to a log file of Kivy's own on the SD card. In PYTHON mode Kivy's
+    # records go through the kiosk's logging (INFO, one line each, the journal only).
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
     from kivy.config import Config  # noqa: PLC0415 - only after KIVY_NO_ARGS
 
     Config.set("kivy", "exit_on_escape", "0")

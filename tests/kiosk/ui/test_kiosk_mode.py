@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import configparser
+import os
 import shutil
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,30 @@ def test_without_a_service_manager_the_heartbeat_is_silent() -> None:
     assert not notifier.active
     assert notifier.interval_seconds is None
     assert notifier.notify("READY=1") is False
+
+
+def test_the_kiosk_logs_each_line_once_at_its_own_level(tmp_path: Path) -> None:
+    """The booth's journal (and its SD card): Kivy's lines once, no module's DEBUG lines
+    (paho's line per packet), no log file of Kivy's own."""
+    program = (
+        "import logging\n"
+        "logging.basicConfig(level=logging.INFO, format='%(name)s %(message)s')\n"
+        "from kiosk.ui.kiosk_mode import configure_kivy\n"
+        "configure_kivy(kiosk=False)\n"
+        "from kivy.logger import Logger\n"
+        "Logger.info('Window: a line of Kivy')\n"
+        "logging.getLogger('ektp.mqtt.client').debug('Sending PUBACK (Mid: 5)')\n"
+        "logging.getLogger('kiosk.uplink').info('edge reached')\n"
+    )
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("KIVY_")}
+    environment["KIVY_HOME"] = str(tmp_path / "kivy")
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        capture_output=True, text=True, timeout=120, env=environment, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines.count("kivy Window: a line of Kivy") == 1
+    assert lines.count("kiosk.uplink edge reached") == 1
+    assert not [line for line in lines if "PUBACK" in line or "a line of Kivy" in line][1:]
+    assert not list((tmp_path / "kivy").glob("logs/*"))
