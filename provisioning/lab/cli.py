@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from provisioning.lab.messages import (
     MSG_NO_LAB,
     MSG_NOTHING_TO_REMOVE,
     MSG_REACH,
+    MSG_REHEARSAL_FAILED,
+    MSG_REHEARSAL_PASSED,
     MSG_REMOVED,
 )
 from provisioning.lab.network import DEFAULT_PREFIX, LabNetwork
@@ -101,14 +104,11 @@ def run_lab(args: argparse.Namespace, progress: Any = print) -> int:
     if args.command == "arm64-check":
         return run_arm64_command(args)
     if args.command == "rehearse":
-        return run_rehearsal(
-            args.dir,
-            as_json=args.json,
-            keep=args.keep,
-            cache_dir=args.cache,
-            name=args.name,
-            lang=lang,
+        summary = run_rehearsal(
+            args.dir, keep=args.keep, cache_dir=args.cache, name=args.name, lang=lang
         )
+        _print_rehearsal(summary, as_json=args.json, lang=lang)
+        return 0 if summary["ok"] else 1
     lab = Lab(
         args.dir,
         cache_dir=getattr(args, "cache", None),
@@ -138,6 +138,21 @@ def run_lab(args: argparse.Namespace, progress: Any = print) -> int:
     lines = [tr(MSG_REMOVED, lang, what=what) for what in removed]
     print("\n".join(lines) or tr(MSG_NOTHING_TO_REMOVE, lang))
     return 0
+
+
+def _print_rehearsal(summary: dict[str, Any], *, as_json: bool, lang: str) -> None:
+    """The rehearsal's outcome: one JSON line, or a line saying so (and, when a step failed,
+    what each machine's journal said, on stderr)."""
+    if as_json:
+        print(json.dumps(summary))
+    elif summary["ok"]:
+        steps = ", ".join(f"{k} {v}s" for k, v in summary["steps"].items())
+        print(tr(MSG_REHEARSAL_PASSED, lang, steps=steps))
+    else:
+        failed = tr(MSG_REHEARSAL_FAILED, lang, step=summary["failed_step"], error=summary["error"])
+        print(failed, file=sys.stderr)
+        for machine, text in summary.get("diagnosis", {}).items():
+            print(f"== {machine}\n{text}", file=sys.stderr)
 
 
 def _table(statuses: list[MachineStatus], lang: str) -> str:

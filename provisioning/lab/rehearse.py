@@ -45,11 +45,9 @@ from provisioning.lab.central import CENTRAL_URL, COUNT_FORWARDED, LabCentral
 from provisioning.lab.diagnose import diagnose
 from provisioning.lab.emulation import booth_arch
 from provisioning.lab.lab import Lab
-from provisioning.lab.messages import MSG_REHEARSAL_FAILED, MSG_REHEARSAL_PASSED
 from provisioning.lab.network import DEFAULT_PREFIX, TECHNICIAN, LabNetwork
 from provisioning.lab.rootfs import LabError, host_arch
 from provisioning.lab.wheelhouse import EMULATION_EXTRA, build_wheelhouse, install_wheelhouse
-from provisioning.report import tr
 from provisioning.tomlwrite import dumps
 
 BOOTH_ID = "booth-01"
@@ -369,13 +367,12 @@ class Rehearsal:
 def run_rehearsal(
     directory: Path,
     *,
-    as_json: bool,
     keep: bool,
     cache_dir: Path | None = None,
     name: str = DEFAULT_PREFIX,
     lang: str = "id",
-) -> int:
-    """Run the rehearsal; returns the exit status (0 only when every step passed)."""
+) -> dict[str, Any]:
+    """Run the rehearsal; returns its summary (``ok`` only when every step passed)."""
     rehearsal = Rehearsal(directory, cache_dir=cache_dir, say=print, name=name, lang=lang)
     try:
         rehearsal.run_all()
@@ -392,15 +389,4 @@ def run_rehearsal(
                 rehearsal.summary["ok"] = False
                 rehearsal.summary.setdefault("failed_step", "lab down")
                 rehearsal.summary.setdefault("error", str(err))
-    summary = rehearsal.summary
-    if as_json:
-        print(json.dumps(summary))
-    elif summary["ok"]:
-        steps = ", ".join(f"{k} {v}s" for k, v in summary["steps"].items())
-        print(tr(MSG_REHEARSAL_PASSED, lang, steps=steps))
-    else:
-        failed = tr(MSG_REHEARSAL_FAILED, lang, step=summary["failed_step"], error=summary["error"])
-        print(failed, file=sys.stderr)
-        for machine, text in summary.get("diagnosis", {}).items():
-            print(f"== {machine}\n{text}", file=sys.stderr)
-    return 0 if summary["ok"] else 1
+    return rehearsal.summary
