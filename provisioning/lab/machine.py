@@ -334,23 +334,27 @@ class Machine:
                 for pid in _pids_in(self.cgroup):
                     _signal(pid, signal.SIGKILL)
             time.sleep(0.1)
-        for directory in sorted(
-            (p for p in self.cgroup.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts)
-        ):
+        for directory in _cgroups_below(self.cgroup, deepest_first=True):
             _rmdir(directory)
-        _rmdir(self.cgroup)
         if self.cgroup.exists():
             raise LabError(f"{self.name}: processes survive in {self.cgroup}")
 
 
+def _cgroups_below(cgroup: Path, *, deepest_first: bool = False) -> list[Path]:
+    """``cgroup`` and every cgroup under it. The machine's systemd makes and removes its
+    units' cgroups as they start and stop, so one can vanish while this walks: it is
+    skipped (``os.walk`` ignores a directory it can no longer list; ``Path.rglob`` raised
+    FileNotFoundError, which once failed a ``lab up`` waiting for systemd)."""
+    found = [Path(directory) for directory, _dirs, _files in os.walk(cgroup)]
+    return found[::-1] if deepest_first else found
+
+
 def _pids_in(cgroup: Path) -> list[int]:
     """Every pid in ``cgroup`` and below it."""
-    if not cgroup.is_dir():
-        return []
     pids: list[int] = []
-    for procs in cgroup.rglob("cgroup.procs"):
+    for directory in _cgroups_below(cgroup):
         try:
-            pids += [int(p) for p in procs.read_text().split()]
+            pids += [int(p) for p in (directory / "cgroup.procs").read_text().split()]
         except OSError:
             continue
     return pids
