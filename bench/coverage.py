@@ -31,6 +31,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -100,13 +101,10 @@ def coverage_rows(root: Path, repeats: int) -> dict[str, Any]:
         def query() -> Any:
             # on a connection of its own, as the dashboard asks (web.context.run_db):
             # SQLite's page cache starts empty for each request, the file's pages do not
-            request = connect(database, check_same_thread=False)
-            try:
+            with closing(connect(database, check_same_thread=False)) as request:
                 return coverage_report(
                     request, as_of=AS_OF, config=TARGET, calendar=CALENDAR, rts_of=shown
                 )
-            finally:
-                request.close()
 
         query()  # warm the file's pages, as on a dashboard that is in use
         times = []

@@ -12,16 +12,12 @@ so their journals may be shown.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 JOURNAL_LINES = 40
-UNITS_TO_READ = {
-    "edge": ("rekam-edge.service", "mosquitto.service"),
-    "booth1": ("rekam-kiosk.service", "chrony.service"),
-}
 
 
-def diagnosis_commands(units: Sequence[str], lines: int = JOURNAL_LINES) -> str:
+def diagnosis_commands(units: Sequence[str]) -> str:
     """One shell command: the failed units, then each unit's status line and journal tail
     (monotonic times: the seconds from boot show how long a start took)."""
     parts = ["echo '# systemctl --failed'", "systemctl --failed --plain --no-legend --no-pager"]
@@ -30,19 +26,18 @@ def diagnosis_commands(units: Sequence[str], lines: int = JOURNAL_LINES) -> str:
             f"echo '# {unit}'",
             f"systemctl show -p ActiveState -p SubState -p Result -p NRestarts {unit}"
             " | tr '\\n' ' '; echo",
-            f"journalctl -u {unit} -n {lines} --no-pager -o short-monotonic",
+            f"journalctl -u {unit} -n {JOURNAL_LINES} --no-pager -o short-monotonic",
         ]
     return "; ".join(parts)
 
 
 def diagnose(
-    machines: Sequence[str], ssh_command: Callable[[str, str], list[str]]
+    units_of: Mapping[str, Sequence[str]], ssh_command: Callable[[str, str], list[str]]
 ) -> dict[str, str]:
-    """Per machine that answers, the text of :func:`diagnosis_commands` for its units
-    (a machine that does not answer says why in one line)."""
+    """Per machine (``units_of``: its units to read), the text of
+    :func:`diagnosis_commands`; a machine that does not answer says why in one line."""
     found: dict[str, str] = {}
-    for machine in machines:
-        units = UNITS_TO_READ.get(machine, ())
+    for machine, units in units_of.items():
         try:
             done = subprocess.run(
                 ssh_command(machine, diagnosis_commands(units)),

@@ -52,6 +52,7 @@ from provisioning.tomlwrite import dumps
 
 BOOTH_ID = "booth-01"
 BOOTH_UNITS = ["rekam-kiosk.service", "chrony.service"]
+UNITS_OF = {"edge": EDGE_UNITS, "booth1": BOOTH_UNITS}  # the units a failed step reads
 ARRIVAL_TIMEOUT_SECONDS = 300  # an arm64 booth under qemu-user starts its kiosk slowly
 FORWARD_TIMEOUT_SECONDS = 180
 EDGE_DATABASE = "/var/lib/rekam/edge.sqlite3"
@@ -379,8 +380,7 @@ def run_rehearsal(
     except StepFailed as err:
         rehearsal.summary.update(failed_step=err.step, error=str(err))
         if err.step != "lab up":  # machines to read, before they go down
-            lab = rehearsal.lab
-            rehearsal.summary["diagnosis"] = diagnose(lab.names(), lab.ssh_command)
+            rehearsal.summary["diagnosis"] = diagnose(UNITS_OF, rehearsal.lab.ssh_command)
     finally:
         if not keep:
             try:

@@ -31,6 +31,7 @@ from provisioning.lab.emulation import (
     booth_arch,
 )
 from provisioning.lab.machine import cgroup2_root
+from provisioning.lab.rehearse import BOOTH_UNITS
 from provisioning.lab.rootfs import default_cache_dir
 
 REPO = Path(__file__).resolve().parents[2]
@@ -287,7 +288,8 @@ def test_a_technician_reads_the_booths_units_as_a_failed_rehearsal_would(
     """What a failed step's report carries: the failed units, each unit's state, and the
     end of its journal (here, of a booth that works: nothing failed, the kiosk running)."""
     ssh = ["ssh", "-F", str(rehearsal_dir / "ssh_config"), "-l", "root"]
-    read = diagnose(["booth1", "nowhere"], lambda machine, command: [*ssh, machine, command])
+    units_of = {"booth1": BOOTH_UNITS, "nowhere": BOOTH_UNITS}
+    read = diagnose(units_of, lambda machine, command: [*ssh, machine, command])
     booth = read["booth1"].splitlines()
     assert booth[:2] == ["# systemctl --failed", "# rekam-kiosk.service"]  # none failed
     assert {"ActiveState=active", "SubState=running"} <= set(booth[2].split())

@@ -89,7 +89,8 @@ def test_the_kiosk_logs_each_line_once_at_its_own_level(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     lines = done.stderr.splitlines()
-    assert lines.count("kivy Window: a line of Kivy") == 1
+    # once, in the kiosk's format (Kivy's own console handler would have added a second)
+    assert [line for line in lines if "a line of Kivy" in line] == ["kivy Window: a line of Kivy"]
     assert lines.count("kiosk.uplink edge reached") == 1
-    assert not [line for line in lines if "PUBACK" in line or "a line of Kivy" in line][1:]
+    assert not [line for line in lines if "PUBACK" in line]
     assert not list((tmp_path / "kivy").glob("logs/*"))
